@@ -1,0 +1,6 @@
+/** @ea/bpf: the classic BPF instruction set, its binary encoding and its text formats. */
+export * from './opcodes.js';
+export * from './table.js';
+export * from './insn.js';
+export * from './errors.js';
+export * from './binary.js';

@@ -1,0 +1,161 @@
+/**
+ * The classic BPF opcode vocabulary, in the kernel's own names
+ * (include/uapi/linux/bpf_common.h, filter.h, seccomp.h, audit.h).
+ *
+ * This is the only file in the workspace that holds raw opcode numbers.
+ *
+ *   code (16 bits, only the low 8 are ever valid):
+ *
+ *     7   6   5   4   3   2   1   0
+ *   +-----------+---+-----------+
+ *   |   op/mode | s |   class   |      s (bit 3): BPF_K = 0, BPF_X = 1   (ALU, JMP)
+ *   +-----------+---+-----------+
+ *   |  mode |  size |   class   |      size (bits 3-4): W, H, B           (LD, LDX)
+ *   +-------+-------+-----------+
+ */
+
+// Instruction classes: code & 0x07.
+export const BPF_LD = 0x00;
+export const BPF_LDX = 0x01;
+export const BPF_ST = 0x02;
+export const BPF_STX = 0x03;
+export const BPF_ALU = 0x04;
+export const BPF_JMP = 0x05;
+export const BPF_RET = 0x06;
+export const BPF_MISC = 0x07;
+
+// Load sizes: code & 0x18.
+export const BPF_W = 0x00;
+export const BPF_H = 0x08;
+export const BPF_B = 0x10;
+
+// Load modes: code & 0xe0.
+export const BPF_IMM = 0x00;
+export const BPF_ABS = 0x20;
+export const BPF_IND = 0x40;
+export const BPF_MEM = 0x60;
+export const BPF_LEN = 0x80;
+export const BPF_MSH = 0xa0;
+
+// ALU operations: code & 0xf0.
+export const BPF_ADD = 0x00;
+export const BPF_SUB = 0x10;
+export const BPF_MUL = 0x20;
+export const BPF_DIV = 0x30;
+export const BPF_OR = 0x40;
+export const BPF_AND = 0x50;
+export const BPF_LSH = 0x60;
+export const BPF_RSH = 0x70;
+export const BPF_NEG = 0x80;
+export const BPF_MOD = 0x90;
+export const BPF_XOR = 0xa0;
+
+// Jump operations: code & 0xf0.
+export const BPF_JA = 0x00;
+export const BPF_JEQ = 0x10;
+export const BPF_JGT = 0x20;
+export const BPF_JGE = 0x30;
+export const BPF_JSET = 0x40;
+
+// Operand source: code & 0x08.
+export const BPF_K = 0x00;
+export const BPF_X = 0x08;
+
+// RET value source: code & 0x18 (BPF_X is not allowed by the kernel).
+export const BPF_A = 0x10;
+
+// MISC operations: code & 0xf8.
+export const BPF_TAX = 0x00;
+export const BPF_TXA = 0x80;
+
+export const BPF_MAXINSNS = 4096;
+export const BPF_MEMWORDS = 16;
+
+/** Field extractors, as the kernel's BPF_CLASS/BPF_SIZE/BPF_MODE/BPF_OP/BPF_SRC/BPF_RVAL/BPF_MISCOP macros. */
+export const bpfClass = (code: number): number => code & 0x07;
+export const bpfSize = (code: number): number => code & 0x18;
+export const bpfMode = (code: number): number => code & 0xe0;
+export const bpfOp = (code: number): number => code & 0xf0;
+export const bpfSrc = (code: number): number => code & 0x08;
+export const bpfRval = (code: number): number => code & 0x18;
+export const bpfMiscOp = (code: number): number => code & 0xf8;
+
+// Negative offsets of LD ABS / LD IND (include/uapi/linux/filter.h), as u32.
+export const SKF_AD_OFF = 0xfffff000; // -0x1000
+export const SKF_NET_OFF = 0xfff00000; // -0x100000
+export const SKF_LL_OFF = 0xffe00000; // -0x200000
+
+// Ancillary data offsets, relative to SKF_AD_OFF.
+export const SKF_AD_PROTOCOL = 0;
+export const SKF_AD_PKTTYPE = 4;
+export const SKF_AD_IFINDEX = 8;
+export const SKF_AD_NLATTR = 12;
+export const SKF_AD_NLATTR_NEST = 16;
+export const SKF_AD_MARK = 20;
+export const SKF_AD_QUEUE = 24;
+export const SKF_AD_HATYPE = 28;
+export const SKF_AD_RXHASH = 32;
+export const SKF_AD_CPU = 36;
+export const SKF_AD_ALU_XOR_X = 40;
+export const SKF_AD_VLAN_TAG = 44;
+export const SKF_AD_VLAN_TAG_PRESENT = 48;
+export const SKF_AD_PAY_OFFSET = 52;
+export const SKF_AD_RANDOM = 56;
+export const SKF_AD_VLAN_TPID = 60;
+export const SKF_AD_MAX = 64;
+
+/** The ancillary loads, by their offset relative to SKF_AD_OFF, with bpf_asm's spelling. */
+export const ANCILLARY = [
+  { offset: SKF_AD_PROTOCOL, name: 'proto', kernel: 'SKF_AD_PROTOCOL' },
+  { offset: SKF_AD_PKTTYPE, name: 'type', kernel: 'SKF_AD_PKTTYPE' },
+  { offset: SKF_AD_IFINDEX, name: 'ifidx', kernel: 'SKF_AD_IFINDEX' },
+  { offset: SKF_AD_NLATTR, name: 'nla', kernel: 'SKF_AD_NLATTR' },
+  { offset: SKF_AD_NLATTR_NEST, name: 'nlan', kernel: 'SKF_AD_NLATTR_NEST' },
+  { offset: SKF_AD_MARK, name: 'mark', kernel: 'SKF_AD_MARK' },
+  { offset: SKF_AD_QUEUE, name: 'queue', kernel: 'SKF_AD_QUEUE' },
+  { offset: SKF_AD_HATYPE, name: 'hatype', kernel: 'SKF_AD_HATYPE' },
+  { offset: SKF_AD_RXHASH, name: 'rxhash', kernel: 'SKF_AD_RXHASH' },
+  { offset: SKF_AD_CPU, name: 'cpu', kernel: 'SKF_AD_CPU' },
+  { offset: SKF_AD_ALU_XOR_X, name: 'xor_x', kernel: 'SKF_AD_ALU_XOR_X' },
+  { offset: SKF_AD_VLAN_TAG, name: 'vlan_tci', kernel: 'SKF_AD_VLAN_TAG' },
+  { offset: SKF_AD_VLAN_TAG_PRESENT, name: 'vlan_avail', kernel: 'SKF_AD_VLAN_TAG_PRESENT' },
+  { offset: SKF_AD_PAY_OFFSET, name: 'poff', kernel: 'SKF_AD_PAY_OFFSET' },
+  { offset: SKF_AD_RANDOM, name: 'rand', kernel: 'SKF_AD_RANDOM' },
+  { offset: SKF_AD_VLAN_TPID, name: 'vlan_tpid', kernel: 'SKF_AD_VLAN_TPID' },
+] as const;
+
+export type AncillaryName = (typeof ANCILLARY)[number]['name'];
+
+// Seccomp return actions (include/uapi/linux/seccomp.h).
+export const SECCOMP_RET_KILL_PROCESS = 0x80000000;
+export const SECCOMP_RET_KILL_THREAD = 0x00000000;
+export const SECCOMP_RET_KILL = SECCOMP_RET_KILL_THREAD;
+export const SECCOMP_RET_TRAP = 0x00030000;
+export const SECCOMP_RET_ERRNO = 0x00050000;
+export const SECCOMP_RET_USER_NOTIF = 0x7fc00000;
+export const SECCOMP_RET_TRACE = 0x7ff00000;
+export const SECCOMP_RET_LOG = 0x7ffc0000;
+export const SECCOMP_RET_ALLOW = 0x7fff0000;
+export const SECCOMP_RET_ACTION_FULL = 0xffff0000;
+export const SECCOMP_RET_ACTION = 0x7fff0000;
+export const SECCOMP_RET_DATA = 0x0000ffff;
+
+/** sizeof(struct seccomp_data). */
+export const SECCOMP_DATA_SIZE = 64;
+
+// AUDIT_ARCH_* (include/uapi/linux/audit.h): EM_* | __AUDIT_ARCH_64BIT (0x80000000) | __AUDIT_ARCH_LE (0x40000000).
+export const AUDIT_ARCH_X86_64 = 0xc000003e;
+export const AUDIT_ARCH_I386 = 0x40000003;
+export const AUDIT_ARCH_AARCH64 = 0xc00000b7;
+export const AUDIT_ARCH_ARM = 0x40000028;
+export const AUDIT_ARCH_ARMEB = 0x00000028;
+export const AUDIT_ARCH_RISCV64 = 0xc00000f3;
+export const AUDIT_ARCH_RISCV32 = 0x400000f3;
+export const AUDIT_ARCH_PPC64 = 0x80000015;
+export const AUDIT_ARCH_PPC64LE = 0xc0000015;
+export const AUDIT_ARCH_S390X = 0x80000016;
+export const AUDIT_ARCH_MIPS = 0x00000008;
+export const AUDIT_ARCH_MIPSEL = 0x40000008;
+export const AUDIT_ARCH_LOONGARCH64 = 0xc0000102;
+/** x32 shares AUDIT_ARCH_X86_64 and marks its syscall numbers with this bit. */
+export const X32_SYSCALL_BIT = 0x40000000;
