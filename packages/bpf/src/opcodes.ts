@@ -36,6 +36,13 @@ export const BPF_IND = 0x40;
 export const BPF_MEM = 0x60;
 export const BPF_LEN = 0x80;
 export const BPF_MSH = 0xa0;
+/**
+ * EA extension (ours, not Linux): mode 0xc0 is unused by classic BPF. `BPF_LD|BPF_W|BPF_TAILZ k`
+ * sets A = 1 when every byte of the caller's EA struct in [k, usize) is zero (also when
+ * usize <= k), else A = 0: the seed's bpf_check_uarg_tail_zero() as an instruction.
+ * Only the `ea` profile accepts it; bpf_check_classic refuses the code.
+ */
+export const BPF_TAILZ = 0xc0;
 
 // ALU operations: code & 0xf0.
 export const BPF_ADD = 0x00;
@@ -159,3 +166,31 @@ export const AUDIT_ARCH_MIPSEL = 0x40000008;
 export const AUDIT_ARCH_LOONGARCH64 = 0xc0000102;
 /** x32 shares AUDIT_ARCH_X86_64 and marks its syscall numbers with this bit. */
 export const X32_SYSCALL_BIT = 0x40000000;
+
+/*
+ * The EA image a filter of the `ea` profile reads (our prototype of the 2020 design):
+ *
+ *   0   struct seccomp_data              64 bytes, unchanged
+ *   64  struct ea_meta                   16 bytes, filled by the flattener:
+ *         u32 usize     the size the caller passed (clamped to EA_MAX_STRUCT)
+ *         u32 esize     one past the caller's last non-zero struct byte (0 if all zero)
+ *         u32 root      image offset where the copy of the caller's struct starts
+ *         u32 flags     EA_FLAG_* bits
+ *   80  the EA region (layout decided by @ea/layout's flattening strategy)
+ *
+ * All words are in the architecture's byte order, like seccomp_data.
+ */
+export const EA_META_OFFSET = 64;
+export const EA_META_USIZE = 64;
+export const EA_META_ESIZE = 68;
+export const EA_META_ROOT = 72;
+export const EA_META_FLAGS = 76;
+export const EA_REGION_OFFSET = 80;
+/** The largest caller struct the kernel ever copies (PAGE_SIZE). */
+export const EA_MAX_STRUCT = 4096;
+/** The largest image an `ea` filter may read: seccomp_data + meta + one page of EA region. */
+export const EA_IMAGE_MAX = EA_REGION_OFFSET + 4096;
+/** ea_meta.flags: the call carried an EA struct that could be copied. */
+export const EA_FLAG_PRESENT = 0x1;
+/** ea_meta.flags: something was cut to fit the one-page region (filters should fail safe). */
+export const EA_FLAG_TRUNCATED = 0x2;

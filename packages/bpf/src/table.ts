@@ -10,7 +10,7 @@ import {
   BPF_A, BPF_ABS, BPF_ADD, BPF_ALU, BPF_AND, BPF_B, BPF_DIV, BPF_H, BPF_IMM, BPF_IND,
   BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_LDX, BPF_LEN,
   BPF_LSH, BPF_MEM, BPF_MISC, BPF_MOD, BPF_MSH, BPF_MUL, BPF_NEG, BPF_OR, BPF_RET, BPF_RSH,
-  BPF_ST, BPF_STX, BPF_SUB, BPF_TAX, BPF_TXA, BPF_W, BPF_X, BPF_XOR,
+  BPF_ST, BPF_STX, BPF_SUB, BPF_TAILZ, BPF_TAX, BPF_TXA, BPF_W, BPF_X, BPF_XOR,
 } from './opcodes.js';
 
 export type Src = 'k' | 'x';
@@ -25,6 +25,7 @@ export type OpShape =
   | { readonly kind: 'ld_ind'; readonly size: LoadSize } // A = P[X + k : size]
   | { readonly kind: 'ld_mem' } // A = M[k]
   | { readonly kind: 'ld_len' } // A = len
+  | { readonly kind: 'ld_tailzero' } // A = caller's struct bytes [k, usize) all zero ? 1 : 0 (EA only)
   | { readonly kind: 'ldx_imm' } // X = k
   | { readonly kind: 'ldx_mem' } // X = M[k]
   | { readonly kind: 'ldx_len' } // X = len
@@ -45,8 +46,12 @@ export type OpKind = OpShape['kind'];
 export interface OpcodeInfo {
   readonly code: number;
   readonly shape: OpShape;
+  /** In the kernel's chk_code_allowed table (socket filters, and the first seccomp pass). */
+  readonly classic: boolean;
   /** Allowed by seccomp_check_filter (LD W ABS additionally needs k < 64, k % 4 == 0). */
   readonly seccomp: boolean;
+  /** Allowed by our `ea` profile: seccomp's set plus LD W IND and the tail-zero load. */
+  readonly ea: boolean;
 }
 
 export const LOAD_SIZES: Readonly<Record<LoadSize, { readonly bits: number; readonly bytes: number }>> = {
@@ -68,12 +73,12 @@ const SRC_BITS: Readonly<Record<Src, number>> = { k: BPF_K, x: BPF_X };
 
 function buildTable(): ReadonlyMap<number, OpcodeInfo> {
   const table = new Map<number, OpcodeInfo>();
-  const add = (code: number, shape: OpShape, seccomp: boolean): void => {
-    table.set(code, { code, shape, seccomp });
+  const add = (code: number, shape: OpShape, seccomp: boolean, ea = seccomp): void => {
+    table.set(code, { code, shape, classic: true, seccomp, ea });
   };
   for (const [size, { bits }] of Object.entries(LOAD_SIZES) as [LoadSize, { bits: number }][]) {
     add(BPF_LD | bits | BPF_ABS, { kind: 'ld_abs', size }, size === 'w');
-    add(BPF_LD | bits | BPF_IND, { kind: 'ld_ind', size }, false);
+    add(BPF_LD | bits | BPF_IND, { kind: 'ld_ind', size }, false, size === 'w');
   }
   add(BPF_LD | BPF_IMM, { kind: 'ld_imm' }, true);
   add(BPF_LD | BPF_MEM, { kind: 'ld_mem' }, true);
@@ -100,10 +105,12 @@ function buildTable(): ReadonlyMap<number, OpcodeInfo> {
   add(BPF_RET | BPF_A, { kind: 'ret_a' }, true);
   add(BPF_MISC | BPF_TAX, { kind: 'tax' }, true);
   add(BPF_MISC | BPF_TXA, { kind: 'txa' }, true);
+  const tailzero = BPF_LD | BPF_W | BPF_TAILZ;
+  table.set(tailzero, { code: tailzero, shape: { kind: 'ld_tailzero' }, classic: false, seccomp: false, ea: true });
   return table;
 }
 
-/** The 49 codes bpf_check_classic accepts, keyed by the full 16-bit code. */
+/** The 49 codes bpf_check_classic accepts plus our EA tail-zero load, keyed by the full 16-bit code. */
 export const OPCODES: ReadonlyMap<number, OpcodeInfo> = buildTable();
 
 /** Returns the code for an instruction shape (the inverse of OPCODES). */

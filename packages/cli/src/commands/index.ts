@@ -1,0 +1,9 @@
+/**
+ * Every subcommand, in the order `--help` lists them. Each module exports a
+ * `register(cli)` that adds one command to cac.
+ */
+import type { CAC } from 'cac';
+
+export type RegisterCommand = (cli: CAC) => void;
+
+export const COMMANDS: readonly RegisterCommand[] = [];

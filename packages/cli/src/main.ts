@@ -1,0 +1,11 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * ea-bpf: the command-line face of the workspace. Each subcommand lives in
+ * src/commands/<name>.ts and registers itself on the shared cac instance.
+ *
+ * Conventions: human text on stdout by default, `--json` for machines, errors on
+ * stderr; exit 0 on success, 1 on a rejected or invalid program, 2 on usage errors.
+ */
+import { runCli } from './cli.js';
+
+process.exitCode = await runCli(process.argv.slice(2));

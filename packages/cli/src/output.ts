@@ -1,0 +1,40 @@
+/**
+ * Input and output helpers for subcommands: reading FILE or `-`, printing JSON,
+ * and turning errors into exit codes.
+ */
+import { readFileSync } from 'node:fs';
+
+export const EXIT_OK = 0;
+export const EXIT_REJECTED = 1;
+export const EXIT_USAGE = 2;
+
+/** A mistake in how the command was called (exit 2). */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Reads a file argument; `-` means standard input. */
+export function readInput(file: string | undefined): Uint8Array {
+  if (file === undefined) throw new UsageError('missing FILE argument (use - for standard input)');
+  try {
+    return file === '-' ? readFileSync(0) : readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+/** Writes one JSON value per line. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/**
+ * Prints an error on stderr and returns its exit code: usage errors (including
+ * cac's own) are 2, anything about the program or its input is 1.
+ */
+export function reportError(error: unknown): number {
+  const err = error instanceof Error ? error : new Error(String(error));
+  process.stderr.write(`ea-bpf: ${err.message}\n`);
+  const isUsage = err instanceof UsageError || err.name === 'CACError';
+  return isUsage ? EXIT_USAGE : EXIT_REJECTED;
+}

@@ -1,0 +1,2 @@
+/** @ea/oracle: the running kernel as a test oracle (test-only, private). */
+export * from './build.js';
