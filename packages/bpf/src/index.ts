@@ -4,3 +4,4 @@ export * from './table.js';
 export * from './insn.js';
 export * from './errors.js';
 export * from './binary.js';
+export * from './format/index.js';
