@@ -1,0 +1,10 @@
+/** @ea/pcap: pcap/pcapng reading and writing, packed in-memory captures, a deterministic capture generator. */
+export * from './errors.js';
+export * from './linktype.js';
+export * from './capture.js';
+export * from './pcap.js';
+export * from './pcapng.js';
+export * from './read.js';
+export * from './write.js';
+export * from './random.js';
+export * from './generate.js';
