@@ -43,12 +43,12 @@ describe('formatInsn', () => {
     expect(formatInsn(stmt(BPF_JMP | BPF_JA, 0), 4)).toBe('ja L5');
   });
 
-  it('prints unknown codes and non-zero unused fields as raw .insn', () => {
+  it('prints unknown codes and non-zero unused fields as raw .insn, with the meaning in a comment', () => {
     expect(formatInsn(insn(0xffff, 1, 2, 3))).toBe('.insn 0xffff, 1, 2, 3');
-    expect(formatInsn(insn(BPF_RET | BPF_A, 0, 0, 0x40))).toBe('.insn 0x16, 0, 0, 0x40');
-    expect(formatInsn(insn(BPF_LD | BPF_IMM, 1, 0, 5))).toBe('.insn 0x0, 1, 0, 5');
-    expect(formatInsn(insn(BPF_JMP | BPF_JEQ | BPF_X, 1, 0, 5))).toBe('.insn 0x1d, 1, 0, 5');
-    expect(formatInsn(insn(BPF_JMP | BPF_JA, 0, 1, 5))).toBe('.insn 0x5, 0, 1, 5');
+    expect(formatInsn(insn(BPF_RET | BPF_A, 0, 0, 0x40))).toBe('.insn 0x16, 0, 0, 0x40 ; ret a');
+    expect(formatInsn(insn(BPF_LD | BPF_IMM, 1, 0, 5))).toBe('.insn 0x0, 1, 0, 5 ; ld #5');
+    expect(formatInsn(insn(BPF_JMP | BPF_JEQ | BPF_X, 1, 0, 5))).toBe('.insn 0x1d, 1, 0, 5 ; jeq x, +1');
+    expect(formatInsn(insn(BPF_JMP | BPF_JA, 0, 1, 5))).toBe('.insn 0x5, 0, 1, 5 ; ja +5');
   });
 });
 

@@ -4,7 +4,7 @@
  * so that every program, valid or not, reassembles to the same bytes.
  */
 import type { SockFilter } from '../insn.js';
-import { insnParts, partsText } from './print.js';
+import { insnParts, partsText, rawComment } from './print.js';
 
 /** Disassembles a program into bpf_asm text that `assemble` turns back into the same bytes. */
 export function disassemble(program: readonly SockFilter[]): string {
@@ -21,7 +21,7 @@ export function disassemble(program: readonly SockFilter[]): string {
   parts.forEach((p, pc) => {
     if (landing.has(pc)) lines.push(`L${pc}:`);
     const target = (off: number): string => (pc + 1 + off < program.length ? `L${pc + 1 + off}` : `+${off}`);
-    lines.push(`  ${partsText(p, target)}`);
+    lines.push(`  ${partsText(p, target)}${rawComment(program[pc]!, target)}`);
   });
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }

@@ -1,3 +1,8 @@
-/** The text formats of classic BPF: bpf_asm and tcpdump's -d/-dd/-ddd. */
-export { formatInsn, formatImm, formatOffset, insnParts, type InsnParts } from './print.js';
+/** The text formats of classic BPF: bpf_asm and tcpdump's -d/-dd/-ddd, with one read/write door. */
+export { canonicalInsn, formatInsn, formatImm, formatOffset, insnParts, type InsnParts } from './print.js';
 export { disassemble } from './disasm.js';
+export { assemble, MAX_TEXT_INSNS, MAX_TEXT_LENGTH } from './asm.js';
+export { readTcpdumpD, readTcpdumpDd, readTcpdumpDdd, writeTcpdumpD, writeTcpdumpDd, writeTcpdumpDdd } from './tcpdump.js';
+export {
+  detectFormat, FORMATS, isProgramFormat, readProgram, writeProgram, type ProgramFormat, type ReadOptions,
+} from './program.js';

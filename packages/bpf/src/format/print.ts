@@ -57,56 +57,74 @@ export function rawOperand(f: SockFilter): string {
 export function insnParts(input: SockFilter): InsnParts {
   const i: Insn = insn(input.code, input.jt, input.jf, input.k);
   const raw: InsnParts = { form: 'raw', mnemonic: '.insn', operand: rawOperand(i) };
+  return partsOf(i, raw);
+}
+
+/**
+ * Returns the instruction with the fields its kind ignores set to 0 (what the kernel executes;
+ * libpcap, for one, leaves junk in the k of `tax`). Unknown codes come back unchanged.
+ */
+export function canonicalInsn(input: SockFilter): Insn {
+  const i = insn(input.code, input.jt, input.jf, input.k);
+  if (i.kind === 'unknown') return i;
+  const uses = usedFields(i);
+  return insn(i.code, uses.jumps ? i.jt : 0, uses.jumps ? i.jf : 0, uses.k ? i.k : 0);
+}
+
+function usedFields(i: Exclude<Insn, { kind: 'unknown' }>): { k: boolean; jumps: boolean } {
+  const none = i.kind === 'ld_len' || i.kind === 'ldx_len' || i.kind === 'neg' || i.kind === 'ret_a';
+  const noK = none || i.kind === 'tax' || i.kind === 'txa' || ((i.kind === 'alu' || i.kind === 'jmp') && i.src === 'x');
+  return { k: !noK, jumps: i.kind === 'jmp' };
+}
+
+function partsOf(i: Insn, raw: InsnParts): InsnParts {
   if (i.kind === 'unknown') return raw;
-  const noJumps = i.jt === 0 && i.jf === 0;
-  const noK = i.k === 0;
+  const c = canonicalInsn(i);
+  if (c.jt !== i.jt || c.jf !== i.jf || c.k !== i.k) return raw;
   switch (i.kind) {
     case 'ld_imm':
-      return noJumps ? plain('ld', `#${formatImm(i.k)}`) : raw;
+      return plain('ld', `#${formatImm(i.k)}`);
     case 'ld_abs': {
-      if (!noJumps) return raw;
       const anc = i.size === 'w' ? ANCILLARY_BY_K.get(i.k) : undefined;
       return plain(LD_MNEMONIC[i.size], anc === undefined ? `[${formatOffset(i.k)}]` : `#${anc}`);
     }
     case 'ld_ind':
-      return noJumps ? plain(LD_MNEMONIC[i.size], `[x + ${formatOffset(i.k)}]`) : raw;
+      return plain(LD_MNEMONIC[i.size], `[x + ${formatOffset(i.k)}]`);
     case 'ld_mem':
-      return noJumps ? plain('ld', `M[${formatOffset(i.k)}]`) : raw;
+      return plain('ld', `M[${formatOffset(i.k)}]`);
     case 'ld_len':
-      return noJumps && noK ? plain('ld', '#len') : raw;
+      return plain('ld', '#len');
     case 'ld_tailzero':
-      return noJumps ? plain('ldtz', `#${formatImm(i.k)}`) : raw;
+      return plain('ldtz', `#${formatImm(i.k)}`);
     case 'ldx_imm':
-      return noJumps ? plain('ldx', `#${formatImm(i.k)}`) : raw;
+      return plain('ldx', `#${formatImm(i.k)}`);
     case 'ldx_mem':
-      return noJumps ? plain('ldx', `M[${formatOffset(i.k)}]`) : raw;
+      return plain('ldx', `M[${formatOffset(i.k)}]`);
     case 'ldx_len':
-      return noJumps && noK ? plain('ldx', '#len') : raw;
+      return plain('ldx', '#len');
     case 'ldx_msh':
-      return noJumps ? plain('ldxb', `4*([${formatOffset(i.k)}]&0xf)`) : raw;
+      return plain('ldxb', `4*([${formatOffset(i.k)}]&0xf)`);
     case 'st':
-      return noJumps ? plain('st', `M[${formatOffset(i.k)}]`) : raw;
+      return plain('st', `M[${formatOffset(i.k)}]`);
     case 'stx':
-      return noJumps ? plain('stx', `M[${formatOffset(i.k)}]`) : raw;
+      return plain('stx', `M[${formatOffset(i.k)}]`);
     case 'alu':
-      if (!noJumps) return raw;
-      if (i.src === 'x') return noK ? plain(i.op, 'x') : raw;
+      if (i.src === 'x') return plain(i.op, 'x');
       return plain(i.op, `#${formatImm(i.k)}`);
     case 'neg':
-      return noJumps && noK ? plain('neg') : raw;
+      return plain('neg');
     case 'ja':
-      return noJumps ? { form: 'ja', mnemonic: 'ja', offset: i.k } : raw;
+      return { form: 'ja', mnemonic: 'ja', offset: i.k };
     case 'jmp':
-      if (i.src === 'x' && !noK) return raw;
       return { form: 'cond', mnemonic: i.op, operand: i.src === 'x' ? 'x' : `#${formatImm(i.k)}`, jt: i.jt, jf: i.jf };
     case 'ret_k':
-      return noJumps ? plain('ret', `#${formatImm(i.k)}`) : raw;
+      return plain('ret', `#${formatImm(i.k)}`);
     case 'ret_a':
-      return noJumps && noK ? plain('ret', 'a') : raw;
+      return plain('ret', 'a');
     case 'tax':
-      return noJumps && noK ? plain('tax') : raw;
+      return plain('tax');
     case 'txa':
-      return noJumps && noK ? plain('txa') : raw;
+      return plain('txa');
     default:
       return assertNever(i);
   }
@@ -152,5 +170,16 @@ export function partsText(p: InsnParts, target: (offset: number) => string): str
 export function formatInsn(ins: SockFilter, pc?: number): string {
   const target =
     pc === undefined ? (off: number) => `+${off}` : (off: number) => `L${pc + 1 + off}`;
-  return partsText(insnParts(ins), target);
+  return partsText(insnParts(ins), target) + rawComment(ins, target);
+}
+
+/**
+ * For a known code printed raw because an unused field is non-zero, returns ` ; <meaning>`
+ * (the canonical form, which is what the kernel runs), else ''.
+ */
+export function rawComment(ins: SockFilter, target: (offset: number) => string): string {
+  const p = insnParts(ins);
+  const canonical = canonicalInsn(ins);
+  if (p.form !== 'raw' || canonical.kind === 'unknown') return '';
+  return ` ; ${partsText(insnParts(canonical), target)}`;
 }
