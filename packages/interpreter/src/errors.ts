@@ -1,0 +1,17 @@
+/**
+ * The interpreter's typed error. A verified program never fails at run time (every failure a
+ * filter can provoke is a return value, as in the kernel); these errors are about calling the
+ * engine the wrong way: the wrong kind of input for the program's profile, or a bad context.
+ */
+
+export type InterpreterErrorCode = 'WRONG_PROFILE' | 'BAD_INPUT';
+
+export class InterpreterError extends Error {
+  override readonly name = 'InterpreterError';
+  constructor(
+    readonly code: InterpreterErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

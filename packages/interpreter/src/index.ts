@@ -1,0 +1,7 @@
+/** @ea/interpreter: the kernel-exact classic BPF interpreter, the reference engine and the CSP fallback. */
+export { defaultRandom, packetContext, type Endian, type EngineOptions, type PacketContext } from './context.js';
+export { decode, decodeOp, type DecodedProgram } from './decode.js';
+export { InterpreterError, type InterpreterErrorCode } from './errors.js';
+export { loadImageIndirect, loadImageWord, tailZero } from './image.js';
+export { interpret, Interpreter, prepare, type StepHook } from './interpret.js';
+export { loadPacket, negativeOffset, nlattr, nlattrNest } from './packet.js';

@@ -1,0 +1,332 @@
+/**
+ * The run loop: classic BPF exactly as Linux executes it after bpf_convert_filter (A and X start
+ * at 0, u32 arithmetic, division by X == 0 and failed packet loads return 0 from the program,
+ * shifts by X use X & 31). `prepare()` decodes once; running allocates nothing.
+ */
+import type { VerifiedProgram } from '@ea/verifier';
+import { defaultRandom, type EngineOptions, type PacketContext } from './context.js';
+import * as D from './decode.js';
+import { InterpreterError } from './errors.js';
+import { loadImageIndirect, loadImageWord, tailZero } from './image.js';
+import { loadPacket, nlattr, nlattrNest } from './packet.js';
+
+/** Called before each executed instruction with the pc and the registers, for tracing. */
+export type StepHook = (pc: number, a: number, x: number) => void;
+
+/** A pre-decoded program, ready to run many times. */
+export class Interpreter {
+  readonly program: VerifiedProgram;
+  readonly decoded: D.DecodedProgram;
+  private readonly little: boolean;
+  /** Scratch memory M[0..15]: reused across runs; the verifier proves every read follows a write. */
+  private readonly mem = new Uint32Array(16);
+
+  constructor(program: VerifiedProgram, options: EngineOptions = {}) {
+    this.program = program;
+    this.decoded = D.decode(program);
+    this.little = (options.endian ?? 'le') === 'le';
+  }
+
+  /** Runs a seccomp or EA program over seccomp_data (or the EA image); returns the u32 action. */
+  runSeccomp(view: DataView): number {
+    if (this.decoded.profile === 'socket') throw wrongProfile('runSeccomp', 'socket');
+    return this.exec(view, null, null);
+  }
+
+  /** Runs a socket program over a packet; returns the number of bytes to keep (0 drops). */
+  runPacket(ctx: PacketContext): number {
+    if (this.decoded.profile !== 'socket') throw wrongProfile('runPacket', this.decoded.profile);
+    return this.exec(ctx.data, ctx, null);
+  }
+
+  /** Runs over either kind of input, choosing by the program's profile. */
+  run(input: DataView | PacketContext): number {
+    return input instanceof DataView ? this.runSeccomp(input) : this.runPacket(input);
+  }
+
+  /** Runs like `run`, calling `hook` before every executed instruction. */
+  trace(input: DataView | PacketContext, hook: StepHook): number {
+    if (input instanceof DataView) {
+      if (this.decoded.profile === 'socket') throw wrongProfile('trace', 'socket');
+      return this.exec(input, null, hook);
+    }
+    if (this.decoded.profile !== 'socket') throw wrongProfile('trace', this.decoded.profile);
+    return this.exec(input.data, input, hook);
+  }
+
+  private exec(view: DataView, ctx: PacketContext | null, hook: StepHook | null): number {
+    const { op, jt, jf, k } = this.decoded;
+    const mem = this.mem;
+    const little = this.little;
+    const len = ctx === null ? D.SECCOMP_LEN : (ctx.wireLength ?? view.byteLength);
+    let a = 0;
+    let x = 0;
+    let pc = 0;
+    let v = 0;
+    for (;;) {
+      if (hook !== null) hook(pc, a, x);
+      switch (op[pc]) {
+        case D.RET_K:
+          return k[pc]!;
+        case D.RET_A:
+          return a;
+        case D.LD_IMM:
+          a = k[pc]!;
+          break;
+        case D.LDX_IMM:
+          x = k[pc]!;
+          break;
+        case D.LD_MEM:
+          a = mem[k[pc]!]!;
+          break;
+        case D.LDX_MEM:
+          x = mem[k[pc]!]!;
+          break;
+        case D.ST:
+          mem[k[pc]!] = a;
+          break;
+        case D.STX:
+          mem[k[pc]!] = x;
+          break;
+        case D.TAX:
+          x = a;
+          break;
+        case D.TXA:
+          a = x;
+          break;
+        case D.LD_LEN:
+          a = len >>> 0;
+          break;
+        case D.LDX_LEN:
+          x = len >>> 0;
+          break;
+        case D.ADD_K:
+          a = (a + k[pc]!) >>> 0;
+          break;
+        case D.SUB_K:
+          a = (a - k[pc]!) >>> 0;
+          break;
+        case D.MUL_K:
+          a = Math.imul(a, k[pc]!) >>> 0;
+          break;
+        case D.DIV_K:
+          // Exact: a/k is at least 1/k away from the next integer, far above double rounding.
+          a = (a / k[pc]!) >>> 0;
+          break;
+        case D.OR_K:
+          a = (a | k[pc]!) >>> 0;
+          break;
+        case D.AND_K:
+          a = (a & k[pc]!) >>> 0;
+          break;
+        case D.LSH_K:
+          a = (a << k[pc]!) >>> 0;
+          break;
+        case D.RSH_K:
+          a = a >>> k[pc]!;
+          break;
+        case D.MOD_K:
+          a = a % k[pc]!;
+          break;
+        case D.XOR_K:
+          a = (a ^ k[pc]!) >>> 0;
+          break;
+        case D.ADD_X:
+          a = (a + x) >>> 0;
+          break;
+        case D.SUB_X:
+          a = (a - x) >>> 0;
+          break;
+        case D.MUL_X:
+          a = Math.imul(a, x) >>> 0;
+          break;
+        case D.DIV_X:
+          // bpf_convert_filter guards DIV/MOD by X: X == 0 ends the program returning 0.
+          if (x === 0) return 0;
+          a = (a / x) >>> 0;
+          break;
+        case D.OR_X:
+          a = (a | x) >>> 0;
+          break;
+        case D.AND_X:
+          a = (a & x) >>> 0;
+          break;
+        case D.LSH_X:
+          // JavaScript shifts use the count's low 5 bits, exactly the kernel's X & 31.
+          a = (a << x) >>> 0;
+          break;
+        case D.RSH_X:
+          a = a >>> x;
+          break;
+        case D.MOD_X:
+          if (x === 0) return 0;
+          a = a % x;
+          break;
+        case D.XOR_X:
+          a = (a ^ x) >>> 0;
+          break;
+        case D.NEG:
+          a = -a >>> 0;
+          break;
+        case D.JA:
+          pc = jt[pc]!;
+          continue;
+        case D.JEQ_K:
+          pc = a === k[pc] ? jt[pc]! : jf[pc]!;
+          continue;
+        case D.JGT_K:
+          pc = a > k[pc]! ? jt[pc]! : jf[pc]!;
+          continue;
+        case D.JGE_K:
+          pc = a >= k[pc]! ? jt[pc]! : jf[pc]!;
+          continue;
+        case D.JSET_K:
+          pc = (a & k[pc]!) !== 0 ? jt[pc]! : jf[pc]!;
+          continue;
+        case D.JEQ_X:
+          pc = a === x ? jt[pc]! : jf[pc]!;
+          continue;
+        case D.JGT_X:
+          pc = a > x ? jt[pc]! : jf[pc]!;
+          continue;
+        case D.JGE_X:
+          pc = a >= x ? jt[pc]! : jf[pc]!;
+          continue;
+        case D.JSET_X:
+          pc = (a & x) !== 0 ? jt[pc]! : jf[pc]!;
+          continue;
+        case D.PKT_W_ABS:
+          v = k[pc]!;
+          if (v + 4 > view.byteLength) return 0;
+          a = view.getUint32(v);
+          break;
+        case D.PKT_H_ABS:
+          v = k[pc]!;
+          if (v + 2 > view.byteLength) return 0;
+          a = view.getUint16(v);
+          break;
+        case D.PKT_B_ABS:
+          v = k[pc]!;
+          if (v >= view.byteLength) return 0;
+          a = view.getUint8(v);
+          break;
+        case D.PKT_W_NEG:
+          a = loadPacket(ctx!, k[pc]! | 0, 4);
+          if (a < 0) return 0;
+          break;
+        case D.PKT_H_NEG:
+          a = loadPacket(ctx!, k[pc]! | 0, 2);
+          if (a < 0) return 0;
+          break;
+        case D.PKT_B_NEG:
+          a = loadPacket(ctx!, k[pc]! | 0, 1);
+          if (a < 0) return 0;
+          break;
+        case D.PKT_W_IND:
+          // The offset wraps at 32 bits and is then read as a signed int (bpf_skb_load_helper).
+          a = loadPacket(ctx!, (x + k[pc]!) | 0, 4);
+          if (a < 0) return 0;
+          break;
+        case D.PKT_H_IND:
+          a = loadPacket(ctx!, (x + k[pc]!) | 0, 2);
+          if (a < 0) return 0;
+          break;
+        case D.PKT_B_IND:
+          a = loadPacket(ctx!, (x + k[pc]!) | 0, 1);
+          if (a < 0) return 0;
+          break;
+        case D.PKT_MSH:
+          // X = 4 * (P[k] & 0xf); A is untouched.
+          v = loadPacket(ctx!, k[pc]! | 0, 1);
+          if (v < 0) return 0;
+          x = (v & 0xf) << 2;
+          break;
+        case D.ANC_PROTOCOL:
+          a = (ctx!.protocol ?? 0) >>> 0;
+          break;
+        case D.ANC_PKTTYPE:
+          a = (ctx!.pktType ?? 0) >>> 0;
+          break;
+        case D.ANC_IFINDEX:
+          // No device: convert_bpf_extensions' NULL check exits with the current A.
+          if (ctx!.ifindex === undefined) return a;
+          a = ctx!.ifindex >>> 0;
+          break;
+        case D.ANC_NLATTR:
+          a = nlattr(view, a, x, little);
+          break;
+        case D.ANC_NLATTR_NEST:
+          a = nlattrNest(view, a, x, little);
+          break;
+        case D.ANC_MARK:
+          a = (ctx!.mark ?? 0) >>> 0;
+          break;
+        case D.ANC_QUEUE:
+          a = (ctx!.queue ?? 0) >>> 0;
+          break;
+        case D.ANC_HATYPE:
+          if (ctx!.hatype === undefined) return a;
+          a = ctx!.hatype >>> 0;
+          break;
+        case D.ANC_RXHASH:
+          a = (ctx!.rxhash ?? 0) >>> 0;
+          break;
+        case D.ANC_CPU:
+          a = (ctx!.cpu ?? 0) >>> 0;
+          break;
+        case D.ANC_ALU_XOR_X:
+          a = (a ^ x) >>> 0;
+          break;
+        case D.ANC_VLAN_TAG:
+          a = (ctx!.vlanTci ?? 0) >>> 0;
+          break;
+        case D.ANC_VLAN_TAG_PRESENT:
+          a = ctx!.vlanPresent === true ? 1 : 0;
+          break;
+        case D.ANC_PAY_OFFSET:
+          a = (ctx!.payOffset ?? 0) >>> 0;
+          break;
+        case D.ANC_RANDOM:
+          a = (ctx!.random ?? defaultRandom)() >>> 0;
+          break;
+        case D.ANC_VLAN_TPID:
+          a = (ctx!.vlanTpid ?? 0) >>> 0;
+          break;
+        case D.IMG_W_ABS:
+          v = k[pc]!;
+          a = v + 4 <= view.byteLength ? view.getUint32(v, little) : loadImageWord(view, v, little);
+          break;
+        case D.IMG_W_IND:
+          a = loadImageIndirect(view, x, k[pc]!, little);
+          if (a < 0) return 0;
+          break;
+        case D.IMG_TAILZERO:
+          a = tailZero(view, k[pc]!, little);
+          break;
+        default:
+          // Unreachable for a decoded program: every op index above is produced by decodeOp.
+          throw new InterpreterError('BAD_INPUT', `no operation ${op[pc]} at pc ${pc}`);
+      }
+      pc++;
+    }
+  }
+}
+
+function wrongProfile(method: string, profile: string): InterpreterError {
+  const want = method === 'runPacket' ? 'a PacketContext' : 'a DataView';
+  return new InterpreterError('WRONG_PROFILE', `${method}: a ${profile} program does not run over ${want}`);
+}
+
+/** Pre-decodes a verified program for repeated runs. */
+export function prepare(program: VerifiedProgram, options: EngineOptions = {}): Interpreter {
+  return new Interpreter(program, options);
+}
+
+/** Runs a verified program once over seccomp_data / an EA image or a packet; returns the u32 result. */
+export function interpret(
+  program: VerifiedProgram,
+  input: DataView | PacketContext,
+  options: EngineOptions = {},
+): number {
+  return new Interpreter(program, options).run(input);
+}

@@ -1,0 +1,89 @@
+/**
+ * Packet access for socket filters, as the kernel's converted program performs it
+ * (net/core/filter.c: bpf_skb_load_helper_*, bpf_internal_load_pointer_neg_helper,
+ * bpf_skb_get_nlattr, bpf_skb_get_nlattr_nest). Every function here is shared with the JIT,
+ * which calls it for the rare paths (negative offsets, netlink attributes).
+ */
+import { SKF_LL_OFF, SKF_NET_OFF } from '@ea/bpf';
+import type { PacketContext } from './context.js';
+
+/** SKF_NET_OFF and SKF_LL_OFF as the signed 32-bit offsets the kernel compares against. */
+const NET_OFF = SKF_NET_OFF | 0;
+const LL_OFF = SKF_LL_OFF | 0;
+
+/**
+ * Resolves a negative load offset `off` (signed 32-bit) to a position in `ctx.data`, or returns
+ * -1 when the kernel's load fails: below SKF_LL_OFF, a link-layer offset on a packet without a
+ * MAC header, or a position before the start of the data we hold. The caller still checks the
+ * end (`pos + size <= byteLength`), as bpf_internal_load_pointer_neg_helper checks the tail.
+ */
+export function negativeOffset(ctx: PacketContext, off: number): number {
+  let pos: number;
+  if (off >= NET_OFF) {
+    pos = (ctx.networkOffset ?? 0) + (off - NET_OFF);
+  } else if (off >= LL_OFF) {
+    if (ctx.linkOffset === undefined) return -1;
+    pos = ctx.linkOffset + (off - LL_OFF);
+  } else {
+    return -1;
+  }
+  return pos >= 0 ? pos : -1;
+}
+
+/**
+ * Loads `size` (1, 2 or 4) bytes big-endian at the signed 32-bit offset `off`, as LD ABS, LD IND
+ * and LDX MSH do; returns -1 when the load fails (the program then returns 0 at once).
+ */
+export function loadPacket(ctx: PacketContext, off: number, size: number): number {
+  const data = ctx.data;
+  const pos = off >= 0 ? off : negativeOffset(ctx, off);
+  if (pos < 0 || pos + size > data.byteLength) return -1;
+  if (size === 4) return data.getUint32(pos);
+  if (size === 2) return data.getUint16(pos);
+  return data.getUint8(pos);
+}
+
+/** sizeof(struct nlattr) = NLA_HDRLEN: u16 nla_len, u16 nla_type, in host byte order. */
+const NLA_HDRLEN = 4;
+/** NLA_TYPE_MASK: nla_type without NLA_F_NESTED and NLA_F_NET_BYTEORDER. */
+const NLA_TYPE_MASK = 0x3fff;
+
+/**
+ * nla_find over `data[start, start + rem)`: the offset of the first attribute whose type is
+ * `type`, or 0. Walks while a whole, self-consistent header fits (nla_ok), stepping by the
+ * 4-byte-aligned length (nla_next).
+ */
+function nlaFind(data: DataView, start: number, rem: number, type: number, little: boolean): number {
+  let pos = start;
+  while (rem >= NLA_HDRLEN) {
+    const len = data.getUint16(pos, little);
+    if (len < NLA_HDRLEN || len > rem) return 0;
+    if ((data.getUint16(pos + 2, little) & NLA_TYPE_MASK) === type) return pos;
+    const step = (len + 3) & ~3;
+    rem -= step;
+    pos += step;
+  }
+  return 0;
+}
+
+/**
+ * SKF_AD_NLATTR: treats the packet from offset `a` as netlink attributes and returns the offset
+ * of the first one of type `x`, or 0 (bpf_skb_get_nlattr). `little` is the host byte order.
+ */
+export function nlattr(data: DataView, a: number, x: number, little: boolean): number {
+  const len = data.byteLength;
+  if (len < NLA_HDRLEN || a > len - NLA_HDRLEN) return 0;
+  return nlaFind(data, a, len - a, x, little);
+}
+
+/**
+ * SKF_AD_NLATTR_NEST: treats the attribute at offset `a` as a nest and returns the offset of its
+ * first child of type `x`, or 0 (bpf_skb_get_nlattr_nest).
+ */
+export function nlattrNest(data: DataView, a: number, x: number, little: boolean): number {
+  const len = data.byteLength;
+  if (len < NLA_HDRLEN || a > len - NLA_HDRLEN) return 0;
+  const nestLen = data.getUint16(a, little);
+  if (nestLen > len - a) return 0;
+  return nlaFind(data, a + NLA_HDRLEN, nestLen - NLA_HDRLEN, x, little);
+}
