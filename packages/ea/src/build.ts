@@ -1,0 +1,191 @@
+/**
+ * Policy -> classic BPF for the `ea` profile.
+ *
+ * Shape of every program (labels resolved by the assembler):
+ *
+ *     ld [4]; jeq #AUDIT_ARCH, next, kill        wrong arch: kill (another syscall table)
+ *     ld [0]; jge #X32 bit, kill                 x86_64 only: x32 numbers share the arch
+ *     jeq #nr, next, otherwise
+ *     guard                                      the caller set bytes past what we know?
+ *     check 1 .. check n                         each falls through or jumps to deny
+ *     ret #ALLOW
+ *   deny: ret #deny;  tail: ret #unknownTail;  otherwise: ret #otherwise;  kill: ret #KILL_PROCESS
+ *
+ * 64-bit fields are two 32-bit halves in the arch's byte order (seccomp loads are native
+ * endian); a half whose mask is 0 is skipped.
+ */
+import {
+  EA_META_ESIZE, type Insn, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS,
+} from '@ea/bpf';
+import { words64 } from './arch.js';
+import { Assembler, NEXT } from './asm.js';
+import type { Check, GuardForm, Policy } from './policy.js';
+import { type ResolvedPath, resolvePath } from './shapes.js';
+
+export const EPERM = 1;
+export const E2BIG = 7;
+
+/** Returns SECCOMP_RET_ERRNO with the given errno. */
+export function retErrno(errno: number): number {
+  return (SECCOMP_RET_ERRNO | (errno & 0xffff)) >>> 0;
+}
+
+export interface BuiltFilter {
+  readonly insns: Insn[];
+  /** Instructions emitted for each check, in policy order (guard and prologue excluded). */
+  readonly perCheck: readonly number[];
+  /** Instructions emitted for the guard (0 for 'none'). */
+  readonly guardInsns: number;
+  /** The guard's k: the size of the struct version the filter knows. */
+  readonly knownSize: number;
+}
+
+/** Builds the filter for a policy; throws PathError or AssembleError on a bad policy. */
+export function buildFilter(policy: Policy): BuiltFilter {
+  const a = new Assembler();
+  const deny = 'deny';
+  const tail = 'tail';
+  const other = 'otherwise';
+  const kill = 'kill';
+  a.ldAbs(4).jmp('jeq', policy.arch.audit, NEXT, kill);
+  a.ldAbs(0);
+  if (policy.arch.foreignNrBit !== undefined) a.jmp('jge', policy.arch.foreignNrBit, kill, NEXT);
+  a.jmp('jeq', policy.nr, NEXT, other);
+  const guardForm = policy.guard ?? 'tailzero';
+  const guardInsns = emitGuard(a, guardForm, policy.struct.size, tail);
+  const perCheck = policy.checks.map((check) => emitCheck(a, policy, check, deny));
+  a.ret(SECCOMP_RET_ALLOW);
+  a.label(deny).ret(policy.deny ?? retErrno(EPERM));
+  a.label(tail).ret(policy.unknownTail ?? retErrno(E2BIG));
+  a.label(other).ret(policy.otherwise ?? SECCOMP_RET_ALLOW);
+  a.label(kill).ret(SECCOMP_RET_KILL_PROCESS);
+  return { insns: a.build(), perCheck, guardInsns, knownSize: policy.struct.size };
+}
+
+/**
+ * Emits the tail-zero guard for a filter that knows the first k bytes of the struct:
+ * (a) `ld_tailzero k; jeq #1, next, fail` or (b) `ld [ea_meta.esize]; jgt #k, fail, next`.
+ * Both say "the caller set a byte at or past k": esize (one past the last non-zero byte)
+ * exceeds k exactly when some byte in [k, usize) is non-zero.
+ */
+export function emitGuard(a: Assembler, form: GuardForm, k: number, fail: string): number {
+  switch (form) {
+    case 'tailzero':
+      a.ldTailZero(k).jmp('jeq', 1, NEXT, fail);
+      return 2;
+    case 'esize':
+      a.ldAbs(EA_META_ESIZE).jmp('jgt', k, fail, NEXT);
+      return 2;
+    case 'none':
+      return 0;
+    default:
+      return assertForm(form);
+  }
+}
+
+function assertForm(form: never): never {
+  throw new Error(`unknown guard form ${String(form)}`);
+}
+
+/** Emits one check; returns how many instructions it took. */
+function emitCheck(a: Assembler, policy: Policy, check: Check, deny: string): number {
+  const path = resolvePath(policy.struct, check.path);
+  let n = 0;
+  const load = prepareLoads(a, policy, path, deny, () => {
+    n += 1;
+  });
+  // The 32-bit words of a constant at +0 and +4 of the field (one word for a 4-byte field).
+  const halves = (value: bigint): (readonly [number, number])[] => {
+    if (path.field.size === 4) {
+      if (BigInt.asUintN(32, value) !== value) throw new RangeError(`${check.path} is 32 bits; ${value} does not fit`);
+      return [[0, Number(value)]];
+    }
+    return words64(value, policy.arch.order).map((w, i) => [i * 4, w] as const);
+  };
+  const test = check.test;
+  switch (test.op) {
+    case 'eq':
+      for (const [at, word] of halves(test.value)) {
+        load(at);
+        a.jmp('jeq', word, NEXT, deny);
+        n += 1;
+      }
+      return n;
+    case 'noneSet':
+      for (const [at, word] of halves(test.mask)) {
+        if (word === 0) continue;
+        load(at);
+        a.jmp('jset', word, deny, NEXT);
+        n += 1;
+      }
+      return n;
+    case 'allSet':
+      for (const [at, word] of halves(test.mask)) {
+        if (word === 0) continue;
+        load(at);
+        a.and(word).jmp('jeq', word, NEXT, deny);
+        n += 2;
+      }
+      return n;
+    case 'oneOf': {
+      // value 1 matches? -> ok; else try value 2; ... ; the last miss denies.
+      const ok = a.newLabel('oneof.ok');
+      test.values.forEach((value, i) => {
+        const miss = i === test.values.length - 1 ? deny : a.newLabel('oneof.next');
+        const words = halves(value);
+        words.forEach(([at, word], j) => {
+          load(at);
+          a.jmp('jeq', word, j === words.length - 1 ? ok : NEXT, miss);
+          n += 1;
+        });
+        if (miss !== deny) a.label(miss);
+      });
+      if (test.values.length === 0) {
+        a.ja(deny);
+        n += 1;
+      }
+      a.label(ok);
+      return n;
+    }
+    default:
+      return assertTestNever(test);
+  }
+}
+
+function assertTestNever(test: never): never {
+  throw new Error(`unknown test ${JSON.stringify(test)}`);
+}
+
+/**
+ * Emits whatever must run before the field can be loaded (the jump-table walk into X) and
+ * returns a function that emits the load of the 32-bit word at `at` bytes into the field.
+ * Every emitted instruction is reported through `tick` so checks can be counted.
+ */
+function prepareLoads(
+  a: Assembler,
+  policy: Policy,
+  path: ResolvedPath,
+  absent: string,
+  tick: () => void,
+): (at: number) => void {
+  const place = policy.placement;
+  const emit = (f: () => void): void => {
+    f();
+    tick();
+  };
+  if (path.hops.length === 0) {
+    return (at) => emit(() => a.ldAbs(place.root + path.field.offset + at));
+  }
+  if (place.strategy === 'fixed-window') {
+    const base = place.window(path.hops.map((h) => h.field.name).join('->'));
+    return (at) => emit(() => a.ldAbs(base + path.field.offset + at));
+  }
+  path.hops.forEach((hop, i) => {
+    if (i === 0) emit(() => a.ldAbs(place.rootTable + hop.field.offset));
+    else emit(() => a.ldInd(place.tableDelta(hop.owner.name) + hop.field.offset));
+    // A zero table word means nothing was copied; X = 0 would read seccomp_data instead.
+    emit(() => a.jmp('jeq', 0, absent, NEXT));
+    emit(() => a.tax());
+  });
+  return (at) => emit(() => a.ldInd(path.field.offset + at));
+}

@@ -1,0 +1,44 @@
+/**
+ * What a policy author writes: "on this arch, for syscall N whose EA struct is S (as of the
+ * version I know), allow only if every check holds". `buildFilter` turns it into an ordinary
+ * classic BPF program for the `ea` profile, with the tail-zero guard added automatically.
+ */
+import type { Arch } from './arch.js';
+import type { Placement } from './placement.js';
+import type { StructShape } from './shapes.js';
+
+/** A condition on one field (value semantics are unsigned, the field's own width). */
+export type Test =
+  | { readonly op: 'eq'; readonly value: bigint }
+  /** (field & mask) == mask */
+  | { readonly op: 'allSet'; readonly mask: bigint }
+  /** (field & mask) == 0 */
+  | { readonly op: 'noneSet'; readonly mask: bigint }
+  /** field is one of the values */
+  | { readonly op: 'oneOf'; readonly values: readonly bigint[] };
+
+export interface Check {
+  /** `flags`, `set_tid[0]`, `bar->barbaz->barbaz` (see resolvePath). */
+  readonly path: string;
+  readonly test: Test;
+}
+
+/** How the tail-zero guard is written (both mean "bytes [k, usize) are zero"). */
+export type GuardForm = 'tailzero' | 'esize' | 'none';
+
+export interface Policy {
+  readonly arch: Arch;
+  readonly nr: number;
+  /** The struct as the filter's author knows it; the guard's k is its size. */
+  readonly struct: StructShape;
+  readonly placement: Placement;
+  readonly checks: readonly Check[];
+  /** Default 'tailzero'. */
+  readonly guard?: GuardForm;
+  /** Returned when a check fails (default ERRNO(EPERM)). */
+  readonly deny?: number;
+  /** Returned when the guard fires (default ERRNO(E2BIG), like copy_struct_from_user). */
+  readonly unknownTail?: number;
+  /** Returned for every other syscall (default ALLOW). */
+  readonly otherwise?: number;
+}
