@@ -8,3 +8,4 @@ export * from './read.js';
 export * from './write.js';
 export * from './random.js';
 export * from './generate.js';
+export * from './expressions.js';

@@ -3,7 +3,10 @@
  * `register(cli)` that adds one command to cac.
  */
 import type { CAC } from 'cac';
+import { register as filter } from './filter.js';
 
 export type RegisterCommand = (cli: CAC) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [];
+export const COMMANDS: readonly RegisterCommand[] = [
+  filter,
+];

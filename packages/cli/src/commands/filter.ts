@@ -1,0 +1,117 @@
+/**
+ * `ea-bpf filter FILE CAPTURE`: counts the packets of a pcap/pcapng capture that a
+ * socket filter accepts, with libpcap's meaning of "accepts" (a non-zero return),
+ * so the count can be compared with `tcpdump -r CAPTURE EXPR`.
+ */
+import { readProgram } from '@ea/bpf';
+import { type PacketContext, prepare } from '@ea/interpreter';
+import { type Capture, LINKTYPE_ETHERNET, networkOffset, readCapture } from '@ea/pcap';
+import { type VerifiedProgram, verify } from '@ea/verifier';
+import type { CAC } from 'cac';
+import { printJson, readInput, UsageError } from '../output.js';
+
+interface FilterOptions {
+  readonly engine?: string;
+  readonly json?: boolean;
+}
+
+/** A filter ready to run over packet contexts. */
+type PacketRunner = (ctx: PacketContext) => number;
+
+/** Captures at least this large get a progress bar (when stderr is a terminal). */
+const PROGRESS_THRESHOLD = 50_000;
+
+/** Registers `filter` on the CLI. */
+export function register(cli: CAC): void {
+  cli
+    .command('filter <file> <capture>', 'Count the packets of a pcap/pcapng capture that a socket filter accepts')
+    .option('--engine <engine>', 'interp or jit', { default: 'interp' })
+    .option('--json', 'print {"matched": n, "total": m}')
+    .action(async (file: string, capturePath: string, options: FilterOptions) => {
+      const engine = options.engine ?? 'interp';
+      if (engine !== 'interp' && engine !== 'jit') throw new UsageError(`unknown engine ${engine} (interp or jit)`);
+      const { insns } = readProgram(readInput(file));
+      // Offline filtering never attaches to a socket, so the kernel's conversion-time memory
+      // limits (optmem_max) do not apply; libpcap would run such a program too.
+      const program = verify(insns, { profile: 'socket', skipSocketLimits: true });
+      const capture = readCapture(readInput(capturePath));
+      const run = engine === 'jit' ? await jitRunner(program) : interpreterRunner(program);
+      const matched = countMatches(capture, run);
+      if (options.json) printJson({ matched, total: capture.count });
+      else process.stdout.write(`${matched} of ${capture.count} packets matched\n`);
+      return 0;
+    });
+}
+
+function interpreterRunner(program: VerifiedProgram): PacketRunner {
+  const interpreter = prepare(program);
+  return (ctx) => interpreter.runPacket(ctx);
+}
+
+/**
+ * Loads the JIT by name at run time, so the command works (and says so clearly)
+ * whether or not @ea/jit's compile() exists in this build.
+ */
+async function jitRunner(program: VerifiedProgram): Promise<PacketRunner> {
+  // A computed specifier keeps this file compiling while @ea/jit is still being written.
+  const specifier = '@ea/jit';
+  let jit: Record<string, unknown>;
+  try {
+    jit = (await import(specifier)) as Record<string, unknown>;
+  } catch {
+    jit = {};
+  }
+  const compile = jit['compile'];
+  if (typeof compile !== 'function') throw new Error('the JIT engine is not available in this build (@ea/jit has no compile())');
+  const compiled: unknown = compile(program);
+  if (typeof compiled === 'function') return compiled as PacketRunner;
+  const runPacket = (compiled as { runPacket?: unknown } | null)?.runPacket;
+  if (typeof runPacket === 'function') return (ctx) => (runPacket as PacketRunner).call(compiled, ctx);
+  throw new Error('the JIT engine is not available in this build (compile() returned no packet runner)');
+}
+
+/** Runs the filter over every packet; libpcap counts a packet when the filter returns non-zero. */
+function countMatches(capture: Capture, run: PacketRunner): number {
+  const { data, offsets, capLengths, wireLengths, linkTypes } = capture;
+  const progress = process.stderr.isTTY && capture.count >= PROGRESS_THRESHOLD ? new Progress(capture.count) : null;
+  const ctx: PacketContext = { data: new DataView(data.buffer, 0, 0), wireLength: 0, networkOffset: 0 };
+  let matched = 0;
+  for (let i = 0; i < capture.count; i++) {
+    const start = offsets[i]!;
+    const length = capLengths[i]!;
+    const linkType = linkTypes[i]!;
+    ctx.data = new DataView(data.buffer, data.byteOffset + start, length);
+    ctx.wireLength = wireLengths[i]!;
+    ctx.networkOffset = networkOffset(linkType, data, start, length);
+    if (linkType === LINKTYPE_ETHERNET) {
+      ctx.linkOffset = 0;
+      // skb->protocol: the EtherType after any VLAN tags (0 when the frame is too short to say).
+      const at = start + ctx.networkOffset - 2;
+      ctx.protocol = ctx.networkOffset >= 14 ? (data[at]! << 8) | data[at + 1]! : 0;
+    } else {
+      delete ctx.linkOffset;
+      ctx.protocol = 0;
+    }
+    if (run(ctx) !== 0) matched++;
+    progress?.update(i + 1);
+  }
+  progress?.done();
+  return matched;
+}
+
+/** A one-line progress bar on stderr, redrawn at most once per percent. */
+class Progress {
+  private shown = -1;
+  constructor(private readonly total: number) {}
+  update(done: number): void {
+    const percent = Math.floor((done * 100) / this.total);
+    if (percent === this.shown) return;
+    this.shown = percent;
+    const width = 30;
+    const filled = Math.round((percent * width) / 100);
+    process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${percent}% ${done}/${this.total}`);
+  }
+  done(): void {
+    process.stderr.write('\r\x1b[K');
+  }
+}
