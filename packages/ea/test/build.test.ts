@@ -1,0 +1,86 @@
+import { AUDIT_ARCH_X86_64, EA_REGION_OFFSET, SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS } from '@ea/bpf';
+import { interpret } from '@ea/interpreter';
+import { verify } from '@ea/verifier';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  ARCHES, type Check, type Placement, PathError, buildFilter, checksHold, cloneArgs, retErrno, EPERM, E2BIG,
+  seedOpenHow, writeField,
+} from '../src/index.js';
+import { contractImage } from './image.js';
+
+const RUNS = process.env['EA_FUZZ'] ? 5_000 : 300;
+const x86 = ARCHES['x86_64']!;
+const rootOnly: Placement = { strategy: 'fixed-window', root: EA_REGION_OFFSET, window: () => 0 };
+
+const tests = fc.oneof(
+  fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((value) => ({ op: 'eq' as const, value })),
+  fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((mask) => ({ op: 'allSet' as const, mask })),
+  fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((mask) => ({ op: 'noneSet' as const, mask })),
+  fc.array(fc.bigInt({ min: 0n, max: 7n }), { minLength: 1, maxLength: 3 }).map((values) => ({ op: 'oneOf' as const, values })),
+);
+
+describe('buildFilter', () => {
+  it('checks the arch, rejects x32 numbers and passes other syscalls through', () => {
+    const built = buildFilter({ arch: x86, nr: 435, struct: cloneArgs(64), placement: rootOnly, checks: [] });
+    const prog = verify(built.insns, { profile: 'ea' });
+    const caller = new Uint8Array(64);
+    expect(interpret(prog, contractImage(435, AUDIT_ARCH_X86_64, caller))).toBe(SECCOMP_RET_ALLOW);
+    expect(interpret(prog, contractImage(435, 0x40000003, caller))).toBe(SECCOMP_RET_KILL_PROCESS);
+    expect(interpret(prog, contractImage(0x40000000 | 435, AUDIT_ARCH_X86_64, caller))).toBe(SECCOMP_RET_KILL_PROCESS);
+    expect(interpret(prog, contractImage(39, AUDIT_ARCH_X86_64, caller))).toBe(SECCOMP_RET_ALLOW);
+    expect(interpret(prog, contractImage(435, AUDIT_ARCH_X86_64, new Uint8Array(72).fill(1, 70)))).toBe(retErrno(E2BIG));
+  });
+
+  it('compares 64-bit fields as two 32-bit halves exactly like the reference judgement', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ field: fc.constantFrom('flags', 'exit_signal', 'tls'), test: tests }), { maxLength: 3 }),
+        fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+        fc.bigInt({ min: 0n, max: 7n }),
+        fc.boolean(),
+        (specs, wide, small, useSmall) => {
+          const checks: Check[] = specs.map((s) => ({ path: s.field, test: s.test }));
+          const struct = cloneArgs(64);
+          const built = buildFilter({ arch: x86, nr: 435, struct, placement: rootOnly, checks });
+          const prog = verify(built.insns, { profile: 'ea' });
+          const caller = new Uint8Array(64);
+          for (const [i, f] of (['flags', 'exit_signal', 'tls'] as const).entries()) {
+            const v = useSmall && i === 0 ? small : wide >> BigInt(i);
+            writeField(caller, struct.fields.find((x) => x.name === f)!.offset, 8, 'le', v);
+          }
+          const want = checksHold(struct, checks, caller, 'le') ? SECCOMP_RET_ALLOW : retErrno(EPERM);
+          expect(interpret(prog, contractImage(435, AUDIT_ARCH_X86_64, caller))).toBe(want);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('counts instructions per check for both strategies', () => {
+    const struct = seedOpenHow();
+    const jt: Placement = { strategy: 'jump-table', root: 128, rootTable: 80, tableDelta: () => -16 };
+    const fw: Placement = { strategy: 'fixed-window', root: 80, window: (c) => (c === 'bar' ? 200 : 300) };
+    const eq = (path: string): Check => ({ path, test: { op: 'eq', value: 34n } });
+    const count = (placement: Placement, path: string) =>
+      buildFilter({ arch: x86, nr: 437, struct, placement, checks: [eq(path)] }).perCheck[0];
+    // root u64 == c: 2 x (ld + jeq), the same for both strategies
+    expect(count(jt, 'flags')).toBe(4);
+    expect(count(fw, 'flags')).toBe(4);
+    // one level: jump table adds ld table word, jeq #0 (absent), tax
+    expect(count(jt, 'bar->bar')).toBe(7);
+    expect(count(fw, 'bar->bar')).toBe(4);
+    // two levels: another ld [x+k], jeq #0, tax
+    expect(count(jt, 'bar->barbaz->barbaz')).toBe(10);
+    expect(count(fw, 'bar->barbaz->barbaz')).toBe(4);
+  });
+
+  it('names a bad path', () => {
+    expect(() =>
+      buildFilter({ arch: x86, nr: 435, struct: cloneArgs(64), placement: rootOnly, checks: [{ path: 'cgroup', test: { op: 'eq', value: 0n } }] }),
+    ).toThrow(PathError);
+    expect(() =>
+      buildFilter({ arch: x86, nr: 435, struct: cloneArgs(64), placement: rootOnly, checks: [{ path: 'flags->x', test: { op: 'eq', value: 0n } }] }),
+    ).toThrow(/not a pointer/);
+  });
+});
