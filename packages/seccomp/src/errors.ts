@@ -1,0 +1,19 @@
+/**
+ * The one error type of @ea/seccomp: bad seccomp_data fields, unknown architectures and
+ * syscall names. It names the field (or argument) that was wrong.
+ */
+
+export type SeccompErrorCode = 'BAD_FIELD' | 'SHORT_BUFFER' | 'UNKNOWN_ARCH' | 'UNKNOWN_SYSCALL';
+
+/** Thrown by every public function of @ea/seccomp for input it cannot take. */
+export class SeccompError extends Error {
+  override readonly name = 'SeccompError';
+  constructor(
+    readonly code: SeccompErrorCode,
+    /** The field, argument or name the problem is about (`args[3]`, `nr`, `x86_64`...). */
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
