@@ -14,7 +14,9 @@ export function seccompData(nr: number, args: readonly (number | bigint)[] = [],
   view.setUint32(0, nr >>> 0, true);
   view.setUint32(4, arch >>> 0, true);
   view.setBigUint64(8, BigInt(ip), true);
-  args.forEach((a, i) => view.setBigUint64(16 + 8 * i, BigInt.asUintN(64, BigInt(a)), true));
+  args.forEach((a, i) => {
+    view.setBigUint64(16 + 8 * i, BigInt.asUintN(64, BigInt(a)), true);
+  });
   return view;
 }
 
