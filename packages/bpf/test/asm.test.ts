@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ANCILLARY, assemble, BPF_ABS, BPF_H, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_K, BPF_LD, BPF_LDX, BPF_LEN,
+  BPF_RET, BPF_W, BPF_X, codeOf, detectFormat, disassemble, FormatError, jump, MAX_TEXT_INSNS, readProgram, SKF_AD_OFF,
+  stmt, type FormatErrorCode, type SockFilter,
+} from '../src/index.js';
+
+const fields = (p: readonly SockFilter[]) => p.map(({ code, jt, jf, k }) => [code, jt, jf, k]);
+
+function fails(text: string, code: FormatErrorCode, line: number, column: number): void {
+  let caught: unknown;
+  try {
+    assemble(text);
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(FormatError);
+  const err = caught as FormatError;
+  expect({ code: err.code, where: err.where }).toEqual({ code, where: { kind: 'text', line, column } });
+}
+
+describe('assemble', () => {
+  it('reads labels, comments and the documented operand forms', () => {
+    const program = assemble(`
+      /* ARP only, from Documentation/networking/filter.rst */
+      ldh [12]          ; ethertype
+      jne #0x806, drop
+      ret #-1
+      drop: ret #0
+    `);
+    expect(fields(program)).toEqual(
+      fields([
+        stmt(BPF_LD | BPF_H | BPF_ABS, 12),
+        jump(BPF_JMP | BPF_JEQ | BPF_K, 0x806, 0, 1),
+        stmt(BPF_RET | BPF_K, 0xffffffff),
+        stmt(BPF_RET | BPF_K, 0),
+      ]),
+    );
+  });
+
+  it('reads numbers in bpf_asm radixes', () => {
+    const ks = assemble('ld #10\nld #0x10\nld #0b10\nld #010\nld #-2\nld #4294967295\nld #-2147483648').map((i) => i.k);
+    expect(ks).toEqual([10, 16, 2, 8, 0xfffffffe, 0xffffffff, 0x80000000]);
+  });
+
+  it('reads every ancillary load in both spellings', () => {
+    for (const a of ANCILLARY) {
+      const expected = fields([stmt(BPF_LD | BPF_W | BPF_ABS, (SKF_AD_OFF + a.offset) >>> 0)]);
+      expect(fields(assemble(`ld #${a.name}`))).toEqual(expected);
+      expect(fields(assemble(`ld ${a.name}`))).toEqual(expected);
+    }
+    expect(fields(assemble('ld #len\nld len\nldx #len\nldx len'))).toEqual(
+      fields([
+        stmt(BPF_LD | BPF_W | BPF_LEN, 0), stmt(BPF_LD | BPF_W | BPF_LEN, 0),
+        stmt(BPF_LDX | BPF_W | BPF_LEN, 0), stmt(BPF_LDX | BPF_W | BPF_LEN, 0),
+      ]),
+    );
+  });
+
+  it('reads the jump aliases and one-target forms as bpf_asm does', () => {
+    const p = assemble(`
+      jeq #1, a
+      jne #1, a
+      jneq #1, a
+      jlt #1, a
+      jle x, a
+      jgt %x, a, b
+      jge #1, +0, +1
+      jmp a
+      ja a
+    a: ret %a
+    b: ret a
+    `);
+    expect(fields(p.slice(0, 9))).toEqual(
+      fields([
+        jump(BPF_JMP | BPF_JEQ | BPF_K, 1, 8, 0),
+        jump(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 7),
+        jump(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 6),
+        jump(BPF_JMP | BPF_JGE | BPF_K, 1, 0, 5),
+        jump(BPF_JMP | BPF_JGT | BPF_X, 0, 0, 4),
+        jump(BPF_JMP | BPF_JGT | BPF_X, 0, 3, 4),
+        jump(BPF_JMP | BPF_JGE | BPF_K, 1, 0, 1),
+        stmt(BPF_JMP, 1),
+        stmt(BPF_JMP, 0),
+      ]),
+    );
+  });
+
+  it('reads ALU operations with #k and x, and the EA tail-zero load', () => {
+    expect(fields(assemble('add #3\nmod x\nneg\nldtz #16'))).toEqual(
+      fields([
+        stmt(codeOf({ kind: 'alu', op: 'add', src: 'k' }), 3),
+        stmt(codeOf({ kind: 'alu', op: 'mod', src: 'x' }), 0),
+        stmt(codeOf({ kind: 'neg' }), 0),
+        stmt(codeOf({ kind: 'ld_tailzero' }), 16),
+      ]),
+    );
+    expect(disassemble(assemble('ldtz #16'))).toBe('  ldtz #0x10\n');
+  });
+
+  it('allows a conditional jump of exactly 255 and refuses 256', () => {
+    const body = (n: number) => `jeq #0, far\n${'tax\n'.repeat(n)}far: ret #0\n`;
+    expect(assemble(body(255))[0]!.jt).toBe(255);
+    fails(body(256), 'JUMP_TOO_FAR', 1, 9);
+    expect(assemble(`ja far\n${'tax\n'.repeat(300)}far: ret #0`)[0]!.k).toBe(300);
+  });
+
+  it.each([
+    ['ret #0\nfoo #1', 'UNKNOWN_MNEMONIC', 2, 1],
+    ['  jeq #1, nowhere', 'UNDEFINED_LABEL', 1, 11],
+    ['a: ret #0\n a: ret #1', 'DUPLICATE_LABEL', 2, 2],
+    ['a: ja a', 'BACKWARD_JUMP', 1, 7],
+    ['tax\na: tax\njeq #1, a, a', 'BACKWARD_JUMP', 3, 9],
+    ['ld #4294967296', 'OUT_OF_RANGE', 1, 5],
+    ['ld #-2147483649', 'OUT_OF_RANGE', 1, 5],
+    ['ld #0x1ffffffff', 'OUT_OF_RANGE', 1, 5],
+    ['jeq #1, +256', 'OUT_OF_RANGE', 1, 10],
+    ['ld #12ab', 'BAD_NUMBER', 1, 5],
+    ['ld #09', 'BAD_NUMBER', 1, 5],
+    ['ld #foo', 'BAD_OPERAND', 1, 5],
+    ['ldh #1', 'BAD_OPERAND', 1, 5],
+    ['ret x', 'BAD_OPERAND', 1, 5],
+    ['ldxb 4*([1]&0xe)', 'BAD_OPERAND', 1, 13],
+    ['ret #1, 2', 'SYNTAX', 1, 7],
+    ['ld [1', 'SYNTAX', 1, 6],
+    ['ret #0 /* open', 'SYNTAX', 1, 8],
+    ['ret #0 @', 'SYNTAX', 1, 8],
+    ['.insn 0x10000, 0, 0, 0', 'OUT_OF_RANGE', 1, 7],
+    ['.insn 0, 256, 0, 0', 'OUT_OF_RANGE', 1, 10],
+  ] as const)('%j → %s at %i:%i', (text, code, line, column) => {
+    fails(text, code, line, column);
+  });
+
+  it('refuses more than MAX_TEXT_INSNS instructions', () => {
+    fails('tax\n'.repeat(MAX_TEXT_INSNS + 1), 'TOO_LONG', MAX_TEXT_INSNS + 1, 1);
+  });
+
+  it('accepts the empty program', () => {
+    expect(assemble('; nothing\n')).toEqual([]);
+  });
+});
+
+describe('tcpdump formats', () => {
+  it('reads -ddd and checks its count', () => {
+    const ret = BPF_RET | BPF_K;
+    expect(fields(readProgram(`2\n${ret} 0 0 1\n${ret} 0 0 0\n`).insns)).toEqual([[ret, 0, 0, 1], [ret, 0, 0, 0]]);
+    expect(() => readProgram('3\n6 0 0 1\n6 0 0 0\n')).toThrow(expect.objectContaining({ code: 'BAD_COUNT' }));
+    expect(() => readProgram('1\n6 0 0 1\n6 0 0 0\n')).toThrow(expect.objectContaining({ code: 'BAD_COUNT' }));
+    expect(() => readProgram('1\n6 0 0 x1\n')).toThrow(expect.objectContaining({ code: 'BAD_NUMBER' }));
+    expect(() => readProgram('1\n6 0 256 1\n')).toThrow(expect.objectContaining({ code: 'OUT_OF_RANGE' }));
+    expect(() => readProgram('99999999\n')).toThrow(expect.objectContaining({ code: 'TOO_LONG' }));
+  });
+
+  it('reads -dd with and without trailing commas', () => {
+    const ret = BPF_RET | BPF_K;
+    expect(fields(readProgram(`{ 0x${ret.toString(16)}, 0, 0, 0x00000001 },\n{ ${ret}, 0, 0, 0 }`).insns)).toEqual([
+      [ret, 0, 0, 1],
+      [ret, 0, 0, 0],
+    ]);
+    expect(() => readProgram('{ 0x6, 0, 0 },')).toThrow(expect.objectContaining({ code: 'SYNTAX' }));
+  });
+
+  it('reads -d with absolute targets and checks the numbering', () => {
+    const d = '(000) ldh      [12]\n(001) jeq      #0x800           jt 2\tjf 3\n(002) ret      #262144\n(003) ret      #0\n';
+    expect(fields(readProgram(d).insns)).toEqual(
+      fields([
+        stmt(BPF_LD | BPF_H | BPF_ABS, 12),
+        jump(BPF_JMP | BPF_JEQ | BPF_K, 0x800, 0, 1),
+        stmt(BPF_RET | BPF_K, 262144),
+        stmt(BPF_RET | BPF_K, 0),
+      ]),
+    );
+    expect(() => readProgram('(001) ret #0')).toThrow(expect.objectContaining({ code: 'SYNTAX' }));
+    expect(() => readProgram('(000) jeq #1 jt 0 jf 1\n')).toThrow(expect.objectContaining({ code: 'BACKWARD_JUMP' }));
+    expect(() => readProgram('(000) jeq #1 jt 1 jf 300\n')).toThrow(expect.objectContaining({ code: 'JUMP_TOO_FAR' }));
+  });
+});
+
+describe('detectFormat', () => {
+  it.each([
+    ['2\n6 0 0 1\n6 0 0 0\n', 'ddd'],
+    ['{ 0x6, 0, 0, 0x00000001 },', 'dd'],
+    ['(000) ret      #0', 'd'],
+    ['ret #0', 'asm'],
+    ['; comment\nret #0', 'asm'],
+  ] as const)('%j is %s', (text, format) => {
+    expect(detectFormat(text)).toBe(format);
+    expect(detectFormat(new TextEncoder().encode(text))).toBe(format);
+  });
+
+  it('finds binary in bytes that are not text', () => {
+    expect(detectFormat(Uint8Array.from([0x06, 0, 0, 0, 0, 0, 0, 0]))).toBe('bin');
+    expect(detectFormat(Uint8Array.from([0xff, 0xfe]))).toBe('bin');
+    expect(() => readProgram(Uint8Array.from([0x06, 0, 0]))).toThrow(expect.objectContaining({ code: 'BAD_LENGTH' }));
+  });
+
+  it('names the byte offset of invalid UTF-8 when text is forced', () => {
+    expect(() => readProgram(Uint8Array.from([0x72, 0x65, 0x74, 0xc0]), { format: 'asm' })).toThrow(
+      expect.objectContaining({ code: 'SYNTAX', where: { kind: 'byte', offset: 3 } }),
+    );
+  });
+});
