@@ -1,0 +1,169 @@
+/**
+ * compile() and toModule(): a verified program to a specialized JavaScript function. The
+ * generated text is printed by astring from the checked ESTree (generate.ts) and instantiated
+ * with `new Function`; every helper enters as a factory parameter, never as source text. Where
+ * `new Function` is forbidden (Content-Security-Policy) or switched off, `run` is the
+ * interpreter and `accelerated` says so.
+ */
+import type * as ES from 'estree';
+import { generate as print } from 'astring';
+import { type EngineOptions, type PacketContext, prepare } from '@ea/interpreter';
+import type { VerifiedProgram } from '@ea/verifier';
+import { CodegenError, ret, Scope } from './estree.js';
+import { generateRun, type GenerateOptions } from './generate.js';
+import * as runtime from './runtime.js';
+
+/** A compiled filter's entry point: the interpreter's `run` signature. */
+export type RunFilter = (input: DataView | PacketContext) => number;
+
+/** Options of compile() and toModule(). */
+export interface CompileOptions extends EngineOptions {
+  /** false: do not generate code, run the interpreter (`accelerated` is false). */
+  readonly accelerate?: boolean;
+  /** Interpret the first N runs, then compile (for filters that run only a few times). */
+  readonly tierAfter?: number;
+  /** Fewest chained `jeq` tests on A turned into a decision tree (default 4). */
+  readonly minSwitch?: number;
+}
+
+/** What compile() returns. */
+export interface Compiled {
+  readonly run: RunFilter;
+  /** The generated factory body (empty when nothing was generated). */
+  readonly source: string;
+  /** Whether `run` is generated code (false: the interpreter runs). */
+  readonly accelerated: boolean;
+  /** Why `run` is the interpreter, when it is. */
+  readonly reason?: string;
+}
+
+// The intrinsics the generated code calls through the view; captured when this module loads
+// so that compile() can refuse to accelerate if someone replaced them since.
+const DATAVIEW_METHODS = ['getUint8', 'getUint16', 'getUint32'] as const;
+const pristine = DATAVIEW_METHODS.map((m) => DataView.prototype[m]);
+const pristineByteLength = Object.getOwnPropertyDescriptor(DataView.prototype, 'byteLength')?.get;
+
+function dataViewIsPristine(): boolean {
+  return (
+    DATAVIEW_METHODS.every((m, i) => DataView.prototype[m] === pristine[i]) &&
+    Object.getOwnPropertyDescriptor(DataView.prototype, 'byteLength')?.get === pristineByteLength
+  );
+}
+
+function generateOptions(options: CompileOptions): GenerateOptions {
+  const minSwitch = options.minSwitch ?? 4;
+  if (!Number.isInteger(minSwitch) || minSwitch < 2) throw new RangeError('minSwitch must be an integer >= 2');
+  return { little: (options.endian ?? 'le') === 'le', minSwitch };
+}
+
+let serial = 0;
+
+/** Returns the factory body and the helpers it takes, for a program. */
+export function factorySource(program: VerifiedProgram, options: CompileOptions = {}): { source: string; helpers: readonly string[] } {
+  const gen = generateRun(program, generateOptions(options), 'run', true);
+  const scope = new Scope();
+  scope.declare('run');
+  const body: ES.Program = { type: 'Program', sourceType: 'script', body: [gen.fn, ret(scope.id('run'))] };
+  serial += 1;
+  const url = `ea-jit/${program.profile}-${serial}.js`;
+  return { source: `${print(body, { comments: true })}//# sourceURL=${url}\n`, helpers: gen.helpers };
+}
+
+/** Compiles a verified program to a specialized function, falling back to the interpreter. */
+export function compile(program: VerifiedProgram, options: CompileOptions = {}): Compiled {
+  const interpreter = prepare(program, options);
+  const interpret: RunFilter = (input) => interpreter.run(input);
+  if (options.accelerate === false) return { run: interpret, source: '', accelerated: false, reason: 'accelerate: false' };
+  const tier = options.tierAfter ?? 0;
+  if (!Number.isInteger(tier) || tier < 0) throw new RangeError('tierAfter must be a non-negative integer');
+  if (tier === 0) return build(program, options, interpret);
+  // Tiering: the interpreter serves the first `tier` runs, then the compiled code takes over.
+  let left = tier;
+  let compiled: Compiled | undefined;
+  let fast: RunFilter = interpret;
+  const run: RunFilter = (input) => {
+    if (left > 0 && --left === 0) {
+      compiled = build(program, options, interpret);
+      fast = compiled.run;
+    }
+    return fast(input);
+  };
+  return {
+    run,
+    get source() {
+      return compiled?.source ?? '';
+    },
+    get accelerated() {
+      return compiled?.accelerated ?? false;
+    },
+  };
+}
+
+function build(program: VerifiedProgram, options: CompileOptions, interpret: RunFilter): Compiled {
+  if (!dataViewIsPristine()) {
+    return { run: interpret, source: '', accelerated: false, reason: 'DataView.prototype was modified' };
+  }
+  let source = '';
+  try {
+    const factory = factorySource(program, options);
+    source = factory.source;
+    const values: Record<string, unknown> = { ...runtime, slow: interpret };
+    const args = factory.helpers.map((h) => values[h]);
+    // Looked up at call time, so a Content-Security-Policy (or a test) can take it away.
+    const FunctionCtor = globalThis.Function;
+    const make = new FunctionCtor(...factory.helpers, source) as (...helpers: unknown[]) => RunFilter;
+    return { run: make(...args), source, accelerated: true };
+  } catch (error) {
+    if (error instanceof CodegenError) throw error;
+    // EvalError under CSP; RangeError when a huge program nests deeper than the stack allows.
+    const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return { run: interpret, source, accelerated: false, reason: why };
+  }
+}
+
+const SPECIFIER = /^[A-Za-z0-9@/._:+~-]+$/;
+
+/** Options of toModule(). */
+export interface ModuleOptions extends CompileOptions {
+  /** Where the module imports its helpers from (default '@ea/jit/runtime'). */
+  readonly runtime?: string;
+}
+
+/**
+ * Returns a standalone ES module exporting `run`, for ahead-of-time use where `new Function` is
+ * forbidden. It imports only the helpers it calls. Seccomp/EA inputs shorter than the largest
+ * absolute load run a second generated function that reads through the zero-fill helper.
+ */
+export function toModule(program: VerifiedProgram, options: ModuleOptions = {}): string {
+  const spec = options.runtime ?? '@ea/jit/runtime';
+  if (!SPECIFIER.test(spec)) throw new RangeError('runtime must be a plain module specifier');
+  const gopts = generateOptions(options);
+  const main = generateRun(program, gopts, 'run', true);
+  const fns: (ES.Statement | ES.ModuleDeclaration)[] = [];
+  const helpers = new Set(main.helpers);
+  if (helpers.has('slow')) {
+    const slow = generateRun(program, gopts, 'slow', false);
+    for (const h of slow.helpers) helpers.add(h);
+    fns.push(slow.fn);
+    helpers.delete('slow');
+  }
+  fns.push({ type: 'ExportNamedDeclaration', declaration: main.fn, specifiers: [], source: null, attributes: [] });
+  const imports: ES.ImportDeclaration[] =
+    helpers.size === 0
+      ? []
+      : [
+          {
+            type: 'ImportDeclaration',
+            specifiers: [...helpers].map((h) => ({
+              type: 'ImportSpecifier',
+              imported: { type: 'Identifier', name: h },
+              local: { type: 'Identifier', name: h },
+            })),
+            source: { type: 'Literal', value: spec, raw: JSON.stringify(spec) },
+            attributes: [],
+          },
+        ];
+  const mod: ES.Program = { type: 'Program', sourceType: 'module', body: [...imports, ...fns] };
+  const head = `// Generated by @ea/jit from a verified ${program.profile} program of ${program.insns.length} instructions.\n`;
+  return head + print(mod, { comments: true });
+}

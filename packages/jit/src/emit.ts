@@ -1,0 +1,351 @@
+/**
+ * One instruction to ESTree, per profile. The structurer (structure.ts) decides where code goes;
+ * this module decides what each instruction becomes: constants from the flow analysis are
+ * printed as literals, dead pure instructions leave only their comment, and packet loads of a
+ * straight-line stretch share one bounds check for the largest offset the stretch reads.
+ */
+import type * as ES from 'estree';
+import { formatInsn, type KnownInsn, SKF_AD_IFINDEX, SKF_AD_HATYPE, SKF_AD_OFF, SKF_AD_ALU_XOR_X } from '@ea/bpf';
+import type { Profile } from '@ea/verifier';
+import {
+  CodegenError, type Scope, assign, bin, bool, call, ifElse, lineComment, logical, member, ret, toU32, u32, withComments,
+} from './estree.js';
+import { type Flow, SLOT_A, SLOT_X } from './flow.js';
+import type { BlockEmitter } from './structure.js';
+
+/** How packet and image loads are emitted. */
+export interface LoadPlan {
+  readonly profile: Profile;
+  /** seccomp/EA byte order. */
+  readonly little: boolean;
+  /**
+   * seccomp/EA: true when the function starts with `len >= maxLoadEnd` checked, so absolute
+   * loads read the view directly; false for the variant that runs on short views, where every
+   * load goes through `loadImageWord` (bytes past the end read as zero).
+   */
+  readonly guarded: boolean;
+}
+
+const SIZE_BYTES = { w: 4, h: 2, b: 1 } as const;
+const GETTER = { w: 'getUint32', h: 'getUint16', b: 'getUint8' } as const;
+
+/** Returns whether a socket `ld [k]` is an ordinary load at k >= 0 (not negative, not ancillary). */
+export function isPlainPacketLoad(ins: KnownInsn): boolean {
+  return (ins.kind === 'ld_abs' || ins.kind === 'ldx_msh') && ins.k < 0x80000000;
+}
+
+/** Returns one past the last byte a plain packet load reads, else 0. */
+export function plainLoadEnd(ins: KnownInsn): number {
+  if (!isPlainPacketLoad(ins)) return 0;
+  return ins.k + (ins.kind === 'ld_abs' ? SIZE_BYTES[ins.size] : 1);
+}
+
+/** Returns whether a socket instruction can end the program with A (ifindex/hatype, no device). */
+export function mayExitNonZero(ins: KnownInsn): boolean {
+  const anc = ancillaryIndex(ins);
+  return anc === SKF_AD_IFINDEX || anc === SKF_AD_HATYPE;
+}
+
+/** Returns whether a socket `ld [k]` is ancillary (SKF_AD_OFF + n). */
+function ancillaryIndex(ins: KnownInsn): number | undefined {
+  return ins.kind === 'ld_abs' && ins.k >= SKF_AD_OFF ? ins.k - SKF_AD_OFF : undefined;
+}
+
+/** Names every generated function may use, declared in `scope` by the caller. */
+export const LOCALS = ['A', 'X', 'T', 'len', 'view', 'input'] as const;
+export const HELPERS = ['imul', 'slow', 'loadPacket', 'ancillary', 'loadImageWord', 'loadImageIndirect', 'tailZero'] as const;
+
+/** The per-instruction code generator the structurer calls. */
+export class InsnEmitter implements BlockEmitter {
+  /** Names the emitted code referred to (so only those are declared or imported). */
+  readonly used = new Set<string>();
+  /** Scratch cells the emitted code touches, declared as locals M0..M15. */
+  readonly cells = new Set<number>();
+  /** The packet length proved by the checks that dominate the current instruction. */
+  private bound = 0;
+
+  constructor(
+    private readonly flow: Flow,
+    private readonly scope: Scope,
+    private readonly plan: LoadPlan,
+  ) {}
+
+  /** Returns an identifier and records that the code uses it. */
+  id(name: string): ES.Identifier {
+    this.used.add(name);
+    return this.scope.id(name);
+  }
+
+  private cell(k: number): ES.Identifier {
+    this.cells.add(k);
+    return this.scope.id(`M${k}`);
+  }
+
+  /** The value of A (or X) before `pc`: a literal when constant propagation knows it. */
+  private reg(pc: number, slot: number): ES.Expression {
+    const v = this.flow.stateIn[pc]?.[slot] ?? -1;
+    return v >= 0 ? u32(v, 'imm') : this.id(slot === SLOT_A ? 'A' : 'X');
+  }
+
+  private operand(pc: number, ins: KnownInsn & { src: 'k' | 'x' }): ES.Expression {
+    return ins.src === 'k' ? u32(ins.k, 'imm') : this.reg(pc, SLOT_X);
+  }
+
+  comments(pc: number): ES.Comment[] {
+    return [lineComment(`${pc}: ${formatInsn(this.flow.insns[pc] as KnownInsn, pc)}`)];
+  }
+
+  body(pcs: readonly number[], entryBound: number): { stmts: ES.Statement[]; leftover: ES.Comment[]; exitBound: number } {
+    const stmts: ES.Statement[] = [];
+    let pending: ES.Comment[] = [];
+    let checkpoint = true;
+    this.bound = entryBound;
+    for (const pc of pcs) {
+      const ins = this.flow.insns[pc] as KnownInsn;
+      pending.push(...this.comments(pc));
+      const out: ES.Statement[] = [];
+      const need = this.flow.need[pc] ?? 0;
+      if (this.plan.profile === 'socket' && checkpoint && Number.isFinite(need) && need > this.bound) {
+        // Every run from here on a packet shorter than `need` returns 0 (Flow.need), so one
+        // test covers every plain load this point dominates.
+        out.push(ifElse(bin('<', this.id('len'), u32(need, 'offset')), [ret(u32(0))]));
+        this.bound = need;
+      }
+      checkpoint = mayExitNonZero(ins);
+      out.push(...this.insn(pc));
+      for (const st of out) {
+        stmts.push(withComments(st, pending));
+        pending = [];
+      }
+    }
+    return { stmts, leftover: pending, exitBound: this.bound };
+  }
+
+  test(pc: number): ES.Expression {
+    const ins = this.flow.insns[pc] as KnownInsn;
+    if (ins.kind !== 'jmp') throw new Error(`no test at ${pc}`);
+    const a = this.reg(pc, SLOT_A);
+    const b = this.operand(pc, ins);
+    switch (ins.op) {
+      case 'jeq':
+        return bin('===', a, b);
+      case 'jgt':
+        return bin('>', a, b);
+      case 'jge':
+        return bin('>=', a, b);
+      case 'jset':
+        return bin('!==', bin('&', a, b), u32(0));
+    }
+  }
+
+  keyEquals(key: number): ES.Expression {
+    return bin('===', this.id('A'), u32(key, 'imm'));
+  }
+
+  keyBelow(key: number): ES.Expression {
+    return bin('<', this.id('A'), u32(key, 'imm'));
+  }
+
+  /** The statements of one instruction (none for jumps and dead instructions). */
+  private insn(pc: number): ES.Statement[] {
+    const f = this.flow;
+    const ins = f.insns[pc] as KnownInsn;
+    if (f.div0[pc]) return [ret(u32(0))];
+    if (f.dead[pc]) return [];
+    const out = f.stateOut[pc] as readonly number[];
+    const A = (): ES.Identifier => this.id('A');
+    const X = (): ES.Identifier => this.id('X');
+    const constA = out[SLOT_A] ?? -1;
+    const constX = out[SLOT_X] ?? -1;
+    switch (ins.kind) {
+      case 'ld_imm':
+      case 'ld_len':
+      case 'ld_mem':
+      case 'txa':
+      case 'neg':
+        if (constA >= 0) return [assign(A(), u32(constA, 'imm'))];
+        break;
+      case 'ldx_imm':
+      case 'ldx_len':
+      case 'ldx_mem':
+      case 'tax':
+        if (constX >= 0) return [assign(X(), u32(constX, 'imm'))];
+        break;
+      case 'alu':
+        if (constA >= 0 && !(ins.src === 'x' && (ins.op === 'div' || ins.op === 'mod') && f.stateIn[pc]?.[SLOT_X] === -1)) {
+          return [assign(A(), u32(constA, 'imm'))];
+        }
+        break;
+      default:
+        break;
+    }
+    switch (ins.kind) {
+      case 'ld_imm':
+      case 'ldx_imm':
+        throw new Error('an immediate load is always constant');
+      case 'ld_mem':
+        return [assign(A(), this.cell(ins.k))];
+      case 'ldx_mem':
+        return [assign(X(), this.cell(ins.k))];
+      case 'st':
+        return [assign(this.cell(ins.k), this.reg(pc, SLOT_A))];
+      case 'stx':
+        return [assign(this.cell(ins.k), this.reg(pc, SLOT_X))];
+      case 'ld_len':
+      case 'ldx_len':
+        // Only sockets get here (seccomp's len is the constant 64): skb->len.
+        return [assign(ins.kind === 'ld_len' ? A() : X(), this.wireLength())];
+      case 'tax':
+        return [assign(X(), this.reg(pc, SLOT_A))];
+      case 'txa':
+        return [assign(A(), this.reg(pc, SLOT_X))];
+      case 'neg':
+        return [assign(A(), toU32(bin('-', u32(0), this.reg(pc, SLOT_A))))];
+      case 'alu':
+        return this.alu(pc, ins);
+      case 'ld_abs':
+        return this.loadAbs(pc, ins);
+      case 'ld_ind':
+        return this.loadInd(pc, ins);
+      case 'ldx_msh': {
+        const byte = isPlainPacketLoad(ins)
+          ? call(member(this.id('view'), 'getUint8'), [u32(ins.k, 'offset')])
+          : undefined;
+        if (byte !== undefined) {
+          this.covered(ins);
+          return [assign(X(), bin('<<', bin('&', byte, u32(0xf, 'hex')), u32(2)))];
+        }
+        return [
+          ...this.slowPacket(u32(ins.k, 'offset'), 1),
+          assign(X(), bin('<<', bin('&', this.id('T'), u32(0xf, 'hex')), u32(2))),
+        ];
+      }
+      case 'ld_tailzero':
+        return [assign(A(), call(this.id('tailZero'), [this.id('view'), u32(ins.k, 'imm'), bool(this.plan.little)]))];
+      case 'ret_k':
+        return [ret(u32(ins.k, 'imm'))];
+      case 'ret_a':
+        return [ret(this.reg(pc, SLOT_A))];
+      case 'ja':
+      case 'jmp':
+        return [];
+    }
+  }
+
+  /** Asserts that a dominating check proved this plain load in range. */
+  private covered(ins: KnownInsn): void {
+    if (plainLoadEnd(ins) > this.bound) throw new CodegenError(`load ending at ${plainLoadEnd(ins)} is not covered`);
+  }
+
+  private wireLength(): ES.Expression {
+    // The interpreter's rule: ctx.wireLength when given, else the bytes we hold; as u32.
+    return toU32(logical('??', member(this.id('input'), 'wireLength'), this.id('len')));
+  }
+
+  private alu(pc: number, ins: KnownInsn & { kind: 'alu' }): ES.Statement[] {
+    const a = this.reg(pc, SLOT_A);
+    const b = this.operand(pc, ins);
+    const A = this.id('A');
+    const guard: ES.Statement[] = [];
+    if ((ins.op === 'div' || ins.op === 'mod') && ins.src === 'x' && this.flow.stateIn[pc]?.[SLOT_X] === -1) {
+      // bpf_convert_filter's guard: DIV/MOD by X == 0 ends the program returning 0.
+      guard.push(ifElse(bin('===', this.id('X'), u32(0)), [ret(u32(0))]));
+    }
+    let value: ES.Expression;
+    switch (ins.op) {
+      case 'add':
+        value = toU32(bin('+', a, b));
+        break;
+      case 'sub':
+        value = toU32(bin('-', a, b));
+        break;
+      case 'mul':
+        value = toU32(call(this.id('imul'), [a, b]));
+        break;
+      case 'div':
+        // u32 / u32 is never within double rounding of the next integer, so >>> 0 floors exactly.
+        value = toU32(bin('/', a, b));
+        break;
+      case 'mod':
+        value = bin('%', a, b);
+        break;
+      case 'or':
+        value = toU32(bin('|', a, b));
+        break;
+      case 'and':
+        value = toU32(bin('&', a, b));
+        break;
+      case 'xor':
+        value = toU32(bin('^', a, b));
+        break;
+      case 'lsh':
+        // JavaScript masks shift counts to 5 bits: the kernel's X & 31 (constants are < 32).
+        value = toU32(bin('<<', a, b));
+        break;
+      case 'rsh':
+        value = bin('>>>', a, b);
+        break;
+    }
+    return [...guard, assign(A, value)];
+  }
+
+  /** `T = loadPacket(input, off | 0, size); if (T < 0) return 0;` for the rare packet paths. */
+  private slowPacket(offset: ES.Expression, size: number): ES.Statement[] {
+    const T = this.id('T');
+    return [
+      assign(T, call(this.id('loadPacket'), [this.id('input'), bin('|', offset, u32(0)), u32(size)])),
+      ifElse(bin('<', this.id('T'), u32(0)), [ret(u32(0))]),
+    ];
+  }
+
+  private loadAbs(pc: number, ins: KnownInsn & { kind: 'ld_abs' }): ES.Statement[] {
+    const A = this.id('A');
+    const view = this.id('view');
+    if (this.plan.profile !== 'socket') {
+      const k = u32(ins.k, 'offset');
+      const read = this.plan.guarded
+        ? call(member(view, 'getUint32'), [k, bool(this.plan.little)])
+        : call(this.id('loadImageWord'), [view, k, bool(this.plan.little)]);
+      return [assign(A, read)];
+    }
+    const anc = ancillaryIndex(ins);
+    if (anc === SKF_AD_ALU_XOR_X) return [assign(A, toU32(bin('^', this.reg(pc, SLOT_A), this.reg(pc, SLOT_X))))];
+    if (anc !== undefined) {
+      const T = this.id('T');
+      const args = [this.id('input'), u32(anc), this.reg(pc, SLOT_A), this.reg(pc, SLOT_X), bool(this.plan.little)];
+      const out: ES.Statement[] = [assign(T, call(this.id('ancillary'), args))];
+      // No device: convert_bpf_extensions exits with the current A.
+      if (anc === SKF_AD_IFINDEX || anc === SKF_AD_HATYPE) {
+        out.push(ifElse(bin('<', this.id('T'), u32(0)), [ret(this.reg(pc, SLOT_A))]));
+      }
+      out.push(assign(this.id('A'), this.id('T')));
+      return out;
+    }
+    if (isPlainPacketLoad(ins)) {
+      this.covered(ins);
+      return [assign(A, call(member(view, GETTER[ins.size]), [u32(ins.k, 'offset')]))];
+    }
+    return [...this.slowPacket(u32(ins.k, 'offset'), SIZE_BYTES[ins.size]), assign(this.id('A'), this.id('T'))];
+  }
+
+  private loadInd(pc: number, ins: KnownInsn & { kind: 'ld_ind' }): ES.Statement[] {
+    const x = this.reg(pc, SLOT_X);
+    if (this.plan.profile !== 'socket') {
+      // EA `ld [x + k]`: aligned and wholly inside the image, or the program returns 0.
+      const args = [this.id('view'), x, u32(ins.k, 'offset'), bool(this.plan.little)];
+      return [
+        assign(this.id('A'), call(this.id('loadImageIndirect'), args)),
+        ifElse(bin('<', this.id('A'), u32(0)), [ret(u32(0))]),
+      ];
+    }
+    // The kernel's offset: X + k wrapped to 32 bits, then read as a signed int.
+    const size = SIZE_BYTES[ins.size];
+    const T = (): ES.Identifier => this.id('T');
+    const fast = call(member(this.id('view'), GETTER[ins.size]), [T()]);
+    const inRange = logical('&&', bin('>=', T(), u32(0)), bin('<=', T(), bin('-', this.id('len'), u32(size))));
+    return [
+      assign(T(), bin('|', bin('+', x, u32(ins.k, 'offset')), u32(0))),
+      ifElse(inRange, [assign(this.id('A'), fast)], [...this.slowPacket(T(), size), assign(this.id('A'), T())]),
+    ];
+  }
+}

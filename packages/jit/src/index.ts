@@ -1,0 +1,3 @@
+/** @ea/jit: verified classic BPF compiled to specialized JavaScript, with the interpreter as fallback. */
+export { compile, toModule, factorySource, type Compiled, type CompileOptions, type ModuleOptions, type RunFilter } from './compile.js';
+export { CodegenError } from './estree.js';

@@ -1,0 +1,62 @@
+/**
+ * The helpers compiled filters call for their rare paths, passed to each factory as parameters
+ * (and imported by standalone modules from `@ea/jit/runtime`). Packet and image loads are the
+ * interpreter's own functions, so both engines share one implementation of the kernel's
+ * negative-offset, zero-fill and tail-zero rules; `ancillary` follows the interpreter's
+ * reading of the PacketContext fields.
+ */
+import {
+  SKF_AD_CPU, SKF_AD_HATYPE, SKF_AD_IFINDEX, SKF_AD_MARK, SKF_AD_NLATTR, SKF_AD_NLATTR_NEST,
+  SKF_AD_PAY_OFFSET, SKF_AD_PKTTYPE, SKF_AD_PROTOCOL, SKF_AD_QUEUE, SKF_AD_RANDOM, SKF_AD_RXHASH,
+  SKF_AD_VLAN_TAG, SKF_AD_VLAN_TAG_PRESENT, SKF_AD_VLAN_TPID,
+} from '@ea/bpf';
+import { defaultRandom, nlattr, nlattrNest, type PacketContext } from '@ea/interpreter';
+
+export { loadImageIndirect, loadImageWord, loadPacket, tailZero } from '@ea/interpreter';
+
+/** Math.imul, captured when the module loads so compiled code never looks up a global. */
+export const imul: (a: number, b: number) => number = Math.imul;
+
+/**
+ * Returns the ancillary field at SKF_AD_OFF + `n` as a u32, or -1 for ifindex/hatype when the
+ * packet has no device (the kernel's converted program then exits returning A). `a` and `x`
+ * are the registers (nlattr searches from offset A for attribute type X); `little` is the
+ * host byte order of netlink headers. SKF_AD_ALU_XOR_X is compiled inline.
+ */
+export function ancillary(ctx: PacketContext, n: number, a: number, x: number, little: boolean): number {
+  switch (n) {
+    case SKF_AD_PROTOCOL:
+      return (ctx.protocol ?? 0) >>> 0;
+    case SKF_AD_PKTTYPE:
+      return (ctx.pktType ?? 0) >>> 0;
+    case SKF_AD_IFINDEX:
+      return ctx.ifindex === undefined ? -1 : ctx.ifindex >>> 0;
+    case SKF_AD_NLATTR:
+      return nlattr(ctx.data, a, x, little);
+    case SKF_AD_NLATTR_NEST:
+      return nlattrNest(ctx.data, a, x, little);
+    case SKF_AD_MARK:
+      return (ctx.mark ?? 0) >>> 0;
+    case SKF_AD_QUEUE:
+      return (ctx.queue ?? 0) >>> 0;
+    case SKF_AD_HATYPE:
+      return ctx.hatype === undefined ? -1 : ctx.hatype >>> 0;
+    case SKF_AD_RXHASH:
+      return (ctx.rxhash ?? 0) >>> 0;
+    case SKF_AD_CPU:
+      return (ctx.cpu ?? 0) >>> 0;
+    case SKF_AD_VLAN_TAG:
+      return (ctx.vlanTci ?? 0) >>> 0;
+    case SKF_AD_VLAN_TAG_PRESENT:
+      return ctx.vlanPresent === true ? 1 : 0;
+    case SKF_AD_PAY_OFFSET:
+      return (ctx.payOffset ?? 0) >>> 0;
+    case SKF_AD_RANDOM:
+      return (ctx.random ?? defaultRandom)() >>> 0;
+    case SKF_AD_VLAN_TPID:
+      return (ctx.vlanTpid ?? 0) >>> 0;
+    default:
+      // The verifier admits only the offsets above (and ALU_XOR_X, compiled inline).
+      return 0;
+  }
+}

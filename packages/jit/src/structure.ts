@@ -1,0 +1,292 @@
+/**
+ * Structured control flow for a forward-only program. Classic BPF jumps only forward, so the
+ * control-flow graph is a DAG and needs no loop: we follow Norman Ramsey's "Beyond Relooper"
+ * (ICFP 2022) for acyclic graphs. Every block is emitted inside its immediate dominator; a block
+ * with one predecessor is inlined where it is reached, and a block several edges reach (a merge
+ * block) is emitted once, right after a labelled block that its predecessors `break` out of.
+ * Labels therefore appear only where a jump lands somewhere that is not the natural
+ * fall-through, and a `break` that would fall through anyway is removed.
+ */
+import type * as ES from 'estree';
+import type { Flow } from './flow.js';
+import { type Scope, brk, ifElse, labelled, withComments } from './estree.js';
+
+/** Produces the code of one block; the structurer only arranges it. */
+export interface BlockEmitter {
+  /**
+   * Straight-line code of `pcs`, including a final return when the block ends in one; the
+   * comments of instructions that emitted nothing at the end come back as `leftover`.
+   * `entryBound` is the packet length the dominating blocks' checks proved; the block returns
+   * the bound that holds after it.
+   */
+  body(
+    pcs: readonly number[],
+    entryBound: number,
+  ): { stmts: ES.Statement[]; leftover: ES.Comment[]; exitBound: number };
+  /** The `// <pc>: <disassembly>` comment of one instruction. */
+  comments(pc: number): ES.Comment[];
+  /** The test of the live conditional at `pc` (true goes to succ[pc][0]). */
+  test(pc: number): ES.Expression;
+  /** `key === A` and `A < key` tests for decision trees. */
+  keyEquals(key: number): ES.Expression;
+  keyBelow(key: number): ES.Expression;
+}
+
+interface Block {
+  readonly start: number;
+  readonly pcs: number[];
+  /** Successor blocks by start pc. */
+  readonly succ: number[];
+  readonly kind: 'ret' | 'goto' | 'test' | 'switch';
+}
+
+/** Splits the reachable instructions into blocks (maximal single-entry straight-line runs). */
+function buildBlocks(flow: Flow): Map<number, Block> {
+  const blocks = new Map<number, Block>();
+  const n = flow.insns.length;
+  const isLeader = (pc: number): boolean => {
+    const p = flow.preds[pc] ?? [];
+    if (pc === 0) return true;
+    if (p.length !== 1) return true;
+    const q = p[0] as number;
+    return flow.isTest[q] === true || flow.switches.has(q) || flow.absorbed[q] === true;
+  };
+  for (let pc = 0; pc < n; pc++) {
+    if (flow.stateIn[pc] === undefined || flow.absorbed[pc] || !isLeader(pc)) continue;
+    const pcs = [pc];
+    let cur = pc;
+    for (;;) {
+      const s = flow.succ[cur] ?? [];
+      if (flow.switches.has(cur) || flow.isTest[cur] || s.length !== 1) break;
+      const next = s[0] as number;
+      if (isLeader(next)) break;
+      pcs.push(next);
+      cur = next;
+    }
+    const sw = flow.switches.get(cur);
+    let succ: number[];
+    let kind: Block['kind'];
+    if (sw !== undefined) {
+      succ = [...new Set([...sw.cases.map((c) => c.target), sw.fallback])];
+      kind = 'switch';
+    } else {
+      succ = [...(flow.succ[cur] ?? [])];
+      kind = flow.isTest[cur] ? 'test' : succ.length === 0 ? 'ret' : 'goto';
+    }
+    blocks.set(pc, { start: pc, pcs, succ, kind });
+  }
+  return blocks;
+}
+
+/** Emits the program as structured statements. */
+export function structure(flow: Flow, scope: Scope, emit: BlockEmitter): ES.Statement[] {
+  const blocks = buildBlocks(flow);
+  const order = [...blocks.keys()].sort((a, b) => a - b);
+  const preds = new Map<number, number[]>(order.map((b) => [b, []]));
+  for (const b of order) for (const s of blocks.get(b)?.succ ?? []) preds.get(s)?.push(b);
+
+  // Immediate dominators (Cooper, Harvey, Kennedy), one pass since start pc is topological.
+  const idom = new Map<number, number>([[0, 0]]);
+  for (const b of order) {
+    if (b === 0) continue;
+    let d: number | undefined;
+    for (const p of preds.get(b) ?? []) {
+      if (d === undefined) {
+        d = p;
+        continue;
+      }
+      let x: number = p;
+      let y: number = d;
+      while (x !== y) {
+        while (x > y) x = idom.get(x) as number;
+        while (y > x) y = idom.get(y) as number;
+      }
+      d = x;
+    }
+    idom.set(b, d as number);
+  }
+
+  // A merge block is reached by several edges; a switch's fallback is reached from every leaf
+  // of its decision tree, so it is emitted once after a label too.
+  const merge = new Set(order.filter((b) => (preds.get(b)?.length ?? 0) >= 2));
+  for (const b of blocks.values()) {
+    if (b.kind === 'switch') merge.add(flow.switches.get(b.pcs[b.pcs.length - 1] as number)?.fallback as number);
+  }
+  const mergeChildren = new Map<number, number[]>();
+  for (const b of order) {
+    if (b === 0 || !merge.has(b)) continue;
+    const d = idom.get(b) as number;
+    mergeChildren.set(d, [...(mergeChildren.get(d) ?? []), b]);
+  }
+
+  const uses = new Map<string, number>();
+  const exitBound = new Map<number, number>();
+  const branch = (target: number): ES.Statement[] => {
+    if (!merge.has(target)) return tree(target);
+    const name = `L${target}`;
+    uses.set(name, (uses.get(name) ?? 0) + 1);
+    return [brk(scope.id(name))];
+  };
+
+  const tree = (b: number): ES.Statement[] => within(b, [...(mergeChildren.get(b) ?? [])].sort((x, y) => y - x));
+
+  const within = (b: number, ys: readonly number[]): ES.Statement[] => {
+    if (ys.length > 0) {
+      const y = ys[0] as number;
+      const name = scope.label(y);
+      const inner = within(b, ys.slice(1));
+      stripTail(inner, name, uses);
+      const body = (uses.get(name) ?? 0) > 0 ? [labelled(scope.id(name), inner)] : inner;
+      return [...body, ...tree(y)];
+    }
+    const blk = blocks.get(b) as Block;
+    const last = blk.pcs[blk.pcs.length - 1] as number;
+    const straight = blk.kind === 'test' || blk.kind === 'switch' ? blk.pcs.slice(0, -1) : blk.pcs;
+    const entry = b === 0 ? 0 : (exitBound.get(idom.get(b) as number) ?? 0);
+    const { stmts: out, leftover, exitBound: after } = emit.body(straight, entry);
+    exitBound.set(b, after);
+    let tail: ES.Statement[] = [];
+    switch (blk.kind) {
+      case 'ret':
+        break;
+      case 'goto':
+        tail = branch(blk.succ[0] as number);
+        break;
+      case 'test': {
+        const [t, f] = flow.succ[last] as [number, number];
+        leftover.push(...emit.comments(last));
+        tail = [ifElse(emit.test(last), branch(t), branch(f))];
+        break;
+      }
+      case 'switch': {
+        const sw = flow.switches.get(last);
+        if (sw === undefined) throw new Error('switch block without a switch');
+        for (const c of sw.cases) leftover.push(...emit.comments(c.pc));
+        const cases = [...sw.cases].sort((x, y) => x.key - y.key);
+        tail = decisionTree(cases, () => branch(sw.fallback), branch, emit);
+        break;
+      }
+    }
+    const first = tail[0];
+    if (first !== undefined) withComments(first, leftover);
+    out.push(...tail);
+    return out;
+  };
+
+  return flatten(tree(0));
+}
+
+type Case = { readonly key: number; readonly target: number };
+
+/**
+ * A binary search over sorted keys: `A < key` splits until a few keys remain, which are tested
+ * for equality in order. Each case target appears once; the fallback is a `break`.
+ */
+function decisionTree(
+  cases: readonly Case[],
+  fallback: () => ES.Statement[],
+  branch: (t: number) => ES.Statement[],
+  emit: BlockEmitter,
+): ES.Statement[] {
+  if (cases.length <= 3) {
+    const out: ES.Statement[] = cases.map((c) => ifElse(emit.keyEquals(c.key), branch(c.target)));
+    out.push(...fallback());
+    return out;
+  }
+  const mid = cases.length >> 1;
+  const pivot = cases[mid] as Case;
+  return [
+    ifElse(
+      emit.keyBelow(pivot.key),
+      decisionTree(cases.slice(0, mid), fallback, branch, emit),
+      decisionTree(cases.slice(mid), fallback, branch, emit),
+    ),
+  ];
+}
+
+/** Removes `break name` where it is the last thing that runs before the end of `stmts`. */
+function stripTail(stmts: ES.Statement[], name: string, uses: Map<string, number>): void {
+  for (;;) {
+    const last = stmts[stmts.length - 1];
+    if (last === undefined) return;
+    if (last.type === 'BreakStatement' && last.label?.name === name) {
+      stmts.pop();
+      uses.set(name, (uses.get(name) ?? 1) - 1);
+      continue;
+    }
+    if (last.type === 'IfStatement') {
+      stripTail((last.consequent as ES.BlockStatement).body, name, uses);
+      if (last.alternate !== null && last.alternate !== undefined) {
+        stripTail((last.alternate as ES.BlockStatement).body, name, uses);
+      }
+    } else if (last.type === 'LabeledStatement') {
+      stripTail((last.body as ES.BlockStatement).body, name, uses);
+    }
+    return;
+  }
+}
+
+/** Whether control can leave `stmts` by falling off its end. */
+function fallsThrough(stmts: readonly ES.Statement[]): boolean {
+  const last = stmts[stmts.length - 1];
+  if (last === undefined) return true;
+  switch (last.type) {
+    case 'ReturnStatement':
+    case 'BreakStatement':
+    case 'ThrowStatement':
+      return false;
+    case 'IfStatement':
+      return (
+        last.alternate === null ||
+        last.alternate === undefined ||
+        fallsThrough((last.consequent as ES.BlockStatement).body) ||
+        fallsThrough((last.alternate as ES.BlockStatement).body)
+      );
+    default:
+      return true;
+  }
+}
+
+const NEGATE: Partial<Record<ES.BinaryOperator, ES.BinaryOperator>> = {
+  '===': '!==', '!==': '===', '<': '>=', '>=': '<', '>': '<=', '<=': '>',
+};
+
+function negate(e: ES.Expression): ES.Expression {
+  if (e.type === 'BinaryExpression') {
+    const op = NEGATE[e.operator];
+    if (op !== undefined) return { ...e, operator: op };
+  }
+  return { type: 'UnaryExpression', operator: '!', prefix: true, argument: e };
+}
+
+/**
+ * Tidies if/else: `if (c) { ...; return } else { F }` becomes `if (c) { ...; return } F`, and a
+ * short jump-only else is swapped to the front, so chains of tests read as a flat sequence.
+ */
+function flatten(stmts: ES.Statement[]): ES.Statement[] {
+  const out: ES.Statement[] = [];
+  for (const s of stmts) {
+    if (s.type === 'LabeledStatement') {
+      const body = s.body as ES.BlockStatement;
+      out.push({ ...s, body: { ...body, body: flatten(body.body) } });
+      continue;
+    }
+    if (s.type !== 'IfStatement') {
+      out.push(s);
+      continue;
+    }
+    let cons = flatten((s.consequent as ES.BlockStatement).body);
+    let alt = s.alternate ? flatten((s.alternate as ES.BlockStatement).body) : [];
+    let test = s.test;
+    if (cons.length === 0 && alt.length === 0) continue;
+    if (cons.length === 0 || (alt.length === 1 && !fallsThrough(alt) && cons.length > 1)) {
+      [cons, alt] = [alt, cons];
+      test = negate(test);
+    }
+    const comments = (s as { comments?: ES.Comment[] }).comments;
+    const head = ifElse(test, cons, alt.length > 0 && fallsThrough(cons) ? alt : undefined);
+    out.push(comments === undefined ? head : Object.assign(head, { comments }));
+    if (!fallsThrough(cons)) out.push(...alt);
+  }
+  return out;
+}
