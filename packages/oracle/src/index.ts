@@ -1,2 +1,4 @@
 /** @ea/oracle: the running kernel as a test oracle (test-only, private). */
 export * from './build.js';
+export * from './chain.js';
+export * from './run.js';

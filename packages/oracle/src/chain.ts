@@ -1,0 +1,77 @@
+/**
+ * The kernel side of the filter-chain differential test: `c/chain.c` stacks seccomp filters in
+ * a forked child and reports what happened to one probe syscall (see the comment at the top of
+ * chain.c for the protocol and for why the probes are harmless).
+ */
+import { spawnSync } from 'node:child_process';
+import { buildHelper } from './build.js';
+
+/** One stacked filter: a constant result, or a result that depends on the syscall number. */
+export type ChainFilterSpec =
+  | { readonly kind: 'const'; readonly ret: number }
+  /** nr == eq ? eqRet : nr >= ge ? geRet : elseRet (unsigned compares, like JEQ/JGE). */
+  | {
+      readonly kind: 'nr';
+      readonly eq: number;
+      readonly eqRet: number;
+      readonly ge: number;
+      readonly geRet: number;
+      readonly elseRet: number;
+    };
+
+/** One probe: filters oldest first, the index of the filter that gets a listener (or -1), the nr. */
+export interface ChainCase {
+  readonly nr: number;
+  readonly listener: number;
+  readonly filters: readonly ChainFilterSpec[];
+}
+
+/** What the kernel did to the probe. */
+export type ChainObservation =
+  | { readonly kind: 'signal'; readonly signal: number }
+  | { readonly kind: 'thread_killed' }
+  | { readonly kind: 'trap'; readonly code: number; readonly data: number }
+  /** The syscall returned `value`; `baseline` is what it returned with no filter installed. */
+  | { readonly kind: 'returned'; readonly value: number; readonly baseline: number };
+
+/** The value chain.c's listener answers every USER_NOTIF with. */
+export const CHAIN_NOTIF_VALUE = 0x5eed;
+
+const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
+
+function specText(spec: ChainFilterSpec): string {
+  return spec.kind === 'const'
+    ? `k:${hex(spec.ret)}`
+    : `n:${hex(spec.eq)}:${hex(spec.eqRet)}:${hex(spec.ge)}:${hex(spec.geRet)}:${hex(spec.elseRet)}`;
+}
+
+/** Formats one case as a line of chain.c's input. */
+export function chainCaseLine(c: ChainCase): string {
+  return `${hex(c.nr)} ${c.listener} ${c.filters.length} ${c.filters.map(specText).join(' ')}`;
+}
+
+function parseLine(line: string, c: ChainCase): ChainObservation {
+  const signal = /^signal (\d+)$/.exec(line);
+  if (signal !== null) return { kind: 'signal', signal: Number(signal[1]) };
+  const m = /^base (-?\d+) ret (-?\d+) trap ([01]) code (-?\d+) data (-?\d+) killed ([01])$/.exec(line);
+  if (m === null) throw new Error(`chain helper: unexpected output ${JSON.stringify(line)} for ${chainCaseLine(c)}`);
+  if (m[6] === '1') return { kind: 'thread_killed' };
+  if (m[3] === '1') return { kind: 'trap', code: Number(m[4]), data: Number(m[5]) };
+  return { kind: 'returned', value: Number(m[2]), baseline: Number(m[1]) };
+}
+
+/** Runs every case on the kernel (one forked child each) and returns what it observed. */
+export function runKernelChains(cases: readonly ChainCase[]): ChainObservation[] {
+  for (const c of cases) {
+    if (c.filters.length < 1 || c.filters.length > 16 || c.listener < -1 || c.listener >= c.filters.length) {
+      throw new RangeError(`chain case needs 1..16 filters and a listener index in -1..count-1: ${chainCaseLine(c)}`);
+    }
+  }
+  const binary = buildHelper('chain', ['-lpthread']);
+  const input = cases.map((c) => `${chainCaseLine(c)}\n`).join('');
+  const run = spawnSync(binary, [], { input, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (run.status !== 0) throw new Error(`chain helper failed (${run.status ?? run.signal}): ${run.stderr}`);
+  const lines = run.stdout.split('\n').filter((l) => l !== '');
+  if (lines.length !== cases.length) throw new Error(`chain helper answered ${lines.length} of ${cases.length} cases`);
+  return lines.map((line, i) => parseLine(line, cases[i]!));
+}

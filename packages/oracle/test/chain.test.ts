@@ -1,0 +1,146 @@
+/**
+ * Differential test of @ea/seccomp's runChain against seccomp_run_filters on the running kernel:
+ * random stacks of constant and nr-dependent filters, with undefined actions, ERRNO data ties,
+ * TRAP vs ERRNO, USER_NOTIF with and without a listener on the matching filter, and the x86_64
+ * uprobe bypass. Probes are getpid, getppid, undefined numbers and uprobe (see c/chain.c).
+ */
+import { AUDIT_ARCH_X86_64, SECCOMP_RET_ACTION_FULL, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG, SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF, SECCOMP_RET_TRACE, SECCOMP_RET_ALLOW } from '@ea/bpf';
+import { actionEffect, callData, type FilterFn, runChainDetailed, writeSeccompData } from '@ea/seccomp';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  CHAIN_NOTIF_VALUE,
+  type ChainCase,
+  chainCaseLine,
+  type ChainFilterSpec,
+  type ChainObservation,
+  oracleUnavailable,
+  runKernelChains,
+} from '../src/index.js';
+
+const SIGSYS = 31;
+const ENOSYS = 38;
+/** getpid, getppid, two numbers no kernel defines, uprobe (bypasses filters), nr -1 as a u32. */
+const PROBE_NRS = [39, 110, 1000, 1001, 336, 0xffffffff];
+
+function filterFn(spec: ChainFilterSpec): FilterFn {
+  if (spec.kind === 'const') return () => spec.ret;
+  return (view) => {
+    const nr = view.getUint32(0, true);
+    return nr === spec.eq ? spec.eqRet : nr >= spec.ge ? spec.geRet : spec.elseRet;
+  };
+}
+
+/** What the kernel should do, from runChain's answer and the probe's unfiltered result. */
+function expected(c: ChainCase, baseline: number): ChainObservation {
+  const view = new DataView(new ArrayBuffer(64));
+  const data = callData('x86_64', c.nr);
+  writeSeccompData(view, data, 'le');
+  const { ret, match } = runChainDetailed(c.filters.map(filterFn), view, { arch: AUDIT_ARCH_X86_64, nr: c.nr });
+  const effect = actionEffect(ret);
+  switch (effect.kind) {
+    case 'kill_process':
+      return { kind: 'signal', signal: SIGSYS };
+    case 'kill_thread':
+      return { kind: 'thread_killed' };
+    case 'trap':
+      return { kind: 'trap', code: 1, data: effect.siErrno };
+    case 'return':
+      return { kind: 'returned', value: effect.value, baseline };
+    case 'user_notif':
+      // Delivered only to the listener of the filter whose value won; ENOSYS without one.
+      return { kind: 'returned', value: match === c.listener ? CHAIN_NOTIF_VALUE : -ENOSYS, baseline };
+    case 'trace':
+      return { kind: 'returned', value: -ENOSYS, baseline }; // no tracer attached
+    case 'run':
+      return { kind: 'returned', value: baseline, baseline };
+  }
+}
+
+const baselineOf = (o: ChainObservation): number => (o.kind === 'returned' ? o.baseline : 0);
+
+const actions = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_TRAP, SECCOMP_RET_ERRNO, SECCOMP_RET_USER_NOTIF, SECCOMP_RET_TRACE, SECCOMP_RET_LOG, SECCOMP_RET_ALLOW) },
+  { weight: 1, arbitrary: fc.constantFrom(0x00010000, 0x00020000, 0x00040000, 0x7fd00000, 0x7ff80000, 0x7ffe0000, 0x80010000, 0xffff0000) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xffff }).map((a) => a * 0x10000) },
+);
+const data = fc.oneof(fc.constantFrom(0, 1, 2, 3, 38, 4095, 4096, 5000, 0xffff), fc.integer({ min: 0, max: 0xffff }));
+const ret = fc.tuple(actions, data).map(([a, d]) => ((a & SECCOMP_RET_ACTION_FULL) | (d & SECCOMP_RET_DATA)) >>> 0);
+const nr = fc.constantFrom(...PROBE_NRS);
+const spec: fc.Arbitrary<ChainFilterSpec> = fc.oneof(
+  { weight: 3, arbitrary: ret.map((r) => ({ kind: 'const' as const, ret: r })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ eq: nr, eqRet: ret, ge: fc.constantFrom(0, 100, 337, 1000, 1001, 0xffffffff), geRet: ret, elseRet: ret })
+      .map((r) => ({ kind: 'nr' as const, ...r })),
+  },
+);
+const chainCase: fc.Arbitrary<ChainCase> = fc
+  .tuple(nr, fc.array(spec, { minLength: 1, maxLength: 6 }), fc.integer({ min: -1, max: 5 }))
+  .map(([n, filters, l]) => ({ nr: n, filters, listener: l < filters.length ? l : -1 }));
+
+const unavailable = oracleUnavailable();
+const CASES = process.env['EA_FUZZ'] ? 20_000 : 600;
+
+describe.skipIf(unavailable !== null)(`seccomp filter chains vs the kernel${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+  it('reproduces hand-picked orderings', () => {
+    const k = (r: number): ChainFilterSpec => ({ kind: 'const', ret: r >>> 0 });
+    const cases: ChainCase[] = [
+      { nr: 39, listener: -1, filters: [k(SECCOMP_RET_ERRNO | 1), k(SECCOMP_RET_ERRNO | 2)] },
+      { nr: 39, listener: -1, filters: [k(SECCOMP_RET_ERRNO | 2), k(SECCOMP_RET_ERRNO | 1)] },
+      { nr: 39, listener: -1, filters: [k(SECCOMP_RET_ERRNO | 1), k(SECCOMP_RET_TRAP | 0xbeef)] },
+      { nr: 39, listener: -1, filters: [k(SECCOMP_RET_TRAP), k(0x00010000)] },
+      { nr: 39, listener: -1, filters: [k(0x7ffe0000), k(SECCOMP_RET_ERRNO | 4)] },
+      { nr: 39, listener: 0, filters: [k(SECCOMP_RET_USER_NOTIF), k(SECCOMP_RET_USER_NOTIF | 1)] },
+      { nr: 39, listener: 1, filters: [k(SECCOMP_RET_USER_NOTIF), k(SECCOMP_RET_USER_NOTIF | 1)] },
+      { nr: 39, listener: -1, filters: [k(SECCOMP_RET_ERRNO | 5000)] },
+      { nr: 39, listener: -1, filters: [k(SECCOMP_RET_ERRNO)] },
+      { nr: 39, listener: -1, filters: [k(SECCOMP_RET_KILL_THREAD), k(SECCOMP_RET_TRAP)] },
+      { nr: 39, listener: -1, filters: [k(SECCOMP_RET_ALLOW | 0x1234), k(SECCOMP_RET_LOG)] },
+      { nr: 336, listener: -1, filters: [k(SECCOMP_RET_KILL_PROCESS)] },
+      { nr: 0xffffffff, listener: -1, filters: [k(SECCOMP_RET_ERRNO | 9)] },
+    ];
+    const observed = runKernelChains(cases);
+    expect(observed.map((o) => o.kind)).toEqual([
+      'returned',
+      'returned',
+      'trap',
+      'signal',
+      'returned',
+      'returned',
+      'returned',
+      'returned',
+      'returned',
+      'thread_killed',
+      'returned',
+      'returned',
+      'returned',
+    ]);
+    cases.forEach((c, i) => {
+      expect(observed[i], chainCaseLine(c)).toEqual(expected(c, baselineOf(observed[i]!)));
+    });
+    expect(observed[0]).toMatchObject({ value: -2 }); // ties go to the newest filter
+    expect(observed[5]).toMatchObject({ value: -ENOSYS }); // the newest USER_NOTIF won: no listener there
+    expect(observed[6]).toMatchObject({ value: CHAIN_NOTIF_VALUE });
+    expect(observed[11]).toMatchObject({ value: -6 }); // uprobe ran (ENXIO) despite KILL_PROCESS
+  });
+
+  it(`agrees with runChain on ${CASES} random chains`, () => {
+    const cases = fc.sample(chainCase, { numRuns: CASES, seed: 20261129 });
+    const observed = runKernelChains(cases);
+    let notified = 0;
+    const failures: string[] = [];
+    cases.forEach((c, i) => {
+      const o = observed[i]!;
+      const e = expected(c, baselineOf(o));
+      if (JSON.stringify(o) !== JSON.stringify(e)) failures.push(`${chainCaseLine(c)}: kernel ${JSON.stringify(o)}, runChain ${JSON.stringify(e)}`);
+      if (o.kind === 'returned' && o.value === CHAIN_NOTIF_VALUE) notified++;
+    });
+    expect(failures.slice(0, 10)).toEqual([]);
+    // The generator must reach every observable outcome, or the test could not catch much.
+    const kinds = new Set(observed.map((o) => o.kind));
+    expect([...kinds].sort()).toEqual(['returned', 'signal', 'thread_killed', 'trap']);
+    expect(notified).toBeGreaterThan(0);
+  });
+});
