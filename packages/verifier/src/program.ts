@@ -22,6 +22,18 @@ export interface VerifiedProgram {
    * for seccomp at most 64; for EA the bound the image must be zero-filled to.
    */
   readonly maxLoadEnd: number;
+  /**
+   * The program has `LD IND` loads (offset X + k, known only at run time): socket filters
+   * bounds-check them per packet; `ea` filters return 0 (KILL_THREAD) on a misaligned or
+   * out-of-image one. maxLoadEnd does not cover them.
+   */
+  readonly hasIndexedLoads: boolean;
+  /**
+   * prog->len after the kernel's cBPF -> eBPF conversion (bpf_convert_filter): what seccomp's
+   * path limit and the socket memory charge count. For `ea` it is our own estimate (IND and
+   * tail-zero loads count 1, as the direct context load of a seccomp word load).
+   */
+  readonly convertedLength: number;
 }
 
 /** Brands a program; only the verifier calls this, after every check passed. */

@@ -1,0 +1,134 @@
+/**
+ * verify(): the kernel's load-time checks in the kernel's order, first failure wins:
+ * bpf_check_basics_ok and bpf_check_classic (with check_load_and_stores), then
+ * seccomp_check_filter (or our ea pass), then for sockets the conversion and memory limits.
+ */
+import { EA_IMAGE_MAX, LOAD_SIZES, SECCOMP_DATA_SIZE, type KnownInsn, type SockFilter } from '@ea/bpf';
+import { checkClassic, checkLength } from './classic.js';
+import { checkConvertedJumps, convert } from './convert.js';
+import { type Failure, VerifyError } from './errors.js';
+import { type Fields, readFields } from './fields.js';
+import { BPF_PROG_HEADER, fitsOptmem, systemOptmemMax } from './limits.js';
+import { brandVerified, type Profile, type VerifiedProgram } from './program.js';
+import { makeInsn } from './make.js';
+import { reachableOf } from './reach.js';
+import { checkEa, checkSeccomp } from './seccomp.js';
+import { CLASSIC_CHECK, EA_CHECK } from './tables.js';
+
+/** Options of verify() and check(). */
+export interface VerifyOptions {
+  readonly profile: Profile;
+  /** ea profile: one past the last image byte a word load may read (default and maximum EA_IMAGE_MAX). */
+  readonly eaBound?: number;
+  /** socket profile: net.core.optmem_max (default: read from /proc, else 131072). */
+  readonly optmemMax?: number;
+  /** socket profile: offsetof(struct bpf_prog, insns) on the target kernel (default BPF_PROG_HEADER). */
+  readonly progHeader?: number;
+  /** socket profile: skip the conversion limits (jump distance, memory charge), e.g. for other kernels. */
+  readonly skipSocketLimits?: boolean;
+}
+
+/** The outcome of check(): a verified program, or the error verify() would throw. */
+export type CheckResult =
+  | { readonly ok: true; readonly program: VerifiedProgram }
+  | { readonly ok: false; readonly error: VerifyError };
+
+/** Offsets at or above this are negative as the kernel's `int k`: ancillary, SKF_NET_OFF, SKF_LL_OFF. */
+const SIGN_BIT = 0x80000000;
+
+const PROFILES: ReadonlySet<string> = new Set(['socket', 'seccomp', 'ea']);
+
+function validateOptions(options: VerifyOptions): number {
+  if (typeof options !== 'object' || options === null || !PROFILES.has(options.profile)) {
+    throw new TypeError(`profile must be 'socket', 'seccomp' or 'ea'`);
+  }
+  const bound = options.eaBound ?? EA_IMAGE_MAX;
+  if (!Number.isInteger(bound) || bound < SECCOMP_DATA_SIZE || bound > EA_IMAGE_MAX) {
+    throw new RangeError(`eaBound must be an integer in [${SECCOMP_DATA_SIZE}, ${EA_IMAGE_MAX}], got ${String(bound)}`);
+  }
+  return bound;
+}
+
+/** Verifies a program exactly as Linux would load it; throws VerifyError with the kernel's reason. */
+export function verify(insns: readonly SockFilter[], options: VerifyOptions): VerifiedProgram {
+  const result = check(insns, options);
+  if (!result.ok) throw result.error;
+  return result.program;
+}
+
+/** Verifies like verify() but returns the failure instead of throwing it. */
+export function check(insns: readonly SockFilter[], options: VerifyOptions): CheckResult {
+  const eaBound = validateOptions(options);
+  if (!Array.isArray(insns)) throw new TypeError('insns must be an array of instructions');
+  const profile = options.profile;
+  const length = checkLength(insns.length);
+  if (length !== null) return fail(length, insns);
+  const fields = readFields(insns);
+  if (!('n' in fields)) return fail(fields, insns);
+  const failure = runChecks(fields, options, eaBound);
+  if (failure !== null) return fail(failure, insns);
+  return { ok: true, program: build(fields, profile) };
+}
+
+function runChecks(f: Fields, options: VerifyOptions, eaBound: number): Failure | null {
+  const profile = options.profile;
+  const classic = checkClassic(f, profile === 'ea' ? EA_CHECK : CLASSIC_CHECK);
+  if (classic !== null) return classic;
+  if (profile === 'seccomp') return checkSeccomp(f);
+  if (profile === 'ea') return checkEa(f, eaBound);
+  if (options.skipSocketLimits === true) return null;
+  const conv = convert(f, profile);
+  const jumps = checkConvertedJumps(f, conv);
+  if (jumps !== null) return jumps;
+  const optmem = options.optmemMax ?? systemOptmemMax();
+  const header = options.progHeader ?? BPF_PROG_HEADER;
+  if (!fitsOptmem(conv.length, optmem, header)) {
+    return { reason: 'OPTMEM_EXCEEDED', pc: null, detail: `${conv.length} eBPF instructions, optmem_max ${optmem}` };
+  }
+  return null;
+}
+
+function fail(failure: Failure, insns: readonly SockFilter[]): CheckResult {
+  const at = failure.pc === null ? undefined : insns[failure.pc];
+  const raw = at !== undefined && typeof at === 'object' && at !== null && failure.reason !== 'BAD_FIELD' ? at : null;
+  return { ok: false, error: new VerifyError(failure, raw) };
+}
+
+function build(f: Fields, profile: Profile): VerifiedProgram {
+  const { n, code, jt, jf, k } = f;
+  const out: KnownInsn[] = new Array(n);
+  let maxLoadEnd = 0;
+  let hasIndexedLoads = false;
+  for (let pc = 0; pc < n; pc++) {
+    // A fresh frozen copy, so later changes to the caller's objects cannot reach the engines.
+    const i = Object.freeze(makeInsn(code[pc] as number, jt[pc] as number, jf[pc] as number, k[pc] as number));
+    out[pc] = i;
+    const kk = i.k;
+    switch (i.kind) {
+      case 'ld_abs': {
+        // Ancillary and negative (SKF_NET_OFF, SKF_LL_OFF) offsets are not image bytes.
+        const end = kk + LOAD_SIZES[i.size].bytes;
+        if (kk < SIGN_BIT && end > maxLoadEnd) maxLoadEnd = end;
+        break;
+      }
+      case 'ldx_msh':
+        if (kk < SIGN_BIT && kk + 1 > maxLoadEnd) maxLoadEnd = kk + 1;
+        break;
+      case 'ld_ind':
+        hasIndexedLoads = true;
+        break;
+      default:
+        break;
+    }
+  }
+  const reachable = reachableOf(f);
+  const convertedLength = convert(f, profile).length;
+  return brandVerified({
+    profile,
+    insns: Object.freeze(out),
+    reachable: Object.freeze(reachable),
+    maxLoadEnd,
+    hasIndexedLoads,
+    convertedLength,
+  });
+}
