@@ -1,0 +1,324 @@
+/*
+ * run_seccomp: the kernel as the oracle for seccomp filters (x86_64). For each program read from
+ * stdin it installs the filter on a worker thread of a forked child and issues the given
+ * syscalls from that thread, reporting what the kernel did.
+ *
+ * Harmless calls: the caller chooses numbers that do nothing when allowed, namely numbers with
+ * no syscall behind them (1000..1999, 0xffffffff, x32-bit or negative numbers: -ENOSYS) and
+ * getpid/getppid/gettid (which return a positive id). The arguments are never dereferenced.
+ *
+ * How results are observed (kernel-observed item 15). The worker first installs a helper filter
+ * that only acts on syscalls issued from three known `syscall` instructions (probe1..3, matched
+ * by instruction pointer), then the tested filter on top. Only the worker is filtered (no TSYNC),
+ * so the main thread stays free to watch it. The tested filter must not read the instruction
+ * pointer (seccomp_data offsets 8 and 12).
+ *   probe1 (helper: ALLOW)        shows the tested filter alone: a return value (errno or the
+ *                                 syscall's result), SIGSYS for TRAP (si_errno = data, recorded by
+ *                                 a handler that longjmps out so no further syscall is made), the
+ *                                 worker's death for KILL_THREAD, the child's death for
+ *                                 KILL_PROCESS and for undefined actions.
+ *   probe2 (helper: ERRNO|1234)   only when probe1 gave -ENOSYS: the tested filter's ERRNO|38
+ *                                 wins a tie with the helper (-38), anything weaker than ERRNO
+ *                                 loses (-1234).
+ *   probe3 (helper: USER_NOTIF)   only when probe2 gave -1234: the tested filter's own USER_NOTIF
+ *                                 wins the tie but has no listener (-ENOSYS); TRACE, LOG, ALLOW
+ *                                 lose and the main thread answers the helper's notification
+ *                                 with -2345. TRACE vs LOG/ALLOW shows in probe1 for getpid-class
+ *                                 numbers (TRACE without a tracer gives -ENOSYS); LOG vs ALLOW is
+ *                                 invisible without the audit log.
+ * Each call's result lands in shared memory before the next starts, so a kill loses nothing: a
+ * dead worker is replaced (KILL_THREAD), a dead child is re-forked (KILL_PROCESS), and the batch
+ * resumes with the next call.
+ *
+ * Input (text, numbers in decimal or 0x hex):
+ *   P <n>                then n lines `code jt jf k`
+ *   C <m>                then m lines `nr a0 a1 a2 a3 a4 a5`, all in hex without 0x
+ * Output, one line per call, in order:
+ *   ret <r1> <r2|-> <r3|->       return values of probe1..3 (negative = -errno)
+ *   trap <si_errno> <si_syscall>
+ *   kill_thread
+ *   kill_process <signal>
+ *   install_error <errno>        the kernel refused the filter (seccomp(2) failed)
+ */
+#undef _FORTIFY_SOURCE /* longjmp must not call sigaltstack from inside the filtered thread */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define HELPER_ERRNO 1234
+#define NOTIF_ERRNO 2345
+#define MAX_CALLS 4096
+
+enum kind { K_NONE, K_RET, K_TRAP, K_KILL_THREAD, K_KILL_PROCESS, K_INSTALL_ERROR };
+
+struct result {
+	int kind;
+	int probes;
+	long r[3];
+	long trap_errno, trap_syscall;
+};
+
+struct shared {
+	volatile int current;      /* call the worker is on */
+	volatile int done;         /* worker finished every call */
+	volatile int listener;     /* the helper filter's USER_NOTIF fd */
+	volatile int trap_hit;
+	struct result results[MAX_CALLS];
+};
+
+static struct shared *sh;
+static struct sock_filter *tested;
+static unsigned short tested_len;
+static uint64_t (*calls)[7];
+static int ncalls;
+static int start_call;
+static sigjmp_buf trap_jump;
+
+/* One `syscall` instruction per probe; the label right after it is the IP the filter sees. */
+#define PROBE(name)                                                                              \
+	__attribute__((noinline, noclone)) static long name(long nr, const uint64_t *a) {             \
+		register uint64_t r10 __asm__("r10") = a[3];                                              \
+		register uint64_t r8 __asm__("r8") = a[4];                                                \
+		register uint64_t r9 __asm__("r9") = a[5];                                                \
+		long ret;                                                                                 \
+		__asm__ volatile("syscall\n.globl " #name "_ip\n" #name "_ip:\n"                          \
+				 : "=a"(ret)                                                              \
+				 : "a"(nr), "D"(a[0]), "S"(a[1]), "d"(a[2]), "r"(r10), "r"(r8), "r"(r9)  \
+				 : "rcx", "r11", "memory");                                               \
+		return ret;                                                                               \
+	}
+PROBE(probe1)
+PROBE(probe2)
+PROBE(probe3)
+extern const char probe1_ip[], probe2_ip[], probe3_ip[];
+
+static void on_sigsys(int sig, siginfo_t *info, void *uc) {
+	(void)sig;
+	(void)uc;
+	struct result *res = &sh->results[sh->current];
+	res->kind = K_TRAP;
+	res->trap_errno = info->si_errno;
+	res->trap_syscall = info->si_syscall;
+	siglongjmp(trap_jump, 1); /* no rt_sigreturn: the tested filter would judge it */
+}
+
+static long sys_seccomp(unsigned op, unsigned flags, void *arg) {
+	return syscall(SYS_seccomp, op, flags, arg);
+}
+
+/* The helper: ALLOW everywhere except probe2 (ERRNO|HELPER_ERRNO) and probe3 (USER_NOTIF). */
+static int install_helper(void) {
+	uint64_t ip2 = (uint64_t)probe2_ip, ip3 = (uint64_t)probe3_ip;
+	if ((ip2 >> 32) != (ip3 >> 32)) return -1;
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(ip2 >> 32), 0, 5),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ip2, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | HELPER_ERRNO),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ip3, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof f / sizeof f[0], .filter = f };
+	long fd = sys_seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	if (fd < 0) return -1;
+	sh->listener = (int)fd;
+	return 0;
+}
+
+static void *worker(void *arg) {
+	(void)arg;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || install_helper() != 0) {
+		fprintf(stderr, "run_seccomp: cannot install the helper filter: %s\n", strerror(errno));
+		_exit(3);
+	}
+	struct sock_fprog prog = { .len = tested_len, .filter = tested };
+	if (sys_seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
+		int err = errno;
+		for (int i = start_call; i < ncalls; i++) {
+			sh->results[i].kind = K_INSTALL_ERROR;
+			sh->results[i].r[0] = err;
+		}
+		sh->done = 1;
+		return NULL;
+	}
+	/* From here on no syscall may be made except through the probes. */
+	for (volatile int i = start_call; i < ncalls; i++) {
+		sh->current = i;
+		struct result *res = &sh->results[i];
+		if (sigsetjmp(trap_jump, 0) != 0) continue; /* TRAP: the handler filled res */
+		long nr = (long)(uint32_t)calls[i][0];
+		const uint64_t *a = &calls[i][1];
+		res->r[0] = probe1(nr, a);
+		res->probes = 1;
+		if (res->r[0] == -ENOSYS) {
+			res->r[1] = probe2(nr, a);
+			res->probes = 2;
+			if (res->r[1] == -HELPER_ERRNO) {
+				res->r[2] = probe3(nr, a);
+				res->probes = 3;
+			}
+		}
+		res->kind = K_RET;
+	}
+	sh->done = 1;
+	for (;;) __asm__ volatile("pause");
+}
+
+/*
+ * Waits up to a millisecond for the helper's USER_NOTIF notification and answers it with
+ * -NOTIF_ERRNO. Sleeping here (rather than spinning) keeps the oracle cheap on a busy machine.
+ */
+static void serve_listener(void) {
+	int fd = sh->listener;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	if (fd < 0) {
+		poll(NULL, 0, 1);
+		return;
+	}
+	if (poll(&pfd, 1, 1) <= 0 || !(pfd.revents & POLLIN)) return;
+	struct seccomp_notif req;
+	memset(&req, 0, sizeof req);
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) return;
+	struct seccomp_notif_resp resp = { .id = req.id, .val = 0, .error = -NOTIF_ERRNO, .flags = 0 };
+	ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+}
+
+/* The child's main thread: runs workers until every call from `from` has a result. */
+static void child(int from) {
+	/* Not dumpable: a killed child skips the core-dump path entirely (and leaves no core file). */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_sigsys;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigaction(SIGSYS, &sa, NULL);
+	start_call = from;
+	while (start_call < ncalls) {
+		sh->done = 0;
+		sh->listener = -1;
+		sh->current = start_call;
+		pthread_t t;
+		if (pthread_create(&t, NULL, worker, NULL) != 0) _exit(4);
+		for (;;) {
+			if (sh->done) _exit(0); /* exit_group also ends the spinning worker */
+			serve_listener();
+			if (pthread_tryjoin_np(t, NULL) == 0) {
+				if (sh->done) _exit(0);
+				/* The worker died without finishing its call: KILL_THREAD. */
+				sh->results[sh->current].kind = K_KILL_THREAD;
+				start_call = sh->current + 1;
+				if (sh->listener >= 0) close(sh->listener);
+				break;
+			}
+		}
+	}
+	_exit(0);
+}
+
+static char *read_line(char **buf, size_t *cap) {
+	ssize_t n = getline(buf, cap, stdin);
+	if (n < 0) return NULL;
+	while (n > 0 && ((*buf)[n - 1] == '\n' || (*buf)[n - 1] == '\r')) (*buf)[--n] = 0;
+	return *buf;
+}
+
+static void die(const char *what) {
+	fprintf(stderr, "run_seccomp: %s\n", what);
+	exit(2);
+}
+
+static void run_program(void) {
+	memset(sh->results, 0, sizeof(struct result) * (size_t)ncalls);
+	int from = 0;
+	while (from < ncalls) {
+		pid_t pid = fork();
+		if (pid < 0) die("fork");
+		if (pid == 0) child(from);
+		int status;
+		if (waitpid(pid, &status, 0) != pid) die("waitpid");
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0) break;
+		if (WIFSIGNALED(status)) {
+			/* KILL_PROCESS (or an undefined action): the current call ends the child. */
+			int cur = sh->current;
+			sh->results[cur].kind = K_KILL_PROCESS;
+			sh->results[cur].r[0] = WTERMSIG(status);
+			from = cur + 1;
+			continue;
+		}
+		die("child failed");
+	}
+	for (int i = 0; i < ncalls; i++) {
+		struct result *res = &sh->results[i];
+		switch (res->kind) {
+		case K_RET:
+			printf("ret %ld", res->r[0]);
+			for (int p = 1; p < 3; p++) {
+				if (p < res->probes) printf(" %ld", res->r[p]);
+				else printf(" -");
+			}
+			printf("\n");
+			break;
+		case K_TRAP: printf("trap %ld %ld\n", res->trap_errno, res->trap_syscall); break;
+		case K_KILL_THREAD: printf("kill_thread\n"); break;
+		case K_KILL_PROCESS: printf("kill_process %ld\n", res->r[0]); break;
+		case K_INSTALL_ERROR: printf("install_error %ld\n", res->r[0]); break;
+		default: die("a call has no result");
+		}
+	}
+	fflush(stdout);
+}
+
+int main(void) {
+	/* Killed children must not leave core files behind (core_pattern may be a plain file). */
+	struct rlimit no_core = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &no_core);
+	sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED) die("mmap");
+	calls = calloc(MAX_CALLS, sizeof *calls);
+	tested = calloc(65536, sizeof *tested);
+	if (calls == NULL || tested == NULL) die("out of memory");
+	char *line = NULL;
+	size_t cap = 0;
+	while (read_line(&line, &cap) != NULL) {
+		if (line[0] == 0) continue;
+		unsigned long n;
+		if (sscanf(line, "P %lu", &n) != 1 || n == 0 || n > 65535) die("expected P <n>");
+		for (unsigned long i = 0; i < n; i++) {
+			long code, jt, jf, k;
+			if (read_line(&line, &cap) == NULL || sscanf(line, "%li %li %li %li", &code, &jt, &jf, &k) != 4) die("bad instruction line");
+			tested[i] = (struct sock_filter){ (unsigned short)code, (unsigned char)jt, (unsigned char)jf, (unsigned int)k };
+		}
+		tested_len = (unsigned short)n;
+		unsigned long m;
+		if (read_line(&line, &cap) == NULL || sscanf(line, "C %lu", &m) != 1 || m > MAX_CALLS) die("expected C <m>");
+		for (unsigned long j = 0; j < m; j++) {
+			unsigned long long v[7] = { 0 };
+			if (read_line(&line, &cap) == NULL) die("missing call line");
+			if (sscanf(line, "%llx %llx %llx %llx %llx %llx %llx", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]) != 7) die("bad call line");
+			for (int q = 0; q < 7; q++) calls[j][q] = v[q];
+		}
+		ncalls = (int)m;
+		if (ncalls > 0) run_program();
+	}
+	free(line);
+	return 0;
+}

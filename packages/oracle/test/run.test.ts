@@ -1,0 +1,60 @@
+/**
+ * The oracle helpers themselves: every seccomp action and the socket delivery rule, observed on
+ * the running kernel, must match the model that the differential tests compare engines against.
+ */
+import {
+  BPF_A, BPF_ABS, BPF_B, BPF_K, BPF_LD, BPF_RET, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS,
+  SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG, SECCOMP_RET_TRACE, SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF, stmt,
+} from '@ea/bpf';
+import { describe, expect, it } from 'vitest';
+import {
+  classifySeccomp, expectedDelivery, expectedSeccomp, ID_SYSCALLS, oracleUnavailable, runSeccompOracle,
+  runSocketOracle,
+} from '../src/index.js';
+
+const unavailable = oracleUnavailable();
+
+describe.skipIf(unavailable !== null)(`kernel oracle${unavailable === null ? '' : ` (skipped: ${unavailable})`}`, () => {
+  it('observes every seccomp action, its data and the ERRNO clamp', () => {
+    const rets = [
+      SECCOMP_RET_ERRNO | 5, SECCOMP_RET_ERRNO | 38, SECCOMP_RET_ERRNO | 0, SECCOMP_RET_ERRNO | 5000,
+      SECCOMP_RET_TRAP | 0xbeef, SECCOMP_RET_KILL_THREAD | 7, SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_USER_NOTIF,
+      SECCOMP_RET_TRACE | 0x1234, SECCOMP_RET_LOG, SECCOMP_RET_ALLOW | 0x8000, 0x7ffe0000, 0x00010000, 0xffff0000,
+    ].map((r) => r >>> 0);
+    const nrs = [1000, ID_SYSCALLS[0]!, 0xffffffff];
+    const calls = nrs.map((nr) => ({ nr, args: [1n, 0xffffffffffffffffn, 3n] }));
+    const observed = runSeccompOracle(rets.map((k) => ({ program: [stmt(BPF_RET | BPF_K, k)], calls })));
+    rets.forEach((ret, i) => {
+      nrs.forEach((nr, j) => {
+        expect(classifySeccomp(observed[i]![j]!, nr), `ret 0x${ret.toString(16)} nr ${nr}`).toBe(expectedSeccomp(ret, nr));
+      });
+    });
+    // The model itself is not vacuous: the classes differ.
+    expect(new Set(rets.map((r) => expectedSeccomp(r, 1000))).size).toBeGreaterThanOrEqual(9);
+  });
+
+  it('keeps going after kills within one batch and reports refused filters', () => {
+    const kill = [stmt(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)];
+    const calls = [0, 1, 2].map(() => ({ nr: 1001, args: [] }));
+    const [killed, refused] = runSeccompOracle([
+      { program: kill, calls },
+      { program: [stmt(BPF_LD | BPF_B | BPF_ABS, 0), stmt(BPF_RET | BPF_A, 0)], calls: calls.slice(0, 1) },
+    ]);
+    expect(killed!.map((o) => o.kind)).toEqual(['kill_process', 'kill_process', 'kill_process']);
+    expect(refused).toEqual([{ kind: 'install_error', errno: 22 }]);
+  });
+
+  it('reports delivered bytes of socket datagrams: min(ret, len), 0 drops, empty ones delivered', () => {
+    const cases = [1, 3, 100, 0].map((k) => ({
+      program: [stmt(BPF_RET | BPF_K, k)],
+      packets: [new Uint8Array([1, 2, 3, 4, 5]), new Uint8Array(0)],
+    }));
+    const out = runSocketOracle(cases);
+    cases.forEach((c, i) => {
+      const k = c.program[0]!.k;
+      expect(out[i]!.attachErrno).toBe(0);
+      expect(out[i]!.delivered).toEqual(c.packets.map((p) => expectedDelivery(k, p.length)));
+    });
+    expect(runSocketOracle([{ program: [stmt(BPF_LD | BPF_B | BPF_ABS, 0)], packets: [new Uint8Array(1)] }])[0]!.attachErrno).toBe(22);
+  });
+});
