@@ -194,3 +194,10 @@ export const EA_IMAGE_MAX = EA_REGION_OFFSET + 4096;
 export const EA_FLAG_PRESENT = 0x1;
 /** ea_meta.flags: something was cut to fit the one-page region (filters should fail safe). */
 export const EA_FLAG_TRUNCATED = 0x2;
+/**
+ * ea_meta.flags (added by @ea/layout): a pointer could not be followed because its memory is
+ * unmapped (or it is null with a non-zero length), or the caller's struct itself faulted; the
+ * pointee reads as absent (jump-table slot 0, window status 2). The kernel would fail such a
+ * call with EFAULT/EINVAL, so filters may deny or allow it, but must not trust absent data.
+ */
+export const EA_FLAG_FAULT = 0x4;

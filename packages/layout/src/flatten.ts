@@ -1,0 +1,410 @@
+/**
+ * Flattening: build the image an `ea` filter reads, [seccomp_data][ea_meta][EA region],
+ * from a syscall's registers and a model of the caller's memory (docs/ea-image.md).
+ * A Flattener is made once per syscall, strategy and filter needs, and writes every call
+ * into its own buffer: the hot path allocates nothing.
+ *
+ * Strategies for nested pointers (the seed's two ideas):
+ * - 'jump': every input pointee reachable within the limits is copied, each object
+ *   preceded by a jump table as large as its struct; the 8-byte slot at a pointer
+ *   field's offset holds [u32 data offset][u32 table offset] of the copied pointee.
+ * - 'window': only the pointees the filter reads get a statically placed window
+ *   [u32 byte length][u32 status][need bytes], so absolute loads suffice.
+ */
+import {
+  AUDIT_ARCH_X86_64,
+  EA_FLAG_FAULT,
+  EA_FLAG_PRESENT,
+  EA_FLAG_TRUNCATED,
+  EA_IMAGE_MAX,
+  EA_MAX_STRUCT,
+  EA_META_ESIZE,
+  EA_META_FLAGS,
+  EA_META_ROOT,
+  EA_META_USIZE,
+  EA_REGION_OFFSET,
+} from '@ea/bpf';
+import { type EaSyscall, eaSyscall } from './catalog.js';
+import { LayoutError, type LayoutErrorCode } from './errors.js';
+import { type Address, type AddressSpace, toAddress } from './memory.js';
+import { DEFAULT_MAX_DEPTH, type FilterNeeds, type PointerNode, planPointers, tableSizeOf } from './plan.js';
+
+export type Strategy = 'jump' | 'window';
+
+export interface FlattenOptions {
+  readonly strategy?: Strategy;
+  /** Throw a LayoutError (field path, offset) instead of producing a fail-safe image. */
+  readonly strict?: boolean;
+  /** Pointer levels followed below the root (default 4). */
+  readonly maxDepth?: number;
+  /** Byte order of the image and of user memory (x86_64: little-endian). */
+  readonly littleEndian?: boolean;
+}
+
+/** The registers seccomp_data records: nr, arch, instruction pointer, six arguments. */
+export interface Registers {
+  readonly nr?: number;
+  readonly arch?: number;
+  readonly ip?: Address;
+  readonly args: ArrayLike<Address>;
+}
+
+/** Window status word (the second u32 of a window header). */
+export const WINDOW_OK = 0;
+export const WINDOW_NULL = 1;
+export const WINDOW_FAULT = 2;
+export const WINDOW_LIMIT = 3;
+
+export interface WindowPlan {
+  readonly path: string;
+  readonly chain: readonly PointerNode[];
+  /** Image offset of the window header; data starts 8 bytes later. */
+  readonly offset: number;
+  /** Data bytes (the filter's need rounded up to 8). */
+  readonly size: number;
+}
+
+const round8 = (n: number): number => (n + 7) & ~7;
+const TWO32 = 4294967296;
+
+/** Flattens calls of one syscall into a reusable image buffer. */
+export class Flattener {
+  readonly sys: EaSyscall;
+  readonly strategy: Strategy;
+  /** The image buffer (EA_IMAGE_MAX bytes); valid up to `length` after each flatten. */
+  readonly image = new Uint8Array(EA_IMAGE_MAX);
+  readonly view = new DataView(this.image.buffer);
+  /** Image offset of the copy of the caller's struct (also in ea_meta.root). */
+  readonly rootOffset: number;
+  /** Jump strategy: size of the root's jump table at EA_REGION_OFFSET (0 without pointers). */
+  readonly rootTableSize: number;
+  readonly windows: readonly WindowPlan[];
+  readonly pointers: readonly PointerNode[];
+  /** Bytes of the image in use after the last flatten. */
+  length = 0;
+  /** Bytes read from user memory by the last flatten. */
+  copied = 0;
+  private readonly le: boolean;
+  private readonly strict: boolean;
+  private readonly rootNeed: number;
+  private readonly maxDepth: number;
+  private readonly ancestors: number[];
+  private readonly scratch = new Uint8Array(EA_MAX_STRUCT);
+  private readonly scratchView = new DataView(this.scratch.buffer);
+  private flags = 0;
+
+  constructor(syscall: EaSyscall | string, needs: FilterNeeds = {}, options: FlattenOptions = {}) {
+    this.sys = typeof syscall === 'string' ? eaSyscall(syscall) : syscall;
+    this.strategy = options.strategy ?? 'jump';
+    this.le = options.littleEndian ?? true;
+    this.strict = options.strict ?? false;
+    this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+    if (!Number.isSafeInteger(this.maxDepth) || this.maxDepth < 0 || this.maxDepth > 64) {
+      throw new LayoutError('BAD_NEEDS', `maxDepth must be an integer in [0, 64], got ${String(this.maxDepth)}`);
+    }
+    const rootNeed = needs.root ?? 0;
+    if (!Number.isSafeInteger(rootNeed) || rootNeed < 0 || rootNeed > EA_MAX_STRUCT) {
+      throw new LayoutError('BAD_NEEDS', `root need must be an integer in [0, ${EA_MAX_STRUCT}], got ${String(rootNeed)}`);
+    }
+    this.rootNeed = rootNeed;
+    this.pointers = planPointers(this.sys.struct, needs, this.maxDepth);
+    this.ancestors = new Array<number>(this.maxDepth + 2).fill(0);
+    if (this.strategy === 'jump') {
+      this.rootTableSize = tableSizeOf(this.sys.struct);
+      this.windows = [];
+      this.rootOffset = EA_REGION_OFFSET + this.rootTableSize;
+    } else {
+      this.rootTableSize = 0;
+      const windows: WindowPlan[] = [];
+      let at = EA_REGION_OFFSET;
+      const walk = (nodes: readonly PointerNode[] | null, chain: readonly PointerNode[]): void => {
+        for (const n of nodes ?? []) {
+          const c = [...chain, n];
+          if (Object.hasOwn(needs.pointees ?? {}, n.path)) {
+            windows.push({ path: n.path, chain: c, offset: at, size: round8(n.need) });
+            at += 8 + round8(n.need);
+          }
+          walk(n.children, c);
+        }
+      };
+      walk(this.pointers, []);
+      if (at > EA_IMAGE_MAX) throw new LayoutError('NO_SPACE', `windows need ${at - EA_REGION_OFFSET} bytes, more than a page`);
+      this.windows = windows;
+      this.rootOffset = at;
+    }
+  }
+
+  private fail(code: LayoutErrorCode, flag: number, message: string, field: string, offset: number): void {
+    if (this.strict) throw new LayoutError(code, message, field, offset);
+    this.flags |= flag;
+  }
+
+  /** Builds the image for one call; returns its length (also `this.length`). */
+  flatten(regs: Registers, memory: AddressSpace): number {
+    const { image, view, le, sys } = this;
+    image.fill(0, 0, this.length);
+    this.flags = 0;
+    this.copied = 0;
+    const args = regs.args;
+    view.setUint32(0, regs.nr ?? sys.nr, le);
+    view.setUint32(4, regs.arch ?? AUDIT_ARCH_X86_64, le);
+    this.putU64(view, 8, regs.ip ?? 0);
+    for (let i = 0; i < 6; i++) this.putU64(view, 16 + 8 * i, args[i] ?? 0);
+
+    const root = this.rootOffset;
+    view.setUint32(EA_META_ROOT, root, le);
+    let end = root;
+    const ptr = toAddress(args[sys.ptrArg] ?? 0, `args[${sys.ptrArg}]`);
+    let usize = this.readSize(regs, memory, ptr);
+    if (usize < 0) {
+      this.fail('FAULT', EA_FLAG_FAULT, 'cannot read the size field', 'size', sys.size.kind === 'field' ? sys.size.offset : 0);
+      usize = 0;
+    } else {
+      if (usize > EA_MAX_STRUCT) {
+        this.fail('NO_SPACE', EA_FLAG_TRUNCATED, `size ${usize} exceeds one page`, '', EA_MAX_STRUCT);
+        usize = EA_MAX_STRUCT;
+      }
+      const fit = Math.min(usize, EA_IMAGE_MAX - root);
+      if (memory.read(ptr, fit, image, root, view)) {
+        let esize = fit;
+        let tailZero = 1;
+        if (fit < usize) {
+          tailZero = memory.isZero(ptr + fit, usize - fit);
+          if (tailZero === 0) {
+            memory.read(ptr, usize, this.scratch, 0);
+            esize = usize;
+            while (esize > 0 && this.scratch[esize - 1] === 0) esize--;
+            this.fail('NO_SPACE', EA_FLAG_TRUNCATED, `non-zero bytes beyond what fits in the page`, '', fit);
+          }
+        }
+        if (tailZero < 0) {
+          image.fill(0, root, root + fit);
+          this.fail('FAULT', EA_FLAG_FAULT, 'struct tail is unmapped', '', memory.firstUnmapped(ptr, usize) - ptr);
+        } else {
+          if (esize === fit) {
+            while (esize >= 4 && view.getUint32(root + esize - 4, true) === 0) esize -= 4;
+            while (esize > 0 && image[root + esize - 1] === 0) esize--;
+          }
+          view.setUint32(EA_META_ESIZE, esize, le);
+          this.flags |= EA_FLAG_PRESENT;
+          this.copied = usize;
+          end = Math.min(EA_IMAGE_MAX, root + round8(Math.max(fit, this.rootNeed)));
+          if (this.strategy === 'jump') {
+            if (this.rootTableSize > 0) end = this.visit(memory, this.pointers, root, fit, EA_REGION_OFFSET, end, 0);
+          } else {
+            this.fillWindows(memory, fit);
+          }
+        }
+      } else {
+        image.fill(0, root, root + fit);
+        const at = memory.firstUnmapped(ptr, fit);
+        this.fail('FAULT', EA_FLAG_FAULT, 'struct is unmapped', '', at < 0 || ptr < 0 ? 0 : at - ptr);
+      }
+    }
+    view.setUint32(EA_META_USIZE, usize, le);
+    view.setUint32(EA_META_FLAGS, this.flags, le);
+    this.length = Math.max(end, this.strategy === 'window' ? root : EA_REGION_OFFSET + this.rootTableSize);
+    return this.length;
+  }
+
+  private putU64(view: DataView, at: number, v: Address): void {
+    if (typeof v === 'bigint') {
+      view.setBigUint64(at, BigInt.asUintN(64, v), this.le);
+      return;
+    }
+    if (!Number.isSafeInteger(v)) throw new LayoutError('BAD_ADDRESS', `register value ${String(v)} is not an integer`);
+    const lo = v >>> 0;
+    const hi = Math.floor(v / TWO32) >>> 0;
+    view.setUint32(at + (this.le ? 0 : 4), lo, this.le);
+    view.setUint32(at + (this.le ? 4 : 0), hi, this.le);
+  }
+
+  /** Returns the size the kernel would use, -1 when the size field cannot be read. */
+  private readSize(regs: Registers, memory: AddressSpace, ptr: number): number {
+    const s = this.sys.size;
+    if (s.kind === 'field') {
+      if (ptr < 0 || !memory.read(ptr + s.offset, 4, this.scratch, 0)) return -1;
+      const v = this.scratchView.getUint32(0, this.le);
+      return v === 0 && s.zeroMeans !== undefined ? s.zeroMeans : v;
+    }
+    const raw = regs.args[s.arg] ?? 0;
+    let n: number;
+    if (typeof raw === 'bigint') n = raw < 0n || raw > BigInt(EA_MAX_STRUCT) ? EA_MAX_STRUCT + 1 : Number(raw);
+    else n = raw < 0 || raw > EA_MAX_STRUCT ? EA_MAX_STRUCT + 1 : raw;
+    if (!Number.isInteger(n)) throw new LayoutError('BAD_SIZE', `size register ${String(raw)} is not an integer`);
+    if (s.kind === 'ioctl') {
+      const v = typeof raw === 'bigint' ? Number((BigInt.asUintN(64, raw) >> 16n) & 0x3fffn) : Math.floor(raw / 65536) & 0x3fff;
+      return v;
+    }
+    return n;
+  }
+
+  /** Reads an unsigned field of `width` bytes; values beyond 2^53 come back as Infinity. */
+  private readUint(view: DataView, at: number, width: number): number {
+    const le = this.le;
+    switch (width) {
+      case 1:
+        return view.getUint8(at);
+      case 2:
+        return view.getUint16(at, le);
+      case 4:
+        return view.getUint32(at, le);
+      default: {
+        const lo = view.getUint32(at + (le ? 0 : 4), le);
+        const hi = view.getUint32(at + (le ? 4 : 0), le);
+        return hi >= 0x200000 ? Number.POSITIVE_INFINITY : hi * TWO32 + lo;
+      }
+    }
+  }
+
+  /**
+   * Resolves one pointer of an object (in `view` at objOff, objLen caller bytes):
+   * returns the pointee's address and byte length, or a negative code
+   * (-1 absent, -2 fault, -3 limit) with the flag already raised.
+   */
+  private resolve(memory: AddressSpace, view: DataView, objOff: number, objLen: number, n: PointerNode): number {
+    // A pointer field the caller did not pass (usize too short) reads as zero: absent.
+    if (n.offset + 8 > objLen) return -1;
+    const addr = this.readUint(view, objOff + n.offset, 8);
+    let len: number;
+    if (n.lengthKind === 'fixed') len = n.unit;
+    else if (n.lengthKind === 'inner') {
+      len = 0;
+      if (addr !== 0) {
+        const a = addr === Number.POSITIVE_INFINITY ? -1 : addr + n.lengthOffset;
+        if (!memory.read(a, n.lengthWidth, this.scratch, 0)) {
+          this.fail('FAULT', EA_FLAG_FAULT, 'pointee size field is unmapped', n.path, n.offset);
+          return -2;
+        }
+        len = this.readUint(this.scratchView, 0, n.lengthWidth) || n.unit;
+      }
+    } else {
+      const raw = n.lengthOffset + n.lengthWidth > objLen ? 0 : this.readUint(view, objOff + n.lengthOffset, n.lengthWidth);
+      len = n.lengthKind === 'count' ? raw * n.unit : raw;
+    }
+    if (addr === 0) {
+      if (len > 0) {
+        this.fail('FAULT', EA_FLAG_FAULT, 'null pointer with a non-zero length', n.path, n.offset);
+        return -2;
+      }
+      return -1;
+    }
+    if (len > EA_MAX_STRUCT) {
+      this.fail('NO_SPACE', EA_FLAG_TRUNCATED, `pointee of ${len} bytes exceeds one page`, n.path, n.offset);
+      return -3;
+    }
+    this.resolvedAddr = addr === Number.POSITIVE_INFINITY ? -1 : addr;
+    return len;
+  }
+
+  private resolvedAddr = 0;
+
+  /** Jump strategy: copies the pointees of one object, fills its table; returns the new end. */
+  private visit(
+    memory: AddressSpace,
+    nodes: readonly PointerNode[],
+    objOff: number,
+    objLen: number,
+    tableOff: number,
+    end: number,
+    depth: number,
+  ): number {
+    const { view, le, image } = this;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
+      const len = this.resolve(memory, view, objOff, objLen, n);
+      if (len < 0) continue;
+      const addr = this.resolvedAddr;
+      if (n.children === null) {
+        this.fail('TOO_DEEP', EA_FLAG_TRUNCATED, `pointer nesting deeper than ${this.maxDepth}`, n.path, n.offset);
+        continue;
+      }
+      let cycle = false;
+      for (let k = 0; k < depth; k++) if (this.ancestors[k] === addr) cycle = true;
+      if (cycle) {
+        this.fail('CYCLE', EA_FLAG_TRUNCATED, 'pointer chain revisits an object', n.path, n.offset);
+        continue;
+      }
+      const dataOff = end + n.tableSize;
+      const next = dataOff + round8(Math.max(len, n.need));
+      if (next > EA_IMAGE_MAX) {
+        this.fail('NO_SPACE', EA_FLAG_TRUNCATED, 'pointee does not fit in the page', n.path, n.offset);
+        continue;
+      }
+      if (!memory.read(addr, len, image, dataOff, view)) {
+        image.fill(0, dataOff, dataOff + len);
+        this.fail('FAULT', EA_FLAG_FAULT, 'pointee is unmapped', n.path, n.offset);
+        continue;
+      }
+      this.copied += len;
+      view.setUint32(tableOff + n.offset, dataOff, le);
+      if (n.tableSize > 0) view.setUint32(tableOff + n.offset + 4, end, le);
+      const tableAt = end;
+      end = next;
+      if (n.tableSize > 0 && n.children.length > 0) {
+        this.ancestors[depth] = addr;
+        end = this.visit(memory, n.children, dataOff, len, tableAt, end, depth + 1);
+      }
+    }
+    return end;
+  }
+
+  /** Window strategy: follows each window's pointer chain and copies its first bytes. */
+  private fillWindows(memory: AddressSpace, rootLen: number): void {
+    const { view, le, image, scratch, scratchView } = this;
+    for (const w of this.windows) {
+      let v: DataView = view;
+      let objOff = this.rootOffset;
+      let objLen = rootLen;
+      let status = WINDOW_OK;
+      let len = 0;
+      for (let i = 0; i < w.chain.length; i++) {
+        const n = w.chain[i]!;
+        len = this.resolve(memory, v, objOff, objLen, n);
+        if (len < 0) {
+          status = len === -1 ? WINDOW_NULL : len === -2 ? WINDOW_FAULT : WINDOW_LIMIT;
+          len = 0;
+          break;
+        }
+        const addr = this.resolvedAddr;
+        if (i === w.chain.length - 1) {
+          const take = Math.min(len, w.size);
+          if (memory.read(addr, take, image, w.offset + 8, view)) this.copied += take;
+          else {
+            image.fill(0, w.offset + 8, w.offset + 8 + take);
+            this.fail('FAULT', EA_FLAG_FAULT, 'pointee is unmapped', n.path, n.offset);
+            status = WINDOW_FAULT;
+            len = 0;
+          }
+        } else {
+          // An intermediate object: read it from user memory into the scratch page.
+          if (!memory.read(addr, len, scratch, 0, scratchView)) {
+            this.fail('FAULT', EA_FLAG_FAULT, 'pointee is unmapped', n.path, n.offset);
+            status = WINDOW_FAULT;
+            len = 0;
+            break;
+          }
+          this.copied += len;
+          v = scratchView;
+          objOff = 0;
+          objLen = len;
+        }
+      }
+      view.setUint32(w.offset, Math.min(len, 0xffffffff), le);
+      view.setUint32(w.offset + 4, status, le);
+    }
+  }
+}
+
+/** Flattens one call into a fresh image (convenience; hot paths keep a Flattener). */
+export function flatten(
+  syscall: EaSyscall | string,
+  registers: Registers,
+  memory: AddressSpace,
+  needs: FilterNeeds = {},
+  options: FlattenOptions = {},
+): Uint8Array {
+  const f = new Flattener(syscall, needs, options);
+  const n = f.flatten(registers, memory);
+  return f.image.slice(0, n);
+}

@@ -1,0 +1,12 @@
+/** @ea/layout: EA struct descriptions, the kernel catalog, copy_struct_from_user and flattening. */
+export * from './errors.js';
+export * from './types.js';
+export * from './structs.js';
+export * as structs from './structs.js';
+export * from './catalog.js';
+export * from './memory.js';
+export * from './copy.js';
+export * from './plan.js';
+export * from './flatten.js';
+export * from './pahole.js';
+export * from './cdecl.js';

@@ -1,0 +1,97 @@
+import {
+  EA_FLAG_FAULT,
+  EA_FLAG_PRESENT,
+  EA_FLAG_TRUNCATED,
+  EA_IMAGE_MAX,
+  EA_META_ESIZE,
+  EA_META_FLAGS,
+  EA_META_ROOT,
+  EA_META_USIZE,
+  EA_REGION_OFFSET,
+} from '@ea/bpf';
+import { describe, expect, it } from 'vitest';
+import { AddressSpace, Flattener, LayoutError, flatten } from '@ea/layout';
+
+const BASE = 0x10000;
+const u32 = (img: Uint8Array, at: number): number => new DataView(img.buffer, img.byteOffset).getUint32(at, true);
+const meta = (img: Uint8Array) => ({
+  usize: u32(img, EA_META_USIZE),
+  esize: u32(img, EA_META_ESIZE),
+  root: u32(img, EA_META_ROOT),
+  flags: u32(img, EA_META_FLAGS),
+});
+
+function mem(bytes: Record<number, number> = {}, size = 4096): AddressSpace {
+  const b = new Uint8Array(size);
+  for (const [k, v] of Object.entries(bytes)) b[Number(k)] = v;
+  return new AddressSpace().map(BASE, b);
+}
+
+describe('flatten: the root struct', () => {
+  it('writes seccomp_data, ea_meta and the caller struct at root', () => {
+    const img = flatten('openat2', { args: [-100, 0x1234, BASE, 24], ip: 0xdeadbeef }, mem({ 0: 2, 17: 8 }));
+    expect(u32(img, 0)).toBe(437);
+    expect(u32(img, 4)).toBe(0xc000003e);
+    expect(u32(img, 8)).toBe(0xdeadbeef);
+    expect(u32(img, 16)).toBe(0xffffff9c);
+    expect(u32(img, 20)).toBe(0xffffffff);
+    expect(meta(img)).toEqual({ usize: 24, esize: 18, root: EA_REGION_OFFSET, flags: EA_FLAG_PRESENT });
+    expect(img[EA_REGION_OFFSET]).toBe(2);
+    expect(img[EA_REGION_OFFSET + 17]).toBe(8);
+  });
+
+  it('copies the whole usize (for the tail-zero load) and zero-fills to the filter need', () => {
+    const f = new Flattener('openat2', { root: 64 });
+    const m = mem({ 0: 1, 39: 7 });
+    expect(f.flatten({ args: [0, 0, BASE, 40] }, m)).toBe(EA_REGION_OFFSET + 64);
+    expect(meta(f.image)).toMatchObject({ usize: 40, esize: 40 });
+    expect(f.image[EA_REGION_OFFSET + 39]).toBe(7);
+    // a shorter call next: the buffer is reused and everything past usize is zero again
+    f.flatten({ args: [0, 0, BASE, 8] }, m);
+    expect(meta(f.image)).toMatchObject({ usize: 8, esize: 1 });
+    expect(f.image.subarray(EA_REGION_OFFSET + 8, EA_REGION_OFFSET + 64).every((b) => b === 0)).toBe(true);
+  });
+
+  it('reads the size from inside the struct (sched_attr, 0 means 48)', () => {
+    const img = flatten('sched_setattr', { args: [0, BASE, 0] }, mem({ 4: 1 }));
+    expect(meta(img)).toMatchObject({ usize: 48, esize: 5, flags: EA_FLAG_PRESENT });
+  });
+
+  it('clamps sizes over a page and flags them TRUNCATED', () => {
+    const img = flatten('clone3', { args: [BASE, 5000] }, mem({}, 8192));
+    expect(meta(img)).toMatchObject({ usize: 4096, flags: EA_FLAG_PRESENT | EA_FLAG_TRUNCATED });
+  });
+
+  it('keeps a full page whose zero tail falls past the image end exact (reads past the end are 0)', () => {
+    const f = new Flattener('clone3', {}, { strategy: 'jump' });
+    f.flatten({ args: [BASE, 4096] }, mem({ 0: 1 }));
+    expect(meta(f.image)).toMatchObject({ usize: 4096, esize: 1, flags: EA_FLAG_PRESENT });
+    expect(f.length).toBe(EA_IMAGE_MAX);
+    f.flatten({ args: [BASE, 4096] }, mem({ 4095: 1 }));
+    expect(meta(f.image)).toMatchObject({ usize: 4096, esize: 4096, flags: EA_FLAG_PRESENT | EA_FLAG_TRUNCATED });
+  });
+
+  it('faults fail-safe (no PRESENT, zero struct) or throws when strict', () => {
+    const m = mem({ 0: 1 });
+    const img = flatten('openat2', { args: [0, 0, BASE + 4090, 24] }, m);
+    expect(meta(img)).toMatchObject({ flags: EA_FLAG_FAULT, esize: 0 });
+    expect(img.subarray(EA_REGION_OFFSET).every((b) => b === 0)).toBe(true);
+    try {
+      flatten('openat2', { args: [0, 0, BASE + 4090, 24] }, m, {}, { strict: true });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(LayoutError);
+      expect((e as LayoutError).code).toBe('FAULT');
+      expect((e as LayoutError).offset).toBe(6);
+    }
+    expect(meta(flatten('openat2', { args: [0, 0, 0, 24] }, m)).flags).toBe(EA_FLAG_FAULT);
+    expect(meta(flatten('openat2', { args: [0, 0, 2n ** 63n, 24] }, m)).flags).toBe(EA_FLAG_FAULT);
+  });
+
+  it('refuses bad needs and registers with typed errors', () => {
+    expect(() => new Flattener('clone3', { root: -1 })).toThrow(LayoutError);
+    expect(() => new Flattener('clone3', { pointees: { nope: 4 } })).toThrow(/nope/);
+    expect(() => new Flattener('clone3', { pointees: { pidfd: 4 } })).toThrow(LayoutError);
+    expect(() => flatten('clone3', { args: [1.5, 88] }, mem())).toThrow(LayoutError);
+  });
+});
