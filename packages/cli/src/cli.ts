@@ -3,7 +3,7 @@
  */
 import { cac } from 'cac';
 import { COMMANDS } from './commands/index.js';
-import { EXIT_USAGE, reportError } from './output.js';
+import { EXIT_USAGE, reportError, STDIN_ARGUMENT } from './output.js';
 
 /** Runs ea-bpf with the given arguments and returns the exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {
@@ -12,7 +12,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   cli.help();
   cli.version('0.1.0');
   try {
-    cli.parse(['node', 'ea-bpf', ...argv], { run: false });
+    cli.parse(['node', 'ea-bpf', ...argv.map((a) => (a === '-' ? STDIN_ARGUMENT : a))], { run: false });
+    if (cli.options['help'] || cli.options['version']) return 0; // cac has printed it
     if (cli.matchedCommand === undefined) {
       if (cli.options['help'] || cli.options['version']) return 0;
       process.stderr.write(

@@ -13,13 +13,19 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/**
+ * What runCli passes for a lone `-` argument: cac's parser (mri) drops `-`, so it is
+ * renamed before parsing and recognised again here.
+ */
+export const STDIN_ARGUMENT = '\0stdin';
+
 /** Reads a file argument; `-` means standard input. */
 export function readInput(file: string | undefined): Uint8Array {
   if (file === undefined) throw new UsageError('missing FILE argument (use - for standard input)');
   try {
-    return file === '-' ? readFileSync(0) : readFileSync(file);
+    return file === '-' || file === STDIN_ARGUMENT ? readFileSync(0) : readFileSync(file);
   } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new UsageError(`cannot read ${file === STDIN_ARGUMENT ? 'standard input' : file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
 }
 

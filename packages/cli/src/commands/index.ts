@@ -4,9 +4,14 @@
  */
 import type { CAC } from 'cac';
 import { register as filter } from './filter.js';
+import { register as asm } from './asm.js';
+import { register as disasm } from './disasm.js';
+import { register as compat } from './compat.js';
 
 export type RegisterCommand = (cli: CAC) => void;
 
 export const COMMANDS: readonly RegisterCommand[] = [
   filter,
+  asm, disasm,
+  compat,
 ];

@@ -1,0 +1,38 @@
+/**
+ * `ea-bpf asm FILE [--to ddd|dd|bin]`: assembles bpf_asm text (FILE may be -) and prints the
+ * program as tcpdump -ddd by default, as a C array (dd), or as raw sock_filter bytes (bin).
+ */
+import { assemble, FormatError, type ProgramFormat } from '@ea/bpf';
+import type { CAC } from 'cac';
+import { readInput } from '../output.js';
+import { endianOption, formatOption, printProgram } from './disasm.js';
+
+interface AsmOptions {
+  readonly to?: string;
+  readonly endian?: string;
+  readonly json?: boolean;
+}
+
+const OUTPUTS: readonly ProgramFormat[] = ['ddd', 'dd', 'd', 'bin', 'asm'];
+
+/** Registers `asm` on the CLI. */
+export function register(cli: CAC): void {
+  cli
+    .command('asm <file>', 'Assemble bpf_asm text (FILE may be -) into a classic BPF program')
+    .option('--to <format>', 'output format: ddd, dd, bin (raw bytes), d or asm', { default: 'ddd' })
+    .option('--endian <endian>', 'byte order of bin output: le or be', { default: 'le' })
+    .option('--json', 'print {"insns": [{pc, code, jt, jf, k, text}]}')
+    .action((file: string, options: AsmOptions) => {
+      const to = formatOption(options.to, 'to', OUTPUTS) ?? 'ddd';
+      const endian = endianOption(options.endian);
+      const bytes = readInput(file);
+      let text: string;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      } catch {
+        throw new FormatError('SYNTAX', 'input is not UTF-8 text');
+      }
+      printProgram(assemble(text), to, endian, options.json === true);
+      return 0;
+    });
+}

@@ -1,0 +1,64 @@
+/**
+ * `ea-bpf disasm FILE [--format F] [--to asm|d|dd|ddd|bin]`: reads a program in any format
+ * (guessed unless --format says) and prints it, in bpf_asm by default.
+ */
+import { type Endian, formatInsn, isProgramFormat, type ProgramFormat, readProgram, type SockFilter, writeProgram } from '@ea/bpf';
+import type { CAC } from 'cac';
+import { printJson, readInput, UsageError } from '../output.js';
+
+interface ConvertOptions {
+  readonly format?: string;
+  readonly to?: string;
+  readonly endian?: string;
+  readonly json?: boolean;
+}
+
+/** Checks a --format/--to value against the formats a command allows. */
+export function formatOption(value: unknown, option: string, allowed: readonly ProgramFormat[]): ProgramFormat | undefined {
+  if (value === undefined) return undefined;
+  const name = String(value);
+  if (!isProgramFormat(name) || !allowed.includes(name)) {
+    throw new UsageError(`--${option} must be one of ${allowed.join(', ')} (got ${JSON.stringify(name)})`);
+  }
+  return name;
+}
+
+/** Checks an --endian value. */
+export function endianOption(value: unknown): Endian | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'le' && value !== 'be') throw new UsageError(`--endian must be le or be (got ${JSON.stringify(String(value))})`);
+  return value;
+}
+
+/** Prints a program in the requested format: raw bytes for bin, text otherwise, or JSON. */
+export function printProgram(program: readonly SockFilter[], to: ProgramFormat, endian: Endian | undefined, json: boolean): void {
+  if (json) {
+    printJson({
+      insns: program.map((f, pc) => ({ pc, code: f.code, jt: f.jt, jf: f.jf, k: f.k, text: formatInsn(f, pc) })),
+    });
+    return;
+  }
+  const out = to === 'bin' ? writeProgram(program, 'bin', endian === undefined ? {} : { endian }) : writeProgram(program, to);
+  process.stdout.write(out);
+}
+
+const ALL: readonly ProgramFormat[] = ['asm', 'd', 'dd', 'ddd', 'bin'];
+
+/** Registers `disasm` on the CLI. */
+export function register(cli: CAC): void {
+  cli
+    .command('disasm <file>', 'Print a classic BPF program (any format; FILE may be -) as bpf_asm or another format')
+    .option('--format <format>', 'input format: bin, asm, d, dd or ddd (default: detected)')
+    .option('--to <format>', 'output format: asm, d, dd, ddd or bin (raw bytes)', { default: 'asm' })
+    .option('--endian <endian>', 'byte order of bin input and output: le or be', { default: 'le' })
+    .option('--json', 'print {"insns": [{pc, code, jt, jf, k, text}]}')
+    .action((file: string, options: ConvertOptions) => {
+      const format = formatOption(options.format, 'format', ALL);
+      const to = formatOption(options.to, 'to', ALL) ?? 'asm';
+      const endian = endianOption(options.endian);
+      const input = readInput(file);
+      const { insns } = readProgram(input, { ...(format && { format }), ...(endian && { endian }) });
+      printProgram(insns, to, endian, options.json === true);
+      return 0;
+    });
+}
