@@ -15,12 +15,12 @@
  * endian); a half whose mask is 0 is skipped.
  */
 import {
-  EA_META_ESIZE, type Insn, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS,
+  EA_META_ESIZE, EA_META_ROOT, type Insn, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS,
 } from '@ea/bpf';
 import { words64 } from './arch.js';
 import { Assembler, NEXT } from './asm.js';
 import type { Check, GuardForm, Policy } from './policy.js';
-import { type ResolvedPath, resolvePath } from './shapes.js';
+import { type ResolvedPath, type StructShape, resolvePath } from './shapes.js';
 
 export const EPERM = 1;
 export const E2BIG = 7;
@@ -38,6 +38,8 @@ export interface BuiltFilter {
   readonly guardInsns: number;
   /** The guard's k: the size of the struct version the filter knows. */
   readonly knownSize: number;
+  /** What the checks read (the flattener's needs). */
+  readonly needs: Needs;
 }
 
 /** Builds the filter for a policy; throws PathError or AssembleError on a bad policy. */
@@ -59,7 +61,7 @@ export function buildFilter(policy: Policy): BuiltFilter {
   a.label(tail).ret(policy.unknownTail ?? retErrno(E2BIG));
   a.label(other).ret(policy.otherwise ?? SECCOMP_RET_ALLOW);
   a.label(kill).ret(SECCOMP_RET_KILL_PROCESS);
-  return { insns: a.build(), perCheck, guardInsns, knownSize: policy.struct.size };
+  return { insns: a.build(), perCheck, guardInsns, knownSize: policy.struct.size, needs: needsOf(policy.struct, policy.checks) };
 }
 
 /**
@@ -157,9 +159,13 @@ function assertTestNever(test: never): never {
 }
 
 /**
- * Emits whatever must run before the field can be loaded (the jump-table walk into X) and
- * returns a function that emits the load of the 32-bit word at `at` bytes into the field.
- * Every emitted instruction is reported through `tick` so checks can be counted.
+ * Emits whatever must run before the field can be loaded and returns a function that emits the
+ * load of the 32-bit word at `at` bytes into the field. Every emitted instruction is reported
+ * through `tick` so checks can be counted.
+ *
+ * A nested field whose pointee was not copied (NULL, zero length, fault, over a limit) makes
+ * the check fail: with jump tables the slot is 0 and must be tested, because X = 0 would make
+ * `ld [x + k]` read seccomp_data, whose args the caller controls.
  */
 function prepareLoads(
   a: Assembler,
@@ -173,19 +179,49 @@ function prepareLoads(
     f();
     tick();
   };
-  if (path.hops.length === 0) {
-    return (at) => emit(() => a.ldAbs(place.root + path.field.offset + at));
-  }
   if (place.strategy === 'fixed-window') {
-    const base = place.window(path.hops.map((h) => h.field.name).join('->'));
-    return (at) => emit(() => a.ldAbs(base + path.field.offset + at));
+    if (path.hops.length === 0) return (at) => emit(() => a.ldAbs(place.root + path.field.offset + at));
+    const spot = place.window(chainOf(path));
+    emit(() => a.ldAbs(spot.status));
+    emit(() => a.jmp('jeq', 0, NEXT, absent));
+    return (at) => emit(() => a.ldAbs(spot.data + path.field.offset + at));
+  }
+  if (path.hops.length === 0) {
+    // The root copy follows the root's jump table, whose size is the kernel's struct size.
+    emit(() => a.ldAbs(EA_META_ROOT));
+    emit(() => a.tax());
   }
   path.hops.forEach((hop, i) => {
-    if (i === 0) emit(() => a.ldAbs(place.rootTable + hop.field.offset));
-    else emit(() => a.ldInd(place.tableDelta(hop.owner.name) + hop.field.offset));
-    // A zero table word means nothing was copied; X = 0 would read seccomp_data instead.
+    // Slot = [u32 data offset][u32 table offset]; intermediate hops need the table.
+    const word = i === path.hops.length - 1 ? 0 : 4;
+    if (i === 0) emit(() => a.ldAbs(place.rootTable + hop.field.offset + word));
+    else emit(() => a.ldInd(hop.field.offset + word));
     emit(() => a.jmp('jeq', 0, absent, NEXT));
     emit(() => a.tax());
   });
   return (at) => emit(() => a.ldInd(path.field.offset + at));
+}
+
+/** Returns `set_tid` or `bar->barbaz`: the pointer chain of a nested path. */
+export function chainOf(path: ResolvedPath): string {
+  return path.hops.map((h) => h.field.name).join('->');
+}
+
+/** What the filter reads, for the flattener (Kees' option 3: zero-fill up to it). */
+export interface Needs {
+  readonly root: number;
+  readonly pointees: Readonly<Record<string, number>>;
+}
+
+/** Returns the bytes a policy's checks read in the root and in each pointee. */
+export function needsOf(struct: StructShape, checks: readonly Check[]): Needs {
+  let root = struct.size;
+  const pointees: Record<string, number> = {};
+  for (const c of checks) {
+    const p = resolvePath(struct, c.path);
+    const end = p.field.offset + p.field.size;
+    if (p.hops.length === 0) root = Math.max(root, end);
+    else pointees[chainOf(p)] = Math.max(pointees[chainOf(p)] ?? 0, end);
+  }
+  return { root, pointees };
 }

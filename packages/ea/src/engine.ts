@@ -5,42 +5,27 @@
  * @ea/interpreter and @ea/jit.
  */
 import type { Insn } from '@ea/bpf';
-import type { Arch } from './arch.js';
+import type { AddressSpace, EaSyscall, Registers } from '@ea/layout';
+import type { Needs } from './build.js';
 import type { Placement, Strategy } from './placement.js';
-import type { StructShape } from './shapes.js';
 
-/** A user-memory buffer a nested pointer can point to. */
-export interface Mapping {
-  readonly address: bigint;
-  readonly bytes: Uint8Array;
-}
-
-/** One EA syscall as the program issues it. */
+/** One EA syscall as the program issues it: registers and the caller's memory. */
 export interface EaCall {
-  readonly arch: Arch;
-  readonly nr: number;
-  /** Which syscall argument holds the struct pointer and which its size. */
-  readonly ptrArg: number;
-  readonly sizeArg: number;
-  /** The caller's struct bytes; usize = bytes.length. */
-  readonly bytes: Uint8Array;
-  /** Address the struct pointer argument carries. */
-  readonly address: bigint;
-  /** Other mapped user memory (nested buffers); unmapped addresses fault. */
-  readonly memory: readonly Mapping[];
+  readonly regs: Registers;
+  readonly memory: AddressSpace;
 }
 
 export interface FlatImage {
   readonly view: DataView;
-  /** Human summary lines (regions, table words) for the examples. */
+  /** Human summary lines (regions, table slots, windows) for the examples. */
   readonly summary: readonly string[];
 }
 
 export interface Engine {
-  /** Where `strategy` places the struct a filter was written for. */
-  placement(struct: StructShape, strategy: Strategy): Placement;
-  /** The image a kernel that knows `kernelStruct` builds for the call (flattened with its ksize). */
-  image(call: EaCall, kernelStruct: StructShape, strategy: Strategy): FlatImage;
+  /** Where `strategy` places things for a filter with these needs, on a kernel that knows `sys`. */
+  placement(sys: EaSyscall, strategy: Strategy, needs: Needs): Placement;
+  /** The image a kernel that knows `sys` (its struct version, ksize) builds for the call. */
+  image(call: EaCall, sys: EaSyscall, strategy: Strategy, needs: Needs): FlatImage;
   /** Verifies with the `ea` profile; throws with the verifier's message if rejected. */
   verify(insns: readonly Insn[]): unknown;
   /** Runs a verified filter with the interpreter. */

@@ -1,14 +1,79 @@
 /**
- * Adapter to @ea/layout's flattener (pending: layout has not published flatten yet).
+ * Adapter to @ea/layout's Flattener: placements the builder bakes into loads, images for
+ * calls, and a short human summary of an image (what the examples print).
  */
+import { EA_META_ESIZE, EA_META_FLAGS, EA_META_ROOT, EA_META_USIZE, EA_REGION_OFFSET } from '@ea/bpf';
+import { type EaSyscall, Flattener, type PointerNode } from '@ea/layout';
+import type { Needs } from './build.js';
 import type { EaCall, FlatImage } from './engine.js';
 import type { Placement, Strategy } from './placement.js';
-import type { StructShape } from './shapes.js';
 
-export function layoutPlacement(_struct: StructShape, _strategy: Strategy): Placement {
-  throw new Error('@ea/layout flatten is not available yet');
+const LAYOUT_STRATEGY = { 'jump-table': 'jump', 'fixed-window': 'window' } as const;
+
+function flattener(sys: EaSyscall, strategy: Strategy, needs: Needs): Flattener {
+  return new Flattener(sys, { root: needs.root, pointees: needs.pointees }, { strategy: LAYOUT_STRATEGY[strategy] });
 }
 
-export function flatImage(_call: EaCall, _kernel: StructShape, _strategy: Strategy): FlatImage {
-  throw new Error('@ea/layout flatten is not available yet');
+/** Returns where layout's flattener puts the root, tables and windows for these needs. */
+export function layoutPlacement(sys: EaSyscall, strategy: Strategy, needs: Needs): Placement {
+  if (strategy === 'jump-table') return { strategy, rootTable: EA_REGION_OFFSET };
+  const f = flattener(sys, strategy, needs);
+  const windows = new Map(f.windows.map((w) => [w.path, w.offset]));
+  return {
+    strategy,
+    root: f.rootOffset,
+    window: (chain) => {
+      const at = windows.get(chain);
+      if (at === undefined) throw new Error(`no window for ${chain} (needs: ${[...windows.keys()].join(', ')})`);
+      return { status: at + 4, data: at + 8 };
+    },
+  };
+}
+
+/** Flattens one call as a kernel that knows `sys` would, and summarizes the image. */
+export function flatImage(call: EaCall, sys: EaSyscall, strategy: Strategy, needs: Needs): FlatImage {
+  const f = flattener(sys, strategy, needs);
+  const n = f.flatten(call.regs, call.memory);
+  const bytes = f.image.slice(0, n);
+  const view = new DataView(bytes.buffer);
+  return { view, summary: summarize(f, view) };
+}
+
+function summarize(f: Flattener, view: DataView): string[] {
+  const u32 = (at: number): number => (at + 4 <= view.byteLength ? view.getUint32(at, true) : 0);
+  const root = u32(EA_META_ROOT);
+  const flags = u32(EA_META_FLAGS);
+  const names = ['PRESENT', 'TRUNCATED', 'FAULT'].filter((_, i) => (flags & (1 << i)) !== 0);
+  const lines = [
+    `image ${view.byteLength} bytes, strategy ${f.strategy}`,
+    `  [0, 64)    seccomp_data nr=${u32(0)} arch=0x${u32(4).toString(16)}`,
+    `  [64, 80)   ea_meta usize=${u32(EA_META_USIZE)} esize=${u32(EA_META_ESIZE)} root=${root} flags=${names.join('|') || '0'}`,
+  ];
+  if (f.strategy === 'jump') {
+    if (f.rootTableSize > 0) lines.push(`  [80, ${80 + f.rootTableSize}) jump table of ${f.sys.struct.name}`);
+    lines.push(`  [${root}, ...) ${f.sys.struct.name} (caller's bytes)`);
+    const walk = (nodes: readonly PointerNode[] | null, table: number, depth: number): void => {
+      for (const node of nodes ?? []) {
+        const data = u32(table + node.offset);
+        const sub = u32(table + node.offset + 4);
+        const pad = '  '.repeat(depth);
+        lines.push(
+          data === 0
+            ? `  ${pad}slot ${node.path} @${table + node.offset}: not copied`
+            : `  ${pad}slot ${node.path} @${table + node.offset}: data at ${data}${node.tableSize > 0 ? `, table at ${sub}` : ''}`,
+        );
+        if (data !== 0 && node.tableSize > 0) walk(node.children, sub, depth + 1);
+      }
+    };
+    walk(f.pointers, EA_REGION_OFFSET, 0);
+  } else {
+    const status = ['ok', 'null', 'fault', 'limit'];
+    for (const w of f.windows) {
+      lines.push(
+        `  [${w.offset}, ${w.offset + 8 + w.size}) window ${w.path}: length ${u32(w.offset)}, status ${status[u32(w.offset + 4)] ?? u32(w.offset + 4)}`,
+      );
+    }
+    lines.push(`  [${root}, ...) ${f.sys.struct.name} (caller's bytes)`);
+  }
+  return lines;
 }

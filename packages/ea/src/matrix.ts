@@ -12,12 +12,17 @@
  *   through and (a) every non-zero byte the kernel consumes lies inside the struct the filter
  *   knows (no unvetted field) and (b) the filter's checks hold on the bytes the kernel consumes.
  */
-import { SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO } from '@ea/bpf';
-import { buildFilter } from './build.js';
+import {
+  EA_META_ESIZE, EA_META_ROOT, EA_META_USIZE, SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_DATA,
+  SECCOMP_RET_ERRNO,
+} from '@ea/bpf';
+import { AddressSpace } from '@ea/layout';
+import { buildFilter, needsOf } from './build.js';
+import type { Version } from './catalog.js';
 import type { EaCall, Engine } from './engine.js';
 import { checksHold, readField, writeField } from './fields.js';
 import type { GuardForm } from './policy.js';
-import type { Scenario } from './scenarios.js';
+import type { Program, Scenario } from './scenarios.js';
 import { resolvePath } from './shapes.js';
 import type { Strategy } from './placement.js';
 
@@ -62,11 +67,16 @@ export interface Matrix {
   readonly allFailSafe: boolean;
 }
 
+const ERRNO_NAMES: Readonly<Record<number, string>> = { 1: 'EPERM', 7: 'E2BIG', 14: 'EFAULT', 22: 'EINVAL' };
+
 /** Names a seccomp return value. */
 export function actionName(ret: number): string {
   const action = (ret & SECCOMP_RET_ACTION_FULL) >>> 0;
   if (action === SECCOMP_RET_ALLOW) return 'ALLOW';
-  if (action === SECCOMP_RET_ERRNO) return `ERRNO(${ret & SECCOMP_RET_DATA})`;
+  if (action === SECCOMP_RET_ERRNO) {
+    const errno = ret & SECCOMP_RET_DATA;
+    return `ERRNO(${ERRNO_NAMES[errno] ?? errno})`;
+  }
   if (action === 0x80000000) return 'KILL_PROCESS';
   if (action === 0) return 'KILL_THREAD';
   return `0x${ret.toString(16)}`;
@@ -77,60 +87,48 @@ export function compatMatrix(scenario: Scenario, engine: Engine, options: Matrix
   const strategy = options.strategy ?? 'jump-table';
   const order = scenario.arch.order;
   const cells: Cell[] = [];
-  const newest = scenario.versions.new;
+  const newest = scenario.versions.new.shape;
   for (const filterAge of ['old', 'new'] as const) {
-    const fStruct = scenario.versions[filterAge];
+    const fv = scenario.versions[filterAge];
     const checks = scenario.filters[filterAge];
+    const needs = needsOf(fv.shape, checks);
     const built = buildFilter({
       arch: scenario.arch,
-      nr: scenario.nr,
-      struct: fStruct,
-      placement: engine.placement(fStruct, strategy),
+      nr: fv.sys.nr,
+      struct: fv.shape,
+      placement: engine.placement(fv.sys, strategy, needs),
       checks,
       guard: options.guard,
     });
     const verified = engine.verify(built.insns);
     for (const kernelAge of ['old', 'new'] as const) {
-      const kStruct = scenario.versions[kernelAge];
+      const kv = scenario.versions[kernelAge];
       for (const program of scenario.programs) {
-        const pStruct = scenario.versions[program.version];
-        const bytes = new Uint8Array(pStruct.size);
-        for (const [name, value] of Object.entries(program.fields)) {
-          const f = resolvePath(pStruct, name).field;
-          writeField(bytes, f.offset, f.size, order, value);
-        }
-        const call: EaCall = {
-          arch: scenario.arch,
-          nr: scenario.nr,
-          ptrArg: scenario.ptrArg,
-          sizeArg: scenario.sizeArg,
-          bytes,
-          address: 0x7f0000001000n,
-          memory: [],
-        };
-        const image = engine.image(call, kStruct, strategy);
+        const bytes = programBytes(scenario, program);
+        const image = engine.image(callOf(scenario, kv, bytes), kv.sys, strategy, needs);
         const ret = engine.interpret(verified, image.view);
         const jitRet = engine.jit === null ? null : engine.jit(verified, image.view);
-        const outcome = copyOutcome(bytes, kStruct.size, scenario.versions.old.size);
+        const outcome = copyOutcome(bytes, kv.sys.ksize, scenario.versions.old.shape.size);
         const allowed = (ret & SECCOMP_RET_ACTION_FULL) >>> 0 === SECCOMP_RET_ALLOW;
         const goesThrough = allowed && outcome.ok;
-        const consumed = bytes.slice(0, Math.min(bytes.length, kStruct.size));
-        const unvetted = kStruct.fields
-          .filter((f) => f.offset >= fStruct.size && readField(consumed, f.offset, f.size, order) !== 0n)
+        const consumed = bytes.slice(0, Math.min(bytes.length, kv.sys.ksize));
+        const unvetted = kv.shape.fields
+          .filter((f) => f.offset >= fv.shape.size && readField(consumed, f.offset, f.size, order) !== 0n)
           .map((f) => f.name);
-        const vetted = checksHold(fStruct, checks, consumed, order);
+        const vetted = checksHold(fv.shape, checks, consumed, order);
+        const little = order === 'le';
+        const root = image.view.getUint32(EA_META_ROOT, little);
         const seen: Record<string, string> = {};
         for (const f of newest.fields) {
           if (!scenario.shown.includes(f.name)) continue;
-          seen[f.name] =
-            f.offset < fStruct.size ? hex(imageField(image.view, engine, fStruct, strategy, f.name, order)) : '-';
+          seen[f.name] = f.offset < fv.shape.size ? hex(imageField(image.view, root + f.offset, f.size, order)) : '-';
         }
         cells.push({
           filter: filterAge,
           kernel: kernelAge,
           program: program.name,
-          usize: image.view.getUint32(64, order === 'le'),
-          esize: image.view.getUint32(68, order === 'le'),
+          usize: image.view.getUint32(EA_META_USIZE, little),
+          esize: image.view.getUint32(EA_META_ESIZE, little),
           seen,
           verdict: actionName(ret),
           jitVerdict: jitRet === null ? null : actionName(jitRet),
@@ -145,20 +143,35 @@ export function compatMatrix(scenario: Scenario, engine: Engine, options: Matrix
   return { syscall: scenario.name, guard: options.guard, cells, allFailSafe: cells.every((c) => c.failSafe) };
 }
 
-/** Reads a root field from the image where the filter's placement says it is. */
-function imageField(
-  view: DataView,
-  engine: Engine,
-  struct: Scenario['versions']['old'],
-  strategy: Strategy,
-  name: string,
-  order: 'le' | 'be',
-): bigint {
-  const f = resolvePath(struct, name).field;
-  const at = engine.placement(struct, strategy).root + f.offset;
-  const bytes = new Uint8Array(f.size);
-  for (let i = 0; i < f.size; i += 1) bytes[i] = at + i < view.byteLength ? view.getUint8(at + i) : 0;
-  return readField(bytes, 0, f.size, order);
+/** Returns the caller's struct bytes for a program (its header's size, its field values). */
+export function programBytes(scenario: Scenario, program: Program): Uint8Array {
+  const shape = scenario.versions[program.version].shape;
+  const bytes = new Uint8Array(shape.size);
+  for (const [name, value] of Object.entries(program.fields)) {
+    const f = resolvePath(shape, name).field;
+    writeField(bytes, f.offset, f.size, scenario.arch.order, value);
+  }
+  return bytes;
+}
+
+/** The struct lives at this address in the modelled caller's memory. */
+export const STRUCT_ADDRESS = 0x7f0000001000n;
+
+function callOf(scenario: Scenario, kv: Version, bytes: Uint8Array): EaCall {
+  const args: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n];
+  args[kv.sys.ptrArg] = STRUCT_ADDRESS;
+  if (kv.sys.size.kind === 'arg') args[kv.sys.size.arg] = BigInt(bytes.length);
+  return {
+    regs: { nr: kv.sys.nr, arch: scenario.arch.audit, args },
+    memory: new AddressSpace().map(STRUCT_ADDRESS, bytes),
+  };
+}
+
+/** Reads a field from the image (bytes past its end read as zero). */
+function imageField(view: DataView, at: number, size: 4 | 8, order: 'le' | 'be'): bigint {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i += 1) bytes[i] = at + i < view.byteLength ? view.getUint8(at + i) : 0;
+  return readField(bytes, 0, size, order);
 }
 
 function hex(v: bigint): string {

@@ -1,34 +1,36 @@
 /**
- * Where the flattener puts things, as far as a filter needs to know: the two strategies of
- * @ea/layout, reduced to the offsets the builder bakes into its loads.
+ * Where the flattener (@ea/layout) puts things, as far as a filter needs to know.
  *
- * - jump-table (Aleksa Sarai's sketch): every copied struct has a table the size of the struct;
- *   the table word at a pointer field's offset holds the image offset of the pointee's copy
- *   (0 when nothing was copied: NULL pointer, zero length, or a fault). A filter reaches a nested
- *   field with `ld [table + off]; tax; ld [x + k]`, one more `ld [x + k]; tax` per level.
- * - fixed-window: every pointer path gets a zero-filled window of its maximum size at a fixed
- *   image offset, so nested fields are plain absolute loads.
+ * - jump-table (Aleksa Sarai's sketch; layout's 'jump'): the root's jump table is at
+ *   EA_REGION_OFFSET, every object is preceded by a table as large as its struct, and the
+ *   8-byte slot at a pointer field's offset holds [u32 data offset][u32 table offset] of the
+ *   copied pointee, both 0 when nothing was copied (NULL, zero length, fault, limit). The root
+ *   copy itself starts after the root table, whose size is the *kernel's* struct size, so it
+ *   moves between kernel versions: filters reach root fields through ea_meta.root.
+ * - fixed-window (layout's 'window'): every pointer path the filter reads gets a window at a
+ *   fixed offset, [u32 length][u32 status][data], computed from the filter's needs; the root
+ *   follows the windows. Everything is an absolute load.
  */
 
 export interface JumpTablePlacement {
   readonly strategy: 'jump-table';
-  /** Image offset of the copy of the caller's struct. */
-  readonly root: number;
   /** Image offset of the root struct's jump table. */
   readonly rootTable: number;
-  /**
-   * Offset of a nested struct's jump table relative to the image offset its table word holds
-   * (negative when the table precedes the copy).
-   */
-  readonly tableDelta: (structName: string) => number;
+}
+
+export interface WindowSpot {
+  /** Image offset of the first data byte. */
+  readonly data: number;
+  /** Image offset of the status word (0 = copied). */
+  readonly status: number;
 }
 
 export interface FixedWindowPlacement {
   readonly strategy: 'fixed-window';
   /** Image offset of the copy of the caller's struct. */
   readonly root: number;
-  /** Image offset of the window for a pointer chain such as `set_tid` or `bar->barbaz`. */
-  readonly window: (chain: string) => number;
+  /** The window for a pointer chain such as `set_tid` or `bar->barbaz`. */
+  readonly window: (chain: string) => WindowSpot;
 }
 
 export type Placement = JumpTablePlacement | FixedWindowPlacement;

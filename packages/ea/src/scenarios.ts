@@ -6,10 +6,8 @@
  */
 import { type Arch, ARCHES } from './arch.js';
 import type { Check } from './policy.js';
-import type { StructShape } from './shapes.js';
-import {
-  CLONE_INTO_CGROUP, CLONE_NEWUSER, O_CREAT, RESOLVE_BENEATH, cloneArgs, openHow,
-} from './structs.js';
+import { type Version, version } from './catalog.js';
+import { CLONE_INTO_CGROUP, CLONE_NEWUSER, O_CREAT, RESOLVE_BENEATH } from './structs.js';
 
 export interface Program {
   readonly name: string;
@@ -21,10 +19,8 @@ export interface Program {
 export interface Scenario {
   readonly name: string;
   readonly arch: Arch;
-  readonly nr: number;
-  readonly ptrArg: number;
-  readonly sizeArg: number;
-  readonly versions: { readonly old: StructShape; readonly new: StructShape };
+  /** The struct versions, as @ea/layout's catalog describes a kernel of each. */
+  readonly versions: { readonly old: Version; readonly new: Version };
   readonly filters: { readonly old: readonly Check[]; readonly new: readonly Check[] };
   readonly programs: readonly Program[];
   /** Fields the table shows. */
@@ -39,10 +35,7 @@ const clone3Old: readonly Check[] = [{ path: 'flags', test: { op: 'noneSet', mas
 export const CLONE3: Scenario = {
   name: 'clone3',
   arch: ARCHES['x86_64']!,
-  nr: 435,
-  ptrArg: 0,
-  sizeArg: 1,
-  versions: { old: cloneArgs(64), new: cloneArgs(88) },
+  versions: { old: version('clone3', 'VER0'), new: version('clone3', 'VER2') },
   filters: { old: clone3Old, new: [...clone3Old, { path: 'cgroup', test: { op: 'oneOf', values: [0n, 5n] } }] },
   programs: [
     { name: 'VER0 fork', version: 'old', fields: { exit_signal: SIGCHLD } },
@@ -59,26 +52,23 @@ const openat2Old: readonly Check[] = [
   { path: 'flags', test: { op: 'noneSet', mask: O_CREAT } },
 ];
 
-/** Hypothetical open_how VER1 field `ext` bit 1: something the newer filter refuses. */
+/** Hypothetical open_how VER1 field `ext_flags` bit 1: something the newer filter refuses. */
 export const EXT_UNSAFE = 0x2n;
 
-/** openat2: today's 24 bytes vs a hypothetical VER1 (32) adding u64 `ext`; the newer filter refuses ext bit 1. */
+/** openat2: today's 24 bytes vs a hypothetical VER1 (32) adding u64 `ext_flags`; the newer filter refuses its bit 1. */
 export const OPENAT2: Scenario = {
   name: 'openat2',
   arch: ARCHES['x86_64']!,
-  nr: 437,
-  ptrArg: 2,
-  sizeArg: 3,
-  versions: { old: openHow(24), new: openHow(32) },
-  filters: { old: openat2Old, new: [...openat2Old, { path: 'ext', test: { op: 'noneSet', mask: EXT_UNSAFE } }] },
+  versions: { old: version('openat2'), new: version('openat2_next', 'VER1') },
+  filters: { old: openat2Old, new: [...openat2Old, { path: 'ext_flags', test: { op: 'noneSet', mask: EXT_UNSAFE } }] },
   programs: [
     { name: 'VER0 beneath', version: 'old', fields: { resolve: RESOLVE_BENEATH } },
     { name: 'VER0 O_CREAT', version: 'old', fields: { flags: O_CREAT, mode: 0o600n, resolve: RESOLVE_BENEATH } },
-    { name: 'VER1 ext=0', version: 'new', fields: { resolve: RESOLVE_BENEATH } },
-    { name: 'VER1 ext=1', version: 'new', fields: { resolve: RESOLVE_BENEATH, ext: 1n } },
-    { name: 'VER1 ext=2', version: 'new', fields: { resolve: RESOLVE_BENEATH, ext: EXT_UNSAFE } },
+    { name: 'VER1 ext_flags=0', version: 'new', fields: { resolve: RESOLVE_BENEATH } },
+    { name: 'VER1 ext_flags=1', version: 'new', fields: { resolve: RESOLVE_BENEATH, ext_flags: 1n } },
+    { name: 'VER1 ext_flags=2', version: 'new', fields: { resolve: RESOLVE_BENEATH, ext_flags: EXT_UNSAFE } },
   ],
-  shown: ['flags', 'resolve', 'ext'],
+  shown: ['flags', 'resolve', 'ext_flags'],
 };
 
 /** The scenarios `compat` knows, by syscall name. */

@@ -8,7 +8,7 @@ import type { Matrix } from './matrix.js';
 /** Formats a matrix as an aligned text table followed by a one-line summary. */
 export function formatMatrix(m: Matrix): string {
   const fieldNames = m.cells.length === 0 ? [] : Object.keys(m.cells[0]!.seen);
-  const header = ['filter', 'kernel', 'program', 'usize', 'esize', ...fieldNames, 'verdict', 'syscall', 'fail-safe'];
+  const header = ['filter', 'kernel', 'program', 'usize', 'esize', ...fieldNames, 'verdict', 'jit', 'syscall', 'fail-safe'];
   const rows = m.cells.map((c) => [
     c.filter,
     c.kernel,
@@ -16,7 +16,8 @@ export function formatMatrix(m: Matrix): string {
     String(c.usize),
     String(c.esize),
     ...fieldNames.map((f) => c.seen[f] ?? '-'),
-    c.jitVerdict === null || c.jitVerdict === c.verdict ? c.verdict : `${c.verdict}/jit:${c.jitVerdict}`,
+    c.verdict,
+    c.jitVerdict === null ? 'n/a' : c.jitVerdict === c.verdict ? '=' : c.jitVerdict,
     c.syscall,
     c.failSafe ? 'yes' : `NO (${c.unvetted.length > 0 ? `unvetted ${c.unvetted.join(',')}` : 'check violated'})`,
   ]);

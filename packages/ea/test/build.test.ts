@@ -4,14 +4,21 @@ import { verify } from '@ea/verifier';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  ARCHES, type Check, type Placement, PathError, buildFilter, checksHold, cloneArgs, retErrno, EPERM, E2BIG,
-  seedOpenHow, writeField,
+  ARCHES, type Check, type Placement, PathError, buildFilter, checksHold, retErrno, EPERM, E2BIG, layoutPlacement,
+  needsOf, version, writeField,
 } from '../src/index.js';
 import { contractImage } from './image.js';
 
 const RUNS = process.env['EA_FUZZ'] ? 5_000 : 300;
 const x86 = ARCHES['x86_64']!;
-const rootOnly: Placement = { strategy: 'fixed-window', root: EA_REGION_OFFSET, window: () => 0 };
+const rootOnly: Placement = {
+  strategy: 'fixed-window',
+  root: EA_REGION_OFFSET,
+  window: () => {
+    throw new Error('root-only');
+  },
+};
+const cloneArgs = (v: string) => version('clone3', v).shape;
 
 const tests = fc.oneof(
   fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((value) => ({ op: 'eq' as const, value })),
@@ -22,7 +29,7 @@ const tests = fc.oneof(
 
 describe('buildFilter', () => {
   it('checks the arch, rejects x32 numbers and passes other syscalls through', () => {
-    const built = buildFilter({ arch: x86, nr: 435, struct: cloneArgs(64), placement: rootOnly, checks: [] });
+    const built = buildFilter({ arch: x86, nr: 435, struct: cloneArgs('VER0'), placement: rootOnly, checks: [] });
     const prog = verify(built.insns, { profile: 'ea' });
     const caller = new Uint8Array(64);
     expect(interpret(prog, contractImage(435, AUDIT_ARCH_X86_64, caller))).toBe(SECCOMP_RET_ALLOW);
@@ -41,7 +48,7 @@ describe('buildFilter', () => {
         fc.boolean(),
         (specs, wide, small, useSmall) => {
           const checks: Check[] = specs.map((s) => ({ path: s.field, test: s.test }));
-          const struct = cloneArgs(64);
+          const struct = cloneArgs('VER0');
           const built = buildFilter({ arch: x86, nr: 435, struct, placement: rootOnly, checks });
           const prog = verify(built.insns, { profile: 'ea' });
           const caller = new Uint8Array(64);
@@ -58,29 +65,33 @@ describe('buildFilter', () => {
   });
 
   it('counts instructions per check for both strategies', () => {
-    const struct = seedOpenHow();
-    const jt: Placement = { strategy: 'jump-table', root: 128, rootTable: 80, tableDelta: () => -16 };
-    const fw: Placement = { strategy: 'fixed-window', root: 80, window: (c) => (c === 'bar' ? 200 : 300) };
-    const eq = (path: string): Check => ({ path, test: { op: 'eq', value: 34n } });
-    const count = (placement: Placement, path: string) =>
-      buildFilter({ arch: x86, nr: 437, struct, placement, checks: [eq(path)] }).perCheck[0];
-    // root u64 == c: 2 x (ld + jeq), the same for both strategies
-    expect(count(jt, 'flags')).toBe(4);
-    expect(count(fw, 'flags')).toBe(4);
-    // one level: jump table adds ld table word, jeq #0 (absent), tax
-    expect(count(jt, 'bar->bar')).toBe(7);
-    expect(count(fw, 'bar->bar')).toBe(4);
-    // two levels: another ld [x+k], jeq #0, tax
-    expect(count(jt, 'bar->barbaz->barbaz')).toBe(10);
-    expect(count(fw, 'bar->barbaz->barbaz')).toBe(4);
+    const nested = version('openat2_nested');
+    const eq = (path: string, value = 34n): Check => ({ path, test: { op: 'eq', value } });
+    const count = (strategy: 'jump-table' | 'fixed-window', v: typeof nested, check: Check) => {
+      const placement = layoutPlacement(v.sys, strategy, needsOf(v.shape, [check]));
+      return buildFilter({ arch: x86, nr: v.sys.nr, struct: v.shape, placement, checks: [check] }).perCheck[0];
+    };
+    // root u64 == c: 2 x (ld + jeq); jump tables first fetch ea_meta.root into X (ld + tax)
+    expect(count('fixed-window', nested, eq('flags'))).toBe(4);
+    expect(count('jump-table', nested, eq('flags'))).toBe(6);
+    // one level: window status test (ld + jeq) vs table slot (ld + jeq #0 + tax)
+    expect(count('fixed-window', nested, eq('bar->bar'))).toBe(6);
+    expect(count('jump-table', nested, eq('bar->bar'))).toBe(7);
+    // two levels: windows stay flat, jump tables add ld [x+k] + jeq #0 + tax per level
+    expect(count('fixed-window', nested, eq('bar->barbaz->barbaz'))).toBe(6);
+    expect(count('jump-table', nested, eq('bar->barbaz->barbaz'))).toBe(10);
+    // clone3 set_tid[0] == 34 (a 32-bit element)
+    const clone = version('clone3');
+    expect(count('fixed-window', clone, eq('set_tid[0]'))).toBe(4);
+    expect(count('jump-table', clone, eq('set_tid[0]'))).toBe(5);
   });
 
   it('names a bad path', () => {
     expect(() =>
-      buildFilter({ arch: x86, nr: 435, struct: cloneArgs(64), placement: rootOnly, checks: [{ path: 'cgroup', test: { op: 'eq', value: 0n } }] }),
+      buildFilter({ arch: x86, nr: 435, struct: cloneArgs('VER0'), placement: rootOnly, checks: [{ path: 'cgroup', test: { op: 'eq', value: 0n } }] }),
     ).toThrow(PathError);
     expect(() =>
-      buildFilter({ arch: x86, nr: 435, struct: cloneArgs(64), placement: rootOnly, checks: [{ path: 'flags->x', test: { op: 'eq', value: 0n } }] }),
+      buildFilter({ arch: x86, nr: 435, struct: cloneArgs('VER0'), placement: rootOnly, checks: [{ path: 'flags->x', test: { op: 'eq', value: 0n } }] }),
     ).toThrow(/not a pointer/);
   });
 });

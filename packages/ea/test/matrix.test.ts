@@ -1,0 +1,89 @@
+import { EA_META_ESIZE, EA_META_USIZE } from '@ea/bpf';
+import { describe, expect, it } from 'vitest';
+import {
+  type Cell, type Engine, type GuardForm, type Scenario, SCENARIOS, type Strategy, compatMatrix, defaultEngine,
+  formatMatrix, programBytes, readField,
+} from '../src/index.js';
+
+const engine = defaultEngine();
+const STRATEGIES: readonly Strategy[] = ['jump-table', 'fixed-window'];
+const FORMS: readonly GuardForm[] = ['tailzero', 'esize'];
+
+/**
+ * The cells the seed warns about, predicted from the scenario alone: an old filter on a new
+ * kernel, called by a program that sets a field only the new struct has.
+ */
+function predictedUnsafe(s: Scenario): string[] {
+  const oldSize = s.versions.old.shape.size;
+  return s.programs
+    .filter((p) => {
+      const bytes = programBytes(s, p);
+      return s.versions.new.shape.fields.some(
+        (f) => f.offset >= oldSize && readField(bytes, f.offset, f.size, s.arch.order) !== 0n,
+      );
+    })
+    .map((p) => `old/new/${p.name}`);
+}
+
+const key = (c: Cell): string => `${c.filter}/${c.kernel}/${c.program}`;
+
+describe.each(Object.values(SCENARIOS))('compat matrix: $name', (scenario) => {
+  it.each(STRATEGIES)('covers every filter x kernel x program combination (%s)', (strategy) => {
+    const m = compatMatrix(scenario, engine, { guard: 'tailzero', strategy });
+    expect(m.cells).toHaveLength(2 * 2 * scenario.programs.length);
+    expect(new Set(m.cells.map(key)).size).toBe(m.cells.length);
+    // The JIT agrees with the interpreter in every cell.
+    for (const c of m.cells) expect(c.jitVerdict).toBe(c.verdict);
+  });
+
+  it.each(STRATEGIES)('without the guard shows exactly the unsafe cells the seed warns about (%s)', (strategy) => {
+    const m = compatMatrix(scenario, engine, { guard: 'none', strategy });
+    const unsafe = m.cells.filter((c) => !c.failSafe);
+    const predicted = predictedUnsafe(scenario);
+    expect(predicted.length).toBeGreaterThan(0);
+    expect(unsafe.map(key).sort()).toEqual(predicted.sort());
+    for (const c of unsafe) {
+      expect(c.verdict).toBe('ALLOW');
+      expect(c.syscall).toBe('ok');
+      expect(c.unvetted.length).toBeGreaterThan(0);
+    }
+    expect(m.allFailSafe).toBe(false);
+    expect(formatMatrix(m)).toMatch(/NOT fail-safe/);
+  });
+
+  for (const form of FORMS) {
+    it.each(STRATEGIES)(`with the ${form} guard every cell is fail-safe (%s)`, (strategy) => {
+      const m = compatMatrix(scenario, engine, { guard: form, strategy });
+      expect(m.cells.filter((c) => !c.failSafe).map(key)).toEqual([]);
+      expect(m.allFailSafe).toBe(true);
+      // The guard turned the unsafe cells into denials, and left the rest as they were.
+      const bare = compatMatrix(scenario, engine, { guard: 'none', strategy });
+      const predicted = new Set(predictedUnsafe(scenario));
+      m.cells.forEach((c, i) => {
+        if (predicted.has(key(c))) expect(c.verdict).toBe('ERRNO(E2BIG)');
+        // A caller that set nothing past what the filter knows never meets the guard.
+        if (c.esize <= scenario.versions[c.filter].shape.size) expect(c.verdict).toBe(bare.cells[i]!.verdict);
+        else expect(c.verdict).toBe('ERRNO(E2BIG)');
+      });
+    });
+  }
+
+  it('catches a broken guard: an image whose metadata hides the tail makes cells unsafe again', () => {
+    // Mutant flattener: reports usize/esize as if the caller had passed only the old struct.
+    const oldSize = scenario.versions.old.shape.size;
+    const broken: Engine = {
+      ...engine,
+      image: (call, sys, strategy, needs) => {
+        const img = engine.image(call, sys, strategy, needs);
+        const v = img.view;
+        v.setUint32(EA_META_ESIZE, Math.min(v.getUint32(EA_META_ESIZE, true), oldSize), true);
+        v.setUint32(EA_META_USIZE, Math.min(v.getUint32(EA_META_USIZE, true), oldSize), true);
+        return img;
+      },
+    };
+    for (const form of FORMS) {
+      const m = compatMatrix(scenario, broken, { guard: form, strategy: 'jump-table' });
+      expect(m.allFailSafe).toBe(false);
+    }
+  });
+});
