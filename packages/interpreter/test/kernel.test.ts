@@ -1,0 +1,166 @@
+/**
+ * The kernel differential: random programs the kernel accepts, run on the running kernel (through
+ * @ea/oracle's C helpers) and on the interpreter over the same inputs; every result must agree.
+ * A mutation test shows the harness catches a one-bit error. Counts scale up with EA_FUZZ=1.
+ */
+import { disassemble, type Insn } from '@ea/bpf';
+import {
+  classifySeccomp, expectedDelivery, expectedSeccomp, oracleUnavailable, runSeccompOracle, runSocketOracle,
+  type SeccompCall,
+} from '@ea/oracle';
+import { brandVerified, type Profile, type VerifiedProgram, verify } from '@ea/verifier';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type Interpreter, packetContext, prepare } from '../src/index.js';
+import { JGE_K, JGT_K } from '../src/decode.js';
+import { callArb, packetArb, programArb } from './gen.js';
+import { seccompData } from './helpers.js';
+
+const unavailable = oracleUnavailable();
+const FUZZ = process.env['EA_FUZZ'] !== undefined && process.env['EA_FUZZ'] !== '0';
+const SEED = Number(process.env['EA_SEED'] ?? Date.now() % 0x7fffffff);
+const SECCOMP_PROGRAMS = FUZZ ? 2000 : 260;
+const SOCKET_PROGRAMS = FUZZ ? 4000 : 400;
+const PER_PROGRAM = 8;
+
+/** Verifies a generated program, remembering any the verifier refuses (the kernel is asked too). */
+function toVerified(profile: Profile, insns: Insn[], refused: string[]): VerifiedProgram {
+  try {
+    return verify(insns, { profile });
+  } catch (error) {
+    refused.push(`${(error as Error).message}\n${disassemble(insns)}`);
+    return brandVerified({ profile, insns: insns as VerifiedProgram['insns'], reachable: insns.map(() => true), maxLoadEnd: 64, hasIndexedLoads: true, convertedLength: insns.length });
+  }
+}
+
+/** An engine under test: the interpreter, or a deliberately broken variant of it. */
+type Engine = (p: VerifiedProgram) => Pick<Interpreter, 'runSeccomp' | 'runPacket'>;
+
+interface SeccompCase {
+  readonly insns: Insn[];
+  readonly calls: SeccompCall[];
+}
+
+function seccompCases(count: number, seed: number): SeccompCase[] {
+  const arb = fc.record({
+    insns: programArb('seccomp'),
+    calls: fc.array(callArb, { minLength: PER_PROGRAM, maxLength: PER_PROGRAM }),
+  });
+  return fc.sample(arb, { numRuns: count, seed });
+}
+
+/** Runs cases on the kernel and through `engine`; returns a description of each disagreement. */
+function seccompDisagreements(cases: SeccompCase[], engine: Engine, refused: string[]): string[] {
+  const observed = runSeccompOracle(cases.map((c) => ({ program: c.insns, calls: c.calls })));
+  const bad: string[] = [];
+  cases.forEach((c, i) => {
+    const run = engine(toVerified('seccomp', c.insns, refused));
+    c.calls.forEach((call, j) => {
+      const ret = run.runSeccomp(seccompData(call.nr, call.args));
+      const want = classifySeccomp(observed[i]![j]!, call.nr);
+      const got = expectedSeccomp(ret, call.nr);
+      if (want !== got) {
+        bad.push(
+          `kernel ${want}, interpreter ${got} (ret 0x${ret.toString(16)}) for nr 0x${call.nr.toString(16)} args ` +
+            `[${call.args.map((a) => `0x${a.toString(16)}`).join(', ')}]\n${disassemble(c.insns)}`,
+        );
+      }
+    });
+  });
+  return bad;
+}
+
+interface SocketCase {
+  readonly insns: Insn[];
+  readonly packets: Uint8Array[];
+}
+
+function socketCases(count: number, seed: number): SocketCase[] {
+  const arb = fc.record({
+    insns: programArb('socket'),
+    packets: fc.array(packetArb, { minLength: PER_PROGRAM, maxLength: PER_PROGRAM }),
+  });
+  return fc.sample(arb, { numRuns: count, seed });
+}
+
+function socketDisagreements(cases: SocketCase[], engine: Engine, refused: string[]): string[] {
+  const outcomes = runSocketOracle(cases.map((c) => ({ program: c.insns, packets: c.packets })));
+  const bad: string[] = [];
+  cases.forEach((c, i) => {
+    const outcome = outcomes[i]!;
+    if (outcome.attachErrno !== 0) {
+      bad.push(`kernel refused the program (errno ${outcome.attachErrno})\n${disassemble(c.insns)}`);
+      return;
+    }
+    const run = engine(toVerified('socket', c.insns, refused));
+    const ctx = packetContext(new Uint8Array(0));
+    c.packets.forEach((p, j) => {
+      ctx.data = new DataView(p.buffer, p.byteOffset, p.byteLength);
+      const ret = run.runPacket(ctx);
+      const want = outcome.delivered[j]!;
+      const got = expectedDelivery(ret, p.length);
+      if (want !== got) {
+        bad.push(
+          `kernel delivered ${want}, interpreter ${got} (ret ${ret}) for packet ${Buffer.from(p).toString('hex') || '(empty)'}\n` +
+            disassemble(c.insns),
+        );
+      }
+    });
+  });
+  return bad;
+}
+
+/** Reports the first few disagreements with the seed that reproduces them. */
+function report(bad: string[], seed: number): string {
+  return `${bad.length} disagreements (EA_SEED=${seed}); first:\n${bad.slice(0, 3).join('\n---\n')}`;
+}
+
+const title = (what: string): string => (unavailable === null ? what : `${what} (skipped: ${unavailable})`);
+
+describe.skipIf(unavailable !== null)(title('kernel differential'), () => {
+  it(`seccomp: ${SECCOMP_PROGRAMS} programs x ${PER_PROGRAM} calls agree with the kernel`, () => {
+    const refused: string[] = [];
+    const cases = seccompCases(SECCOMP_PROGRAMS, SEED);
+    const bad = seccompDisagreements(cases, (p) => prepare(p), refused);
+    expect(bad, report(bad, SEED)).toEqual([]);
+    expect(refused, `verifier refused kernel-accepted programs:\n${refused.slice(0, 3).join('\n')}`).toEqual([]);
+  });
+
+  it(`socket: ${SOCKET_PROGRAMS} programs x ${PER_PROGRAM} packets agree with the kernel`, () => {
+    const refused: string[] = [];
+    const cases = socketCases(SOCKET_PROGRAMS, SEED);
+    const bad = socketDisagreements(cases, (p) => prepare(p), refused);
+    expect(bad, report(bad, SEED)).toEqual([]);
+    expect(refused, `verifier refused kernel-accepted programs:\n${refused.slice(0, 3).join('\n')}`).toEqual([]);
+  });
+});
+
+describe.skipIf(unavailable !== null)(title('kernel differential catches one-bit errors'), () => {
+  it('finds an engine whose JGE compares like JGT (opcode 0x35 vs 0x25)', () => {
+    const mutant: Engine = (p) => {
+      const run = prepare(p);
+      run.decoded.op.forEach((op, pc) => {
+        if (op === JGE_K) run.decoded.op[pc] = JGT_K;
+      });
+      return run;
+    };
+    const bad = seccompDisagreements(seccompCases(80, 7), mutant, []);
+    expect(bad.length).toBeGreaterThan(0);
+  });
+
+  it('finds an engine whose packet bounds check is off by one', () => {
+    const mutant: Engine = (p) => {
+      const run = prepare(p);
+      return {
+        runSeccomp: (view) => run.runSeccomp(view),
+        runPacket: (ctx) => {
+          const len = ctx.data.byteLength;
+          const short = new DataView(ctx.data.buffer, ctx.data.byteOffset, Math.max(0, len - 1));
+          return run.runPacket({ ...ctx, data: short, wireLength: len });
+        },
+      };
+    };
+    const bad = socketDisagreements(socketCases(80, 7), mutant, []);
+    expect(bad.length).toBeGreaterThan(0);
+  });
+});
