@@ -1,9 +1,12 @@
-import { AUDIT_ARCH_X86_64, SECCOMP_RET_ALLOW, codeOf } from '@ea/bpf';
+import { AUDIT_ARCH_X86_64, EA_IMAGE_MAX, EA_META_ROOT, SECCOMP_RET_ALLOW, codeOf } from '@ea/bpf';
+import { AddressSpace } from '@ea/layout';
 import { interpret } from '@ea/interpreter';
 import { verify } from '@ea/verifier';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Assembler, E2BIG, type GuardForm, emitGuard, retErrno } from '../src/index.js';
+import {
+  Assembler, E2BIG, type GuardForm, type Strategy, emitGuard, flatImage, jitCompile, needsOf, retErrno, version,
+} from '../src/index.js';
 import { contractImage } from './image.js';
 
 const RUNS = process.env['EA_FUZZ'] ? 20_000 : 1_000;
@@ -73,4 +76,72 @@ describe('tail-zero guard', () => {
       { numRuns: RUNS },
     );
   });
+
+  it.each([
+    ['clone3', 'jump-table'],
+    ['clone3', 'fixed-window'],
+    ['openat2', 'jump-table'],
+  ] as const)('gives the same verdict in both forms on %s images flattened with %s (interpreter and JIT)', (name, strategy) => {
+    const v = version(name);
+    const needs = needsOf(v.shape, []);
+    const cache = new Map<string, ReturnType<typeof guardProgram>>();
+    const prog = (form: GuardForm, k: number) => {
+      const id = `${form}:${k}`;
+      let p = cache.get(id);
+      if (p === undefined) cache.set(id, (p = guardProgram(form, k)));
+      return p;
+    };
+    // How much of the caller's struct fits after the root's table: the image holds all of it.
+    const probe = flatImage(
+      { regs: { args: argsFor(v, 0x10000, v.shape.size) }, memory: new AddressSpace().map(0x10000, v.shape.size) },
+      v.sys,
+      strategy as Strategy,
+      needs,
+    );
+    const room = EA_IMAGE_MAX - probe.view.getUint32(EA_META_ROOT, true);
+    const sized = fc.oneof(
+      caller.filter((b) => b.length >= v.shape.size),
+      fc.integer({ min: v.shape.size, max: room }).chain((usize) =>
+        fc.array(fc.integer({ min: 0, max: usize - 1 }), { maxLength: 2 }).map((at) => {
+          const b = new Uint8Array(usize);
+          for (const i of at) b[i] = 0x5a;
+          return b;
+        }),
+      ),
+    );
+    fc.assert(
+      fc.property(sized, fc.integer({ min: 0, max: 4096 }), (bytes, k) => {
+        const call = { regs: { args: argsFor(v, 0x10000, bytes.length) }, memory: new AddressSpace().map(0x10000, bytes) };
+        const img = flatImage(call, v.sys, strategy as Strategy, needs).view;
+        const want = bytes.slice(k).every((b) => b === 0) ? SECCOMP_RET_ALLOW : retErrno(E2BIG);
+        for (const form of ['tailzero', 'esize'] as const) {
+          const p = prog(form, k);
+          expect(interpret(p, img)).toBe(want);
+          expect(jitCompile(p).run(img)).toBe(want);
+        }
+      }),
+      { numRuns: RUNS / 2 },
+    );
+  });
 });
+
+describe('tail-zero guard when the struct does not fit in the image', () => {
+  it('the tailzero form fails safe (denies) while the esize form still answers exactly', () => {
+    // clone3 with jump tables: the root sits after an 88-byte table, so a 4096-byte struct
+    // cannot be held whole; the flattener checked the rest in user memory and wrote esize.
+    const v = version('clone3');
+    const bytes = new Uint8Array(4096);
+    bytes[10] = 1;
+    const call = { regs: { args: argsFor(v, 0x10000, bytes.length) }, memory: new AddressSpace().map(0x10000, bytes) };
+    const img = flatImage(call, v.sys, 'jump-table', needsOf(v.shape, [])).view;
+    expect(interpret(guardProgram('esize', 88), img)).toBe(SECCOMP_RET_ALLOW);
+    expect(interpret(guardProgram('tailzero', 88), img)).toBe(retErrno(E2BIG));
+  });
+});
+
+function argsFor(v: ReturnType<typeof version>, address: number, usize: number): number[] {
+  const args = [0, 0, 0, 0, 0, 0];
+  args[v.sys.ptrArg] = address;
+  if (v.sys.size.kind === 'arg') args[v.sys.size.arg] = usize;
+  return args;
+}
