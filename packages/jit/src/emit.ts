@@ -104,12 +104,16 @@ export class InsnEmitter implements BlockEmitter {
       const ins = this.flow.insns[pc] as KnownInsn;
       pending.push(...this.comments(pc));
       const out: ES.Statement[] = [];
-      const need = this.flow.need[pc] ?? 0;
-      if (this.plan.profile === 'socket' && checkpoint && Number.isFinite(need) && need > this.bound) {
+      if (this.plan.profile === 'socket' && checkpoint) {
         // Every run from here on a packet shorter than `need` returns 0 (Flow.need), so one
-        // test covers every plain load this point dominates.
-        out.push(ifElse(bin('<', this.id('len'), u32(need, 'offset')), [ret(u32(0))]));
-        this.bound = need;
+        // test covers every plain load this point dominates. When every path returns 0
+        // anyway (need is infinite) the test only has to cover this stretch's own loads.
+        const need = this.flow.need[pc] ?? 0;
+        const end = Number.isFinite(need) ? need : this.stretchEnd(pcs, pc);
+        if (end > this.bound) {
+          out.push(ifElse(bin('<', this.id('len'), u32(end, 'offset')), [ret(u32(0))]));
+          this.bound = end;
+        }
       }
       checkpoint = mayExitNonZero(ins);
       out.push(...this.insn(pc));
@@ -119,6 +123,17 @@ export class InsnEmitter implements BlockEmitter {
       }
     }
     return { stmts, leftover: pending, exitBound: this.bound };
+  }
+
+  /** One past the farthest plain load from `from` to the end of its stretch in `pcs`. */
+  private stretchEnd(pcs: readonly number[], from: number): number {
+    let end = 0;
+    for (const pc of pcs.slice(pcs.indexOf(from))) {
+      const ins = this.flow.insns[pc] as KnownInsn;
+      end = Math.max(end, plainLoadEnd(ins));
+      if (mayExitNonZero(ins)) break;
+    }
+    return end;
   }
 
   test(pc: number): ES.Expression {
