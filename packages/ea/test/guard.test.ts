@@ -88,7 +88,10 @@ describe('tail-zero guard', () => {
     const prog = (form: GuardForm, k: number) => {
       const id = `${form}:${k}`;
       let p = cache.get(id);
-      if (p === undefined) cache.set(id, (p = guardProgram(form, k)));
+      if (p === undefined) {
+        p = guardProgram(form, k);
+        cache.set(id, p);
+      }
       return p;
     };
     // How much of the caller's struct fits after the root's table: the image holds all of it.
