@@ -10,3 +10,4 @@ export * from './plan.js';
 export * from './flatten.js';
 export * from './pahole.js';
 export * from './cdecl.js';
+export * from './postcopy.js';
