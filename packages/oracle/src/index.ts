@@ -2,3 +2,4 @@
 export * from './build.js';
 export * from './chain.js';
 export * from './run.js';
+export * from './copy.js';
