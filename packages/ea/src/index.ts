@@ -15,3 +15,4 @@ export { compatMatrix, copyOutcome, actionName, programBytes, STRUCT_ADDRESS, ty
 export { CLONE3, OPENAT2, SCENARIOS, EXT_UNSAFE, type Scenario, type Program } from './scenarios.js';
 export { formatMatrix } from './table.js';
 export { defaultEngine } from './wire.js';
+export { runDemo, type DemoCase, type DemoResult, type DemoSpec, type DemoVerdict } from './demo.js';
