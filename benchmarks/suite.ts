@@ -1,0 +1,199 @@
+/**
+ * Runs every workload through every engine in one process run: our interpreter and
+ * JIT in this process (benchmark.js), libpcap's bpf_filter and the gcc -O2
+ * translation in child processes built by native/build.ts. Match counts and a hash
+ * of all return values are compared across engines; any disagreement is reported
+ * loudly (stderr and RESULTS.md).
+ */
+import { join } from 'node:path';
+import { type JsEngine, loadEngines } from './engines.js';
+import { type Allocation, measureAllocation, median, timePass } from './measure.js';
+import { buildLibpcapHarness, buildNativeHarness, CACHE_DIR, type NativeResult, nativeUnavailable, runHarness } from './native/build.js';
+import { runCompileWorkload, type CompileRow } from './workloads/latency.js';
+import { packetHash, packetPass, preparePacketWorkload } from './workloads/packets.js';
+import { prepareSeccompWorkload, seccompHash, seccompPass } from './workloads/seccomp.js';
+import { eaWorkload } from './workloads/ea.js';
+
+export const ENGINE_NAMES = ['interpreter', 'jit', 'libpcap', 'native'] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+
+export interface EngineResult {
+  /** Median nanoseconds per packet or call; null when the engine did not run. */
+  readonly ns: number | null;
+  readonly matched?: number;
+  readonly hash?: number;
+  /** Why the engine did not run. */
+  readonly note?: string;
+  readonly allocation?: Allocation | null;
+}
+
+export interface Row {
+  readonly name: string;
+  readonly insns: number;
+  readonly engines: Readonly<Record<EngineName, EngineResult>>;
+  /** A description of any disagreement between engines, or null. */
+  readonly mismatch: string | null;
+}
+
+export interface Results {
+  readonly smoke: boolean;
+  readonly packetCount: number;
+  readonly packets: readonly Row[];
+  readonly seccompCount: number;
+  readonly seccompSource: string;
+  readonly seccomp: readonly Row[];
+  readonly compile: readonly CompileRow[];
+  readonly ea: string;
+}
+
+export interface SuiteOptions {
+  readonly smoke?: boolean;
+  readonly packets?: number;
+  readonly calls?: number;
+  /** Repetitions of the C loops (median reported). */
+  readonly reps?: number;
+  /** Seconds benchmark.js may spend per engine and workload. */
+  readonly maxTime?: number;
+  readonly log?: (line: string) => void;
+}
+
+interface Workload<P> {
+  readonly label: string;
+  readonly count: number;
+  readonly programs: readonly { readonly name: string; readonly insns: readonly unknown[]; readonly binPath: string }[];
+  /** Runs one program through a JS engine: pass, hash. */
+  js(engine: JsEngine, index: number): { pass: () => number; hash: () => number };
+  native(): P;
+}
+
+function runWorkload(
+  w: Workload<{ libpcap: () => NativeResult[]; native: () => NativeResult[] }>,
+  engines: readonly JsEngine[],
+  options: Required<Pick<SuiteOptions, 'smoke' | 'maxTime'>>,
+  log: (line: string) => void,
+): Row[] {
+  const peers = w.native();
+  const nativeMissing = nativeUnavailable();
+  const fromHarness = (name: string, fn: () => NativeResult[]): (EngineResult | null)[] => {
+    if (nativeMissing !== null) return w.programs.map(() => ({ ns: null, note: nativeMissing }));
+    log(`${w.label}: ${name} (child process)`);
+    try {
+      const out = fn();
+      return w.programs.map((_, i) => {
+        const r = out[i];
+        return r === undefined ? { ns: null, note: 'no result' } : { ns: median(r.ns), matched: r.matched, hash: r.hash };
+      });
+    } catch (error) {
+      const note = `failed: ${(error as Error).message.split('\n')[0]}`;
+      log(`${w.label}: ${name} ${note}`);
+      return w.programs.map(() => ({ ns: null, note }));
+    }
+  };
+  const libpcap = fromHarness('libpcap bpf_filter', peers.libpcap);
+  const native = fromHarness('gcc -O2 translation', peers.native);
+  return w.programs.map((p, i): Row => {
+    const results: Partial<Record<EngineName, EngineResult>> = { libpcap: libpcap[i]!, native: native[i]! };
+    for (const engine of engines) {
+      if (engine.missing !== null) {
+        results[engine.name] = { ns: null, note: `not available: ${engine.missing}` };
+        continue;
+      }
+      try {
+        const { pass, hash } = w.js(engine, i);
+        const matched = pass();
+        const h = hash();
+        log(`${w.label} ${i + 1}/${w.programs.length} ${p.name}: ${engine.name}`);
+        const ns = timePass(`${engine.name} ${p.name}`, pass, w.count, options);
+        const allocation = options.smoke ? null : measureAllocation(pass, w.count, 5);
+        results[engine.name] = { ns, matched, hash: h, allocation };
+      } catch (error) {
+        results[engine.name] = { ns: null, note: `failed: ${(error as Error).message.split('\n')[0]}` };
+      }
+    }
+    const engineResults = results as Record<EngineName, EngineResult>;
+    const mismatch = crossCheck(engineResults);
+    if (mismatch !== null) {
+      log(`!!!!!!!! MISMATCH in ${w.label} "${p.name}": ${mismatch} !!!!!!!!`);
+    }
+    return { name: p.name, insns: p.insns.length, engines: engineResults, mismatch };
+  });
+}
+
+/** Compares match counts and return-value hashes of every engine that ran. */
+export function crossCheck(results: Readonly<Record<EngineName, EngineResult>>): string | null {
+  const ran = ENGINE_NAMES.filter((e) => results[e].matched !== undefined);
+  const first = ran[0];
+  if (first === undefined) return null;
+  const ref = results[first];
+  const bad = ran.filter((e) => results[e].matched !== ref.matched || results[e].hash !== ref.hash);
+  if (bad.length === 0) return null;
+  return ran.map((e) => `${e} matched ${results[e].matched} hash ${results[e].hash}`).join('; ');
+}
+
+/** Runs every workload and returns the numbers (writing nothing but harness inputs in the cache). */
+export async function runSuite(options: SuiteOptions = {}): Promise<Results> {
+  const smoke = options.smoke ?? false;
+  const log = options.log ?? ((line: string) => process.stderr.write(`[bench] ${line}\n`));
+  const packetCount = options.packets ?? (smoke ? 2000 : 100_000);
+  const calls = options.calls ?? (smoke ? 2000 : 100_000);
+  const reps = options.reps ?? (smoke ? 1 : 11);
+  const timing = { smoke, maxTime: options.maxTime ?? 1 };
+  const dir = join(CACHE_DIR, smoke ? 'smoke' : 'full');
+  const engines = await loadEngines();
+  for (const e of engines) if (e.missing !== null) log(`engine ${e.name} not available: ${e.missing}`);
+
+  log(`generating ${packetCount} packets and compiling the filters with tcpdump -ddd`);
+  const pw = preparePacketWorkload(dir, packetCount);
+  const packets = runWorkload(
+    {
+      label: 'packets',
+      count: pw.capture.count,
+      programs: pw.programs,
+      js(engine, i) {
+        const run = engine.packet(pw.programs[i]!.program);
+        return { pass: packetPass(pw.set, run), hash: () => packetHash(pw.set, run) };
+      },
+      native: () => ({
+        libpcap: () => runHarness(buildLibpcapHarness(), pw.pcapPath, reps, pw.programs.map((p) => p.binPath)),
+        native: () => runHarness(buildNativeHarness(pw.programs.map((p) => p.insns), 'packet'), pw.pcapPath, reps),
+      }),
+    },
+    engines,
+    timing,
+    log,
+  );
+
+  log(`building ${calls} syscalls and the seccomp policies`);
+  const sw = prepareSeccompWorkload(dir, calls);
+  const seccomp = runWorkload(
+    {
+      label: 'seccomp',
+      count: sw.count,
+      programs: sw.programs,
+      js(engine, i) {
+        const run = engine.seccomp(sw.programs[i]!.program);
+        return { pass: seccompPass(sw.views, run), hash: () => seccompHash(sw.views, run) };
+      },
+      native: () => ({
+        libpcap: () => runHarness(buildLibpcapHarness(), sw.swappedPcapPath, reps, sw.programs.map((p) => p.binPath)),
+        native: () => runHarness(buildNativeHarness(sw.programs.map((p) => p.insns), 'seccomp'), sw.pcapPath, reps),
+      }),
+    },
+    engines,
+    timing,
+    log,
+  );
+
+  log('compile latency');
+  const compile = runCompileWorkload(engines, smoke);
+  return {
+    smoke,
+    packetCount: pw.capture.count,
+    packets,
+    seccompCount: sw.count,
+    seccompSource: sw.source,
+    seccomp,
+    compile,
+    ea: await eaWorkload(),
+  };
+}
