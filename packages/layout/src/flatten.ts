@@ -62,6 +62,8 @@ export interface WindowPlan {
   readonly offset: number;
   /** Data bytes (the filter's need rounded up to 8). */
   readonly size: number;
+  /** Bytes the filter reads: at most this much is copied. */
+  readonly need: number;
 }
 
 const round8 = (n: number): number => (n + 7) & ~7;
@@ -117,11 +119,11 @@ export class Flattener {
       this.rootTableSize = 0;
       const windows: WindowPlan[] = [];
       let at = EA_REGION_OFFSET;
-      const walk = (nodes: readonly PointerNode[] | null, chain: readonly PointerNode[]): void => {
-        for (const n of nodes ?? []) {
+      const walk = (nodes: readonly PointerNode[], chain: readonly PointerNode[]): void => {
+        for (const n of nodes) {
           const c = [...chain, n];
-          if (Object.hasOwn(needs.pointees ?? {}, n.path)) {
-            windows.push({ path: n.path, chain: c, offset: at, size: round8(n.need) });
+          if (!n.tooDeep && Object.hasOwn(needs.pointees ?? {}, n.path)) {
+            windows.push({ path: n.path, chain: c, offset: at, size: round8(n.need), need: n.need });
             at += 8 + round8(n.need);
           }
           walk(n.children, c);
@@ -190,6 +192,7 @@ export class Flattener {
           this.copied = usize;
           end = Math.min(EA_IMAGE_MAX, root + round8(Math.max(fit, this.rootNeed)));
           if (this.strategy === 'jump') {
+            this.ancestors[0] = ptr;
             if (this.rootTableSize > 0) end = this.visit(memory, this.pointers, root, fit, EA_REGION_OFFSET, end, 0);
           } else {
             this.fillWindows(memory, fit);
@@ -315,12 +318,12 @@ export class Flattener {
       const len = this.resolve(memory, view, objOff, objLen, n);
       if (len < 0) continue;
       const addr = this.resolvedAddr;
-      if (n.children === null) {
+      if (n.tooDeep) {
         this.fail('TOO_DEEP', EA_FLAG_TRUNCATED, `pointer nesting deeper than ${this.maxDepth}`, n.path, n.offset);
         continue;
       }
       let cycle = false;
-      for (let k = 0; k < depth; k++) if (this.ancestors[k] === addr) cycle = true;
+      for (let k = 0; k <= depth; k++) if (this.ancestors[k] === addr) cycle = true;
       if (cycle) {
         this.fail('CYCLE', EA_FLAG_TRUNCATED, 'pointer chain revisits an object', n.path, n.offset);
         continue;
@@ -342,7 +345,7 @@ export class Flattener {
       const tableAt = end;
       end = next;
       if (n.tableSize > 0 && n.children.length > 0) {
-        this.ancestors[depth] = addr;
+        this.ancestors[depth + 1] = addr;
         end = this.visit(memory, n.children, dataOff, len, tableAt, end, depth + 1);
       }
     }
@@ -368,7 +371,7 @@ export class Flattener {
         }
         const addr = this.resolvedAddr;
         if (i === w.chain.length - 1) {
-          const take = Math.min(len, w.size);
+          const take = Math.min(len, w.need);
           if (memory.read(addr, take, image, w.offset + 8, view)) this.copied += take;
           else {
             image.fill(0, w.offset + 8, w.offset + 8 + take);
@@ -377,7 +380,11 @@ export class Flattener {
             len = 0;
           }
         } else {
-          // An intermediate object: read it from user memory into the scratch page.
+          // An intermediate object: read from user memory, into the scratch page, only the
+          // bytes that hold the next pointer and its length.
+          const next = w.chain[i + 1]!;
+          const lenEnd = next.lengthKind === 'count' || next.lengthKind === 'bytes' ? next.lengthOffset + next.lengthWidth : 0;
+          len = Math.min(len, Math.max(next.offset + 8, lenEnd));
           if (!memory.read(addr, len, scratch, 0, scratchView)) {
             this.fail('FAULT', EA_FLAG_FAULT, 'pointee is unmapped', n.path, n.offset);
             status = WINDOW_FAULT;

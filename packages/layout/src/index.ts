@@ -11,3 +11,4 @@ export * from './flatten.js';
 export * from './pahole.js';
 export * from './cdecl.js';
 export * from './postcopy.js';
+export * from './imagemap.js';

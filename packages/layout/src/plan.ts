@@ -33,8 +33,10 @@ export interface PointerNode {
   readonly tableSize: number;
   /** Bytes the filter reads in the pointee (0 when it reads none). */
   readonly need: number;
-  /** Pointers inside the pointee; null when the depth limit cuts the tree here. */
-  readonly children: readonly PointerNode[] | null;
+  /** Pointers inside the pointee (empty below the depth limit). */
+  readonly children: readonly PointerNode[];
+  /** This pointer is one level beyond the depth limit: it is never followed. */
+  readonly tooDeep: boolean;
 }
 
 export const DEFAULT_MAX_DEPTH = 4;
@@ -64,10 +66,8 @@ export function planPointers(root: StructType, needs: FilterNeeds, maxDepth: num
     }
   }
   const seen = new Set<string>();
-  const build = (t: CType, prefix: string, depth: number): PointerNode[] | null => {
+  const build = (t: CType, prefix: string, depth: number): PointerNode[] => {
     const ptrs = inputPointers(t);
-    if (ptrs.length === 0) return [];
-    if (depth > maxDepth) return null;
     const out: PointerNode[] = [];
     for (const f of ptrs) {
       if (++nodes > MAX_NODES) throw new LayoutError('TOO_DEEP', `more than ${MAX_NODES} pointer paths`, prefix + f.path);
@@ -91,7 +91,7 @@ export function planPointers(root: StructType, needs: FilterNeeds, maxDepth: num
       if (len.kind === 'count' && inputPointers(to).length > 0) {
         throw new LayoutError('BAD_TYPE', 'arrays of structs with pointers are not flattened', path, f.offset);
       }
-      seen.add(path);
+      if (depth <= maxDepth) seen.add(path);
       out.push({
         path,
         offset: f.offset,
@@ -101,12 +101,13 @@ export function planPointers(root: StructType, needs: FilterNeeds, maxDepth: num
         unit: to.size,
         tableSize: tableSizeOf(to),
         need: wanted.get(path) ?? 0,
-        children: build(to, `${path}->`, depth + 1),
+        children: depth > maxDepth ? [] : build(to, `${path}->`, depth + 1),
+        tooDeep: depth > maxDepth,
       });
     }
     return out;
   };
-  const tree = build(root, '', 1) ?? [];
+  const tree = build(root, '', 1);
   for (const path of wanted.keys()) {
     if (!seen.has(path)) throw new LayoutError('BAD_NEEDS', `no input pointer with this path in struct ${root.name}`, path);
   }
