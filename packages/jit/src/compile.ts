@@ -56,16 +56,25 @@ function generateOptions(options: CompileOptions): GenerateOptions {
   return { little: (options.endian ?? 'le') === 'le', minSwitch };
 }
 
-let serial = 0;
+const PROFILES: ReadonlySet<string> = new Set(['socket', 'seccomp', 'ea']);
+
+/** FNV-1a over the instructions: a stable name for the sourceURL, the same for the same program. */
+function programHash(program: VerifiedProgram): string {
+  let h = 0x811c9dc5;
+  for (const i of program.insns) {
+    for (const v of [i.code, i.jt, i.jf, i.k & 0xffff, i.k >>> 16]) h = Math.imul(h ^ v, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
 
 /** Returns the factory body and the helpers it takes, for a program. */
 export function factorySource(program: VerifiedProgram, options: CompileOptions = {}): { source: string; helpers: readonly string[] } {
+  if (!PROFILES.has(program.profile)) throw new CodegenError('unknown profile');
   const gen = generateRun(program, generateOptions(options), 'run', true);
   const scope = new Scope();
   scope.declare('run');
   const body: ES.Program = { type: 'Program', sourceType: 'script', body: [gen.fn, ret(scope.id('run'))] };
-  serial += 1;
-  const url = `ea-jit/${program.profile}-${serial}.js`;
+  const url = `ea-jit/${program.profile}-${programHash(program)}.js`;
   return { source: `${print(body, { comments: true })}//# sourceURL=${url}\n`, helpers: gen.helpers };
 }
 

@@ -1,0 +1,181 @@
+/**
+ * The generated code's safety net: every generated function is re-parsed with acorn and must
+ * stay inside a small subset of JavaScript (no string literals, no computed member access, no
+ * identifier that is not its own parameter, local, label or helper), and the checked builders
+ * refuse leaves that could break out of it.
+ */
+import * as acorn from 'acorn';
+import { describe, expect, it } from 'vitest';
+import type { Profile } from '@ea/verifier';
+import { factorySource, toModule } from '@ea/jit';
+import { Scope, bin, lineComment, member, u32 } from '../src/estree.js';
+import { EDGES, Rng, genProgram } from './support/gen.js';
+import { verified } from './support/verified.js';
+
+const NAMES = /^(A|X|T|len|view|input|run|slow|M([0-9]|1[0-5])|imul|loadPacket|ancillary|loadImageWord|loadImageIndirect|tailZero)$/;
+const HELPERS = new Set(['imul', 'slow', 'loadPacket', 'ancillary', 'loadImageWord', 'loadImageIndirect', 'tailZero']);
+const PROPS = new Set(['getUint8', 'getUint16', 'getUint32', 'byteLength', 'data', 'wireLength']);
+const NODES = new Set([
+  'Program', 'FunctionDeclaration', 'ReturnStatement', 'Identifier', 'VariableDeclaration', 'VariableDeclarator',
+  'ExpressionStatement', 'AssignmentExpression', 'BinaryExpression', 'LogicalExpression', 'UnaryExpression',
+  'CallExpression', 'MemberExpression', 'Literal', 'IfStatement', 'BlockStatement', 'LabeledStatement', 'BreakStatement',
+]);
+
+type AnyNode = acorn.Node & Record<string, unknown>;
+
+function must(ok: boolean, what: string): void {
+  if (!ok) throw new Error(`unsafe generated code: ${what}`);
+}
+
+function* walk(node: AnyNode, parent?: AnyNode, key?: string): Generator<[AnyNode, AnyNode | undefined, string | undefined]> {
+  yield [node, parent, key];
+  for (const [k, v] of Object.entries(node)) {
+    if (Array.isArray(v)) {
+      for (const c of v) if (c && typeof c.type === 'string') yield* walk(c as AnyNode, node, k);
+    } else if (v && typeof (v as AnyNode).type === 'string') {
+      yield* walk(v as AnyNode, node, k);
+    }
+  }
+}
+
+/** Fails unless `body` (a factory body with these parameters) stays inside the subset. */
+function checkFactory(body: string, params: readonly string[]): void {
+  const comments: string[] = [];
+  const ast = acorn.parse(body, {
+    ecmaVersion: 2022,
+    sourceType: 'script',
+    allowReturnOutsideFunction: true,
+    onComment: (_block, text) => comments.push(text),
+  }) as unknown as AnyNode;
+  for (const p of params) must(HELPERS.has(p), `parameter ${p}`);
+  const declared = new Set(params);
+  const labels = new Set<string>();
+  for (const [n] of walk(ast)) {
+    if (n.type === 'VariableDeclarator') declared.add((n['id'] as AnyNode)['name'] as string);
+    if (n.type === 'FunctionDeclaration') {
+      declared.add((n['id'] as AnyNode)['name'] as string);
+      for (const p of n['params'] as AnyNode[]) declared.add(p['name'] as string);
+    }
+    if (n.type === 'LabeledStatement') labels.add((n['label'] as AnyNode)['name'] as string);
+  }
+  for (const [n, parent, key] of walk(ast)) {
+    must(NODES.has(n.type), `node ${n.type}`);
+    switch (n.type) {
+      case 'Literal':
+        must(['number', 'boolean'].includes(typeof n['value']), `literal ${String(n['raw'])}`);
+        must(/^(0x[0-9a-f]+|[0-9]+|true|false)$/.test(String(n['raw'])), `raw ${String(n['raw'])}`);
+        break;
+      case 'Identifier': {
+        const name = n['name'] as string;
+        if (parent?.type === 'MemberExpression' && key === 'property') must(PROPS.has(name), `property ${name}`);
+        else if (parent?.type === 'LabeledStatement' || parent?.type === 'BreakStatement') {
+          must(/^L[0-9]+$/.test(name) && labels.has(name), `label ${name}`);
+        } else {
+          must(NAMES.test(name) && declared.has(name), `free identifier ${name}`);
+        }
+        break;
+      }
+      case 'MemberExpression': {
+        const obj = n['object'] as AnyNode;
+        must(n['computed'] === false && obj.type === 'Identifier', 'computed or indirect member');
+        must(['view', 'input'].includes(obj['name'] as string), `member of ${String(obj['name'])}`);
+        break;
+      }
+      case 'CallExpression': {
+        const callee = n['callee'] as AnyNode;
+        if (callee.type === 'Identifier') must(HELPERS.has(callee['name'] as string), `call ${String(callee['name'])}`);
+        else must((callee['object'] as AnyNode)['name'] === 'view', 'method call on something else than view');
+        break;
+      }
+      case 'AssignmentExpression':
+        must(n['operator'] === '=' && (n['left'] as AnyNode).type === 'Identifier', 'assignment');
+        break;
+      case 'UnaryExpression':
+        must(n['operator'] === '!', `unary ${String(n['operator'])}`);
+        break;
+      case 'BreakStatement':
+        must(n['label'] !== null, 'unlabelled break');
+        break;
+      case 'VariableDeclaration':
+        must(['let', 'const'].includes(n['kind'] as string), 'var');
+        break;
+      default:
+        break;
+    }
+  }
+  for (const c of comments) {
+    must(/^ ([0-9]+: .*|entry: .*)$|^# sourceURL=ea-jit\/(socket|seccomp|ea)-[0-9a-f]{8}\.js$/.test(c), `comment ${c}`);
+  }
+}
+
+describe('generated code stays inside the safe subset (acorn)', () => {
+  for (const profile of ['socket', 'seccomp', 'ea'] as Profile[]) {
+    it(`${profile}: 300 random programs`, () => {
+      for (let seed = 1; seed <= 300; seed++) {
+        const r = new Rng(seed * 7919);
+        const program = verified(genProgram(r, profile, seed % 3 === 0 ? 200 : 40, EDGES), profile);
+        const { source, helpers } = factorySource(program, { minSwitch: 2 });
+        checkFactory(source, helpers);
+      }
+    });
+  }
+
+  it('standalone modules import only helpers from the runtime and export run', () => {
+    for (const profile of ['socket', 'seccomp', 'ea'] as Profile[]) {
+      for (let seed = 1; seed <= 50; seed++) {
+        const program = verified(genProgram(new Rng(seed), profile, 60, EDGES), profile);
+        const text = toModule(program);
+        const ast = acorn.parse(text, { ecmaVersion: 2022, sourceType: 'module' }) as unknown as AnyNode;
+        for (const s of ast['body'] as AnyNode[]) {
+          expect(['ImportDeclaration', 'FunctionDeclaration', 'ExportNamedDeclaration']).toContain(s.type);
+          if (s.type === 'ImportDeclaration') {
+            expect((s['source'] as AnyNode)['value']).toBe('@ea/jit/runtime');
+            for (const sp of s['specifiers'] as AnyNode[]) expect(HELPERS.has((sp['local'] as AnyNode)['name'] as string)).toBe(true);
+          }
+        }
+      }
+    }
+  });
+});
+
+describe('the subset check itself', () => {
+  const bad: [string, string][] = [
+    ['return globalThis;', 'free identifier'],
+    ['return view["getUint8"];', 'computed'],
+    ['return "x";', 'literal'],
+    ['function run(input) { return input.constructor; } return run;', 'property'],
+    ['return A.data;', 'member of A'],
+    ['const A = 0; return A;\n// 1: ok\n/* x */', 'comment'],
+    ['return imul(1, 2);', 'free identifier'],
+  ];
+  for (const [src, why] of bad) {
+    it(`rejects ${JSON.stringify(src)}`, () => {
+      expect(() => checkFactory(src, [])).toThrow(why);
+    });
+  }
+});
+
+describe('checked builders refuse unsafe leaves', () => {
+  it('numbers are u32 integers', () => {
+    for (const bad of [-1, 0x100000000, 1.5, Number.NaN, Number.POSITIVE_INFINITY, -0.5]) expect(() => u32(bad)).toThrow(/outside/);
+    expect(u32(0xffffffff, 'hex').raw).toBe('0xffffffff');
+    expect(u32(9, 'imm').raw).toBe('9');
+    expect(u32(10, 'imm').raw).toBe('0xa');
+    expect(u32(65535, 'offset').raw).toBe('65535');
+    expect(u32(65536, 'offset').raw).toBe('0x10000');
+  });
+
+  it('comments cannot end early', () => {
+    for (const bad of ['a\nb', 'a\rb', 'a\u2028b', 'a\u2029b', 'x */ y']) expect(() => lineComment(bad)).toThrow(/escape/);
+    expect(lineComment('3: ld [4]').value).toBe('3: ld [4]');
+  });
+
+  it('names come from the scope, properties from a fixed list', () => {
+    const scope = new Scope();
+    scope.declare('A');
+    expect(() => scope.id('B')).toThrow(/undeclared/);
+    for (const bad of ['constructor;', 'a b', '1x', 'this', 'eval', '']) expect(() => scope.declare(bad)).toThrow(/bad name/);
+    for (const bad of ['constructor', '__proto__', 'prototype', 'call']) expect(() => member(scope.id('A'), bad)).toThrow(/not allowed/);
+    expect(bin('+', scope.id('A'), u32(1)).type).toBe('BinaryExpression');
+  });
+});
