@@ -7,6 +7,7 @@ import { register as filter } from './filter.js';
 import { register as asm } from './asm.js';
 import { register as disasm } from './disasm.js';
 import { register as compat } from './compat.js';
+import { register as syscalls } from './syscalls.js';
 
 export type RegisterCommand = (cli: CAC) => void;
 
@@ -14,4 +15,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   filter,
   asm, disasm,
   compat,
+  syscalls,
 ];
