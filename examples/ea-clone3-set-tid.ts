@@ -23,7 +23,7 @@ function call(setTid: number, setTidSize: number, tids: readonly number[] | null
   const memory = new AddressSpace().map(STRUCT, new Uint8Array(args.buffer));
   if (tids !== null) {
     const arr = new DataView(new ArrayBuffer(4 * Math.max(tids.length, 1)));
-    tids.forEach((t, i) => arr.setInt32(4 * i, t, true));
+    for (const [i, t] of tids.entries()) arr.setInt32(4 * i, t, true);
     memory.map(SET_TID, new Uint8Array(arr.buffer));
   }
   return { regs: { nr: clone3.sys.nr, arch: x86.audit, args: [STRUCT, clone3.shape.size] }, memory };

@@ -31,7 +31,7 @@ function call(flags: bigint, mode: bigint, resolve: bigint, tail: readonly numbe
   how.setBigUint64(0, flags, true);
   how.setBigUint64(8, mode, true);
   how.setBigUint64(16, resolve, true);
-  tail.forEach((b, i) => how.setUint8(24 + i, b));
+  for (const [i, b] of tail.entries()) how.setUint8(24 + i, b);
   const memory = new AddressSpace().map(HOW, new Uint8Array(how.buffer));
   const AT_FDCWD = 0xffffff9c; // -100 as the low 32 bits of args[0]
   return { regs: { nr: openat2.sys.nr, arch: x86.audit, args: [AT_FDCWD, PATH, HOW, how.byteLength] }, memory };
