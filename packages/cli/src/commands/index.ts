@@ -8,6 +8,8 @@ import { register as asm } from './asm.js';
 import { register as disasm } from './disasm.js';
 import { register as compat } from './compat.js';
 import { register as syscalls } from './syscalls.js';
+import { register as run } from './run.js';
+import { register as layout } from './layout.js';
 
 export type RegisterCommand = (cli: CAC) => void;
 
@@ -16,4 +18,6 @@ export const COMMANDS: readonly RegisterCommand[] = [
   asm, disasm,
   compat,
   syscalls,
+  run,
+  layout,
 ];

@@ -1,0 +1,240 @@
+/**
+ * `ea-bpf run FILE`: runs a filter over inputs and prints one JSON line per input.
+ *   --profile seccomp|ea (default seccomp): `--inputs FILE` with one call per line,
+ *     `nr a0 a1 a2 a3 a4 a5` (decimal or 0x hex, unsigned 64-bit, missing args 0), or one call
+ *     with `--nr N --args a,b,...`; prints {"ret", "action", "data"} per call.
+ *   --profile socket: `--packets FILE` with one packet per line in hex (`-` is the empty packet);
+ *     prints {"ret"} per packet.
+ * A bad input line prints {"line": n, "error": "..."} in its place (and the error on stderr): the
+ * other lines still run, and the exit code is 1. `--trace` prints each executed instruction with
+ * A and X before the result (always through the interpreter).
+ */
+import { formatInsn, readProgram } from '@ea/bpf';
+import { type Interpreter, type PacketContext, packetContext, prepare } from '@ea/interpreter';
+import { ARCHES, type ArchName, callData, decodeAction, SYSCALL_ARCHES, writeSeccompData } from '@ea/seccomp';
+import { type Profile, type VerifiedProgram, verify } from '@ea/verifier';
+import type { CAC } from 'cac';
+import { printJson, readInput, UsageError } from '../output.js';
+
+interface RunOptions {
+  readonly profile?: string;
+  readonly inputs?: string;
+  readonly packets?: string;
+  readonly nr?: string | number;
+  readonly args?: string | number;
+  readonly engine?: string;
+  readonly arch?: string;
+  readonly ip?: string | number;
+  readonly trace?: boolean;
+}
+
+/** A malformed input line: names the line (1-based) and column. */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+  constructor(
+    readonly line: number,
+    readonly column: number,
+    readonly reason: string,
+  ) {
+    super(`line ${line}, column ${column}: ${reason}`);
+  }
+}
+
+/** A runner for one kind of input. */
+type Run<T> = (input: T) => number;
+
+const U64_MAX = (1n << 64n) - 1n;
+
+/** Parses a decimal or 0x-hex unsigned integer no larger than `max`, or returns why not. */
+export function parseUnsigned(text: string, max: bigint): bigint | string {
+  if (!/^(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(text)) return `${JSON.stringify(text)} is not a decimal or 0x-hex number`;
+  const value = BigInt(text);
+  return value > max ? `${text} is larger than 0x${max.toString(16)}` : value;
+}
+
+/** One syscall from an INPUTS line. */
+export interface CallInput {
+  readonly nr: number;
+  readonly args: readonly bigint[];
+}
+
+/** Parses an INPUTS line `nr a0 .. a5`; throws InputError naming the line and column. */
+export function parseCallLine(text: string, line: number): CallInput {
+  const fields: { text: string; column: number }[] = [];
+  for (const m of text.matchAll(/\S+/g)) fields.push({ text: m[0], column: (m.index ?? 0) + 1 });
+  if (fields.length === 0) throw new InputError(line, 1, 'empty line (expected nr and up to 6 arguments)');
+  if (fields.length > 7) throw new InputError(line, fields[7]!.column, `${fields.length} fields, at most 7 (nr and 6 arguments)`);
+  const values = fields.map((f, i) => {
+    const v = parseUnsigned(f.text, i === 0 ? 0xffffffffn : U64_MAX);
+    if (typeof v === 'string') throw new InputError(line, f.column, `${i === 0 ? 'nr' : `argument ${i - 1}`}: ${v}`);
+    return v;
+  });
+  return { nr: Number(values[0]!), args: values.slice(1) };
+}
+
+/** Parses a PACKETS line of hex digits (`-` for an empty packet); throws InputError. */
+export function parsePacketLine(text: string, line: number): Uint8Array {
+  const hex = text.trim();
+  if (hex === '-') return new Uint8Array(0);
+  const bad = /[^0-9a-fA-F]/.exec(hex);
+  if (bad !== null) throw new InputError(line, text.indexOf(hex) + bad.index + 1, `${JSON.stringify(bad[0])} is not a hex digit`);
+  if (hex.length % 2 !== 0) throw new InputError(line, text.indexOf(hex) + hex.length, `odd number of hex digits (${hex.length})`);
+  return Uint8Array.from(Buffer.from(hex, 'hex'));
+}
+
+/** The lines of an input file that carry data: numbered from 1, blank and `#` lines skipped. */
+function dataLines(bytes: Uint8Array): { text: string; line: number }[] {
+  return new TextDecoder()
+    .decode(bytes)
+    .split(/\r?\n/)
+    .map((text, i) => ({ text, line: i + 1 }))
+    .filter(({ text }) => text.trim() !== '' && !text.trimStart().startsWith('#'));
+}
+
+function profileOption(value: string | undefined): Profile {
+  const profile = value ?? 'seccomp';
+  if (profile !== 'seccomp' && profile !== 'socket' && profile !== 'ea') {
+    throw new UsageError(`--profile must be seccomp, socket or ea (got ${JSON.stringify(profile)})`);
+  }
+  return profile;
+}
+
+function archOption(value: string | undefined): ArchName {
+  const arch = value ?? 'x86_64';
+  if (!(SYSCALL_ARCHES as readonly string[]).includes(arch)) {
+    throw new UsageError(`--arch must be one of ${SYSCALL_ARCHES.join(', ')} (got ${JSON.stringify(arch)})`);
+  }
+  return arch as ArchName;
+}
+
+function numberOption(value: string | number | undefined, option: string, max: bigint): bigint | undefined {
+  if (value === undefined) return undefined;
+  const v = parseUnsigned(String(value), max);
+  if (typeof v === 'string') throw new UsageError(`--${option}: ${v}`);
+  return v;
+}
+
+/**
+ * Returns an option's text exactly as typed (the last occurrence), or undefined. cac's parser turns
+ * numeric-looking values into JavaScript numbers, which cannot hold every u64 argument.
+ */
+function rawOption(rawArgs: readonly string[], name: string): string | undefined {
+  let found: string | undefined;
+  rawArgs.forEach((arg, i) => {
+    if (arg === `--${name}` && i + 1 < rawArgs.length) found = rawArgs[i + 1];
+    else if (arg.startsWith(`--${name}=`)) found = arg.slice(name.length + 3);
+  });
+  return found;
+}
+
+/** Loads the JIT at run time so this command works whether or not @ea/jit is built. */
+async function jitRun(program: VerifiedProgram, endian: 'le' | 'be'): Promise<Run<DataView | PacketContext>> {
+  const specifier = '@ea/jit';
+  const jit = (await import(specifier).catch(() => ({}))) as { compile?: unknown };
+  if (typeof jit.compile !== 'function') throw new UsageError('--engine jit: the JIT is not available in this build');
+  const compiled = jit.compile(program, { endian }) as { run?: unknown };
+  if (typeof compiled.run !== 'function') throw new UsageError('--engine jit: compile() returned no runner');
+  return compiled.run as Run<DataView | PacketContext>;
+}
+
+/** Returns a runner that prints each executed instruction with A and X first. */
+function tracing<T extends DataView | PacketContext>(interpreter: Interpreter): Run<T> {
+  const insns = interpreter.program.insns;
+  return (input) =>
+    interpreter.trace(input, (pc, a, x) => {
+      const text = formatInsn(insns[pc]!, pc).padEnd(28);
+      process.stdout.write(`  ${String(pc).padStart(4)}: ${text} A=0x${a.toString(16).padStart(8, '0')} X=0x${x.toString(16).padStart(8, '0')}\n`);
+    });
+}
+
+/** Runs each line through `handle`, printing an error object for a bad one; returns the exit code. */
+function eachLine<T>(lines: { text: string; line: number }[], parse: (text: string, line: number) => T, handle: (value: T) => void): number {
+  let failed = 0;
+  for (const { text, line } of lines) {
+    let value: T;
+    try {
+      value = parse(text, line);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      failed++;
+      process.stderr.write(`ea-bpf: ${error.message}\n`);
+      printJson({ line, error: error.reason });
+      continue;
+    }
+    handle(value);
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+/** Registers `run` on the CLI. */
+export function register(cli: CAC): void {
+  cli
+    .command('run <file>', 'Run a filter over syscalls (seccomp, ea) or packets (socket); one JSON line per input')
+    .option('--profile <profile>', 'seccomp, ea or socket', { default: 'seccomp' })
+    .option('--inputs <file>', 'seccomp: one call per line, `nr a0 a1 a2 a3 a4 a5` (decimal or 0x hex)')
+    .option('--nr <n>', 'seccomp: a single call with this syscall number')
+    .option('--args <list>', 'seccomp: comma-separated arguments of the --nr call')
+    .option('--packets <file>', 'socket: one packet per line in hex (- for an empty packet)')
+    .option('--engine <engine>', 'interp or jit', { default: 'interp' })
+    .option('--arch <arch>', 'seccomp: the architecture seccomp_data describes', { default: 'x86_64' })
+    .option('--ip <n>', 'seccomp: the instruction pointer in seccomp_data', { default: 0 })
+    .option('--trace', 'print every executed instruction with A and X (interpreter)')
+    .action(async (file: string, parsed: RunOptions) => {
+      const options: RunOptions = {
+        ...parsed,
+        ...(parsed.nr !== undefined && { nr: rawOption(cli.rawArgs, 'nr') ?? parsed.nr }),
+        ...(parsed.args !== undefined && { args: rawOption(cli.rawArgs, 'args') ?? parsed.args }),
+        ...(parsed.ip !== undefined && { ip: rawOption(cli.rawArgs, 'ip') ?? parsed.ip }),
+      };
+      const profile = profileOption(options.profile);
+      const engine = options.engine ?? 'interp';
+      if (engine !== 'interp' && engine !== 'jit') throw new UsageError(`--engine must be interp or jit (got ${JSON.stringify(engine)})`);
+      const arch = archOption(options.arch);
+      const endian = ARCHES[arch].endian;
+      const { insns } = readProgram(readInput(file));
+      const program = verify(insns, { profile });
+      const interpreter = prepare(program, { endian });
+      const run: Run<DataView | PacketContext> = options.trace
+        ? tracing(interpreter)
+        : engine === 'jit'
+          ? await jitRun(program, endian)
+          : (input) => interpreter.run(input);
+      if (profile === 'socket') return runPackets(options, run);
+      return runCalls(options, arch, run);
+    });
+}
+
+function runPackets(options: RunOptions, run: Run<PacketContext>): number {
+  if (options.packets === undefined) throw new UsageError('--profile socket needs --packets FILE');
+  if (options.inputs !== undefined || options.nr !== undefined) throw new UsageError('--inputs and --nr are for seccomp and ea programs');
+  const ctx = packetContext(new Uint8Array(0));
+  return eachLine(dataLines(readInput(options.packets)), parsePacketLine, (bytes) => {
+    ctx.data = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    printJson({ ret: run(ctx) });
+  });
+}
+
+function runCalls(options: RunOptions, arch: ArchName, run: Run<DataView>): number {
+  if (options.packets !== undefined) throw new UsageError('--packets is for socket programs');
+  const ip = numberOption(options.ip, 'ip', U64_MAX) ?? 0n;
+  const view = new DataView(new ArrayBuffer(64));
+  const handle = (call: CallInput): void => {
+    writeSeccompData(view, callData(arch, call.nr, call.args, ip), ARCHES[arch].endian);
+    const { action, data, ret } = decodeAction(run(view));
+    // Undefined actions take the kernel's kill-process path.
+    printJson({ ret, action: action === 'unknown' ? 'kill_process' : action, data });
+  };
+  if (options.nr !== undefined) {
+    if (options.inputs !== undefined) throw new UsageError('give either --inputs or --nr, not both');
+    const text = [String(options.nr), ...(options.args === undefined ? [] : String(options.args).split(','))].join(' ');
+    try {
+      handle(parseCallLine(text, 1));
+    } catch (error) {
+      if (error instanceof InputError) throw new UsageError(`--nr/--args: ${error.reason}`);
+      throw error;
+    }
+    return 0;
+  }
+  if (options.inputs === undefined) throw new UsageError('seccomp programs need --inputs FILE or --nr N [--args a,b,...]');
+  return eachLine(dataLines(readInput(options.inputs)), parseCallLine, handle);
+}
