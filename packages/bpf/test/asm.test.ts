@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ANCILLARY, assemble, BPF_ABS, BPF_H, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_K, BPF_LD, BPF_LDX, BPF_LEN,
   BPF_RET, BPF_W, BPF_X, codeOf, detectFormat, disassemble, FormatError, jump, MAX_TEXT_INSNS, readProgram, SKF_AD_OFF,
-  stmt, type FormatErrorCode, type SockFilter,
+  stmt, writeProgram, type FormatErrorCode, type SockFilter,
 } from '../src/index.js';
 
 const fields = (p: readonly SockFilter[]) => p.map(({ code, jt, jf, k }) => [code, jt, jf, k]);
@@ -158,6 +158,29 @@ describe('tcpdump formats', () => {
       [ret, 0, 0, 0],
     ]);
     expect(() => readProgram('{ 0x6, 0, 0 },')).toThrow(expect.objectContaining({ code: 'SYNTAX' }));
+  });
+
+  it('writes -d with bpf_image spellings and reads them back', () => {
+    const program = assemble('ld #vlan_avail\nldb [random]\nldh [0xfffff004]\nret #-1\nret a\nja +4294967294\nld #len\nldx #len');
+    const d = writeProgram(program, 'd');
+    expect(d).toBe(
+      [
+        '(000) ld       [vlanp]',
+        '(001) ldb      [random]',
+        '(002) ldh      [type]',
+        '(003) ret      #-1',
+        '(004) ret      ',
+        '(005) ja       4',
+        '(006) ld       #pktlen',
+        '(007) ldx      #pktlen',
+        '',
+      ].join('\n'),
+    );
+    expect(fields(readProgram(d).insns)).toEqual(fields(program));
+    // A far ja prints a negative target, as bpf_image's C int does, and reads back.
+    const far = assemble('ja +2147483647');
+    expect(writeProgram(far, 'd')).toBe('(000) ja       -2147483648\n');
+    expect(fields(readProgram(writeProgram(far, 'd')).insns)).toEqual(fields(far));
   });
 
   it('reads -d with absolute targets and checks the numbering', () => {

@@ -41,6 +41,7 @@ describe('formatInsn', () => {
   it('prints absolute targets when given the pc', () => {
     expect(formatInsn(jump(BPF_JMP | BPF_JEQ | BPF_K, 0x3e, 2, 5), 10)).toBe('jeq #0x3e, L13, L16');
     expect(formatInsn(stmt(BPF_JMP | BPF_JA, 0), 4)).toBe('ja L5');
+    expect(formatInsn(stmt(BPF_JMP | BPF_JA, 0xfffffff0), 18)).toBe('ja +4294967280');
   });
 
   it('prints unknown codes and non-zero unused fields as raw .insn, with the meaning in a comment', () => {

@@ -6,7 +6,7 @@
  */
 import { FormatError } from '../errors.js';
 import type { SockFilter } from '../insn.js';
-import { ANCILLARY, SKF_AD_OFF } from '../opcodes.js';
+import { ANCILLARY, type AncillaryName, SKF_AD_OFF } from '../opcodes.js';
 import { ALU_OPS, codeOf, JMP_OPS, type AluOp, type JmpOp, type LoadSize } from '../table.js';
 import { at, quote, type Token } from './lexer.js';
 
@@ -26,8 +26,18 @@ export interface ParsedInsn {
 
 export type Syntax = 'asm' | 'd';
 
+/** tcpdump -d's names for the ancillary loads whose bpf_asm name differs. */
+export const TCPDUMP_ANCILLARY_ALIASES: Readonly<Record<string, AncillaryName>> = { vlanp: 'vlan_avail', random: 'rand' };
+
 const U32_MAX = 0xffffffff;
-const ANCILLARY_K: ReadonlyMap<string, number> = new Map(ANCILLARY.map((a) => [a.name, (SKF_AD_OFF + a.offset) >>> 0]));
+/** Ancillary offsets by name: bpf_asm's names, plus the two libpcap's bpf_image spells differently. */
+const ANCILLARY_K: ReadonlyMap<string, number> = new Map([
+  ...ANCILLARY.map((a): [string, number] => [a.name, (SKF_AD_OFF + a.offset) >>> 0]),
+  ...Object.entries(TCPDUMP_ANCILLARY_ALIASES).map(([alias, name]): [string, number] => [
+    alias,
+    (SKF_AD_OFF + ANCILLARY.find((a) => a.name === name)!.offset) >>> 0,
+  ]),
+]);
 
 /** Walks the tokens of one line, naming the line and column in every error. */
 export class Cursor {
@@ -228,7 +238,13 @@ function alu(op: AluOp) {
 function target(c: Cursor, syntax: Syntax, wide: boolean): TargetRef {
   const column = c.column();
   if (syntax === 'd') {
-    return { kind: 'absolute', pc: c.number('jump target', Number.MAX_SAFE_INTEGER, false), column };
+    // bpf_image prints `n + 1 + k` as a C int, so a far ja can read back negative.
+    const t = c.peek();
+    if (t?.type !== 'num' || !(Math.abs(t.value) <= 0xffffffff) || (!wide && t.value < 0)) {
+      c.fail('BAD_OPERAND', `expected a jump target, found ${c.describe()}`);
+    }
+    c.next();
+    return { kind: 'absolute', pc: t.value, column };
   }
   if (c.isPunct('+')) {
     c.next();
@@ -282,8 +298,9 @@ function ja(c: Cursor, syntax: Syntax): ParsedInsn {
   return { fields: fields(codeOf({ kind: 'ja' })), targets: [{ field: 'k', ref: target(c, syntax, true) }], wide: true };
 }
 
-function ret(c: Cursor): ParsedInsn {
-  if (register(c, 'a')) return simple(codeOf({ kind: 'ret_a' }));
+function ret(c: Cursor, syntax: Syntax): ParsedInsn {
+  // tcpdump -d prints BPF_RET|BPF_A as a bare `ret`.
+  if (register(c, 'a') || (syntax === 'd' && c.peek() === undefined)) return simple(codeOf({ kind: 'ret_a' }));
   const imm = immediate(c);
   if (imm !== undefined) return simple(codeOf({ kind: 'ret_k' }), imm);
   return badOperand(c, 'ret', '#k or a');

@@ -168,8 +168,9 @@ export function partsText(p: InsnParts, target: (offset: number) => string): str
  * relative (`+off`, the offset past the next instruction, as encoded).
  */
 export function formatInsn(ins: SockFilter, pc?: number): string {
-  const target =
-    pc === undefined ? (off: number) => `+${off}` : (off: number) => `L${pc + 1 + off}`;
+  // A ja whose target wraps past 2^32 (libpcap's backward jumps) keeps its raw offset.
+  const target = (off: number): string =>
+    pc === undefined || pc + 1 + off > 0xffffffff ? `+${off}` : `L${pc + 1 + off}`;
   return partsText(insnParts(ins), target) + rawComment(ins, target);
 }
 

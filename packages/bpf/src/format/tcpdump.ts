@@ -11,11 +11,15 @@ import { insn, assertNever, type Insn, type SockFilter } from '../insn.js';
 import { ANCILLARY, SKF_AD_OFF } from '../opcodes.js';
 import { checkCount, checkTextSize, resolve } from './asm.js';
 import { at, numberValue, quote, stripComments, tokenize } from './lexer.js';
-import { Cursor, parseInstruction } from './parse.js';
+import { Cursor, parseInstruction, TCPDUMP_ANCILLARY_ALIASES } from './parse.js';
 import { insnParts, rawComment, rawOperand } from './print.js';
 
+const TCPDUMP_NAME: ReadonlyMap<string, string> = new Map(
+  Object.entries(TCPDUMP_ANCILLARY_ALIASES).map(([alias, name]) => [name, alias]),
+);
+/** bpf_image's names for the ancillary offsets (Linux builds of libpcap print them symbolically). */
 const ANCILLARY_BY_K: ReadonlyMap<number, string> = new Map(
-  ANCILLARY.map((a) => [(SKF_AD_OFF + a.offset) >>> 0, a.name]),
+  ANCILLARY.map((a) => [(SKF_AD_OFF + a.offset) >>> 0, TCPDUMP_NAME.get(a.name) ?? a.name]),
 );
 
 const hex = (k: number): string => `#0x${k.toString(16)}`;
@@ -64,9 +68,9 @@ function imageParts(i: Insn): { mnemonic: string; operand: string } | undefined 
     case 'jmp':
       return { mnemonic: i.op, operand: i.src === 'x' ? 'x' : hex(i.k) };
     case 'ret_k':
-      return { mnemonic: 'ret', operand: `#${i.k}` };
+      return { mnemonic: 'ret', operand: `#${signed(i.k)}` };
     case 'ret_a':
-      return { mnemonic: 'ret', operand: 'a' };
+      return { mnemonic: 'ret', operand: '' };
     case 'neg':
     case 'tax':
     case 'txa':
@@ -86,8 +90,8 @@ export function writeTcpdumpD(program: readonly SockFilter[]): string {
       const head = `(${String(pc).padStart(3, '0')})`;
       const parts = imageParts(i);
       if (parts === undefined) return `${head} ${'.insn'.padEnd(8)} ${rawOperand(i)}${rawComment(i, (off) => String(pc + 1 + off))}\n`;
-      // tcpdump computes the target in u_int, so a backward ja prints its wrapped target.
-      if (i.kind === 'ja') return `${head} ${'ja'.padEnd(8)} ${(pc + 1 + i.k) >>> 0}\n`;
+      // bpf_image prints the target as a C int: a backward ja shows its wrapped target, a far one goes negative.
+      if (i.kind === 'ja') return `${head} ${'ja'.padEnd(8)} ${(pc + 1 + i.k) | 0}\n`;
       if (i.kind === 'jmp') {
         return `${head} ${parts.mnemonic.padEnd(8)} ${parts.operand.padEnd(16)} jt ${pc + 1 + i.jt}\tjf ${pc + 1 + i.jf}\n`;
       }
