@@ -8,7 +8,12 @@
  *   LISTENER  index of the filter installed with SECCOMP_FILTER_FLAG_NEW_LISTENER, or -1
  *   SPEC      k:RET               the filter returns RET for the probe
  *             n:A:RA:B:RB:RC      nr == A ? RA : nr >= B ? RB : RC   (unsigned compares)
- * Filters are installed in the order given (the first is the oldest).
+ *             f:PATH              the program in PATH (raw sock_filter array, host order)
+ * Filters are installed in the order given (the first is the oldest). An optional last token
+ *             a:A0:A1:A2:A3:A4:A5 passes these six 64-bit arguments to the probe; such probes
+ *                                 may name any syscall, so their unfiltered baseline is not
+ *                                 measured (base is printed as 0) and the caller must stack an
+ *                                 ERRNO filter under the tested one so that nothing ever runs.
  *
  * Output, one line per case:
  *     signal S                          the child died by signal S (SIGSYS: kill_process)
@@ -24,7 +29,10 @@
  * so the child's own libc, thread and listener calls always run. The test only probes calls that
  * are harmless when they do run: getpid, getppid, gettid, numbers no kernel defines (1000+) and
  * x86_64's uprobe (336, which fails with ENXIO outside a uprobe trampoline). uretprobe (335) is
- * not probed: outside a trampoline the kernel answers it with SIGILL.
+ * not probed: outside a trampoline the kernel answers it with SIGILL. Probes with arguments are
+ * always stacked under an older filter returning ERRNO for the probe (kernel-observed item 15):
+ * the kernel applies the stricter of the two, so an ALLOW shows up as that ERRNO and the call
+ * never runs (callers must not use the bypassing numbers 335/336 there).
  * The child is made non-dumpable so the kill actions leave no core files.
  */
 #define _GNU_SOURCE
@@ -48,30 +56,43 @@
 #error "chain.c issues its probe from x86_64 assembly"
 #endif
 
-/* long ea_probe(long nr): one syscall instruction at a known address, no arguments. */
+/* long ea_probe(nr, a0..a5): one syscall instruction at a known address. */
 __asm__(".text\n"
         ".globl ea_probe\n"
         ".type ea_probe, @function\n"
         "ea_probe:\n"
         "  mov %rdi, %rax\n"
+        "  mov %rsi, %rdi\n"
+        "  mov %rdx, %rsi\n"
+        "  mov %rcx, %rdx\n"
+        "  mov %r8, %r10\n"
+        "  mov %r9, %r8\n"
+        "  mov 8(%rsp), %r9\n"
         "  syscall\n"
         ".globl ea_probe_ip\n"
         "ea_probe_ip:\n"
         "  ret\n");
-long ea_probe(long nr);
+long ea_probe(long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
 extern char ea_probe_ip[];
 
 #define MAX_FILTERS 16
 #define NOTIF_VALUE 0x5eed
 
+#define MAX_PROG 4096
+#define GATE_LONG 6
+
 struct spec {
-    int nr_dependent;
+    int kind; /* 'k', 'n' or 'f' */
     uint32_t k, a, ra, b, rb, rc;
+    struct sock_filter prog[MAX_PROG - GATE_LONG - 1];
+    unsigned short len;
 };
 
 static struct spec specs[MAX_FILTERS];
 static int nspecs;
 static long probe_nr;
+static uint64_t probe_args[6];
+static int have_args;
 static volatile long probe_ret;
 static volatile int probe_done;
 static volatile int trapped, trap_code, trap_data;
@@ -87,7 +108,7 @@ static void on_sigsys(int sig, siginfo_t *info, void *uctx) {
 
 static void *probe_thread(void *arg) {
     (void)arg;
-    probe_ret = ea_probe(probe_nr);
+    probe_ret = ea_probe(probe_nr, probe_args[0], probe_args[1], probe_args[2], probe_args[3], probe_args[4], probe_args[5]);
     probe_done = 1;
     return NULL;
 }
@@ -109,16 +130,39 @@ static void *listener_thread(void *arg) {
     }
 }
 
+static int load(struct sock_filter *prog, int n, unsigned int flags) {
+    struct sock_fprog fprog = {.len = (unsigned short)n, .filter = prog};
+    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
+}
+
+/* A whole program behind a gate made of JA (its length may exceed a conditional jump's 255). */
+static int install_file(const struct spec *s, unsigned int flags) {
+    static struct sock_filter prog[MAX_PROG];
+    uint64_t ip = (uint64_t)(uintptr_t)ea_probe_ip;
+    int n = 0;
+    prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer));
+    prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ip, 1, 0);
+    prog[n++] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, s->len + 3u);
+    prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4);
+    prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(ip >> 32), 1, 0);
+    prog[n++] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, s->len);
+    memcpy(prog + n, s->prog, s->len * sizeof prog[0]);
+    n += s->len;
+    prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    return load(prog, n, flags);
+}
+
 /* Gate (4) + body + "ret ALLOW" for calls from anywhere else. */
 static int install(const struct spec *s, unsigned int flags) {
+    if (s->kind == 'f') return install_file(s, flags);
     struct sock_filter prog[16];
     uint64_t ip = (uint64_t)(uintptr_t)ea_probe_ip;
-    int body = s->nr_dependent ? 6 : 1, n = 0;
+    int body = s->kind == 'n' ? 6 : 1, n = 0;
     prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer));
     prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ip, 0, body + 2);
     prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4);
     prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(ip >> 32), 0, body);
-    if (s->nr_dependent) {
+    if (s->kind == 'n') {
         prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
         prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, s->a, 0, 1);
         prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, s->ra);
@@ -129,8 +173,7 @@ static int install(const struct spec *s, unsigned int flags) {
         prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, s->k);
     }
     prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-    struct sock_fprog fprog = {.len = (unsigned short)n, .filter = prog};
-    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
+    return load(prog, n, flags);
 }
 
 static void child(int out, int listener) {
@@ -141,7 +184,7 @@ static void child(int out, int listener) {
     sa.sa_sigaction = on_sigsys;
     sa.sa_flags = SA_SIGINFO;
     if (sigaction(SIGSYS, &sa, NULL) != 0) _exit(11);
-    long base = ea_probe(probe_nr);
+    long base = have_args ? 0 : ea_probe(probe_nr, 0, 0, 0, 0, 0, 0);
     for (int i = 0; i < nspecs; i++) {
         int r = install(&specs[i], i == listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
         if (r < 0) _exit(12);
@@ -156,10 +199,34 @@ static void child(int out, int listener) {
     _exit(0);
 }
 
+static int parse_args(const char *tok) {
+    const char *p = tok + 2;
+    char *end;
+    if (tok[0] != 'a' || tok[1] != ':') return -1;
+    for (int i = 0; i < 6; i++) {
+        errno = 0;
+        probe_args[i] = strtoull(p, &end, 0);
+        if (end == p || errno != 0 || (*end != (i == 5 ? '\0' : ':'))) return -1;
+        p = end + 1;
+    }
+    return 0;
+}
+
 static int parse_spec(const char *tok, struct spec *s) {
     unsigned long v[5];
     char *end;
-    memset(s, 0, sizeof *s);
+    s->kind = tok[0];
+    s->len = 0;
+    if (tok[0] == 'f' && tok[1] == ':') {
+        FILE *f = fopen(tok + 2, "rb");
+        if (f == NULL) return -1;
+        size_t got = fread(s->prog, sizeof s->prog[0], sizeof s->prog / sizeof s->prog[0], f);
+        int extra = fgetc(f);
+        fclose(f);
+        if (got == 0 || extra != EOF) return -1;
+        s->len = (unsigned short)got;
+        return 0;
+    }
     if (tok[0] == 'k' && tok[1] == ':') {
         v[0] = strtoul(tok + 2, &end, 0);
         if (*end != '\0' || v[0] > 0xffffffffUL) return -1;
@@ -173,7 +240,6 @@ static int parse_spec(const char *tok, struct spec *s) {
         if (end == p || v[i] > 0xffffffffUL || (*end != (i == 4 ? '\0' : ':'))) return -1;
         p = end + 1;
     }
-    s->nr_dependent = 1;
     s->a = (uint32_t)v[0];
     s->ra = (uint32_t)v[1];
     s->b = (uint32_t)v[2];
@@ -204,6 +270,13 @@ int main(void) {
         for (int i = 0; i < nspecs; i++) {
             tok = strtok_r(NULL, " \t\n", &save);
             if (tok == NULL || parse_spec(tok, &specs[i]) != 0) ok = 0;
+        }
+        memset(probe_args, 0, sizeof probe_args);
+        have_args = 0;
+        tok = strtok_r(NULL, " \t\n", &save);
+        if (tok != NULL) {
+            if (parse_args(tok) != 0) ok = 0;
+            have_args = 1;
         }
         if (!ok) {
             printf("error bad filter spec\n");

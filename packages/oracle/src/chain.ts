@@ -4,6 +4,7 @@
  * chain.c for the protocol and for why the probes are harmless).
  */
 import { spawnSync } from 'node:child_process';
+import { SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ERRNO } from '@ea/bpf';
 import { buildHelper } from './build.js';
 
 /** One stacked filter: a constant result, or a result that depends on the syscall number. */
@@ -17,13 +18,21 @@ export type ChainFilterSpec =
       readonly ge: number;
       readonly geRet: number;
       readonly elseRet: number;
-    };
+    }
+  /** A whole program from a file (raw sock_filter array, host byte order), e.g. a libseccomp policy. */
+  | { readonly kind: 'file'; readonly path: string };
 
 /** One probe: filters oldest first, the index of the filter that gets a listener (or -1), the nr. */
 export interface ChainCase {
   readonly nr: number;
   readonly listener: number;
   readonly filters: readonly ChainFilterSpec[];
+  /**
+   * Six u64 arguments for the probe. Such probes are for calls that must never run: chain.c does
+   * not measure their baseline, and runKernelChains requires the oldest filter to be a constant
+   * ERRNO (so an ALLOW shows up as that errno) and refuses the bypassing numbers 335 and 336.
+   */
+  readonly args?: readonly bigint[];
 }
 
 /** What the kernel did to the probe. */
@@ -40,14 +49,34 @@ export const CHAIN_NOTIF_VALUE = 0x5eed;
 const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 
 function specText(spec: ChainFilterSpec): string {
-  return spec.kind === 'const'
-    ? `k:${hex(spec.ret)}`
-    : `n:${hex(spec.eq)}:${hex(spec.eqRet)}:${hex(spec.ge)}:${hex(spec.geRet)}:${hex(spec.elseRet)}`;
+  switch (spec.kind) {
+    case 'const':
+      return `k:${hex(spec.ret)}`;
+    case 'nr':
+      return `n:${hex(spec.eq)}:${hex(spec.eqRet)}:${hex(spec.ge)}:${hex(spec.geRet)}:${hex(spec.elseRet)}`;
+    case 'file':
+      if (!/^[\w./-]+$/.test(spec.path)) throw new RangeError(`chain.c cannot take the path ${JSON.stringify(spec.path)}`);
+      return `f:${spec.path}`;
+  }
 }
 
 /** Formats one case as a line of chain.c's input. */
 export function chainCaseLine(c: ChainCase): string {
-  return `${hex(c.nr)} ${c.listener} ${c.filters.length} ${c.filters.map(specText).join(' ')}`;
+  const args = c.args === undefined ? '' : ` a:${c.args.map((a) => `0x${a.toString(16)}`).join(':')}`;
+  return `${hex(c.nr)} ${c.listener} ${c.filters.length} ${c.filters.map(specText).join(' ')}${args}`;
+}
+
+function checkCase(c: ChainCase): void {
+  if (c.filters.length < 1 || c.filters.length > 16 || c.listener < -1 || c.listener >= c.filters.length) {
+    throw new RangeError(`chain case needs 1..16 filters and a listener index in -1..count-1: ${chainCaseLine(c)}`);
+  }
+  if (c.args === undefined) return;
+  const oldest = c.filters[0]!;
+  const errnoGuard = oldest.kind === 'const' && (oldest.ret & SECCOMP_RET_ACTION_FULL) >>> 0 === SECCOMP_RET_ERRNO;
+  if (!errnoGuard || c.nr === 335 || c.nr === 336 || c.args.length !== 6) {
+    throw new RangeError(`a probe with arguments needs six args, an ERRNO filter first and no bypass nr: ${chainCaseLine(c)}`);
+  }
+  for (const a of c.args) if (a < 0n || a >= 1n << 64n) throw new RangeError(`argument ${a} is not a u64`);
 }
 
 function parseLine(line: string, c: ChainCase): ChainObservation {
@@ -62,11 +91,7 @@ function parseLine(line: string, c: ChainCase): ChainObservation {
 
 /** Runs every case on the kernel (one forked child each) and returns what it observed. */
 export function runKernelChains(cases: readonly ChainCase[]): ChainObservation[] {
-  for (const c of cases) {
-    if (c.filters.length < 1 || c.filters.length > 16 || c.listener < -1 || c.listener >= c.filters.length) {
-      throw new RangeError(`chain case needs 1..16 filters and a listener index in -1..count-1: ${chainCaseLine(c)}`);
-    }
-  }
+  for (const c of cases) checkCase(c);
   const binary = buildHelper('chain', ['-lpthread']);
   const input = cases.map((c) => `${chainCaseLine(c)}\n`).join('');
   const run = spawnSync(binary, [], { input, encoding: 'utf8', maxBuffer: 64 << 20 });

@@ -1,7 +1,8 @@
 /**
  * The libseccomp-generated benchmark policies (benchmarks/policies/gen.c): they decode, they are
  * what gen.c produces, and known calls get the expected action. The evaluation uses a tiny
- * evaluator for the handful of instructions libseccomp emits (it throws on anything else).
+ * evaluator for the handful of instructions libseccomp emits (benchmarks/policies/evaluate.ts);
+ * packages/oracle/test/chain.test.ts checks that evaluator against the kernel on these policies.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,20 +11,11 @@ import {
   AUDIT_ARCH_ARM,
   AUDIT_ARCH_I386,
   AUDIT_ARCH_X86_64,
-  BPF_ABS,
-  BPF_ALU,
-  BPF_AND,
-  BPF_JA,
   BPF_JEQ,
-  BPF_JGE,
   BPF_JGT,
   BPF_JMP,
-  BPF_JSET,
   BPF_K,
-  BPF_LD,
   BPF_RET,
-  BPF_W,
-  type Insn,
   SECCOMP_RET_ALLOW,
   SECCOMP_RET_ERRNO,
 } from '@ea/bpf';
@@ -37,43 +29,10 @@ import {
   type PolicyName,
   policiesUnavailable,
 } from '../../../benchmarks/policies/generate.js';
+import { evaluateLibseccomp } from '../../../benchmarks/policies/evaluate.js';
 import { callData, decodeAction, seccompDataBytes, syscallMix, syscallNumber, writeSeccompDataWords } from '../src/index.js';
 
-/** Runs a libseccomp-shaped program (LD W ABS, ALU AND K, JA, JEQ/JGT/JGE/JSET K, RET K) on seccomp_data. */
-function evaluate(program: readonly Insn[], view: DataView): number {
-  let a = 0;
-  for (let pc = 0; pc < program.length; pc++) {
-    const { code, jt, jf, k } = program[pc]!;
-    switch (code) {
-      case BPF_LD | BPF_W | BPF_ABS:
-        a = view.getUint32(k, true);
-        break;
-      case BPF_ALU | BPF_AND | BPF_K:
-        a = (a & k) >>> 0;
-        break;
-      case BPF_JMP | BPF_JA:
-        pc += k;
-        break;
-      case BPF_JMP | BPF_JEQ | BPF_K:
-        pc += a === k ? jt : jf;
-        break;
-      case BPF_JMP | BPF_JGT | BPF_K:
-        pc += a > k ? jt : jf;
-        break;
-      case BPF_JMP | BPF_JGE | BPF_K:
-        pc += a >= k ? jt : jf;
-        break;
-      case BPF_JMP | BPF_JSET | BPF_K:
-        pc += (a & k) !== 0 ? jt : jf;
-        break;
-      case BPF_RET | BPF_K:
-        return k;
-      default:
-        throw new Error(`pc ${pc}: code 0x${code.toString(16)} is not one the tiny evaluator knows`);
-    }
-  }
-  throw new Error('fell off the end');
-}
+const evaluate = evaluateLibseccomp;
 
 const EPERM = (SECCOMP_RET_ERRNO | 1) >>> 0;
 const E2BIG = (SECCOMP_RET_ERRNO | 7) >>> 0;
