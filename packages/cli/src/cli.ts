@@ -13,7 +13,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   cli.version('0.1.0');
   try {
     cli.parse(['node', 'ea-bpf', ...argv.map((a) => (a === '-' ? STDIN_ARGUMENT : a))], { run: false });
-    if (cli.options['help'] || cli.options['version']) return 0; // cac has printed it
+    // cac prints the version only when no command matched; `layout --version N` is the command's own option
+    if (cli.options['help'] || (cli.options['version'] && cli.matchedCommand === undefined)) return 0; // cac has printed it
     if (cli.matchedCommand === undefined) {
       if (cli.options['help'] || cli.options['version']) return 0;
       process.stderr.write(

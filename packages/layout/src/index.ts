@@ -12,3 +12,5 @@ export * from './pahole.js';
 export * from './cdecl.js';
 export * from './postcopy.js';
 export * from './imagemap.js';
+export * from './demo.js';
+export * from './render.js';
