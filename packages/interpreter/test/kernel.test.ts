@@ -22,6 +22,8 @@ const SEED = Number(process.env['EA_SEED'] ?? Date.now() % 0x7fffffff);
 const SECCOMP_PROGRAMS = FUZZ ? 2000 : 260;
 const SOCKET_PROGRAMS = FUZZ ? 4000 : 400;
 const PER_PROGRAM = 8;
+/** The kernel runs are slow under EA_FUZZ (a fork per program): allow them the time. */
+const TIMEOUT = FUZZ ? 3_600_000 : 300_000;
 
 /**
  * Verifies a generated program. The kernel accepted it, so a refusal is a verifier bug: it is
@@ -131,7 +133,7 @@ describe.skipIf(unavailable !== null)(title('kernel differential'), () => {
     const bad = seccompDisagreements(cases, (p) => prepare(p), refused);
     expect(bad, report(bad, SEED)).toEqual([]);
     expect(refused, `verifier refused kernel-accepted programs:\n${refused.slice(0, 3).join('\n')}`).toEqual([]);
-  });
+  }, TIMEOUT);
 
   it(`socket: ${SOCKET_PROGRAMS} programs x ${PER_PROGRAM} packets agree with the kernel`, () => {
     const refused: string[] = [];
@@ -139,7 +141,7 @@ describe.skipIf(unavailable !== null)(title('kernel differential'), () => {
     const bad = socketDisagreements(cases, (p) => prepare(p), refused);
     expect(bad, report(bad, SEED)).toEqual([]);
     expect(refused, `verifier refused kernel-accepted programs:\n${refused.slice(0, 3).join('\n')}`).toEqual([]);
-  });
+  }, TIMEOUT);
 });
 
 describe.skipIf(unavailable !== null)(title('kernel differential catches one-bit errors'), () => {
