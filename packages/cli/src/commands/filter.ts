@@ -5,6 +5,7 @@
  */
 import { readProgram } from '@ea/bpf';
 import { type PacketContext, prepare } from '@ea/interpreter';
+import { compile } from '@ea/jit';
 import { type Capture, LINKTYPE_ETHERNET, networkOffset, readCapture } from '@ea/pcap';
 import { type VerifiedProgram, verify } from '@ea/verifier';
 import type { CAC } from 'cac';
@@ -35,7 +36,7 @@ export function register(cli: CAC): void {
       // limits (optmem_max) do not apply; libpcap would run such a program too.
       const program = verify(insns, { profile: 'socket', skipSocketLimits: true });
       const capture = readCapture(readInput(capturePath));
-      const run = engine === 'jit' ? await jitRunner(program) : interpreterRunner(program);
+      const run = engine === 'jit' ? jitRunner(program) : interpreterRunner(program);
       const matched = countMatches(capture, run);
       if (options.json) printJson({ matched, total: capture.count });
       else process.stdout.write(`${matched} of ${capture.count} packets matched\n`);
@@ -48,26 +49,10 @@ function interpreterRunner(program: VerifiedProgram): PacketRunner {
   return (ctx) => interpreter.runPacket(ctx);
 }
 
-/**
- * Loads the JIT by name at run time, so the command works (and says so clearly)
- * whether or not @ea/jit's compile() exists in this build.
- */
-async function jitRunner(program: VerifiedProgram): Promise<PacketRunner> {
-  // A computed specifier keeps this file compiling while @ea/jit is still being written.
-  const specifier = '@ea/jit';
-  let jit: Record<string, unknown>;
-  try {
-    jit = (await import(specifier)) as Record<string, unknown>;
-  } catch {
-    jit = {};
-  }
-  const compile = jit['compile'];
-  if (typeof compile !== 'function') throw new Error('the JIT engine is not available in this build (@ea/jit has no compile())');
-  const compiled: unknown = compile(program);
-  if (typeof compiled === 'function') return compiled as PacketRunner;
-  const runPacket = (compiled as { runPacket?: unknown } | null)?.runPacket;
-  if (typeof runPacket === 'function') return (ctx) => (runPacket as PacketRunner).call(compiled, ctx);
-  throw new Error('the JIT engine is not available in this build (compile() returned no packet runner)');
+function jitRunner(program: VerifiedProgram): PacketRunner {
+  const compiled = compile(program);
+  const run = compiled.run;
+  return (ctx) => run(ctx);
 }
 
 /** Runs the filter over every packet; libpcap counts a packet when the filter returns non-zero. */
