@@ -29,7 +29,7 @@ import {
   type PolicyName,
   policiesUnavailable,
 } from '../../../benchmarks/policies/generate.js';
-import { evaluateLibseccomp } from '../../../benchmarks/policies/evaluate.js';
+import { evaluateLibseccomp, interpreterEngine } from '../../../benchmarks/policies/evaluate.js';
 import { callData, decodeAction, seccompDataBytes, syscallMix, syscallNumber, writeSeccompDataWords } from '../src/index.js';
 
 const evaluate = evaluateLibseccomp;
@@ -153,6 +153,25 @@ describe('committed libseccomp policies', () => {
     }
     expect(allowed / mix.count).toBeGreaterThan(0.85);
     expect(allowed / mix.count).toBeLessThan(0.98);
+  });
+});
+
+const engine = await interpreterEngine();
+
+describe.skipIf(typeof engine === 'string')(`@ea/interpreter on the policies${typeof engine === 'string' ? ` (skipped: ${engine})` : ''}`, () => {
+  it('decides like the evaluator over the syscall mix', () => {
+    if (typeof engine === 'string') return;
+    const view = new DataView(new ArrayBuffer(64));
+    const mix = syscallMix({ count: 5_000, seed: 5 });
+    const differ: string[] = [];
+    for (const policy of committedPolicies()) {
+      const run = engine(policy.program);
+      for (let i = 0; i < mix.count; i++) {
+        writeSeccompDataWords(view, mix.nr[i]!, AUDIT_ARCH_X86_64, mix.argWords.subarray(i * 12, i * 12 + 12), true);
+        if (run(view) !== evaluate(policy.program, view)) differ.push(`${policy.name} call ${i}`);
+      }
+    }
+    expect(differ.slice(0, 5)).toEqual([]);
   });
 });
 
