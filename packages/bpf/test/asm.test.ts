@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ANCILLARY, assemble, BPF_ABS, BPF_H, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_K, BPF_LD, BPF_LDX, BPF_LEN,
+  ANCILLARY, assemble, BPF_ABS, BPF_B, BPF_H, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_K, BPF_LD, BPF_LDX, BPF_LEN,
   BPF_RET, BPF_W, BPF_X, codeOf, detectFormat, disassemble, FormatError, jump, MAX_TEXT_INSNS, readProgram, SKF_AD_OFF,
   stmt, writeProgram, type FormatErrorCode, type SockFilter,
 } from '../src/index.js';
@@ -119,7 +119,7 @@ describe('assemble', () => {
     ['ld #09', 'BAD_NUMBER', 1, 5],
     ['ld #foo', 'BAD_OPERAND', 1, 5],
     ['ldh #1', 'BAD_OPERAND', 1, 5],
-    ['ret x', 'BAD_OPERAND', 1, 5],
+    ['ret M[1]', 'BAD_OPERAND', 1, 5],
     ['ldxb 4*([1]&0xe)', 'BAD_OPERAND', 1, 13],
     ['ret #1, 2', 'SYNTAX', 1, 7],
     ['ld [1', 'SYNTAX', 1, 6],
@@ -149,6 +149,19 @@ describe('tcpdump formats', () => {
     expect(() => readProgram('1\n6 0 0 x1\n')).toThrow(expect.objectContaining({ code: 'BAD_NUMBER' }));
     expect(() => readProgram('1\n6 0 256 1\n')).toThrow(expect.objectContaining({ code: 'OUT_OF_RANGE' }));
     expect(() => readProgram('99999999\n')).toThrow(expect.objectContaining({ code: 'TOO_LONG' }));
+  });
+
+  it("reads bpf_asm's one-line output and its C style", () => {
+    const program = assemble('ldh [12]\njeq #0x800, +0, +1\nret #-1\nret #0');
+    const line = `4,${program.map((i) => `${i.code} ${i.jt} ${i.jf} ${i.k}`).join(',')},\n`;
+    expect(readProgram(line).format).toBe('ddd');
+    expect(fields(readProgram(line).insns)).toEqual(fields(program));
+    const c = '{ 0x28,  0,  0, 0x0000000c },\n{ 0x15,  0,  1, 0x00000800 },\n{ 0x06,  0,  0, 0xffffffff },\n{ 0x06,  0,  0, 0000000000 },\n';
+    expect(fields(readProgram(c).insns)).toEqual(fields(program));
+    expect(fields(assemble('ldi 5\nldxi 6\nldh #proto\nldb type'))).toEqual(
+      fields([stmt(BPF_LD, 5), stmt(BPF_LDX, 6), stmt(BPF_LD | BPF_H | BPF_ABS, SKF_AD_OFF), stmt(BPF_LD | BPF_B | BPF_ABS, SKF_AD_OFF + 4)]),
+    );
+    expect(fields(assemble('ret x'))).toEqual([[BPF_RET | BPF_X, 0, 0, 0]]);
   });
 
   it('reads -dd with and without trailing commas', () => {

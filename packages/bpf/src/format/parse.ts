@@ -6,7 +6,7 @@
  */
 import { FormatError } from '../errors.js';
 import type { SockFilter } from '../insn.js';
-import { ANCILLARY, type AncillaryName, SKF_AD_OFF } from '../opcodes.js';
+import { ANCILLARY, type AncillaryName, BPF_RET, BPF_X, SKF_AD_OFF } from '../opcodes.js';
 import { ALU_OPS, codeOf, JMP_OPS, type AluOp, type JmpOp, type LoadSize } from '../table.js';
 import { at, quote, type Token } from './lexer.js';
 
@@ -197,6 +197,21 @@ function msh(c: Cursor): number | undefined {
   return k;
 }
 
+/** bpf_asm's ldi/ldxi take `#k` or a bare number. */
+function immediateOrBare(c: Cursor): number | undefined {
+  return c.peek()?.type === 'num' ? c.number('immediate') : immediate(c);
+}
+
+/** `ldh`/`ldb`: a packet load, or (as bpf_asm allows) an ancillary load of that size. */
+function sizedLoad(c: Cursor, size: 'h' | 'b'): ParsedInsn {
+  const mnemonic = size === 'h' ? 'ldh' : 'ldb';
+  if (c.isPunct('[')) return packetLoad(c, size);
+  const ext = extension(c);
+  if (ext === 'len') c.fail('BAD_OPERAND', `${mnemonic} cannot load len (use ld #len)`);
+  if (ext !== undefined) return simple(codeOf({ kind: 'ld_abs', size }), ANCILLARY_K.get(ext));
+  return badOperand(c, mnemonic, '[k], [x + k] or #<extension>');
+}
+
 function badOperand(c: Cursor, mnemonic: string, forms: string): never {
   return c.fail('BAD_OPERAND', `${mnemonic} takes ${forms}, found ${c.describe()}`);
 }
@@ -301,6 +316,8 @@ function ja(c: Cursor, syntax: Syntax): ParsedInsn {
 function ret(c: Cursor, syntax: Syntax): ParsedInsn {
   // tcpdump -d prints BPF_RET|BPF_A as a bare `ret`.
   if (register(c, 'a') || (syntax === 'd' && c.peek() === undefined)) return simple(codeOf({ kind: 'ret_a' }));
+  // bpf_asm encodes `ret x` as BPF_RET|BPF_X, which no kernel accepts; kept so its output reads back.
+  if (register(c, 'x')) return simple(BPF_RET | BPF_X);
   const imm = immediate(c);
   if (imm !== undefined) return simple(codeOf({ kind: 'ret_k' }), imm);
   return badOperand(c, 'ret', '#k or a');
@@ -334,11 +351,11 @@ type Handler = (c: Cursor, syntax: Syntax, mnemonic: string) => ParsedInsn;
 
 const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['ld', ld],
-  ['ldi', (c) => simple(codeOf({ kind: 'ld_imm' }), immediate(c) ?? badOperand(c, 'ldi', '#k'))],
-  ['ldh', (c) => (c.isPunct('[') ? packetLoad(c, 'h') : badOperand(c, 'ldh', '[k] or [x + k]'))],
-  ['ldb', (c) => (c.isPunct('[') ? packetLoad(c, 'b') : badOperand(c, 'ldb', '[k] or [x + k]'))],
+  ['ldi', (c) => simple(codeOf({ kind: 'ld_imm' }), immediateOrBare(c) ?? badOperand(c, 'ldi', '#k'))],
+  ['ldh', (c) => sizedLoad(c, 'h')],
+  ['ldb', (c) => sizedLoad(c, 'b')],
   ['ldx', (c) => ldx(c, 'ldx')],
-  ['ldxi', (c) => simple(codeOf({ kind: 'ldx_imm' }), immediate(c) ?? badOperand(c, 'ldxi', '#k'))],
+  ['ldxi', (c) => simple(codeOf({ kind: 'ldx_imm' }), immediateOrBare(c) ?? badOperand(c, 'ldxi', '#k'))],
   ['ldxb', (c) => simple(codeOf({ kind: 'ldx_msh' }), msh(c) ?? badOperand(c, 'ldxb', '4*([k]&0xf)'))],
   ['ldtz', (c) => simple(codeOf({ kind: 'ld_tailzero' }), immediate(c) ?? badOperand(c, 'ldtz', '#k'))],
   ['st', store('st')],

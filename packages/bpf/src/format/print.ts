@@ -85,7 +85,8 @@ function partsOf(i: Insn, raw: InsnParts): InsnParts {
     case 'ld_imm':
       return plain('ld', `#${formatImm(i.k)}`);
     case 'ld_abs': {
-      const anc = i.size === 'w' ? ANCILLARY_BY_K.get(i.k) : undefined;
+      // bpf_asm accepts the extensions with ld, ldh and ldb alike.
+      const anc = ANCILLARY_BY_K.get(i.k);
       return plain(LD_MNEMONIC[i.size], anc === undefined ? `[${formatOffset(i.k)}]` : `#${anc}`);
     }
     case 'ld_ind':

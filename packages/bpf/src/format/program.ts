@@ -46,7 +46,7 @@ const BINARY_CHARS = /[\x00-\x08\x0e-\x1f\x7f]/;
 
 /**
  * Guesses the format: bytes that are not UTF-8 text (or contain control characters) are
- * `bin`; text whose first line is a lone number is `ddd`, starting with `(000)` is `d`,
+ * `bin`; text whose first line is a lone number (or bpf_asm's `n,code jt jf k,…`) is `ddd`, starting with `(000)` is `d`,
  * with a line starting with `{` is `dd`; anything else is `asm`.
  */
 export function detectFormat(input: Uint8Array | string): ProgramFormat {
@@ -58,7 +58,7 @@ export function detectFormat(input: Uint8Array | string): ProgramFormat {
   }
   if (BINARY_CHARS.test(text)) return 'bin';
   const first = /^\s*(\S[^\n]*)/.exec(text)?.[1]?.trim() ?? '';
-  if (/^[0-9]+$/.test(first)) return 'ddd';
+  if (/^[0-9]+\s*(,|$)/.test(first)) return 'ddd';
   if (/^\(\s*[0-9]+\s*\)/.test(first)) return 'd';
   if (/^[ \t]*\{/m.test(text)) return 'dd';
   return 'asm';

@@ -184,41 +184,48 @@ export function readTcpdumpDd(text: string): Insn[] {
   return out;
 }
 
-/** Reads tcpdump -ddd text; a count that disagrees with the lines that follow is BAD_COUNT. */
+/**
+ * Reads tcpdump -ddd text; a count that disagrees with the lines that follow is BAD_COUNT.
+ * Commas separate records like line breaks, so bpf_asm's one-line output (`4,40 0 0 12,…`)
+ * reads too.
+ */
 export function readTcpdumpDdd(text: string): Insn[] {
   checkTextSize(text);
-  const lines = text.split('\n');
   const out: Insn[] = [];
-  let count: { value: number; line: number } | undefined;
-  lines.forEach((source, index) => {
+  let count: { value: number; line: number; column: number } | undefined;
+  text.split('\n').forEach((source, index) => {
     const line = index + 1;
-    const words = [...source.matchAll(/\S+/g)].map((m) => ({ text: m[0], column: m.index + 1 }));
-    if (words.length === 0) return;
-    if (count === undefined) {
-      const w = words[0]!;
-      if (words.length !== 1 || !/^[0-9]+$/.test(w.text)) {
-        throw new FormatError('SYNTAX', 'expected the instruction count on the first line', at(line, w.column));
+    let start = 0;
+    for (const record of source.split(',')) {
+      const words = [...record.matchAll(/\S+/g)].map((m) => ({ text: m[0], column: start + m.index + 1 }));
+      start += record.length + 1;
+      if (words.length === 0) continue;
+      if (count === undefined) {
+        const w = words[0]!;
+        if (words.length !== 1 || !/^[0-9]+$/.test(w.text)) {
+          throw new FormatError('SYNTAX', 'expected the instruction count first', at(line, w.column));
+        }
+        const value = numberValue(w.text.replace(/^0+(?=.)/, ''));
+        checkCount(value, line, w.column);
+        count = { value, line, column: w.column };
+        continue;
       }
-      const value = numberValue(w.text.replace(/^0+(?=.)/, ''));
-      checkCount(value, line, w.column);
-      count = { value, line };
-      return;
+      if (words.length !== 4) {
+        throw new FormatError('SYNTAX', `expected 4 decimal fields (code jt jf k), found ${words.length}`, at(line, words[0]!.column));
+      }
+      for (const w of words) {
+        if (!/^-?[0-9]+$/.test(w.text)) throw new FormatError('BAD_NUMBER', `bad decimal number ${quote(w.text)}`, at(line, w.column));
+      }
+      if (out.length === count.value) {
+        throw new FormatError('BAD_COUNT', `count says ${count.value} instructions but more follow`, at(line, words[0]!.column));
+      }
+      // Decimal only: strip leading zeros so "010" is not read as octal.
+      out.push(fourFields(words.map((w) => ({ text: w.text.replace(/^(-?)0+(?=[0-9])/, '$1'), column: w.column })), line));
     }
-    if (words.length !== 4) {
-      throw new FormatError('SYNTAX', `expected 4 decimal fields (code jt jf k), found ${words.length}`, at(line, words[0]!.column));
-    }
-    for (const w of words) {
-      if (!/^-?[0-9]+$/.test(w.text)) throw new FormatError('BAD_NUMBER', `bad decimal number ${quote(w.text)}`, at(line, w.column));
-    }
-    if (out.length === count.value) {
-      throw new FormatError('BAD_COUNT', `count says ${count.value} instructions but more follow`, at(line, 1));
-    }
-    // Decimal only: strip leading zeros so "010" is not read as octal.
-    out.push(fourFields(words.map((w) => ({ text: w.text.replace(/^(-?)0+(?=[0-9])/, '$1'), column: w.column })), line));
   });
   if (count === undefined) return [];
   if (out.length !== count.value) {
-    throw new FormatError('BAD_COUNT', `count says ${count.value} instructions but ${out.length} follow`, at(count.line, 1));
+    throw new FormatError('BAD_COUNT', `count says ${count.value} instructions but ${out.length} follow`, at(count.line, count.column));
   }
   return out;
 }
