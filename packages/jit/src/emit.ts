@@ -153,8 +153,10 @@ export class InsnEmitter implements BlockEmitter {
     }
   }
 
-  keyEquals(key: number): ES.Expression {
-    return bin('===', this.id('A'), u32(key, 'imm'));
+  keyIn(lo: number, hi: number, known: number): ES.Expression {
+    if (lo === hi && lo > known) return bin('===', this.id('A'), u32(lo, 'imm'));
+    const upper = bin('<=', this.id('A'), u32(hi, 'imm'));
+    return lo <= known ? upper : logical('&&', bin('>=', this.id('A'), u32(lo, 'imm')), upper);
   }
 
   keyBelow(key: number): ES.Expression {

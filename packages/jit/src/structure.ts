@@ -27,8 +27,11 @@ export interface BlockEmitter {
   comments(pc: number): ES.Comment[];
   /** The test of the live conditional at `pc` (true goes to succ[pc][0]). */
   test(pc: number): ES.Expression;
-  /** `key === A` and `A < key` tests for decision trees. */
-  keyEquals(key: number): ES.Expression;
+  /**
+   * `A === lo` or `A >= lo && A <= hi` where A >= `known` already holds, and `A < key`, for
+   * decision trees.
+   */
+  keyIn(lo: number, hi: number, known: number): ES.Expression;
   keyBelow(key: number): ES.Expression;
 }
 
@@ -110,7 +113,16 @@ export function structure(flow: Flow, scope: Scope, emit: BlockEmitter): ES.Stat
   // of its decision tree, so it is emitted once after a label too.
   const merge = new Set(order.filter((b) => (preds.get(b)?.length ?? 0) >= 2));
   for (const b of blocks.values()) {
-    if (b.kind === 'switch') merge.add(flow.switches.get(b.pcs[b.pcs.length - 1] as number)?.fallback as number);
+    if (b.kind !== 'switch') continue;
+    const sw = flow.switches.get(b.pcs[b.pcs.length - 1] as number);
+    if (sw === undefined) continue;
+    merge.add(sw.fallback);
+    // A target several ranges share is also reached from several leaves.
+    const seen = new Set<number>();
+    for (const r of caseRanges(sw.cases)) {
+      if (seen.has(r.target)) merge.add(r.target);
+      seen.add(r.target);
+    }
   }
   const mergeChildren = new Map<number, number[]>();
   for (const b of order) {
@@ -162,8 +174,7 @@ export function structure(flow: Flow, scope: Scope, emit: BlockEmitter): ES.Stat
         const sw = flow.switches.get(last);
         if (sw === undefined) throw new Error('switch block without a switch');
         for (const c of sw.cases) leftover.push(...emit.comments(c.pc));
-        const cases = [...sw.cases].sort((x, y) => x.key - y.key);
-        tail = decisionTree(cases, () => branch(sw.fallback), branch, emit);
+        tail = decisionTree(caseRanges(sw.cases), () => branch(sw.fallback), branch, emit);
         break;
       }
     }
@@ -176,30 +187,58 @@ export function structure(flow: Flow, scope: Scope, emit: BlockEmitter): ES.Stat
   return flatten(tree(0));
 }
 
-type Case = { readonly key: number; readonly target: number };
+interface Range {
+  readonly lo: number;
+  readonly hi: number;
+  readonly target: number;
+}
+
+/** Sorts the cases and merges runs of consecutive keys with the same target into ranges. */
+function caseRanges(cases: readonly { readonly key: number; readonly target: number }[]): Range[] {
+  const sorted = [...cases].sort((x, y) => x.key - y.key);
+  const out: Range[] = [];
+  for (const c of sorted) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.target === c.target && last.hi + 1 === c.key) {
+      out[out.length - 1] = { ...last, hi: c.key };
+    } else {
+      out.push({ lo: c.key, hi: c.key, target: c.target });
+    }
+  }
+  return out;
+}
 
 /**
- * A binary search over sorted keys: `A < key` splits until a few keys remain, which are tested
- * for equality in order. Each case target appears once; the fallback is a `break`.
+ * A binary search over sorted key ranges (libseccomp's binary tree and the kernel's action
+ * cache are the models): `A < lo` splits until a few ranges remain, which are tested in order.
+ * Each range's target appears once; keys between ranges go to the fallback, a `break`.
+ * `known` is a lower bound on A that the tests above this subtree proved.
  */
 function decisionTree(
-  cases: readonly Case[],
+  ranges: readonly Range[],
   fallback: () => ES.Statement[],
   branch: (t: number) => ES.Statement[],
   emit: BlockEmitter,
+  known = 0,
 ): ES.Statement[] {
-  if (cases.length <= 3) {
-    const out: ES.Statement[] = cases.map((c) => ifElse(emit.keyEquals(c.key), branch(c.target)));
+  if (ranges.length <= 3) {
+    const out: ES.Statement[] = [];
+    let floor = known;
+    for (const r of ranges) {
+      out.push(ifElse(emit.keyIn(Math.max(r.lo, floor), r.hi, floor), branch(r.target)));
+      // Past a test that only checked the upper end, A is above the range.
+      if (r.lo <= floor) floor = r.hi + 1;
+    }
     out.push(...fallback());
     return out;
   }
-  const mid = cases.length >> 1;
-  const pivot = cases[mid] as Case;
+  const mid = ranges.length >> 1;
+  const pivot = ranges[mid] as Range;
   return [
     ifElse(
-      emit.keyBelow(pivot.key),
-      decisionTree(cases.slice(0, mid), fallback, branch, emit),
-      decisionTree(cases.slice(mid), fallback, branch, emit),
+      emit.keyBelow(pivot.lo),
+      decisionTree(ranges.slice(0, mid), fallback, branch, emit, known),
+      decisionTree(ranges.slice(mid), fallback, branch, emit, pivot.lo),
     ),
   ];
 }

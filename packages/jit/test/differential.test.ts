@@ -6,7 +6,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatInsn, type SockFilter } from '@ea/bpf';
+import {
+  AUDIT_ARCH_X86_64, BPF_ABS, BPF_JEQ, BPF_JMP, BPF_K, BPF_LD, BPF_RET, BPF_W, formatInsn, type SockFilter,
+} from '@ea/bpf';
 import { prepare, type PacketContext } from '@ea/interpreter';
 import type { Profile } from '@ea/verifier';
 import { compile } from '@ea/jit';
@@ -66,6 +68,33 @@ function runProgram(seed: number, profile: Profile, maxLen: number, corpus: Corp
   tally.programs += 1;
 }
 
+/**
+ * A libseccomp-shaped policy: arch check, then a chain of `jeq #nr` (keys drawn from a small
+ * range so runs of consecutive keys share targets), some of them followed by an argument test.
+ */
+function dispatchProgram(r: Rng): SockFilter[] {
+  const n = 4 + r.int(60);
+  const keys = [...new Set(Array.from({ length: n }, () => r.int(72)))];
+  if (r.chance(0.5)) keys.sort((a, b) => a - b);
+  const actions = [0x7fff0000, 0x50001, 0x30000, 0];
+  const body: { key: number; target: number }[] = keys.map((key) => ({ key, target: r.int(actions.length) }));
+  // Layout: 0 ld [4]; 1 jeq arch; 2 ld [0]; 3.. chain; then ret default; then the action rets.
+  const out: SockFilter[] = [];
+  const chainStart = 3;
+  const retDefault = chainStart + body.length;
+  const retBase = retDefault + 1;
+  out.push({ code: BPF_LD | BPF_W | BPF_ABS, jt: 0, jf: 0, k: 4 });
+  out.push({ code: BPF_JMP | BPF_JEQ | BPF_K, jt: 0, jf: retDefault - 2, k: AUDIT_ARCH_X86_64 });
+  out.push({ code: BPF_LD | BPF_W | BPF_ABS, jt: 0, jf: 0, k: 0 });
+  body.forEach(({ key, target }, i) => {
+    const pc = chainStart + i;
+    out.push({ code: BPF_JMP | BPF_JEQ | BPF_K, jt: retBase + target - pc - 1, jf: 0, k: key });
+  });
+  out.push({ code: BPF_RET | BPF_K, jt: 0, jf: 0, k: r.pick(actions) });
+  for (const a of actions) out.push({ code: BPF_RET | BPF_K, jt: 0, jf: 0, k: a });
+  return out;
+}
+
 const PLAN: readonly { profile: Profile; programs: number; maxLen: number }[] = [
   { profile: 'socket', programs: 1800, maxLen: 40 },
   { profile: 'seccomp', programs: 1200, maxLen: 40 },
@@ -92,6 +121,31 @@ describe('jit == interpreter on random programs and inputs', () => {
       total.programs += tally.programs;
     });
   }
+  it('seccomp dispatch shapes: jeq chains on nr with shared targets (decision trees with ranges)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0x7fffffff }), (seed) => {
+        const r = new Rng(seed);
+        const insns = dispatchProgram(r);
+        const program = verified(insns, 'seccomp');
+        const compiled = compile(program, { minSwitch: 2 + r.int(4) });
+        expect(compiled.accelerated).toBe(true);
+        const interp = prepare(program);
+        const bytes = new Uint8Array(64);
+        const view = new DataView(bytes.buffer);
+        for (let i = 0; i < INPUTS; i++) {
+          view.setUint32(0, r.chance(0.9) ? r.int(80) : r.pick(EDGES), true);
+          view.setUint32(4, r.chance(0.8) ? AUDIT_ARCH_X86_64 : r.u32(), true);
+          view.setUint32(16, r.int(4), true);
+          const want = interp.run(view);
+          const got = compiled.run(view);
+          if (got !== want) throw new Error(`seed ${seed}: ${got} != ${want}\n${compiled.source}`);
+        }
+        total.cases += INPUTS;
+      }),
+      { numRuns: 200 * SCALE },
+    );
+  });
+
   it('ran at least 1,000,000 cases', () => {
     expect(total.cases).toBeGreaterThanOrEqual(1_000_000 * SCALE);
   });

@@ -1,0 +1,241 @@
+/**
+ * compile()'s contract: the fallback paths (accelerate: false, no `new Function`, tiering),
+ * short seccomp views, standalone modules imported from a temp file and run, golden snapshots
+ * of the generated source, and libseccomp-generated policies run against the interpreter.
+ */
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AUDIT_ARCH_X86_64, assemble, readProgram, readTcpdumpD } from '@ea/bpf';
+import { packetContext, prepare } from '@ea/interpreter';
+import type { Profile } from '@ea/verifier';
+import { compile, toModule } from '@ea/jit';
+import { EDGES, Rng, genEaInput, genPacket, genProgram, genSeccompInput } from './support/gen.js';
+import { verified } from './support/verified.js';
+
+const here = resolve(import.meta.dirname);
+
+const TCP_PORT_80 = `(000) ldh      [12]
+(001) jeq      #0x800           jt 2	jf 12
+(002) ldb      [23]
+(003) jeq      #0x6             jt 4	jf 12
+(004) ldh      [20]
+(005) jset     #0x1fff          jt 12	jf 6
+(006) ldxb     4*([14]&0xf)
+(007) ldh      [x + 14]
+(008) jeq      #0x50            jt 11	jf 9
+(009) ldh      [x + 16]
+(010) jeq      #0x50            jt 11	jf 12
+(011) ret      #262144
+(012) ret      #0
+`;
+
+const GOLDEN: Record<string, { profile: Profile; text: string }> = {
+  'tcp-port-80': { profile: 'socket', text: '' },
+  'seccomp-allowlist': {
+    profile: 'seccomp',
+    text: `ld [4]
+jne #0xc000003e, kill
+ld [0]
+jeq #0, allow
+jeq #1, allow
+jeq #2, allow
+jeq #3, allow
+jeq #60, allow
+jeq #231, allow
+jeq #9, errno
+jeq #10, errno
+ret #0x50026
+allow: ret #0x7fff0000
+errno: ret #0x50001
+kill: ret #0x80000000
+`,
+  },
+  'ea-clone3-flags': {
+    profile: 'ea',
+    text: `ld [0]
+jne #435, allow
+ldtz #88
+jeq #0, deny
+ld [72]
+tax
+ld [x + 0]
+jset #0x10000, deny
+allow: ret #0x7fff0000
+deny: ret #0x50001
+`,
+  },
+  'arith-scratch': {
+    profile: 'socket',
+    text: `ld #6
+st M[0]
+ld #7
+ldx M[0]
+mul x
+st M[1]
+ldx #len
+ld #1000
+div x
+ldx M[1]
+add x
+st M[2]
+st M[3]
+ld M[2]
+ret a
+`,
+  },
+  'diamond-labels': {
+    profile: 'seccomp',
+    text: `ld [16]
+jgt #10, big, small
+big: ldx #1
+ja join
+small: ldx #2
+join: ld [20]
+jset x, yes, no
+yes: ret a
+no: ret #0
+`,
+  },
+};
+
+function goldenProgram(name: string) {
+  const g = GOLDEN[name] as { profile: Profile; text: string };
+  const insns = name === 'tcp-port-80' ? readTcpdumpD(TCP_PORT_80) : assemble(g.text);
+  return verified(insns, g.profile);
+}
+
+describe('golden generated source', () => {
+  for (const name of Object.keys(GOLDEN)) {
+    it(name, async () => {
+      const c = compile(goldenProgram(name));
+      expect(c.accelerated).toBe(true);
+      await expect(c.source).toMatchFileSnapshot(`./__snapshots__/${name}.js`);
+    });
+  }
+
+  it('tcp port 80 checks the packet length once, at entry', () => {
+    const { source } = compile(goldenProgram('tcp-port-80'));
+    expect(source.match(/len </g)?.length).toBe(1);
+    expect(source).toContain('if (len < 24)');
+    const run = compile(goldenProgram('tcp-port-80')).run;
+    const pkt = new Uint8Array(60);
+    pkt.set([0x08, 0x00], 12);
+    pkt[14] = 0x45;
+    pkt[23] = 6;
+    pkt.set([0, 80], 36);
+    expect(run(packetContext(pkt))).toBe(262144);
+    expect(run(packetContext(pkt.subarray(0, 23)))).toBe(0);
+  });
+
+  it('libseccomp-style chains become range tests', () => {
+    const { source } = compile(goldenProgram('seccomp-allowlist'));
+    expect(source).toContain('A <= 3');
+  });
+});
+
+describe('fallbacks', () => {
+  const program = goldenProgram('seccomp-allowlist');
+  const data = new DataView(new ArrayBuffer(64));
+  data.setUint32(4, AUDIT_ARCH_X86_64, true);
+  data.setUint32(0, 60, true);
+
+  it('accelerate: false runs the interpreter', () => {
+    const c = compile(program, { accelerate: false });
+    expect(c.accelerated).toBe(false);
+    expect(c.source).toBe('');
+    expect(c.run(data)).toBe(0x7fff0000);
+  });
+
+  it('without new Function (Content-Security-Policy) runs the interpreter', () => {
+    const saved = globalThis.Function;
+    globalThis.Function = function blocked() {
+      throw new EvalError('Code generation from strings disallowed for this context');
+    } as unknown as FunctionConstructor;
+    let c: ReturnType<typeof compile>;
+    try {
+      c = compile(program);
+    } finally {
+      globalThis.Function = saved;
+    }
+    expect(c.accelerated).toBe(false);
+    expect(c.reason).toMatch(/EvalError/);
+    expect(c.run(data)).toBe(0x7fff0000);
+  });
+
+  it('tierAfter interprets the first runs, then compiles', () => {
+    const c = compile(program, { tierAfter: 3 });
+    expect(c.accelerated).toBe(false);
+    expect(c.run(data)).toBe(0x7fff0000);
+    expect(c.run(data)).toBe(0x7fff0000);
+    expect(c.accelerated).toBe(false);
+    expect(c.run(data)).toBe(0x7fff0000);
+    expect(c.accelerated).toBe(true);
+    expect(c.source).toContain('function run(view)');
+    expect(c.run(data)).toBe(0x7fff0000);
+    expect(() => compile(program, { tierAfter: -1 })).toThrow(RangeError);
+  });
+
+  it('a short seccomp view goes to the interpreter (zero fill), a packet context gets its typed error', () => {
+    const c = compile(program);
+    const short = new DataView(new ArrayBuffer(4));
+    short.setUint32(0, 60, true);
+    expect(c.run(short)).toBe(prepare(program).run(short));
+    expect(() => c.run(packetContext(new Uint8Array(64)))).toThrow(/does not run over/);
+  });
+});
+
+describe('standalone modules', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ea-jit-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const runtime = pathToFileURL(join(here, '../src/runtime.ts')).href;
+
+  for (const profile of ['seccomp', 'socket', 'ea'] as Profile[]) {
+    it(`${profile}: written to a file, imported and run like the interpreter`, async () => {
+      for (let seed = 1; seed <= 8; seed++) {
+        const r = new Rng(seed * 31 + profile.length);
+        const program = verified(genProgram(r, profile, 40, EDGES), profile);
+        const file = join(dir, `${profile}-${seed}.mjs`);
+        writeFileSync(file, toModule(program, { runtime }));
+        const mod = (await import(pathToFileURL(file).href)) as { run: (input: never) => number };
+        const interp = prepare(program);
+        for (let i = 0; i < 300; i++) {
+          const input =
+            profile === 'socket' ? genPacket(r, EDGES) : profile === 'seccomp' ? genSeccompInput(r, EDGES, true) : genEaInput(r, EDGES, true);
+          expect(mod.run(input as never)).toBe(interp.run(input));
+        }
+      }
+    });
+  }
+
+  it('refuses a runtime specifier that could break out of the import', () => {
+    expect(() => toModule(goldenProgram('seccomp-allowlist'), { runtime: 'x"; import("y' })).toThrow(RangeError);
+  });
+});
+
+const POLICIES = resolve(here, '../../../benchmarks/policies/bpf');
+const policyFiles = existsSync(POLICIES) ? readdirSync(POLICIES).filter((f) => f.endsWith('.bpf')) : [];
+
+describe.skipIf(policyFiles.length === 0)('libseccomp-generated policies (benchmarks/policies/bpf missing: skipped)', () => {
+  for (const f of policyFiles) {
+    it(`${f}: jit == interpreter on 20,000 syscalls`, () => {
+      const { insns } = readProgram(readFileSync(join(POLICIES, f)), {});
+      const program = verified(insns, 'seccomp');
+      const c = compile(program);
+      expect(c.accelerated).toBe(true);
+      const interp = prepare(program);
+      const r = new Rng(f.length);
+      const view = new DataView(new ArrayBuffer(64));
+      const arches = [AUDIT_ARCH_X86_64, AUDIT_ARCH_X86_64, AUDIT_ARCH_X86_64, 0x40000003, 0xc00000b7, r.u32()];
+      for (let i = 0; i < 20_000; i++) {
+        view.setUint32(0, r.chance(0.9) ? r.int(460) : r.pick([0x40000000 + r.int(600), 0xffffffff, r.u32()]), true);
+        view.setUint32(4, r.pick(arches), true);
+        for (let a = 16; a < 64; a += 4) view.setUint32(a, r.chance(0.5) ? r.int(8) : r.pick(EDGES), true);
+        const want = interp.run(view);
+        if (c.run(view) !== want) throw new Error(`${f}: input ${i}`);
+      }
+    });
+  }
+});
