@@ -190,6 +190,11 @@ export class Flattener {
           view.setUint32(EA_META_ESIZE, esize, le);
           this.flags |= EA_FLAG_PRESENT;
           this.copied = usize;
+          // A zero tail that does not fit changes nothing a filter can see (reads past usize
+          // are 0), so usize becomes what the image holds and the tail-zero load stays exact.
+          // A non-zero one keeps the caller's usize: [root, root + usize) then runs past the
+          // image and the tail-zero load answers 0 (fail-safe), besides TRUNCATED.
+          if (tailZero === 1 && fit < usize) usize = fit;
           end = Math.min(EA_IMAGE_MAX, root + round8(Math.max(fit, this.rootNeed)));
           if (this.strategy === 'jump') {
             this.ancestors[0] = ptr;
