@@ -80,7 +80,9 @@ describe('flatten properties', () => {
         };
         mem.map(0x1000, words([1n, 0n, 0n, ...root]));
         // each region looks like a bar: [value, pointer, size], so any pointer may lead anywhere
-        regions.forEach(([p, s, val], i) => mem.map(region(i + 1), words([val, p, s])));
+        regions.forEach(([p, s, val], i) => {
+          mem.map(region(i + 1), words([val, p, s]));
+        });
         for (const f of [jump, win]) f.flatten({ args: [0, 0, 0x1000, 72] }, mem);
         for (const s of tableSlots(jump)) {
           // the slot's data holds the caller's bytes of that pointee: re-read them by path
