@@ -112,7 +112,7 @@ describe('golden generated source', () => {
     it(name, async () => {
       const c = compile(goldenProgram(name));
       expect(c.accelerated).toBe(true);
-      await expect(c.source).toMatchFileSnapshot(`./__snapshots__/${name}.js`);
+      await expect(c.source).toMatchFileSnapshot(`./__snapshots__/${name}.js.txt`);
     });
   }
 
