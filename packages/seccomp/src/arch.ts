@@ -25,7 +25,7 @@ import { SYSCALLS_S390X } from './generated/syscalls-s390x.js';
 import { SYSCALLS_X32 } from './generated/syscalls-x32.js';
 import { SYSCALLS_X86_64 } from './generated/syscalls-x86_64.js';
 
-/** Every architecture we know, by the name libseccomp and the kernel's Kconfig use. */
+/** Names every architecture we know, as libseccomp and the kernel's Kconfig spell them. */
 export const SYSCALL_ARCHES = ['x86_64', 'i386', 'x32', 'aarch64', 'arm', 'riscv64', 's390x', 'ppc64le', 'ppc64'] as const;
 export type ArchName = (typeof SYSCALL_ARCHES)[number];
 
@@ -50,7 +50,10 @@ export interface ArchInfo {
   readonly bypass: readonly number[];
 }
 
-// The ppc64el headers serve both ppc64 flavours: the syscall numbers do not depend on byte order.
+/**
+ * Describes every architecture in SYSCALL_ARCHES. The ppc64el headers serve both ppc64 flavours:
+ * the syscall numbers do not depend on byte order.
+ */
 export const ARCHES: Readonly<Record<ArchName, ArchInfo>> = {
   x86_64: arch('x86_64', AUDIT_ARCH_X86_64, 'le', 64, 0, SYSCALLS_X86_64, [335, 336]),
   i386: arch('i386', AUDIT_ARCH_I386, 'le', 32, 0, SYSCALLS_I386, []),

@@ -61,7 +61,7 @@ export function runChain(filters: readonly FilterFn[], view: DataView, call: Cha
   return ret;
 }
 
-/** Like runChain, and also says which filter's value won. */
+/** Runs the chain like runChain and also says which filter's value won. */
 export function runChainDetailed(filters: readonly FilterFn[], view: DataView, call: ChainCall): ChainResult {
   if (filters.length === 0) return { ret: SECCOMP_RET_KILL_PROCESS, match: -1 };
   if (bypassesFilters(call)) return { ret: SECCOMP_RET_ALLOW, match: -1 };

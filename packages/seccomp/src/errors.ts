@@ -5,7 +5,7 @@
 
 export type SeccompErrorCode = 'BAD_FIELD' | 'SHORT_BUFFER' | 'UNKNOWN_ARCH' | 'UNKNOWN_SYSCALL';
 
-/** Thrown by every public function of @ea/seccomp for input it cannot take. */
+/** Signals input a public function of @ea/seccomp cannot take (the only error type it throws). */
 export class SeccompError extends Error {
   override readonly name = 'SeccompError';
   constructor(
