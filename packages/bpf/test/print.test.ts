@@ -3,7 +3,7 @@ import {
   BPF_A, BPF_ABS, BPF_ALU, BPF_B, BPF_H, BPF_IMM, BPF_IND, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP,
   BPF_JSET, BPF_K, BPF_LD, BPF_LDX, BPF_LEN, BPF_MEM, BPF_MISC, BPF_MSH, BPF_NEG, BPF_RET, BPF_ST,
   BPF_SUB, BPF_TAILZ, BPF_TAX, BPF_W, BPF_X, SKF_AD_OFF, SKF_AD_PROTOCOL, SKF_AD_VLAN_TPID,
-  disassemble, formatInsn, insn, jump, stmt,
+  assemble, disassemble, encodeProgram, formatInsn, insn, jump, stmt, type SockFilter,
 } from '../src/index.js';
 
 describe('formatInsn', () => {
@@ -69,3 +69,47 @@ describe('disassemble', () => {
     );
   });
 });
+
+describe('seccomp comments', () => {
+  it('names actions and seccomp_data fields when asked', () => {
+    const program = assemble(`
+      ld [4]
+      jne #0xc000003e, kill
+      ld [0]
+      jeq #59, errno
+      ld [20]
+      jset #1, trap
+      ld [68]
+      ret #0x7fff0000
+    errno: ret #0x50001
+    trap: ret #0x30007
+    kill: ret #0x80000000
+      ret #0x10000
+    `);
+    expect(disassemble(program, { seccomp: true }).split('\n')).toEqual([
+      '  ld [4] ; arch',
+      '  jne #0xc000003e, L10',
+      '  ld [0] ; nr',
+      '  jeq #0x3b, L8',
+      '  ld [20] ; args[0] (high word)',
+      '  jset #1, L9',
+      '  ld [68] ; ea_meta.esize',
+      '  ret #0x7fff0000 ; ALLOW',
+      'L8:',
+      '  ret #0x50001 ; ERRNO(1)',
+      'L9:',
+      '  ret #0x30007 ; TRAP(7)',
+      'L10:',
+      '  ret #0x80000000 ; KILL_PROCESS',
+      '  ret #0x10000 ; unknown action, acts as KILL_PROCESS',
+      '',
+    ]);
+    expect(formatInsn(program[7]!, 7, { seccomp: true })).toBe('ret #0x7fff0000 ; ALLOW');
+    expect(formatInsn(program[7]!, 7)).toBe('ret #0x7fff0000');
+    expect(bytesOf(assemble(disassemble(program, { seccomp: true })))).toEqual(bytesOf(program));
+  });
+});
+
+function bytesOf(p: readonly SockFilter[]): number[] {
+  return [...encodeProgram(p)];
+}

@@ -77,6 +77,13 @@ describe('ea-bpf disasm', () => {
     expect(parsed.insns[1]).toMatchObject({ pc: 1, text: 'jne #0x800, L6' });
   });
 
+  it('comments seccomp actions with --seccomp', async () => {
+    const { stdout } = await cli(['disasm', bin, '--seccomp']);
+    expect(stdout.toString()).toContain('  ret #0 ; KILL_THREAD\n');
+    const json = await cli(['disasm', bin, '--seccomp', '--json']);
+    expect(json.stdout.toString()).toContain('"text":"ret #0x40000 ; unknown action, acts as KILL_PROCESS"');
+  });
+
   it('exits 1 naming the byte offset of a truncated blob', async () => {
     const cut = join(dir, 'cut.bin');
     writeFileSync(cut, Uint8Array.from(bytes.slice(0, 13)));

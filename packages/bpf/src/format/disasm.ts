@@ -4,10 +4,10 @@
  * so that every program, valid or not, reassembles to the same bytes.
  */
 import type { SockFilter } from '../insn.js';
-import { insnParts, partsText, rawComment } from './print.js';
+import { extraComment, type FormatOptions, insnParts, partsText, rawComment } from './print.js';
 
 /** Disassembles a program into bpf_asm text that `assemble` turns back into the same bytes. */
-export function disassemble(program: readonly SockFilter[]): string {
+export function disassemble(program: readonly SockFilter[], options: FormatOptions = {}): string {
   const parts = program.map(insnParts);
   const landing = new Set<number>();
   // Render once to learn which targets the printed forms name (one-target forms name one).
@@ -21,7 +21,8 @@ export function disassemble(program: readonly SockFilter[]): string {
   parts.forEach((p, pc) => {
     if (landing.has(pc)) lines.push(`L${pc}:`);
     const target = (off: number): string => (pc + 1 + off < program.length ? `L${pc + 1 + off}` : `+${off}`);
-    lines.push(`  ${partsText(p, target)}${rawComment(program[pc]!, target)}`);
+    const ins = program[pc]!;
+    lines.push(`  ${partsText(p, target)}${rawComment(ins, target)}${extraComment(ins, options)}`);
   });
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }

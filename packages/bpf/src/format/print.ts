@@ -10,6 +10,7 @@
  */
 import { insn, assertNever, type Insn, type SockFilter } from '../insn.js';
 import { ANCILLARY, SKF_AD_OFF } from '../opcodes.js';
+import { seccompComment } from './seccomp.js';
 
 /** Formats an immediate: decimal below 10, otherwise lower-case hex. */
 export function formatImm(k: number): string {
@@ -168,11 +169,22 @@ export function partsText(p: InsnParts, target: (offset: number) => string): str
  * targets are absolute (`L<pc>`, the names `disassemble` gives its labels); without it they are
  * relative (`+off`, the offset past the next instruction, as encoded).
  */
-export function formatInsn(ins: SockFilter, pc?: number): string {
+export function formatInsn(ins: SockFilter, pc?: number, options: FormatOptions = {}): string {
   // A ja whose target wraps past 2^32 (libpcap's backward jumps) keeps its raw offset.
   const target = (off: number): string =>
     pc === undefined || pc + 1 + off > 0xffffffff ? `+${off}` : `L${pc + 1 + off}`;
-  return partsText(insnParts(ins), target) + rawComment(ins, target);
+  return partsText(insnParts(ins), target) + rawComment(ins, target) + extraComment(ins, options);
+}
+
+export interface FormatOptions {
+  /** Adds `; ALLOW`, `; ERRNO(1)`, `; arch`, `; args[0]` … comments for seccomp filters. */
+  readonly seccomp?: boolean;
+}
+
+/** Returns the optional symbolic comment (` ; …`) the options ask for, or ''. */
+export function extraComment(ins: SockFilter, options: FormatOptions): string {
+  const note = options.seccomp ? seccompComment(ins) : undefined;
+  return note === undefined ? '' : ` ; ${note}`;
 }
 
 /**

@@ -2,7 +2,7 @@
  * `ea-bpf disasm FILE [--format F] [--to asm|d|dd|ddd|bin]`: reads a program in any format
  * (guessed unless --format says) and prints it, in bpf_asm by default.
  */
-import { type Endian, formatInsn, isProgramFormat, type ProgramFormat, readProgram, type SockFilter, writeProgram } from '@ea/bpf';
+import { disassemble, type Endian, formatInsn, isProgramFormat, type ProgramFormat, readProgram, type SockFilter, writeProgram } from '@ea/bpf';
 import type { CAC } from 'cac';
 import { printJson, readInput, UsageError } from '../output.js';
 
@@ -11,6 +11,7 @@ interface ConvertOptions {
   readonly to?: string;
   readonly endian?: string;
   readonly json?: boolean;
+  readonly seccomp?: boolean;
 }
 
 /** Checks a --format/--to value against the formats a command allows. */
@@ -31,11 +32,21 @@ export function endianOption(value: unknown): Endian | undefined {
 }
 
 /** Prints a program in the requested format: raw bytes for bin, text otherwise, or JSON. */
-export function printProgram(program: readonly SockFilter[], to: ProgramFormat, endian: Endian | undefined, json: boolean): void {
+export function printProgram(
+  program: readonly SockFilter[],
+  to: ProgramFormat,
+  endian: Endian | undefined,
+  json: boolean,
+  seccomp = false,
+): void {
   if (json) {
     printJson({
-      insns: program.map((f, pc) => ({ pc, code: f.code, jt: f.jt, jf: f.jf, k: f.k, text: formatInsn(f, pc) })),
+      insns: program.map((f, pc) => ({ pc, code: f.code, jt: f.jt, jf: f.jf, k: f.k, text: formatInsn(f, pc, { seccomp }) })),
     });
+    return;
+  }
+  if (to === 'asm' && seccomp) {
+    process.stdout.write(disassemble(program, { seccomp }));
     return;
   }
   const out = to === 'bin' ? writeProgram(program, 'bin', endian === undefined ? {} : { endian }) : writeProgram(program, to);
@@ -52,13 +63,14 @@ export function register(cli: CAC): void {
     .option('--to <format>', 'output format: asm, d, dd, ddd or bin (raw bytes)', { default: 'asm' })
     .option('--endian <endian>', 'byte order of bin input and output: le or be', { default: 'le' })
     .option('--json', 'print {"insns": [{pc, code, jt, jf, k, text}]}')
+    .option('--seccomp', 'comment seccomp actions and seccomp_data fields (asm and --json output)')
     .action((file: string, options: ConvertOptions) => {
       const format = formatOption(options.format, 'format', ALL);
       const to = formatOption(options.to, 'to', ALL) ?? 'asm';
       const endian = endianOption(options.endian);
       const input = readInput(file);
       const { insns } = readProgram(input, { ...(format && { format }), ...(endian && { endian }) });
-      printProgram(insns, to, endian, options.json === true);
+      printProgram(insns, to, endian, options.json === true, options.seccomp === true);
       return 0;
     });
 }
