@@ -39,6 +39,9 @@ export interface Results {
   readonly smoke: boolean;
   readonly packetCount: number;
   readonly packets: readonly Row[];
+  /** ns per packet of the JS loop itself, calling a function that reads nothing. */
+  readonly packetFloor: number;
+  readonly seccompFloor: number;
   readonly seccompCount: number;
   readonly seccompSource: string;
   readonly seccomp: readonly Row[];
@@ -163,6 +166,8 @@ export async function runSuite(options: SuiteOptions = {}): Promise<Results> {
     log,
   );
 
+  const packetFloor = timePass('floor', packetPass(pw.set, (ctx) => ctx.wireLength! & 1), pw.capture.count, timing);
+
   log(`building ${calls} syscalls and the seccomp policies`);
   const sw = prepareSeccompWorkload(dir, calls);
   const seccomp = runWorkload(
@@ -184,12 +189,16 @@ export async function runSuite(options: SuiteOptions = {}): Promise<Results> {
     log,
   );
 
+  const seccompFloor = timePass('floor', seccompPass(sw.views, (view) => view.byteLength & 1), sw.count, timing);
+
   log('compile latency');
   const compile = runCompileWorkload(engines, smoke);
   return {
     smoke,
     packetCount: pw.capture.count,
     packets,
+    packetFloor,
+    seccompFloor,
     seccompCount: sw.count,
     seccompSource: sw.source,
     seccomp,
