@@ -9,6 +9,7 @@ import { register as disasm } from './disasm.js';
 import { register as compat } from './compat.js';
 import { register as syscalls } from './syscalls.js';
 import { register as run } from './run.js';
+import { register as jit } from './jit.js';
 import { register as layout } from './layout.js';
 
 export type RegisterCommand = (cli: CAC) => void;
@@ -20,4 +21,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   syscalls,
   run,
   layout,
+  jit,
 ];

@@ -1,0 +1,57 @@
+/**
+ * `ea-bpf jit FILE --profile seccomp|socket|ea [--standalone]`: verifies a program (any format)
+ * and prints the JavaScript @ea/jit generates for it: the factory body `compile()` instantiates,
+ * or with --standalone an ES module exporting `run` (imports from @ea/jit/runtime).
+ */
+import { isProgramFormat, readProgram } from '@ea/bpf';
+import { factorySource, toModule } from '@ea/jit';
+import { type Profile, verify } from '@ea/verifier';
+import type { CAC } from 'cac';
+import { readInput, UsageError } from '../output.js';
+
+interface JitOptions {
+  readonly profile?: string;
+  readonly standalone?: boolean;
+  readonly format?: string;
+  readonly endian?: string;
+}
+
+function profileOf(value: string | undefined): Profile {
+  const profile = value ?? 'seccomp';
+  if (profile !== 'seccomp' && profile !== 'socket' && profile !== 'ea') {
+    throw new UsageError(`--profile must be seccomp, socket or ea (got ${JSON.stringify(profile)})`);
+  }
+  return profile;
+}
+
+function endianOf(value: string | undefined): 'le' | 'be' {
+  const endian = value ?? 'le';
+  if (endian !== 'le' && endian !== 'be') throw new UsageError(`--endian must be le or be (got ${JSON.stringify(endian)})`);
+  return endian;
+}
+
+/** Registers `jit` on the CLI. */
+export function register(cli: CAC): void {
+  cli
+    .command('jit <file>', 'Print the JavaScript the JIT generates for a verified program (FILE may be -)')
+    .option('--profile <profile>', 'seccomp, socket or ea', { default: 'seccomp' })
+    .option('--standalone', 'print a standalone ES module exporting run (CSP-safe, ahead of time)')
+    .option('--format <format>', 'input format: bin, asm, d, dd or ddd (default: detected)')
+    .option('--endian <endian>', 'byte order of seccomp_data / EA image loads (and of bin input): le or be', {
+      default: 'le',
+    })
+    .action((file: string, options: JitOptions) => {
+      const profile = profileOf(options.profile);
+      const endian = endianOf(options.endian);
+      const format = options.format;
+      if (format !== undefined && !isProgramFormat(String(format))) {
+        throw new UsageError(`--format must be bin, asm, d, dd or ddd (got ${JSON.stringify(String(format))})`);
+      }
+      const input = readInput(file);
+      const { insns } = readProgram(input, format === undefined ? { endian } : { format: String(format) as never, endian });
+      const program = verify(insns, { profile });
+      const text = options.standalone === true ? toModule(program, { endian }) : factorySource(program, { endian }).source;
+      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      return 0;
+    });
+}
