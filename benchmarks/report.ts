@@ -68,6 +68,21 @@ function allocation(rows: readonly Row[]): string[] {
   return out;
 }
 
+function eaTable(results: Results): string[] {
+  if (typeof results.ea === 'string') return [results.ea];
+  const out = [
+    '| policy (strategy) | insns | flatten | interpreter filter | JIT filter | interpreter flatten+filter | JIT flatten+filter | JIT/interp (filter) | check |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const r of results.ea) {
+    out.push(
+      `| ${r.name} | ${r.insns} | ${fmt(r.flatten)} | ${fmt(r.interpreter)} | ${fmt(r.jit)} | ${fmt(r.interpreterTotal)} | ${fmt(r.jitTotal)} | ${fmtRatio(ratio(r.jit, r.interpreter))} | ${r.mismatch === null ? 'agree' : '**MISMATCH**'} |`,
+    );
+  }
+  out.push('', 'No native peer: libpcap and the C translation have no EA loads.');
+  return out;
+}
+
 /** Renders RESULTS.md. */
 export function renderResults(results: Results, machine: Machine, date: Date): string {
   const lines = [
@@ -123,9 +138,9 @@ export function renderResults(results: Results, machine: Machine, date: Date): s
     '',
     ...allocation([...results.packets, ...results.seccomp]),
     '',
-    '## EA (clone3 / openat2 flatten + filter)',
+    `## EA: flatten + filter (${results.eaCalls} clone3 / openat2 calls from the examples; ns/call, medians)`,
     '',
-    results.ea,
+    ...eaTable(results),
     '',
   ];
   return lines.join('\n');

@@ -17,7 +17,8 @@ const text = renderResults(results, describeMachine(), new Date());
 const target = smoke ? join(CACHE_DIR, 'RESULTS.smoke.md') : join(dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
 writeFileSync(target, text);
 process.stderr.write(`[bench] wrote ${target}\n`);
-const mismatches = [...results.packets, ...results.seccomp].filter((r) => r.mismatch !== null);
+const ea = typeof results.ea === 'string' ? [] : results.ea;
+const mismatches = [...results.packets, ...results.seccomp, ...ea].filter((r) => r.mismatch !== null);
 if (mismatches.length > 0) {
   process.stderr.write(`[bench] !!! ${mismatches.length} workloads where the engines DISAGREE; see ${target}\n`);
   process.exitCode = 1;

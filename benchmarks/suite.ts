@@ -12,7 +12,7 @@ import { buildLibpcapHarness, buildNativeHarness, CACHE_DIR, type NativeResult, 
 import { runCompileWorkload, type CompileRow } from './workloads/latency.js';
 import { packetHash, packetPass, preparePacketWorkload } from './workloads/packets.js';
 import { prepareSeccompWorkload, seccompHash, seccompPass } from './workloads/seccomp.js';
-import { eaWorkload } from './workloads/ea.js';
+import { type EaRow, runEaWorkload } from './workloads/ea.js';
 
 export const ENGINE_NAMES = ['interpreter', 'jit', 'libpcap', 'native'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
@@ -46,7 +46,9 @@ export interface Results {
   readonly seccompSource: string;
   readonly seccomp: readonly Row[];
   readonly compile: readonly CompileRow[];
-  readonly ea: string;
+  readonly eaCalls: number;
+  /** EA rows, or why the workload could not run. */
+  readonly ea: readonly EaRow[] | string;
 }
 
 export interface SuiteOptions {
@@ -193,6 +195,17 @@ export async function runSuite(options: SuiteOptions = {}): Promise<Results> {
 
   log('compile latency');
   const compile = runCompileWorkload(engines, smoke);
+
+  log('EA flatten + filter');
+  const eaCalls = smoke ? 100 : 10_000;
+  let ea: readonly EaRow[] | string;
+  try {
+    ea = runEaWorkload(engines, eaCalls, timing);
+    for (const r of ea) if (r.mismatch !== null) log(`!!!!!!!! MISMATCH in EA "${r.name}": ${r.mismatch} !!!!!!!!`);
+  } catch (error) {
+    ea = `failed: ${(error as Error).message.split('\n')[0]}`;
+    log(`EA workload ${ea}`);
+  }
   return {
     smoke,
     packetCount: pw.capture.count,
@@ -203,6 +216,7 @@ export async function runSuite(options: SuiteOptions = {}): Promise<Results> {
     seccompSource: sw.source,
     seccomp,
     compile,
-    ea: await eaWorkload(),
+    eaCalls,
+    ea,
   };
 }

@@ -48,6 +48,8 @@ describe.skipIf(tcpdumpMissing())('benchmark smoke run', () => {
     const md = renderResults(results, describeMachine(), new Date(0));
     expect(md).toContain('| `tcp port 80` |');
     expect(md).toContain('## Compile latency');
+    expect(Array.isArray(results.ea) ? results.ea.length : results.ea).toBe(4);
+    if (Array.isArray(results.ea)) for (const r of results.ea) expect(r.mismatch, r.name).toBeNull();
     expect(md).not.toContain('MISMATCH**');
   });
 });
