@@ -186,6 +186,10 @@ function prepareLoads(
     emit(() => a.jmp('jeq', 0, NEXT, absent));
     return (at) => emit(() => a.ldAbs(spot.data + path.field.offset + at));
   }
+  if (path.hops.length === 0 && place.staticRoot !== undefined) {
+    const root = place.staticRoot;
+    return (at) => emit(() => a.ldAbs(root + path.field.offset + at));
+  }
   if (path.hops.length === 0) {
     // The root copy follows the root's jump table, whose size is the kernel's struct size.
     emit(() => a.ldAbs(EA_META_ROOT));

@@ -16,6 +16,12 @@ export interface JumpTablePlacement {
   readonly strategy: 'jump-table';
   /** Image offset of the root struct's jump table. */
   readonly rootTable: number;
+  /**
+   * A static root offset to load root fields from (`ld [root + off]`) instead of going through
+   * ea_meta.root. Only correct on a kernel whose root table has the same size as the one this
+   * was taken from; the matrix tests use it to show why the default reads ea_meta.root.
+   */
+  readonly staticRoot?: number;
 }
 
 export interface WindowSpot {

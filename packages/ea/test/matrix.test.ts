@@ -1,4 +1,5 @@
-import { EA_META_ESIZE, EA_META_USIZE } from '@ea/bpf';
+import { EA_META_ESIZE, EA_META_USIZE, EA_REGION_OFFSET } from '@ea/bpf';
+import { Flattener } from '@ea/layout';
 import { describe, expect, it } from 'vitest';
 import {
   type Cell, type Engine, type GuardForm, type Scenario, SCENARIOS, type Strategy, compatMatrix, defaultEngine,
@@ -85,5 +86,27 @@ describe.each(Object.values(SCENARIOS))('compat matrix: $name', (scenario) => {
       const m = compatMatrix(scenario, broken, { guard: form, strategy: 'jump-table' });
       expect(m.allFailSafe).toBe(false);
     }
+  });
+});
+
+describe('why jump-table filters read the root through ea_meta.root', () => {
+  it('absolute root offsets taken from the old kernel misread on the new one (clone3)', () => {
+    const scenario = SCENARIOS['clone3']!;
+    // A naive author: the root offset of the kernel the filter was written on, baked in.
+    const naive: Engine = {
+      ...engine,
+      placement: (sys, strategy, needs) => ({
+        strategy: 'jump-table',
+        rootTable: EA_REGION_OFFSET,
+        staticRoot: new Flattener(sys, needs, { strategy: 'jump' }).rootOffset,
+      }),
+    };
+    const m = compatMatrix(scenario, naive, { guard: 'tailzero', strategy: 'jump-table' });
+    const bad = m.cells.filter((c) => !c.failSafe);
+    // VER0 has no pointers (root at 80), VER2 has set_tid (88-byte table, root at 168): the old
+    // filter reads the new kernel's table as flags, the new filter reads past the old kernel's
+    // root, and both let CLONE_NEWUSER through.
+    expect(bad.map(key).sort()).toEqual(['new/old/VER0 NEWUSER', 'old/new/VER0 NEWUSER']);
+    expect(compatMatrix(scenario, engine, { guard: 'tailzero', strategy: 'jump-table' }).allFailSafe).toBe(true);
   });
 });
