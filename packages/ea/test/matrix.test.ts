@@ -95,7 +95,7 @@ describe('why jump-table filters read the root through ea_meta.root', () => {
     // A naive author: the root offset of the kernel the filter was written on, baked in.
     const naive: Engine = {
       ...engine,
-      placement: (sys, strategy, needs) => ({
+      placement: (sys, _strategy, needs) => ({
         strategy: 'jump-table',
         rootTable: EA_REGION_OFFSET,
         staticRoot: new Flattener(sys, needs, { strategy: 'jump' }).rootOffset,
