@@ -9,7 +9,9 @@
  *   SPEC      k:RET               the filter returns RET for the probe
  *             n:A:RA:B:RB:RC      nr == A ? RA : nr >= B ? RB : RC   (unsigned compares)
  *             f:PATH              the program in PATH (raw sock_filter array, host order)
- * Filters are installed in the order given (the first is the oldest). An optional last token
+ * Filters are installed in the order given (the first is the oldest). Optional last tokens:
+ *             trace               the parent traces the child with PTRACE_O_TRACESECCOMP and
+ *                                 continues every PTRACE_EVENT_SECCOMP stop unchanged
  *             a:A0:A1:A2:A3:A4:A5 passes these six 64-bit arguments to the probe; such probes
  *                                 may name any syscall, so their unfiltered baseline is not
  *                                 measured (base is printed as 0) and the caller must stack an
@@ -17,11 +19,12 @@
  *
  * Output, one line per case:
  *     signal S                          the child died by signal S (SIGSYS: kill_process)
- *     base B ret R trap T code C data D killed K
+ *     base B ret R trap T code C data D killed K traced E msg M
  *   B  the probe's return value before any filter was installed (what "allowed" looks like)
  *   R  the raw return value (negative errno) of the probe under the filters
  *   T  1 when SIGSYS was delivered to a handler (TRAP), with si_code C and si_errno D
  *   K  1 when the probing thread died while the process survived (kill_thread)
+ *   E  1 when the tracer saw a PTRACE_EVENT_SECCOMP stop, M its PTRACE_GETEVENTMSG
  * A USER_NOTIF that reaches the listener is answered with the value 0x5eed.
  *
  * Safety: every filter starts with a gate that allows any syscall not issued from the single
@@ -48,6 +51,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -93,6 +97,7 @@ static int nspecs;
 static long probe_nr;
 static uint64_t probe_args[6];
 static int have_args;
+static int trace_mode;
 static volatile long probe_ret;
 static volatile int probe_done;
 static volatile int trapped, trap_code, trap_data;
@@ -177,6 +182,10 @@ static int install(const struct spec *s, unsigned int flags) {
 }
 
 static void child(int out, int listener) {
+    if (trace_mode) {
+        if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0) _exit(15);
+        raise(SIGSTOP); /* the parent sets its options, then continues us */
+    }
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(10);
     struct sigaction sa;
@@ -194,9 +203,44 @@ static void child(int out, int listener) {
     if (listener >= 0 && pthread_create(&lt, NULL, listener_thread, NULL) != 0) _exit(13);
     if (pthread_create(&pt, NULL, probe_thread, NULL) != 0) _exit(14);
     pthread_join(pt, NULL);
-    dprintf(out, "base %ld ret %ld trap %d code %d data %d killed %d\n", base, probe_ret, trapped, trap_code, trap_data,
+    dprintf(out, "base %ld ret %ld trap %d code %d data %d killed %d", base, probe_ret, trapped, trap_code, trap_data,
             probe_done ? 0 : 1);
     _exit(0);
+}
+
+/*
+ * Traces the child and its threads until the child (thread-group leader) is gone; returns its
+ * wait status. Signals are passed on (SIGSYS reaches the TRAP handler or kills), the initial
+ * SIGSTOPs of the child and of new threads are swallowed.
+ */
+static int trace_child(pid_t pid, int *traced, unsigned long *msg) {
+    int st;
+    if (waitpid(pid, &st, __WALL) != pid || !WIFSTOPPED(st)) return -1;
+    long opts = PTRACE_O_TRACESECCOMP | PTRACE_O_TRACECLONE | PTRACE_O_EXITKILL;
+    if (ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)opts) != 0) return -1;
+    ptrace(PTRACE_CONT, pid, NULL, NULL);
+    for (;;) {
+        pid_t w = waitpid(-1, &st, __WALL);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        if (WIFEXITED(st) || WIFSIGNALED(st)) {
+            if (w == pid) return st;
+            continue;
+        }
+        if (!WIFSTOPPED(st)) continue;
+        int event = (unsigned int)st >> 16, sig = WSTOPSIG(st);
+        if (event == PTRACE_EVENT_SECCOMP) {
+            *traced = 1;
+            ptrace(PTRACE_GETEVENTMSG, w, NULL, msg);
+            ptrace(PTRACE_CONT, w, NULL, NULL);
+        } else if (event != 0 || sig == SIGSTOP) {
+            ptrace(PTRACE_CONT, w, NULL, NULL);
+        } else {
+            ptrace(PTRACE_CONT, w, NULL, (void *)(long)sig);
+        }
+    }
 }
 
 static int parse_args(const char *tok) {
@@ -273,10 +317,14 @@ int main(void) {
         }
         memset(probe_args, 0, sizeof probe_args);
         have_args = 0;
-        tok = strtok_r(NULL, " \t\n", &save);
-        if (tok != NULL) {
-            if (parse_args(tok) != 0) ok = 0;
-            have_args = 1;
+        trace_mode = 0;
+        while ((tok = strtok_r(NULL, " \t\n", &save)) != NULL) {
+            if (strcmp(tok, "trace") == 0) {
+                trace_mode = 1;
+            } else {
+                if (parse_args(tok) != 0) ok = 0;
+                have_args = 1;
+            }
         }
         if (!ok) {
             printf("error bad filter spec\n");
@@ -292,20 +340,23 @@ int main(void) {
             child(fds[1], (int)listener);
         }
         close(fds[1]);
+        int status, traced = 0;
+        unsigned long msg = 0;
+        /* Traced: wait first (the child's one short line fits the pipe); else read to EOF first. */
+        if (trace_mode && (status = trace_child(pid, &traced, &msg)) == -1) return 1;
         char buf[256];
         size_t got = 0;
         ssize_t r;
         while (got < sizeof buf - 1 && (r = read(fds[0], buf + got, sizeof buf - 1 - got)) > 0) got += (size_t)r;
         buf[got] = '\0';
         close(fds[0]);
-        int status;
-        if (waitpid(pid, &status, 0) != pid) return 1;
+        if (!trace_mode && waitpid(pid, &status, 0) != pid) return 1;
         if (WIFSIGNALED(status))
             printf("signal %d\n", WTERMSIG(status));
         else if (WEXITSTATUS(status) != 0)
             printf("error child exit %d\n", WEXITSTATUS(status));
         else
-            fputs(buf, stdout);
+            printf("%s traced %d msg %lu\n", buf, traced, msg);
     }
     return 0;
 }

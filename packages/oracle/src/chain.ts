@@ -33,6 +33,8 @@ export interface ChainCase {
    * ERRNO (so an ALLOW shows up as that errno) and refuses the bypassing numbers 335 and 336.
    */
   readonly args?: readonly bigint[];
+  /** Trace the child with PTRACE_O_TRACESECCOMP, continuing every seccomp stop unchanged. */
+  readonly trace?: boolean;
 }
 
 /** What the kernel did to the probe. */
@@ -40,6 +42,8 @@ export type ChainObservation =
   | { readonly kind: 'signal'; readonly signal: number }
   | { readonly kind: 'thread_killed' }
   | { readonly kind: 'trap'; readonly code: number; readonly data: number }
+  /** The tracer saw PTRACE_EVENT_SECCOMP with this message; the call then ran and returned `value`. */
+  | { readonly kind: 'traced'; readonly message: number; readonly value: number; readonly baseline: number }
   /** The syscall returned `value`; `baseline` is what it returned with no filter installed. */
   | { readonly kind: 'returned'; readonly value: number; readonly baseline: number };
 
@@ -63,7 +67,8 @@ function specText(spec: ChainFilterSpec): string {
 /** Formats one case as a line of chain.c's input. */
 export function chainCaseLine(c: ChainCase): string {
   const args = c.args === undefined ? '' : ` a:${c.args.map((a) => `0x${a.toString(16)}`).join(':')}`;
-  return `${hex(c.nr)} ${c.listener} ${c.filters.length} ${c.filters.map(specText).join(' ')}${args}`;
+  const trace = c.trace === true ? ' trace' : '';
+  return `${hex(c.nr)} ${c.listener} ${c.filters.length} ${c.filters.map(specText).join(' ')}${trace}${args}`;
 }
 
 function checkCase(c: ChainCase): void {
@@ -82,10 +87,11 @@ function checkCase(c: ChainCase): void {
 function parseLine(line: string, c: ChainCase): ChainObservation {
   const signal = /^signal (\d+)$/.exec(line);
   if (signal !== null) return { kind: 'signal', signal: Number(signal[1]) };
-  const m = /^base (-?\d+) ret (-?\d+) trap ([01]) code (-?\d+) data (-?\d+) killed ([01])$/.exec(line);
+  const m = /^base (-?\d+) ret (-?\d+) trap ([01]) code (-?\d+) data (-?\d+) killed ([01]) traced ([01]) msg (\d+)$/.exec(line);
   if (m === null) throw new Error(`chain helper: unexpected output ${JSON.stringify(line)} for ${chainCaseLine(c)}`);
   if (m[6] === '1') return { kind: 'thread_killed' };
   if (m[3] === '1') return { kind: 'trap', code: Number(m[4]), data: Number(m[5]) };
+  if (m[7] === '1') return { kind: 'traced', message: Number(m[8]), value: Number(m[2]), baseline: Number(m[1]) };
   return { kind: 'returned', value: Number(m[2]), baseline: Number(m[1]) };
 }
 

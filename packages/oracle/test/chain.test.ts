@@ -69,13 +69,17 @@ function expected(c: ChainCase, baseline: number): ChainObservation {
       // Delivered only to the listener of the filter whose value won; ENOSYS without one.
       return { kind: 'returned', value: match === c.listener ? CHAIN_NOTIF_VALUE : -ENOSYS, baseline };
     case 'trace':
-      return { kind: 'returned', value: -ENOSYS, baseline }; // no tracer attached
+      // With a tracer: a seccomp stop carrying the data, then (filters re-run, TRACE now allows)
+      // the call runs. Without one: ENOSYS.
+      return c.trace === true
+        ? { kind: 'traced', message: effect.message, value: baseline, baseline }
+        : { kind: 'returned', value: -ENOSYS, baseline };
     case 'run':
       return { kind: 'returned', value: baseline, baseline };
   }
 }
 
-const baselineOf = (o: ChainObservation): number => (o.kind === 'returned' ? o.baseline : 0);
+const baselineOf = (o: ChainObservation): number => (o.kind === 'returned' || o.kind === 'traced' ? o.baseline : 0);
 
 const actions = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_TRAP, SECCOMP_RET_ERRNO, SECCOMP_RET_USER_NOTIF, SECCOMP_RET_TRACE, SECCOMP_RET_LOG, SECCOMP_RET_ALLOW) },
@@ -95,8 +99,8 @@ const spec: fc.Arbitrary<ChainFilterSpec> = fc.oneof(
   },
 );
 const chainCase: fc.Arbitrary<ChainCase> = fc
-  .tuple(nr, fc.array(spec, { minLength: 1, maxLength: 6 }), fc.integer({ min: -1, max: 5 }))
-  .map(([n, filters, l]) => ({ nr: n, filters, listener: l < filters.length ? l : -1 }));
+  .tuple(nr, fc.array(spec, { minLength: 1, maxLength: 6 }), fc.integer({ min: -1, max: 5 }), fc.boolean())
+  .map(([n, filters, l, trace]) => ({ nr: n, filters, listener: l < filters.length ? l : -1, trace }));
 
 const unavailable = oracleUnavailable();
 const CASES = process.env['EA_FUZZ'] ? 20_000 : 600;
@@ -118,6 +122,9 @@ describe.skipIf(unavailable !== null)(`seccomp filter chains vs the kernel${unav
       { nr: 39, listener: -1, filters: [k(SECCOMP_RET_ALLOW | 0x1234), k(SECCOMP_RET_LOG)] },
       { nr: 336, listener: -1, filters: [k(SECCOMP_RET_KILL_PROCESS)] },
       { nr: 0xffffffff, listener: -1, filters: [k(SECCOMP_RET_ERRNO | 9)] },
+      { nr: 39, listener: -1, filters: [k(SECCOMP_RET_TRACE | 7), k(SECCOMP_RET_TRACE | 9)], trace: true },
+      { nr: 39, listener: -1, filters: [k(SECCOMP_RET_TRACE | 7), k(SECCOMP_RET_ERRNO | 38)], trace: true },
+      { nr: 39, listener: -1, filters: [k(SECCOMP_RET_TRACE | 7), k(SECCOMP_RET_LOG)], trace: false },
     ];
     const observed = runKernelChains(cases);
     expect(observed.map((o) => o.kind)).toEqual([
@@ -134,6 +141,9 @@ describe.skipIf(unavailable !== null)(`seccomp filter chains vs the kernel${unav
       'returned',
       'returned',
       'returned',
+      'traced',
+      'returned',
+      'returned',
     ]);
     cases.forEach((c, i) => {
       expect(observed[i], chainCaseLine(c)).toEqual(expected(c, baselineOf(observed[i]!)));
@@ -142,6 +152,9 @@ describe.skipIf(unavailable !== null)(`seccomp filter chains vs the kernel${unav
     expect(observed[5]).toMatchObject({ value: -ENOSYS }); // the newest USER_NOTIF won: no listener there
     expect(observed[6]).toMatchObject({ value: CHAIN_NOTIF_VALUE });
     expect(observed[11]).toMatchObject({ value: -6 }); // uprobe ran (ENXIO) despite KILL_PROCESS
+    expect(observed[13]).toMatchObject({ message: 9 }); // TRACE ties go to the newest filter too
+    expect(observed[14]).toMatchObject({ value: -ENOSYS }); // ERRNO beats TRACE
+    expect(observed[15]).toMatchObject({ value: -ENOSYS }); // TRACE without a tracer
   });
 
   it(`agrees with runChain on ${CASES} random chains`, () => {
@@ -158,7 +171,7 @@ describe.skipIf(unavailable !== null)(`seccomp filter chains vs the kernel${unav
     expect(failures.slice(0, 10)).toEqual([]);
     // The generator must reach every observable outcome, or the test could not catch much.
     const kinds = new Set(observed.map((o) => o.kind));
-    expect([...kinds].sort()).toEqual(['returned', 'signal', 'thread_killed', 'trap']);
+    expect([...kinds].sort()).toEqual(['returned', 'signal', 'thread_killed', 'traced', 'trap']);
     expect(notified).toBeGreaterThan(0);
   });
 });
