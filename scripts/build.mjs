@@ -8,11 +8,13 @@
  *   node scripts/build.mjs                 build every package
  *   node scripts/build.mjs @ea/bpf ...     build these packages and what they depend on
  *
- * A package without src/index.ts or tsconfig.build.json is reported and skipped; a package
- * whose dependency failed is not attempted. Exit status 1 if anything was not built.
+ * Independent packages build in parallel (one tsc per CPU). A package without src/index.ts or
+ * tsconfig.build.json is reported and skipped; a package whose dependency failed is not
+ * attempted. Exit status 1 if anything was not built.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -70,45 +72,83 @@ function withDependencies(packages, names) {
   return wanted;
 }
 
-function main(argv) {
+/** Runs tsc for one package; resolves to its status line. */
+function compile(pkg) {
+  const config = join(pkg.dir, 'tsconfig.build.json');
+  rmSync(join(pkg.dir, 'dist'), { recursive: true, force: true });
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [tsc, '-p', config], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('error', (error) => resolve({ ok: false, status: `FAILED: ${error.message}` }));
+    child.on('close', (code) => {
+      if (code === 0) resolve({ ok: true, status: `built in ${((Date.now() - started) / 1000).toFixed(1)} s` });
+      else {
+        process.stderr.write(`\n${pkg.name}: tsc -p ${relative(root, config)} failed:\n${output}\n`);
+        resolve({ ok: false, status: 'FAILED' });
+      }
+    });
+  });
+}
+
+/**
+ * Builds the wanted packages, each once every @ea package it imports is built, running up to
+ * one tsc per CPU at a time.
+ */
+async function main(argv) {
   const packages = workspacePackages();
   const wanted = argv.length > 0 ? withDependencies(packages, argv) : new Set(packages.keys());
-  const results = [];
-  const failed = new Set();
-  for (const pkg of buildOrder(packages)) {
-    if (!wanted.has(pkg.name)) continue;
-    const rel = relative(root, pkg.dir);
-    const config = join(pkg.dir, 'tsconfig.build.json');
-    const brokenDep = pkg.deps.find((d) => failed.has(d));
-    let status;
-    if (brokenDep !== undefined) status = `skipped: dependency ${brokenDep} was not built`;
-    else if (!existsSync(join(pkg.dir, 'src', 'index.ts'))) status = 'skipped: no src/index.ts yet';
-    else if (!existsSync(config)) status = `skipped: no ${rel}/tsconfig.build.json`;
-    else {
-      rmSync(join(pkg.dir, 'dist'), { recursive: true, force: true });
-      const started = Date.now();
-      const run = spawnSync(process.execPath, [tsc, '-p', config], { cwd: root, encoding: 'utf8' });
-      if (run.status === 0) status = `built in ${((Date.now() - started) / 1000).toFixed(1)} s`;
-      else {
-        status = 'FAILED';
-        process.stderr.write(`\n${pkg.name}: tsc -p ${relative(root, config)} failed:\n${run.stdout}${run.stderr}\n`);
+  const order = buildOrder(packages).filter((pkg) => wanted.has(pkg.name));
+  const done = new Map(); // name -> true (built) | false (not built)
+  const running = new Set();
+  const limit = Math.max(1, availableParallelism());
+  const report = (pkg, ok, status) => {
+    done.set(pkg.name, ok);
+    process.stdout.write(`${pkg.name.padEnd(18)} ${status}\n`);
+  };
+  // A package waits for the @ea packages it depends on, dev dependencies included unless they
+  // close a cycle (buildOrder put those after it).
+  const position = new Map(order.map((pkg, index) => [pkg.name, index]));
+  const gate = (pkg) => [...pkg.deps, ...pkg.devDeps].filter((d) => (position.get(d) ?? Infinity) < position.get(pkg.name));
+  while (done.size < order.length) {
+    for (const pkg of order) {
+      if (done.has(pkg.name) || running.has(pkg.name)) continue;
+      const deps = gate(pkg);
+      const broken = deps.find((d) => done.get(d) === false);
+      if (broken !== undefined) report(pkg, false, `skipped: dependency ${broken} was not built`);
+      else if (!existsSync(join(pkg.dir, 'src', 'index.ts'))) report(pkg, false, 'skipped: no src/index.ts yet');
+      else if (!existsSync(join(pkg.dir, 'tsconfig.build.json'))) {
+        report(pkg, false, `skipped: no ${relative(root, pkg.dir)}/tsconfig.build.json`);
+      } else if (running.size < limit && deps.every((d) => done.get(d) === true)) {
+        running.add(pkg.name);
+        compile(pkg).then(({ ok, status }) => {
+          running.delete(pkg.name);
+          report(pkg, ok, status);
+          wake();
+        });
       }
     }
-    if (!status.startsWith('built')) failed.add(pkg.name);
-    results.push({ name: pkg.name, status });
-    process.stdout.write(`${pkg.name.padEnd(18)} ${status}\n`);
+    if (done.size < order.length) await new Promise((resolve) => (wake = resolve));
   }
-  if (failed.size > 0) {
-    process.stdout.write(`\n${failed.size} of ${results.length} packages not built: ${[...failed].join(', ')}\n`);
+  const failed = [...done].filter(([, ok]) => !ok).map(([name]) => name);
+  if (failed.length > 0) {
+    process.stdout.write(`\n${failed.length} of ${order.length} packages not built: ${failed.join(', ')}\n`);
     return 1;
   }
-  process.stdout.write(`\nall ${results.length} packages built\n`);
+  process.stdout.write(`\nall ${order.length} packages built\n`);
   return 0;
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (error) {
-  process.stderr.write(`build: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 2;
-}
+let wake = () => {};
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.stderr.write(`build: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+  },
+);
