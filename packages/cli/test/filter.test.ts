@@ -3,7 +3,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '@ea/cli';
-import { generateCapture, SAMPLE_EXPRESSIONS, writePcap, writePcapng } from '@ea/pcap';
+import {
+  captureFromPackets,
+  generateCapture,
+  LINKTYPE_LINUX_SLL,
+  LINKTYPE_NULL,
+  LINKTYPE_RAW,
+  SAMPLE_EXPRESSIONS,
+  writePcap,
+  writePcapng,
+} from '@ea/pcap';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 function tcpdumpMissing(): string | null {
@@ -120,4 +129,45 @@ describe('ea-bpf filter', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('unknown engine');
   });
+});
+
+/** Re-frames the untagged IPv4/IPv6 packets of the capture for another link type. */
+function reframe(linkType: number, header: (ethertype: number) => number[]): ReturnType<typeof captureFromPackets> {
+  const list: { data: Uint8Array; wireLength: number; linkType: number }[] = [];
+  for (let i = 0; i < capture.count; i++) {
+    const o = capture.offsets[i]!;
+    const cap = capture.capLengths[i]!;
+    if (cap < 14) continue;
+    const type = (capture.data[o + 12]! << 8) | capture.data[o + 13]!;
+    if (type !== 0x0800 && type !== 0x86dd) continue;
+    const h = header(type);
+    const body = capture.data.subarray(o + 14, o + cap);
+    list.push({ data: Uint8Array.from([...h, ...body]), wireLength: capture.wireLengths[i]! - 14 + h.length, linkType });
+  }
+  return captureFromPackets(list);
+}
+
+describe.skipIf(tcpdumpMissing())('ea-bpf filter on other link types agrees with tcpdump', () => {
+  const kinds = [
+    { name: 'RAW', linkType: LINKTYPE_RAW, header: () => [] },
+    { name: 'LINUX_SLL', linkType: LINKTYPE_LINUX_SLL, header: (t: number) => [0, 0, 0, 1, 0, 6, 0, 0x11, 0x22, 0x33, 0x44, 0x55, 0, 0, t >> 8, t & 0xff] },
+    { name: 'NULL', linkType: LINKTYPE_NULL, header: (t: number) => (t === 0x0800 ? [2, 0, 0, 0] : [30, 0, 0, 0]) },
+  ];
+  for (const kind of kinds) {
+    for (const expr of ['ip', 'ip6', 'tcp port 80', 'udp port 53 and ip6', 'tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0x47455420']) {
+      it(`${kind.name}: ${expr}`, async () => {
+        const file = join(dir, `${kind.name}.pcap`);
+        writeFileSync(file, writePcap(reframe(kind.linkType, kind.header)));
+        const programFile = join(dir, `${kind.name}.ddd`);
+        writeFileSync(programFile, execFileSync('tcpdump', ['-ddd', '-r', file, expr], { stdio: ['ignore', 'pipe', 'ignore'] }));
+        const counted = execFileSync('tcpdump', ['--count', '-r', file, expr], { stdio: ['ignore', 'pipe', 'ignore'] });
+        const expected = Number(/^(\d+) packets/.exec(counted.toString())![1]);
+        expect(expected).toBeGreaterThan(0);
+        for (const engine of ['interp', 'jit']) {
+          const run = await cli(['filter', programFile, file, '--json', '--engine', engine]);
+          expect(JSON.parse(run.stdout).matched).toBe(expected);
+        }
+      });
+    }
+  }
 });
