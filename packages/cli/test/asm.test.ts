@@ -68,7 +68,7 @@ describe('ea-bpf asm', () => {
     const { code, stdout, stderr } = await cli(['asm', bad]);
     expect(code).toBe(1);
     expect(stdout.length).toBe(0);
-    expect(stderr).toContain('line 2, column 11');
+    expect(stderr).toContain(`${bad}: line 2, column 11`);
     expect(stderr).toContain('undefined label');
   });
 

@@ -2,10 +2,10 @@
  * `ea-bpf asm FILE [--to ddd|dd|bin]`: assembles bpf_asm text (FILE may be -) and prints the
  * program as tcpdump -ddd by default, as a C array (dd), or as raw sock_filter bytes (bin).
  */
-import { assemble, FormatError, type ProgramFormat } from '@ea/bpf';
+import { type ProgramFormat, readProgram } from '@ea/bpf';
 import type { CAC } from 'cac';
 import { readInput } from '../output.js';
-import { endianOption, formatOption, printProgram } from './disasm.js';
+import { endianOption, formatOption, naming, printProgram } from './disasm.js';
 
 interface AsmOptions {
   readonly to?: string;
@@ -26,13 +26,8 @@ export function register(cli: CAC): void {
       const to = formatOption(options.to, 'to', OUTPUTS) ?? 'ddd';
       const endian = endianOption(options.endian);
       const bytes = readInput(file);
-      let text: string;
-      try {
-        text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-      } catch {
-        throw new FormatError('SYNTAX', 'input is not UTF-8 text');
-      }
-      printProgram(assemble(text), to, endian, options.json === true);
+      const program = naming(file, () => readProgram(bytes, { format: 'asm' }).insns);
+      printProgram(program, to, endian, options.json === true);
       return 0;
     });
 }

@@ -2,9 +2,9 @@
  * `ea-bpf disasm FILE [--format F] [--to asm|d|dd|ddd|bin]`: reads a program in any format
  * (guessed unless --format says) and prints it, in bpf_asm by default.
  */
-import { disassemble, type Endian, formatInsn, isProgramFormat, type ProgramFormat, readProgram, type SockFilter, writeProgram } from '@ea/bpf';
+import { disassemble, type Endian, FormatError, formatInsn, isProgramFormat, type ProgramFormat, readProgram, type SockFilter, writeProgram } from '@ea/bpf';
 import type { CAC } from 'cac';
-import { printJson, readInput, UsageError } from '../output.js';
+import { printJson, readInput, STDIN_ARGUMENT, UsageError } from '../output.js';
 
 interface ConvertOptions {
   readonly format?: string;
@@ -53,6 +53,18 @@ export function printProgram(
   process.stdout.write(out);
 }
 
+/** Runs a reader, naming the input in any FormatError so the message says which file is bad. */
+export function naming<T>(file: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof FormatError)) throw error;
+    const name = file === '-' || file === STDIN_ARGUMENT ? 'standard input' : file;
+    const named = new FormatError(error.code, `${name}: ${error.message}`);
+    throw Object.assign(named, { where: error.where });
+  }
+}
+
 const ALL: readonly ProgramFormat[] = ['asm', 'd', 'dd', 'ddd', 'bin'];
 
 /** Registers `disasm` on the CLI. */
@@ -69,7 +81,7 @@ export function register(cli: CAC): void {
       const to = formatOption(options.to, 'to', ALL) ?? 'asm';
       const endian = endianOption(options.endian);
       const input = readInput(file);
-      const { insns } = readProgram(input, { ...(format && { format }), ...(endian && { endian }) });
+      const { insns } = naming(file, () => readProgram(input, { ...(format && { format }), ...(endian && { endian }) }));
       printProgram(insns, to, endian, options.json === true, options.seccomp === true);
       return 0;
     });
