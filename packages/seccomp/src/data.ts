@@ -71,8 +71,9 @@ export function writeSeccompData(view: DataView, data: SeccompData, endian: Endi
 }
 
 /**
- * Writes seccomp_data from plain numbers for hot loops: `argWords` holds 12 u32s, the low then
- * the high half of args[0..5]. No checks beyond u32 coercion; the caller owns correctness.
+ * Writes seccomp_data from plain numbers for hot loops: `argWords[argOffset ..]` holds 12 u32s,
+ * the low then the high half of args[0..5] (so one flat array can hold many calls without
+ * taking subarrays). Allocates nothing and checks nothing beyond u32 coercion.
  */
 export function writeSeccompDataWords(
   view: DataView,
@@ -82,11 +83,15 @@ export function writeSeccompDataWords(
   littleEndian: boolean,
   ipLo = 0,
   ipHi = 0,
+  argOffset = 0,
 ): void {
   view.setUint32(0, nr >>> 0, littleEndian);
   view.setUint32(4, arch >>> 0, littleEndian);
   putU64(view, IP_OFFSET, ipLo, ipHi, littleEndian);
-  for (let i = 0; i < 6; i++) putU64(view, ARGS_OFFSET + 8 * i, argWords[2 * i]!, argWords[2 * i + 1]!, littleEndian);
+  for (let i = 0; i < 6; i++) {
+    const w = argOffset + 2 * i;
+    putU64(view, ARGS_OFFSET + 8 * i, argWords[w]!, argWords[w + 1]!, littleEndian);
+  }
 }
 
 function putU64(view: DataView, offset: number, lo: number, hi: number, little: boolean): void {

@@ -4,6 +4,7 @@
  * that container policies deny, and a sprinkle of numbers no kernel defines. Same seed, same mix.
  */
 import { type ArchInfo, archInfo } from './arch.js';
+import { writeSeccompDataWords } from './data.js';
 import { SeccompError } from './errors.js';
 import { syscallNumber } from './syscalls.js';
 
@@ -169,4 +170,9 @@ export function syscallMix(options: SyscallMixOptions = {}): SyscallMix {
     }
   }
   return { arch, count, nr, argWords };
+}
+
+/** Writes call `i` of `mix` as seccomp_data into `view` (arch and byte order of the mix); allocates nothing. */
+export function writeMixCall(view: DataView, mix: SyscallMix, i: number): void {
+  writeSeccompDataWords(view, mix.nr[i]!, mix.arch.auditArch, mix.argWords, mix.arch.endian === 'le', 0, 0, i * 12);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DENIED_SYSCALLS, SeccompError, syscallMix, syscallName, syscallNumber } from '../src/index.js';
+import { DENIED_SYSCALLS, readSeccompData, SeccompError, syscallMix, syscallName, syscallNumber, writeMixCall } from '../src/index.js';
 
 describe('syscallMix', () => {
   it('is deterministic for a seed and differs across seeds', () => {
@@ -32,6 +32,23 @@ describe('syscallMix', () => {
     for (const n of mix.nr) expect(n & 0x40000000).toBe(0x40000000);
     const arm = syscallMix({ arch: 'arm', count: 1000 });
     for (let i = 1; i < arm.argWords.length; i += 2) expect(arm.argWords[i]).toBe(0);
+  });
+
+  it('writes call i as seccomp_data in the arch byte order', () => {
+    for (const arch of ['x86_64', 's390x']) {
+      const mix = syscallMix({ arch, count: 50, seed: 2 });
+      const view = new DataView(new ArrayBuffer(64));
+      for (const i of [0, 17, 49]) {
+        writeMixCall(view, mix, i);
+        const d = readSeccompData(view, mix.arch.endian);
+        expect(d.nr).toBe(mix.nr[i]);
+        expect(d.arch).toBe(mix.arch.auditArch);
+        for (let a = 0; a < 6; a++) {
+          const w = mix.argWords;
+          expect(d.args[a]).toBe(BigInt(w[i * 12 + 2 * a]!) | (BigInt(w[i * 12 + 2 * a + 1]!) << 32n));
+        }
+      }
+    }
   });
 
   it('refuses a bad count', () => {

@@ -30,7 +30,7 @@ import {
   policiesUnavailable,
 } from '../../../benchmarks/policies/generate.js';
 import { evaluateLibseccomp, interpreterEngine } from '../../../benchmarks/policies/evaluate.js';
-import { callData, decodeAction, seccompDataBytes, syscallMix, syscallNumber, writeSeccompDataWords } from '../src/index.js';
+import { callData, decodeAction, seccompDataBytes, syscallMix, syscallNumber, writeMixCall, writeSeccompDataWords } from '../src/index.js';
 
 const evaluate = evaluateLibseccomp;
 
@@ -91,7 +91,7 @@ describe('committed libseccomp policies', () => {
       }
       const mix = syscallMix({ count: 20_000, seed: 3 });
       for (let i = 0; i < mix.count; i++) {
-        writeSeccompDataWords(view, mix.nr[i]!, AUDIT_ARCH_X86_64, mix.argWords.subarray(i * 12, i * 12 + 12), true);
+        writeMixCall(view, mix, i);
         if (evaluate(p(tree).program, view) !== evaluate(p(linear).program, view)) differ.push(`${tree} mix call ${i}`);
       }
       expect(differ.slice(0, 5)).toEqual([]);
@@ -148,7 +148,7 @@ describe('committed libseccomp policies', () => {
     const mix = syscallMix({ count: 20_000 });
     let allowed = 0;
     for (let i = 0; i < mix.count; i++) {
-      writeSeccompDataWords(view, mix.nr[i]!, AUDIT_ARCH_X86_64, mix.argWords.subarray(i * 12, i * 12 + 12), true);
+      writeMixCall(view, mix, i);
       if (evaluate(p('allowlist').program, view) === SECCOMP_RET_ALLOW) allowed++;
     }
     expect(allowed / mix.count).toBeGreaterThan(0.85);
@@ -167,7 +167,7 @@ describe.skipIf(typeof engine === 'string')(`@ea/interpreter on the policies${ty
     for (const policy of committedPolicies()) {
       const run = engine(policy.program);
       for (let i = 0; i < mix.count; i++) {
-        writeSeccompDataWords(view, mix.nr[i]!, AUDIT_ARCH_X86_64, mix.argWords.subarray(i * 12, i * 12 + 12), true);
+        writeMixCall(view, mix, i);
         if (run(view) !== evaluate(policy.program, view)) differ.push(`${policy.name} call ${i}`);
       }
     }
