@@ -7,11 +7,16 @@ import { type EaSyscall, Flattener, type PointerNode } from '@ea/layout';
 import type { Needs } from './build.js';
 import type { EaCall, FlatImage } from './engine.js';
 import type { Placement, Strategy } from './placement.js';
+import type { ByteOrder } from './arch.js';
 
 const LAYOUT_STRATEGY = { 'jump-table': 'jump', 'fixed-window': 'window' } as const;
 
-function flattener(sys: EaSyscall, strategy: Strategy, needs: Needs): Flattener {
-  return new Flattener(sys, { root: needs.root, pointees: needs.pointees }, { strategy: LAYOUT_STRATEGY[strategy] });
+function flattener(sys: EaSyscall, strategy: Strategy, needs: Needs, order: ByteOrder = 'le'): Flattener {
+  return new Flattener(
+    sys,
+    { root: needs.root, pointees: needs.pointees },
+    { strategy: LAYOUT_STRATEGY[strategy], littleEndian: order === 'le' },
+  );
 }
 
 /** Returns where layout's flattener puts the root, tables and windows for these needs. */
@@ -31,16 +36,22 @@ export function layoutPlacement(sys: EaSyscall, strategy: Strategy, needs: Needs
 }
 
 /** Flattens one call as a kernel that knows `sys` would, and summarizes the image. */
-export function flatImage(call: EaCall, sys: EaSyscall, strategy: Strategy, needs: Needs): FlatImage {
-  const f = flattener(sys, strategy, needs);
+export function flatImage(
+  call: EaCall,
+  sys: EaSyscall,
+  strategy: Strategy,
+  needs: Needs,
+  order: ByteOrder = 'le',
+): FlatImage {
+  const f = flattener(sys, strategy, needs, order);
   const n = f.flatten(call.regs, call.memory);
   const bytes = f.image.slice(0, n);
   const view = new DataView(bytes.buffer);
-  return { view, summary: summarize(f, view) };
+  return { view, summary: summarize(f, view, order === 'le') };
 }
 
-function summarize(f: Flattener, view: DataView): string[] {
-  const u32 = (at: number): number => (at + 4 <= view.byteLength ? view.getUint32(at, true) : 0);
+function summarize(f: Flattener, view: DataView, little: boolean): string[] {
+  const u32 = (at: number): number => (at + 4 <= view.byteLength ? view.getUint32(at, little) : 0);
   const root = u32(EA_META_ROOT);
   const flags = u32(EA_META_FLAGS);
   const names = ['PRESENT', 'TRUNCATED', 'FAULT'].filter((_, i) => (flags & (1 << i)) !== 0);

@@ -5,14 +5,16 @@
  */
 import { type Compiled, compile } from '@ea/jit';
 import type { VerifiedProgram } from '@ea/verifier';
+import type { ByteOrder } from './arch.js';
 
-const cache = new WeakMap<object, Compiled>();
+const caches = { le: new WeakMap<object, Compiled>(), be: new WeakMap<object, Compiled>() };
 
-/** Returns the JIT-compiled form of a verified program (compiled once). */
-export function jitCompile(verified: VerifiedProgram): Compiled {
+/** Returns the JIT-compiled form of a verified program for a byte order (compiled once). */
+export function jitCompile(verified: VerifiedProgram, order: ByteOrder = 'le'): Compiled {
+  const cache = caches[order];
   let c = cache.get(verified);
   if (c === undefined) {
-    c = compile(verified);
+    c = compile(verified, { endian: order });
     if (!c.accelerated) throw new Error(`the JIT did not generate code: ${c.reason ?? 'no reason given'}`);
     cache.set(verified, c);
   }
@@ -20,6 +22,6 @@ export function jitCompile(verified: VerifiedProgram): Compiled {
 }
 
 /** Returns a runner that executes a verified program through the JIT. */
-export function jitRunner(): (verified: unknown, image: DataView) => number {
-  return (verified, image) => jitCompile(verified as VerifiedProgram).run(image);
+export function jitRunner(order: ByteOrder = 'le'): (verified: unknown, image: DataView) => number {
+  return (verified, image) => jitCompile(verified as VerifiedProgram, order).run(image);
 }
