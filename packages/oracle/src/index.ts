@@ -2,4 +2,5 @@
 export * from './build.js';
 export * from './chain.js';
 export * from './run.js';
+export * from './verdict.js';
 export * from './copy.js';

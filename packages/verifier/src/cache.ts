@@ -1,0 +1,87 @@
+/**
+ * The seccomp constant-action cache (seccomp_cache_prepare / seccomp_is_const_allow, since
+ * 5.11): for each syscall number below the arch's count, the kernel runs the filter's original
+ * program with only nr and arch known; if it provably returns exactly SECCOMP_RET_ALLOW the
+ * number is marked always-allowed and later calls skip every filter. A chain's bitmap is the
+ * AND of its filters'. Syscalls hard-wired as allowed (x86_64 uretprobe 335 and uprobe 336 on
+ * 6.18) bypass every filter of the native arch.
+ */
+import { AUDIT_ARCH_X86_64, SECCOMP_RET_ALLOW, type KnownInsn } from '@ea/bpf';
+import type { VerifiedProgram } from './program.js';
+
+/** seccomp_data offsets the emulator understands. */
+const NR_OFFSET = 0;
+const ARCH_OFFSET = 4;
+/** x86_64 uretprobe and uprobe: allowed before any filter runs (seccomp_is_const_allow). */
+export const X86_64_HARDWIRED_ALLOW: readonly number[] = [335, 336];
+
+/** Options of the cache emulation. */
+export interface CacheOptions {
+  /** The AUDIT_ARCH_* value the bitmap is for. */
+  readonly arch: number;
+  /** The arch's syscall count (bitmap size): numbers >= count always run the filters. */
+  readonly syscalls: number;
+  /** Numbers allowed regardless of the filter (default: 335 and 336 for AUDIT_ARCH_X86_64). */
+  readonly hardwired?: readonly number[];
+}
+
+/**
+ * Runs seccomp_is_const_allow on one (nr, arch): A starts at 0; only word loads of nr and arch,
+ * AND K, JA and K-operand jumps are followed; RET K counts when k is exactly SECCOMP_RET_ALLOW.
+ */
+export function isConstAllow(insns: readonly KnownInsn[], nr: number, arch: number): boolean {
+  let a = 0;
+  for (let pc = 0; pc < insns.length; pc++) {
+    const i = insns[pc] as KnownInsn;
+    switch (i.kind) {
+      case 'ld_abs':
+        if (i.size !== 'w') return false;
+        if (i.k === NR_OFFSET) a = nr >>> 0;
+        else if (i.k === ARCH_OFFSET) a = arch >>> 0;
+        else return false;
+        break;
+      case 'ret_k':
+        return i.k === SECCOMP_RET_ALLOW;
+      case 'ja':
+        pc += i.k;
+        break;
+      case 'jmp': {
+        if (i.src !== 'k') return false;
+        const taken =
+          i.op === 'jeq' ? a === i.k : i.op === 'jge' ? a >= i.k : i.op === 'jgt' ? a > i.k : (a & i.k) !== 0;
+        pc += taken ? i.jt : i.jf;
+        break;
+      }
+      case 'alu':
+        if (i.op !== 'and' || i.src !== 'k') return false;
+        a = (a & i.k) >>> 0;
+        break;
+      default:
+        return false; // "can't optimize": any other instruction
+    }
+  }
+  return false; // ran off the end (impossible for a verified program)
+}
+
+function hardwiredFor(options: CacheOptions): readonly number[] {
+  return options.hardwired ?? (options.arch >>> 0 === AUDIT_ARCH_X86_64 ? X86_64_HARDWIRED_ALLOW : []);
+}
+
+/**
+ * Returns the syscall numbers the kernel's cache marks always-allowed for a chain of filters
+ * (oldest first; one filter is a chain of one), in increasing order.
+ */
+export function constantAllowed(filters: readonly VerifiedProgram[], options: CacheOptions): number[] {
+  if (!Number.isInteger(options.syscalls) || options.syscalls < 0 || options.syscalls > 0x10000) {
+    throw new RangeError('syscalls must be an integer in [0, 65536]');
+  }
+  for (const f of filters) {
+    if (f.profile === 'socket') throw new TypeError('a socket-profile program is not a seccomp filter');
+  }
+  const hard = new Set(hardwiredFor(options));
+  const out: number[] = [];
+  for (let nr = 0; nr < options.syscalls; nr++) {
+    if (hard.has(nr) || filters.every((f) => isConstAllow(f.insns, nr, options.arch))) out.push(nr);
+  }
+  return out;
+}
