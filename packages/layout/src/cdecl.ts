@@ -5,16 +5,20 @@
 import { type CType, type StructType, cTypeName } from './types.js';
 
 function memberDecl(t: CType, name: string, indent: string, prefix: string): string {
-  switch (t.kind) {
-    case 'struct':
-      return `${indent}${t.union ? 'union' : 'struct'} {\n${body(t, `${indent}\t`, prefix)}${indent}}${name ? ` ${name}` : ''};\n`;
-    case 'array':
-      return `${indent}${cTypeName(t.of)} ${name}[${t.count}];\n`;
-    case 'pad':
-      return `${indent}__u8 ${name}[${t.size}];\n`;
-    default:
-      return `${indent}${cTypeName(t)} ${name};\n`;
+  // Arrays of arrays become `T name[a][b]`; arrays of structs declare the struct inline.
+  const dims: number[] = [];
+  let base = t;
+  while (base.kind === 'array') {
+    dims.push(base.count);
+    base = base.of;
   }
+  if (base.kind === 'pad') dims.push(base.size);
+  const suffix = dims.map((d) => `[${d}]`).join('');
+  if (base.kind === 'struct') {
+    const kw = base.union ? 'union' : 'struct';
+    return `${indent}${kw} {\n${body(base, `${indent}\t`, prefix)}${indent}}${name ? ` ${name}` : ''}${suffix};\n`;
+  }
+  return `${indent}${base.kind === 'pad' ? '__u8' : cTypeName(base)} ${name}${suffix};\n`;
 }
 
 function body(s: StructType, indent: string, prefix: string): string {

@@ -148,11 +148,14 @@ export class Flattener {
 
   /** Builds the image for one call; returns its length (also `this.length`). */
   flatten(regs: Registers, memory: AddressSpace): number {
-    const { image, view, le, sys } = this;
+    const { image, view, sys } = this;
     image.fill(0, EA_REGION_OFFSET, this.length);
     this.flags = 0;
     this.copied = 0;
-    const args = regs.args;
+    const args = regs?.args;
+    if (args === undefined || args === null || typeof args.length !== 'number') {
+      throw new LayoutError('BAD_ADDRESS', 'registers must have an args array', 'args');
+    }
     this.w32(0, regs.nr ?? sys.nr);
     this.w32(4, regs.arch ?? AUDIT_ARCH_X86_64);
     this.putU64(view, 8, regs.ip ?? 0);
@@ -345,7 +348,7 @@ export class Flattener {
     end: number,
     depth: number,
   ): number {
-    const { view, le, image } = this;
+    const { view, image } = this;
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i]!;
       const len = this.resolve(memory, view, objOff, objLen, n);
@@ -387,7 +390,7 @@ export class Flattener {
 
   /** Window strategy: follows each window's pointer chain and copies its first bytes. */
   private fillWindows(memory: AddressSpace, rootLen: number): void {
-    const { view, le, image, scratch, scratchView } = this;
+    const { view, image, scratch, scratchView } = this;
     for (const w of this.windows) {
       let v: DataView = view;
       let objOff = this.rootOffset;

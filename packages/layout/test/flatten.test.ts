@@ -97,3 +97,23 @@ describe('flatten: the root struct', () => {
     expect(() => flatten('clone3', { args: [1.5, 88] }, mem())).toThrow(LayoutError);
   });
 });
+
+describe('flatten: big-endian images', () => {
+  it('writes every word and reads every pointer in the requested byte order', () => {
+    const root = new Uint8Array(88);
+    const v = new DataView(root.buffer);
+    v.setBigUint64(64, 0x20000n, false); // set_tid, big-endian
+    v.setBigUint64(72, 2n, false);
+    const m = new AddressSpace().map(BASE, root).map(0x20000, new Uint8Array([0, 0, 0, 34, 0, 0, 0, 35]));
+    for (const strategy of ['jump', 'window'] as const) {
+      const f = new Flattener('clone3', { pointees: { set_tid: 8 } }, { strategy, littleEndian: false });
+      f.flatten({ args: [BASE, 88], ip: 2 ** 40 + 5 }, m);
+      const be = (at: number): number => f.view.getUint32(at, false);
+      expect([be(0), be(8), be(12), be(16 + 4), be(24 + 4)]).toEqual([435, 256, 5, BASE, 88]);
+      expect([be(64), be(72), be(76)]).toEqual([88, f.rootOffset, EA_FLAG_PRESENT]);
+      const data = strategy === 'jump' ? be(EA_REGION_OFFSET + 64) : EA_REGION_OFFSET + 8;
+      expect([be(data), be(data + 4)]).toEqual([34, 35]);
+      if (strategy === 'window') expect(be(EA_REGION_OFFSET)).toBe(8);
+    }
+  });
+});
