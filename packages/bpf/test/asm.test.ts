@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ANCILLARY, assemble, BPF_ABS, BPF_B, BPF_H, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_K, BPF_LD, BPF_LDX, BPF_LEN,
+  ANCILLARY, assemble, BPF_ABS, BPF_B, BPF_H, SKF_AD_VLAN_TAG_PRESENT, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_K, BPF_LD, BPF_LDX, BPF_LEN,
   BPF_RET, BPF_W, BPF_X, codeOf, detectFormat, disassemble, FormatError, jump, MAX_TEXT_INSNS, readProgram, SKF_AD_OFF,
   stmt, writeProgram, type FormatErrorCode, type SockFilter,
 } from '../src/index.js';
@@ -36,6 +36,13 @@ describe('assemble', () => {
         stmt(BPF_RET | BPF_K, 0),
       ]),
     );
+  });
+
+  it("skips bpf_asm's #-lines and reads its vlan_pr alias", () => {
+    expect(fields(assemble('# load the tag\n  # indented too\nld #vlan_pr\nld vlan_avail'))).toEqual(
+      fields([stmt(BPF_LD | BPF_W | BPF_ABS, (SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT) >>> 0), stmt(BPF_LD | BPF_W | BPF_ABS, (SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT) >>> 0)]),
+    );
+    expect(() => assemble('ld #1 # not a comment here')).toThrow(expect.objectContaining({ code: 'SYNTAX' }));
   });
 
   it('reads numbers in bpf_asm radixes', () => {

@@ -85,11 +85,12 @@ export function quote(text: string): string {
 }
 
 /**
- * Replaces comments by spaces, keeping line breaks and columns: `;` to the end of the line
- * (bpf_asm) and C-style block comments, which may span lines.
+ * Replaces comments by spaces, keeping line breaks and columns: `;` to the end of the line,
+ * lines starting with `#` (both bpf_asm's), and C-style block comments, which may span lines.
  */
 export function stripComments(text: string): string {
-  const out = text.replace(/\/\*[\s\S]*?\*\/|;[^\n]*/g, (m) => m.replace(/[^\n]/g, ' '));
+  // bpf_asm also skips lines that start with `#`; no instruction can start with one.
+  const out = text.replace(/\/\*[\s\S]*?\*\/|;[^\n]*|^[ \t]*#[^\n]*/gm, (m) => m.replace(/[^\n]/g, ' '));
   const open = out.indexOf('/*');
   if (open !== -1) {
     const before = out.slice(0, open);

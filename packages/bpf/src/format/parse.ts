@@ -30,10 +30,10 @@ export type Syntax = 'asm' | 'd';
 export const TCPDUMP_ANCILLARY_ALIASES: Readonly<Record<string, AncillaryName>> = { vlanp: 'vlan_avail', random: 'rand' };
 
 const U32_MAX = 0xffffffff;
-/** Ancillary offsets by name: bpf_asm's names, plus the two libpcap's bpf_image spells differently. */
+/** Ancillary offsets by name: bpf_asm's (with its alias vlan_pr), plus libpcap bpf_image's vlanp and random. */
 const ANCILLARY_K: ReadonlyMap<string, number> = new Map([
   ...ANCILLARY.map((a): [string, number] => [a.name, (SKF_AD_OFF + a.offset) >>> 0]),
-  ...Object.entries(TCPDUMP_ANCILLARY_ALIASES).map(([alias, name]): [string, number] => [
+  ...Object.entries({ ...TCPDUMP_ANCILLARY_ALIASES, vlan_pr: 'vlan_avail' }).map(([alias, name]): [string, number] => [
     alias,
     (SKF_AD_OFF + ANCILLARY.find((a) => a.name === name)!.offset) >>> 0,
   ]),
