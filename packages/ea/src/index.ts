@@ -11,7 +11,7 @@ export { resolvePath, u32Array, PathError, type FieldShape, type StructShape, ty
 export * from './structs.js';
 export { readField, writeField, holds, checksHold, effectiveSize } from './fields.js';
 export type { EaCall, Engine, FlatImage } from './engine.js';
-export { compatMatrix, copyOutcome, actionName, programBytes, STRUCT_ADDRESS, type Cell, type Matrix, type MatrixOptions, type Age } from './matrix.js';
+export { compatMatrix, actionName, programBytes, STRUCT_ADDRESS, type Cell, type Matrix, type MatrixOptions, type Age } from './matrix.js';
 export { CLONE3, OPENAT2, SCENARIOS, EXT_UNSAFE, type Scenario, type Program } from './scenarios.js';
 export { formatMatrix } from './table.js';
 export { defaultEngine } from './wire.js';

@@ -4,8 +4,9 @@
  *
  * Model of one cell:
  * - the kernel knows struct version K (ksize = K.size). copy_struct_from_user decides the
- *   syscall's own fate: usize > ksize with a non-zero byte in [ksize, usize) is E2BIG before
- *   anything happens; otherwise the kernel consumes bytes [0, min(usize, ksize)), zero-filled.
+ *   syscall's own fate (@ea/layout's copyEaArgs): usize > ksize with a non-zero byte in
+ *   [ksize, usize) is E2BIG before anything happens; otherwise the kernel consumes bytes
+ *   [0, min(usize, ksize)), zero-filled to ksize.
  * - the filter sees the image that kernel's flattener builds (@ea/layout, with ksize); esize is
  *   computed over all usize caller bytes (the tail-zero rule needs them).
  * - fail-safe: the call does not go through (filter denies, or the syscall fails), or it goes
@@ -16,7 +17,7 @@ import {
   EA_META_ESIZE, EA_META_ROOT, EA_META_USIZE, SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_DATA,
   SECCOMP_RET_ERRNO,
 } from '@ea/bpf';
-import { AddressSpace } from '@ea/layout';
+import { AddressSpace, copyEaArgs } from '@ea/layout';
 import { buildFilter, needsOf } from './build.js';
 import type { Version } from './catalog.js';
 import type { EaCall, Engine } from './engine.js';
@@ -27,16 +28,6 @@ import { resolvePath } from './shapes.js';
 import type { Strategy } from './placement.js';
 
 export type Age = 'old' | 'new';
-
-export type SyscallOutcome = { readonly ok: true } | { readonly ok: false; readonly errno: 'E2BIG' | 'EINVAL' };
-
-/** Models copy_struct_from_user plus the callers' bounds (usize < VER0: EINVAL; > 4096: E2BIG). */
-export function copyOutcome(bytes: Uint8Array, ksize: number, ver0: number): SyscallOutcome {
-  if (bytes.length > 4096) return { ok: false, errno: 'E2BIG' };
-  if (bytes.length < ver0) return { ok: false, errno: 'EINVAL' };
-  for (let i = ksize; i < bytes.length; i += 1) if (bytes[i] !== 0) return { ok: false, errno: 'E2BIG' };
-  return { ok: true };
-}
 
 export interface Cell {
   readonly filter: Age;
@@ -105,13 +96,15 @@ export function compatMatrix(scenario: Scenario, engine: Engine, options: Matrix
       const kv = scenario.versions[kernelAge];
       for (const program of scenario.programs) {
         const bytes = programBytes(scenario, program);
-        const image = engine.image(callOf(scenario, kv, bytes), kv.sys, strategy, needs);
+        const call = callOf(scenario, kv, bytes);
+        const image = engine.image(call, kv.sys, strategy, needs);
         const ret = engine.interpret(verified, image.view);
         const jitRet = engine.jit === null ? null : engine.jit(verified, image.view);
-        const outcome = copyOutcome(bytes, kv.sys.ksize, scenario.versions.old.shape.size);
+        // The syscall's own fate: @ea/layout's copy model (checked against the running kernel).
+        const outcome = copyEaArgs(kv.sys, call.regs.args, call.memory);
         const allowed = (ret & SECCOMP_RET_ACTION_FULL) >>> 0 === SECCOMP_RET_ALLOW;
         const goesThrough = allowed && outcome.ok;
-        const consumed = bytes.slice(0, Math.min(bytes.length, kv.sys.ksize));
+        const consumed = outcome.ok ? outcome.bytes : new Uint8Array(0);
         const unvetted = kv.shape.fields
           .filter((f) => f.offset >= fv.shape.size && readField(consumed, f.offset, f.size, order) !== 0n)
           .map((f) => f.name);
