@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ANCILLARY, assemble, BPF_ABS, BPF_B, BPF_H, SKF_AD_VLAN_TAG_PRESENT, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_K, BPF_LD, BPF_LDX, BPF_LEN,
-  BPF_RET, BPF_W, BPF_X, codeOf, detectFormat, disassemble, FormatError, jump, MAX_TEXT_INSNS, readProgram, SKF_AD_OFF,
+  BPF_RET, BPF_W, BPF_X, codeOf, detectFormat, disassemble, FormatError, jump, MAX_TEXT_INSNS, MAX_TEXT_LENGTH, readProgram, SKF_AD_OFF,
   stmt, writeProgram, type FormatErrorCode, type SockFilter,
 } from '../src/index.js';
 
@@ -140,6 +140,13 @@ describe('assemble', () => {
 
   it('refuses more than MAX_TEXT_INSNS instructions', () => {
     fails('tax\n'.repeat(MAX_TEXT_INSNS + 1), 'TOO_LONG', MAX_TEXT_INSNS + 1, 1);
+  });
+
+  it('refuses text longer than MAX_TEXT_LENGTH before parsing it, in every text format', () => {
+    const huge = ' '.repeat(MAX_TEXT_LENGTH + 1);
+    for (const format of ['asm', 'd', 'dd', 'ddd'] as const) {
+      expect(() => readProgram(huge, { format })).toThrow(expect.objectContaining({ code: 'TOO_LONG' }));
+    }
   });
 
   it('accepts the empty program', () => {
