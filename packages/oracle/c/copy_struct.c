@@ -11,14 +11,16 @@
  * exits at once and is reaped.
  *
  * stdin, one case per line:  <sys> <back> <usize> <xflags> <token>...
- *   sys    openat2 | clone3 | sched_setattr | mount_setattr
+ *   sys    openat2 | clone3 | sched_setattr | mount_setattr | perf_event_open |
+ *          landlock_create_ruleset
  *   usize  decimal u64 (ignored by sched_setattr, whose size is inside the struct)
  *   xflags mount_setattr's flags argument (0 otherwise)
  *   B:<off>:<val>  byte at struct offset
  *   Q:<off>:<val>  little-endian u64 at struct offset
  *   P:<off>:<rel>  u64 at struct offset = base + rel (a pointer into the mapping)
  *   M:<rel>:<val>  u32 at base + rel
- * stdout, one line per case:  <ret> <errno> <u32 at struct offset 0 after the call, or -1>
+ * stdout, one line per case:  <ret> <errno> <u32 at struct offset 0> <u32 at offset 4>
+ * (after the call, -1 where unmapped: sched_setattr and perf_event_open write their size back)
  * where ret is "child" for a successful clone3 (the child exited and was reaped).
  */
 #define _GNU_SOURCE
@@ -31,6 +33,9 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#endif
 #include <unistd.h>
 
 #define PAGE 4096
@@ -51,7 +56,7 @@ int main(void) {
 		unsigned long xflags;
 		int used = 0;
 		if (sscanf(line, "%63s %lu %llu %lu%n", sys, &back, &usize, &xflags, &used) != 4 || back > 2 * PAGE) {
-			printf("bad-line 0 -1\n");
+			printf("bad-line 0 -1 -1\n");
 			continue;
 		}
 		memset(base, 0, 2 * PAGE);
@@ -76,6 +81,12 @@ int main(void) {
 			ret = syscall(SYS_mount_setattr, -1, "ea-copy-struct-nonexistent", (unsigned int)xflags, s, (size_t)usize);
 		} else if (strcmp(sys, "sched_setattr") == 0) {
 			ret = syscall(SYS_sched_setattr, NONEXISTENT_PID, s, 0);
+		} else if (strcmp(sys, "perf_event_open") == 0) {
+			/* pid -1 and cpu -1 together are refused after the copy (EINVAL) */
+			ret = syscall(SYS_perf_event_open, s, -1, -1, -1, 0);
+		} else if (strcmp(sys, "landlock_create_ruleset") == 0) {
+			/* an all-zero ruleset is refused after the copy (ENOMSG) */
+			ret = syscall(SYS_landlock_create_ruleset, s, (size_t)usize, 0);
 		} else if (strcmp(sys, "clone3") == 0) {
 			ret = syscall(SYS_clone3, s, (size_t)usize);
 			if (ret == 0) _exit(0); /* the child of a clone3 that succeeded: leave at once */
@@ -83,18 +94,19 @@ int main(void) {
 				int e = errno;
 				waitpid((pid_t)ret, NULL, __WALL);
 				errno = e;
-				printf("child 0 -1\n");
+				printf("child 0 -1 -1\n");
 				continue;
 			}
 		} else {
-			printf("bad-sys 0 -1\n");
+			printf("bad-sys 0 -1 -1\n");
 			continue;
 		}
 		int e = ret < 0 ? errno : 0;
-		if (ret >= 0 && strcmp(sys, "openat2") == 0) close((int)ret);
-		long long after = -1;
+		if (ret >= 0 && strcmp(sys, "clone3") != 0 && strcmp(sys, "mount_setattr") != 0 && strcmp(sys, "sched_setattr") != 0) close((int)ret);
+		long long after = -1, after4 = -1;
 		if (back >= 4) { uint32_t v; memcpy(&v, s, 4); after = v; }
-		printf("%ld %d %lld\n", ret < 0 ? -1L : ret, e, after);
+		if (back >= 8) { uint32_t v; memcpy(&v, s + 4, 4); after4 = v; }
+		printf("%ld %d %lld %lld\n", ret < 0 ? -1L : ret, e, after, after4);
 	}
 	return 0;
 }

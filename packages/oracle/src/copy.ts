@@ -1,12 +1,19 @@
 /**
- * Drives c/copy_struct.c: calls openat2, clone3, sched_setattr and mount_setattr on the
+ * Drives c/copy_struct.c: calls openat2, clone3, sched_setattr, mount_setattr, perf_event_open
+ * and landlock_create_ruleset on the
  * running kernel with crafted struct sizes, contents and guard pages, and reports what
  * each call returned, so @ea/layout's copy_struct_from_user model can be checked.
  */
 import { execFileSync } from 'node:child_process';
 import { buildHelper } from './build.js';
 
-export type CopyOracleSyscall = 'openat2' | 'clone3' | 'sched_setattr' | 'mount_setattr';
+export type CopyOracleSyscall =
+  | 'openat2'
+  | 'clone3'
+  | 'sched_setattr'
+  | 'mount_setattr'
+  | 'perf_event_open'
+  | 'landlock_create_ruleset';
 
 /** One call: the struct sits `back` bytes before an unmapped guard page (back <= 8192). */
 export interface CopyCase {
@@ -32,6 +39,8 @@ export interface CopyObservation {
   readonly errno: number;
   /** The struct's first u32 after the call (sched_setattr's size write-back), -1 if unmapped. */
   readonly after: number;
+  /** The struct's second u32 after the call (perf_event_open's size write-back), -1 if unmapped. */
+  readonly after4: number;
 }
 
 /** The helper's memory: two mapped pages then the guard page. */
@@ -57,8 +66,8 @@ export function runCopyStructOracle(cases: readonly CopyCase[]): CopyObservation
   const rows = out.split('\n').filter((l) => l !== '');
   if (rows.length !== cases.length) throw new Error(`copy_struct answered ${rows.length} of ${cases.length} cases`);
   return rows.map((row) => {
-    const [ret, errno, after] = row.split(' ');
+    const [ret, errno, after, after4] = row.split(' ');
     if (ret === 'bad-line' || ret === 'bad-sys') throw new Error(`copy_struct refused a case: ${row}`);
-    return { ret: ret === 'child' ? 'child' : Number(ret), errno: Number(errno), after: Number(after) };
+    return { ret: ret === 'child' ? 'child' : Number(ret), errno: Number(errno), after: Number(after), after4: Number(after4) };
   });
 }

@@ -16,7 +16,15 @@ import {
 } from '@ea/layout';
 import { COPY_ORACLE_MAPPED, type CopyCase, type CopyOracleSyscall, oracleUnavailable, runCopyStructOracle } from '@ea/oracle';
 
-const ERRNO: Record<number, string> = { 3: 'ESRCH', 7: 'E2BIG', 9: 'EBADF', 14: 'EFAULT', 17: 'EEXIST', 22: 'EINVAL' };
+const ERRNO: Record<number, string> = {
+  3: 'ESRCH',
+  7: 'E2BIG',
+  9: 'EBADF',
+  14: 'EFAULT',
+  17: 'EEXIST',
+  22: 'EINVAL',
+  42: 'ENOMSG',
+};
 const BASE = 0x7f0000000000;
 const NONEXISTENT_PID = 0x3fffffff;
 
@@ -32,7 +40,7 @@ function modelMemory(c: CopyCase): { mem: AddressSpace; addr: number } {
 }
 
 /** The model's prediction: an errno name, 'OK' (returned >= 0) or 'child', and the first u32 after. */
-function predict(c: CopyCase): { result: string; after: number } {
+function predict(c: CopyCase): { result: string; after: number; after4: number } {
   const { mem, addr } = modelMemory(c);
   const sys = eaSyscall(c.sys);
   const u = c.usize;
@@ -41,14 +49,20 @@ function predict(c: CopyCase): { result: string; after: number } {
     clone3: [addr, u],
     sched_setattr: [NONEXISTENT_PID, addr, 0],
     mount_setattr: [2 ** 64 - 1, 0, c.xflags ?? 0, addr, u],
+    perf_event_open: [addr, 2 ** 64 - 1, 2 ** 64 - 1, 2 ** 64 - 1, 0],
+    landlock_create_ruleset: [addr, u, 0],
   };
-  const after = (): number => (c.back >= 4 ? mem.readU32(addr) : -1);
+  const words = (result: string) => ({
+    result,
+    after: c.back >= 4 ? mem.readU32(addr) : -1,
+    after4: c.back >= 8 ? mem.readU32(addr + 4) : -1,
+  });
   if (c.sys === 'mount_setattr') {
     const e = mountSetattrFlagsErrno(c.xflags ?? 0);
-    if (e !== null) return { result: e, after: after() };
+    if (e !== null) return words(e);
   }
   const r = copyEaArgs(sys, args[c.sys], mem, true);
-  if (!r.ok) return { result: r.errno, after: after() };
+  if (!r.ok) return words(r.errno);
   let result: string;
   switch (c.sys) {
     case 'openat2':
@@ -58,7 +72,7 @@ function predict(c: CopyCase): { result: string; after: number } {
       const setTidSize = new DataView(r.bytes.buffer).getBigUint64(72, true);
       // set_tid = [1]: pid 1 exists, so alloc_pid fails with EEXIST; without set_tid a child is made
       result = cloneArgsErrno(r.bytes, r.usize, mem) ?? (setTidSize > 0n ? 'EEXIST' : 'child');
-      if (result === 'child') return { result, after: -1 }; // the helper reports no struct word for a child
+      if (result === 'child') return { result, after: -1, after4: -1 }; // the helper reports no words for a child
       break;
     }
     case 'sched_setattr':
@@ -69,17 +83,36 @@ function predict(c: CopyCase): { result: string; after: number } {
       result = e === 'nop' ? 'OK' : (e ?? 'EBADF');
       break;
     }
+    case 'perf_event_open':
+      result = 'EINVAL'; // pid -1 with cpu -1: refused after the copy (the cases keep the attr zero)
+      break;
+    case 'landlock_create_ruleset':
+      result = 'ENOMSG'; // nothing handled: refused after the copy (the cases keep the attr zero)
+      break;
   }
-  return { result, after: after() };
+  return words(result);
 }
 
-const VER0: Record<CopyOracleSyscall, number> = { openat2: 24, clone3: 64, sched_setattr: 48, mount_setattr: 32 };
+const VER0: Record<CopyOracleSyscall, number> = {
+  openat2: 24,
+  clone3: 64,
+  sched_setattr: 48,
+  mount_setattr: 32,
+  perf_event_open: 64,
+  landlock_create_ruleset: 8,
+};
+const ALL_SYSCALLS = Object.keys(VER0) as CopyOracleSyscall[];
+/** Where the struct carries its own size (u32), if it does. */
+const SIZE_FIELD: Partial<Record<CopyOracleSyscall, number>> = { sched_setattr: 0, perf_event_open: 4 };
+const sizeBytes = (sys: CopyOracleSyscall, usize: number): [number, number][] => {
+  const at = SIZE_FIELD[sys];
+  return at === undefined ? [] : [0, 1, 2].map((i): [number, number] => [at + i, (usize >> (8 * i)) & 0xff]);
+};
 
 /** Sizes around every boundary, tails with a non-zero byte here and there, guard pages. */
 function cases(): CopyCase[] {
   const out: CopyCase[] = [];
-  const sysList: CopyOracleSyscall[] = ['openat2', 'clone3', 'sched_setattr', 'mount_setattr'];
-  for (const sys of sysList) {
+  for (const sys of ALL_SYSCALLS) {
     const k = eaSyscall(sys).ksize;
     const v0 = VER0[sys];
     const sizes = [...new Set([0, 1, 8, v0 - 1, v0, v0 + 8, k - 1, k, k + 1, k + 8, 4095, 4096, 4097, 8192])].filter(
@@ -91,7 +124,8 @@ function cases(): CopyCase[] {
         case 'clone3':
           return { pointers: [[64, 0]], u64s: [[72, 1n]], words: [[0, 1]] };
         case 'sched_setattr':
-          return { bytes: [[0, usize & 0xff], [1, (usize >> 8) & 0xff], [2, (usize >> 16) & 0xff]] };
+        case 'perf_event_open':
+          return { bytes: sizeBytes(sys, usize) };
         case 'mount_setattr':
           return { bytes: [[0, 1]] }; // MOUNT_ATTR_RDONLY
         default:
@@ -116,7 +150,9 @@ function cases(): CopyCase[] {
       }
     }
     // a non-zero byte at every offset of the known struct (field checks after the copy)
-    for (let at = 8; at < k; at += 4) out.push(mk(k, 4096, [[at, 1]]));
+    if (sys !== 'perf_event_open' && sys !== 'landlock_create_ruleset') {
+      for (let at = 8; at < k; at += 4) out.push(mk(k, 4096, [[at, 1]]));
+    }
   }
   // more boundary shapes
   out.push({ sys: 'openat2', back: 4096, usize: 2n ** 64n - 1n });
@@ -150,10 +186,9 @@ function randomCases(n: number): CopyCase[] {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
     return (seed >>> 8) % m;
   };
-  const sysList: CopyOracleSyscall[] = ['openat2', 'clone3', 'sched_setattr', 'mount_setattr'];
   const out: CopyCase[] = [];
   for (let i = 0; i < n; i++) {
-    const sys = sysList[rnd(4)]!;
+    const sys = ALL_SYSCALLS[rnd(ALL_SYSCALLS.length)]!;
     const k = eaSyscall(sys).ksize;
     const usize = rnd(3) === 0 ? rnd(4200) : k + rnd(64) - 8;
     const back = rnd(2) === 0 ? 8192 : Math.max(0, usize - rnd(80));
@@ -161,9 +196,10 @@ function randomCases(n: number): CopyCase[] {
     // non-zero bytes only beyond ksize: the copy rules, not the syscalls' field checks
     for (let j = rnd(3); j > 0; j--) if (usize > k) bytes.push([k + rnd(usize - k), 1 + rnd(255)]);
     const c: CopyCase = { sys, back, usize: BigInt(usize), bytes };
-    if (sys === 'clone3') out.push({ ...c, pointers: [[64, 0]], u64s: [[72, 1n]], words: [[0, 1]] });
+    // clone3's set_tid array sits at the start of the mapping: keep the struct clear of it
+    if (sys === 'clone3') out.push({ ...c, back: Math.min(back, 6144), pointers: [[64, 0]], u64s: [[72, 1n]], words: [[0, 1]] });
     else if (sys === 'mount_setattr') out.push({ ...c, bytes: [[0, 1], ...bytes] });
-    else if (sys === 'sched_setattr') out.push({ ...c, bytes: [[0, usize & 0xff], [1, usize >> 8], ...bytes] });
+    else if (SIZE_FIELD[sys] !== undefined) out.push({ ...c, bytes: [...sizeBytes(sys, usize), ...bytes] });
     else out.push(c);
   }
   return out;
@@ -172,7 +208,7 @@ function randomCases(n: number): CopyCase[] {
 const skip = oracleUnavailable();
 
 describe.skipIf(skip !== null)(`copy_struct_from_user against the kernel${skip ? ` (skipped: ${skip})` : ''}`, () => {
-  it('predicts the errno of every crafted openat2/clone3/sched_setattr/mount_setattr call', () => {
+  it('predicts the errno of every crafted openat2/clone3/sched_setattr/mount_setattr/perf_event_open/landlock call', () => {
     const all = [...cases(), ...randomCases(process.env['EA_FUZZ'] ? 5000 : 300)];
     const seen = runCopyStructOracle(all);
     const mismatches: string[] = [];
@@ -182,14 +218,16 @@ describe.skipIf(skip !== null)(`copy_struct_from_user against the kernel${skip ?
       const got = o.ret === 'child' ? 'child' : o.ret >= 0 ? 'OK' : (ERRNO[o.errno] ?? `errno ${o.errno}`);
       const want = predict(c);
       tally.set(`${c.sys} ${got}`, (tally.get(`${c.sys} ${got}`) ?? 0) + 1);
-      if (got !== want.result || o.after !== want.after) {
-        mismatches.push(`${JSON.stringify(c, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}: kernel ${got} after=${o.after}, model ${want.result} after=${want.after}`);
+      if (got !== want.result || o.after !== want.after || o.after4 !== want.after4) {
+        mismatches.push(
+          `${JSON.stringify(c, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}: kernel ${got} words ${o.after},${o.after4}; model ${want.result} words ${want.after},${want.after4}`,
+        );
       }
     });
     console.info(`${all.length} kernel calls: ${[...tally].map(([k, n]) => `${k} x${n}`).join(', ')}`);
     expect(mismatches).toEqual([]);
     // every outcome the model distinguishes must have been seen
-    for (const k of ['E2BIG', 'EINVAL', 'EFAULT', 'EBADF', 'ESRCH', 'EEXIST']) {
+    for (const k of ['E2BIG', 'EINVAL', 'EFAULT', 'EBADF', 'ESRCH', 'EEXIST', 'ENOMSG']) {
       expect([...tally.keys()].some((t) => t.endsWith(` ${k}`)), k).toBe(true);
     }
   });
