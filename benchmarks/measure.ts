@@ -36,25 +36,34 @@ export function timePass(name: string, pass: () => unknown, opsPerPass: number, 
 }
 
 export interface Allocation {
-  /** Heap growth while running (no collection in between), in bytes per input. */
+  /** Heap growth while running one pass (no collection in between), bytes per input; median of 5 passes. */
   readonly bytesPerOp: number;
-  /** Heap retained after `passes` passes and a full collection, in bytes. */
+  /** Heap retained after `passes` more passes and a full collection, in bytes. */
   readonly retained: number;
 }
 
 type Gc = () => void;
 
-/** Measures heap growth of `pass`; null when node was not started with --expose-gc. */
+/**
+ * Measures heap growth of `pass`; null when node was not started with --expose-gc.
+ * The median of several single-pass measurements keeps a one-off (a tier-up or a
+ * deoptimization during one pass) from being reported as per-run allocation.
+ */
 export function measureAllocation(pass: () => unknown, opsPerPass: number, passes: number): Allocation | null {
   const gc = (globalThis as { gc?: Gc }).gc;
   if (gc === undefined) return null;
   pass(); // let the JIT tiers settle first
+  const growth: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    pass();
+    growth.push(Math.max(0, process.memoryUsage().heapUsed - before) / opsPerPass);
+  }
   gc();
   const before = process.memoryUsage().heapUsed;
-  pass();
-  const during = process.memoryUsage().heapUsed;
-  for (let i = 1; i < passes; i++) pass();
+  for (let i = 0; i < passes; i++) pass();
   gc();
   const after = process.memoryUsage().heapUsed;
-  return { bytesPerOp: Math.max(0, during - before) / opsPerPass, retained: after - before };
+  return { bytesPerOp: median(growth), retained: after - before };
 }

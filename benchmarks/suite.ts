@@ -6,6 +6,7 @@
  * loudly (stderr and RESULTS.md).
  */
 import { join } from 'node:path';
+import type { Capture } from '@ea/pcap';
 import { type JsEngine, loadEngines } from './engines.js';
 import { type Allocation, measureAllocation, median, timePass } from './measure.js';
 import { buildLibpcapHarness, buildNativeHarness, CACHE_DIR, type NativeResult, nativeUnavailable, runHarness } from './native/build.js';
@@ -41,6 +42,10 @@ export interface Results {
   readonly packets: readonly Row[];
   /** ns per packet of the JS loop itself, calling a function that reads nothing. */
   readonly packetFloor: number;
+  /** The same loop whose function reads one 16-bit word through the packet's DataView. */
+  readonly packetReadFloor: number;
+  /** One 16-bit read per packet through a single DataView over the whole capture (offsets, no per-packet views). */
+  readonly packetFlatFloor: number;
   readonly seccompFloor: number;
   readonly seccompCount: number;
   readonly seccompSource: string;
@@ -124,6 +129,19 @@ function runWorkload(
   });
 }
 
+/** One pass reading the EtherType of every packet through one DataView over the whole capture. */
+function flatReadPass(capture: Capture): () => number {
+  const { data, offsets, capLengths, count } = capture;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  return () => {
+    let matched = 0;
+    for (let i = 0; i < count; i++) {
+      if (capLengths[i]! >= 14 && view.getUint16(offsets[i]! + 12) === 0x0800) matched++;
+    }
+    return matched;
+  };
+}
+
 /** Compares match counts and return-value hashes of every engine that ran. */
 export function crossCheck(results: Readonly<Record<EngineName, EngineResult>>): string | null {
   const ran = ENGINE_NAMES.filter((e) => results[e].matched !== undefined);
@@ -169,6 +187,13 @@ export async function runSuite(options: SuiteOptions = {}): Promise<Results> {
   );
 
   const packetFloor = timePass('floor', packetPass(pw.set, (ctx) => ctx.wireLength! & 1), pw.capture.count, timing);
+  const packetReadFloor = timePass(
+    'floor with a read',
+    packetPass(pw.set, (ctx) => (ctx.data.byteLength >= 14 ? ctx.data.getUint16(12) : 0)),
+    pw.capture.count,
+    timing,
+  );
+  const packetFlatFloor = timePass('flat floor', flatReadPass(pw.capture), pw.capture.count, timing);
 
   log(`building ${calls} syscalls and the seccomp policies`);
   const sw = prepareSeccompWorkload(dir, calls);
@@ -211,6 +236,8 @@ export async function runSuite(options: SuiteOptions = {}): Promise<Results> {
     packetCount: pw.capture.count,
     packets,
     packetFloor,
+    packetReadFloor,
+    packetFlatFloor,
     seccompFloor,
     seccompCount: sw.count,
     seccompSource: sw.source,
