@@ -2,7 +2,7 @@
  * Limits that live outside bpf_check_classic: the socket-filter memory charge
  * (__sk_filter_charge with bpf_prog_size) and the seccomp path limit (seccomp_attach_filter).
  */
-import { readFileSync } from 'node:fs';
+import type * as NodeFs from 'node:fs';
 
 /** net.core.optmem_max's default on 6.x kernels, used when /proc is not readable. */
 export const DEFAULT_OPTMEM_MAX = 131072;
@@ -27,7 +27,11 @@ export function systemOptmemMax(): number {
   if (optmemCache !== undefined) return optmemCache;
   let value = DEFAULT_OPTMEM_MAX;
   try {
-    const text = readFileSync('/proc/sys/net/core/optmem_max', 'utf8').trim();
+    // The verifier also runs in browsers: reach node:fs only through the runtime, never a
+    // static import, so bundlers leave it out.
+    const fs = nodeFs();
+    if (fs === undefined) throw new Error('no node:fs');
+    const text = fs.readFileSync('/proc/sys/net/core/optmem_max', 'utf8').trim();
     const parsed = Number(text);
     if (/^\d+$/.test(text) && Number.isSafeInteger(parsed)) value = parsed;
   } catch {
@@ -35,6 +39,12 @@ export function systemOptmemMax(): number {
   }
   optmemCache = value;
   return value;
+}
+
+/** Returns node:fs when running under Node (20.16+), else undefined. */
+function nodeFs(): typeof NodeFs | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return proc?.getBuiltinModule?.('node:fs') as typeof NodeFs | undefined;
 }
 
 /** Returns bpf_prog_size(len): the bytes a converted program of `len` eBPF instructions is charged. */
