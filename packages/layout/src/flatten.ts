@@ -113,7 +113,9 @@ export class Flattener {
     if (!Number.isSafeInteger(rootNeed) || rootNeed < 0 || rootNeed > EA_MAX_STRUCT) {
       throw new LayoutError('BAD_NEEDS', `root need must be an integer in [0, ${EA_MAX_STRUCT}], got ${String(rootNeed)}`);
     }
-    this.rootNeed = rootNeed;
+    // At least the struct as the catalog knows it: in the jump strategy pointees follow the
+    // root, and a short (old) caller must not make them appear at offsets of known fields.
+    this.rootNeed = Math.max(rootNeed, this.sys.struct.size);
     this.pointers = planPointers(this.sys.struct, needs, this.maxDepth);
     this.ancestors = new Array<number>(this.maxDepth + 2).fill(0);
     if (this.strategy === 'jump') {
