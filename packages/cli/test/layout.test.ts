@@ -59,6 +59,8 @@ describe('ea-bpf layout', () => {
 
   it('refuses unknown syscalls, versions and strategies with exit 2', async () => {
     expect((await cli(['layout', 'nope'])).code).toBe(2);
+    expect((await cli(['layout', '437'])).stdout).toContain('openat2 (nr 437): pointer in args[2], size in args[3]');
+    expect((await cli(['layout', '9999'])).code).toBe(2);
     const bad = await cli(['layout', 'clone3', '--version', '9']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('VER2');

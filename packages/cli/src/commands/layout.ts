@@ -51,7 +51,11 @@ export function register(cli: CAC): void {
       let sys: EaSyscall;
       let usize: number;
       try {
-        sys = eaSyscall(syscall);
+        // a number picks the kernel's own entry for that syscall (not a hypothetical variant)
+        const byNr = /^\d+$/.test(String(syscall))
+          ? [...CATALOG.values()].find((e) => e.nr === Number(syscall) && e.hypothetical !== true)
+          : undefined;
+        sys = byNr ?? eaSyscall(String(syscall));
         const v = version === undefined ? undefined : /^\d+$/.test(String(version)) ? Number(version) : String(version);
         usize = versionSize(sys, v);
       } catch (e) {
