@@ -104,6 +104,8 @@ const chainCase: fc.Arbitrary<ChainCase> = fc
 
 const unavailable = oracleUnavailable();
 const CASES = process.env['EA_FUZZ'] ? 20_000 : 600;
+/** Fuzz runs fork tens of thousands of children: give them time (the default stays for CI). */
+const FUZZ_TIMEOUT = process.env['EA_FUZZ'] ? 3_600_000 : undefined;
 
 describe.skipIf(unavailable !== null)(`seccomp filter chains vs the kernel${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   it('reproduces hand-picked orderings', () => {
@@ -173,7 +175,7 @@ describe.skipIf(unavailable !== null)(`seccomp filter chains vs the kernel${unav
     const kinds = new Set(observed.map((o) => o.kind));
     expect([...kinds].sort()).toEqual(['returned', 'signal', 'thread_killed', 'traced', 'trap']);
     expect(notified).toBeGreaterThan(0);
-  });
+  }, FUZZ_TIMEOUT);
 });
 
 /**
@@ -229,5 +231,5 @@ describe.skipIf(unavailable !== null)(`libseccomp policies vs the kernel${unavai
     // Allowed (errno 4000), EPERM, E2BIG, EACCES and the bad-arch kill all occurred.
     for (const outcome of [-4000, -1, -7, -13]) expect(seen.has(JSON.stringify({ kind: 'returned', value: outcome, baseline: 0 })), String(outcome)).toBe(true);
     expect(seen.has(JSON.stringify({ kind: 'thread_killed' }))).toBe(true);
-  });
+  }, FUZZ_TIMEOUT);
 });
