@@ -9,12 +9,13 @@ import {
   ANCILLARY, BPF_A, BPF_ABS, BPF_ALU, BPF_B, BPF_H, BPF_IMM, BPF_IND, BPF_JMP, BPF_K, BPF_LD, BPF_LDX, BPF_LEN,
   BPF_MEM, BPF_MISC, BPF_MSH, BPF_NEG, BPF_RET, BPF_ST, BPF_STX, BPF_TAX, BPF_TXA, BPF_W, BPF_X, insn,
   ALU_OPS, JMP_OPS, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_LOG,
-  SECCOMP_RET_TRACE, SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF, SKF_AD_CPU, SKF_AD_OFF, SKF_AD_RANDOM, SKF_LL_OFF,
+  SECCOMP_RET_TRACE, SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF, SKF_AD_CPU, SKF_AD_OFF, SKF_AD_PAY_OFFSET, SKF_AD_RANDOM, SKF_LL_OFF,
   SKF_NET_OFF, type AluOp, type Insn, type JmpOp,
 } from '@ea/bpf';
 import fc from 'fast-check';
 
-export type GenProfile = 'seccomp' | 'socket';
+/** `packet`: socket programs for an AF_PACKET socket on lo, where SKF_AD_PAY_OFFSET needs the flow dissector (left out). */
+export type GenProfile = 'seccomp' | 'socket' | 'packet';
 
 /** One abstract instruction: a selector and raw material the builder turns into operands. */
 interface Choice {
@@ -42,9 +43,10 @@ const ALU_NAMES = Object.keys(ALU_OPS) as AluOp[];
 const JMP_NAMES = Object.keys(JMP_OPS) as JmpOp[];
 const SIZES = [BPF_W, BPF_H, BPF_B];
 /** Deterministic ancillary loads on an AF_UNIX datagram (CPU and RANDOM are left out). */
-const ANC = ANCILLARY.filter((a) => a.offset !== SKF_AD_CPU && a.offset !== SKF_AD_RANDOM).map(
+export const ANC = ANCILLARY.filter((a) => a.offset !== SKF_AD_CPU && a.offset !== SKF_AD_RANDOM).map(
   (a) => (SKF_AD_OFF + a.offset) >>> 0,
 );
+export const ANC_PACKET = ANC.filter((k) => k !== ((SKF_AD_OFF + SKF_AD_PAY_OFFSET) >>> 0));
 /** Seccomp word offsets other than the instruction pointer's. */
 const SECCOMP_WORDS = [0, 4, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60];
 
@@ -58,7 +60,7 @@ function aluCode(op: AluOp, x: boolean): number {
   return BPF_ALU | ALU_OPS[op] | (x ? BPF_X : BPF_K);
 }
 
-function packetOffset(c: Choice): number {
+function packetOffset(c: Choice, anc: readonly number[]): number {
   switch (c.pick % 6) {
     case 0:
       return c.k % 40;
@@ -67,18 +69,20 @@ function packetOffset(c: Choice): number {
     case 2:
       return (SKF_LL_OFF + (c.k % 16)) >>> 0;
     case 3:
-      return ANC[c.k % ANC.length]!;
+      return anc[c.k % anc.length]!;
     case 4:
       // Any offset, except the unknown ancillary ones bpf_check_classic refuses.
       return c.k >= SKF_AD_OFF ? c.k - 0x1000 : c.k;
     default:
-      return c.k % 24;
+      // On lo the device fields are the interesting ones: ask for them twice as often.
+      return anc === ANC_PACKET ? anc[(c.k >> 3) % anc.length]! : c.k % 24;
   }
 }
 
 /** Turns abstract choices into a program the kernel accepts for `profile`. */
 export function build(profile: GenProfile, memMask: number, choices: readonly Choice[]): Insn[] {
-  const socket = profile === 'socket';
+  const socket = profile !== 'seccomp';
+  const anc = profile === 'packet' ? ANC_PACKET : ANC;
   const mem = Array.from({ length: 16 }, (_, i) => i).filter((i) => (memMask >> i) & 1);
   const out: Insn[] = [];
   for (const m of mem) out.push(insn(BPF_LD | BPF_IMM, 0, 0, SECCOMP_POOL[m % SECCOMP_POOL.length]!), insn(BPF_ST, 0, 0, m));
@@ -127,7 +131,7 @@ export function build(profile: GenProfile, memMask: number, choices: readonly Ch
     } else if (!socket) {
       out.push(insn(BPF_LD | BPF_W | BPF_ABS, 0, 0, SECCOMP_WORDS[c.pick % SECCOMP_WORDS.length]!));
     } else if (sel < 82) {
-      out.push(insn(BPF_LD | SIZES[c.pick % 3]! | BPF_ABS, 0, 0, packetOffset(c)));
+      out.push(insn(BPF_LD | SIZES[c.pick % 3]! | BPF_ABS, 0, 0, packetOffset(c, anc)));
     } else if (sel < 94) {
       const kk = c.pick & 4 ? c.k % 40 : c.pick & 8 ? (SKF_NET_OFF + (c.k % 40)) >>> 0 : c.k;
       out.push(insn(BPF_LD | SIZES[c.pick % 3]! | BPF_IND, 0, 0, kk));
@@ -141,6 +145,7 @@ export function build(profile: GenProfile, memMask: number, choices: readonly Ch
 
 /** Arbitrary programs for a profile: a scratch-memory mask and 1..maxLen instructions. */
 export function programArb(profile: GenProfile, maxLen = 40): fc.Arbitrary<Insn[]> {
+  // (profile 'packet' builds socket programs without SKF_AD_PAY_OFFSET)
   return fc
     .tuple(fc.nat(0xffff), fc.array(choice, { minLength: 1, maxLength: maxLen }))
     .map(([mask, choices]) => build(profile, mask, choices));
@@ -165,3 +170,61 @@ export const packetArb = fc.oneof(
   fc.uint8Array({ minLength: 0, maxLength: 8 }),
   fc.uint8Array({ minLength: 60, maxLength: 200 }),
 );
+
+/** EtherTypes for loopback frames; VLAN ones are left out (the stack would untag them first). */
+const ETHERTYPES = [0x0800, 0x86dd, 0x0806, 0x0600, 0x05ff, 0x0000, 0x00ff, 0x88cc];
+
+/**
+ * An Ethernet frame for the AF_PACKET oracle: destination zero (lo's own address), multicast,
+ * broadcast or other; then a source, an EtherType and a payload (sometimes starting 0xffff, the
+ * raw 802.3 marker eth_type_trans looks for).
+ */
+export const frameArb = framesArb(0);
+
+/** Frames whose payload is at least `minPayload` bytes. */
+export function framesArb(minPayload: number): fc.Arbitrary<Uint8Array> {
+  return fc
+  .tuple(
+    fc.constantFrom('zero', 'multicast', 'broadcast', 'other'),
+    fc.uint8Array({ minLength: 6, maxLength: 6 }),
+    fc.oneof(fc.constantFrom(...ETHERTYPES), fc.nat(0xffff).filter((t) => t !== 0x8100 && t !== 0x88a8)),
+    fc.uint8Array({ minLength: minPayload, maxLength: minPayload + 60 }),
+    fc.boolean(),
+  )
+  .map(([dest, src, type, payload, raw]) => {
+    const frame = new Uint8Array(14 + payload.length);
+    if (dest === 'broadcast') frame.fill(0xff, 0, 6);
+    if (dest === 'multicast') frame.set([0x01, 0x00, 0x5e, 0x00, 0x00, 0x01], 0);
+    if (dest === 'other') frame.set([0x02, 0x11, 0x22, 0x33, 0x44, 0x55], 0);
+    frame.set(src, 6);
+    frame[12] = type >> 8;
+    frame[13] = type & 0xff;
+    frame.set(payload, 14);
+    if (raw && payload.length >= 2) frame.fill(0xff, 14, 16);
+    return frame;
+  });
+}
+
+/**
+ * Programs that make the kernel show all 32 bits of the A a `prefix` leaves: each returns one
+ * 5-bit slice plus one (1..32), which a datagram or frame of at least 32 bytes delivers exactly.
+ */
+export function readout(prefix: readonly Insn[]): Insn[][] {
+  return [0, 5, 10, 15, 20, 25, 30].map((shift) => [
+    ...prefix,
+    insn(aluCode('rsh', false), 0, 0, shift),
+    insn(aluCode('and', false), 0, 0, 0x1f),
+    insn(aluCode('add', false), 0, 0, 1),
+    insn(BPF_RET | BPF_A, 0, 0, 0),
+  ]);
+}
+
+/** Prefixes whose A is a single load: every deterministic ancillary field in all sizes, LEN, and NET/LL offsets. */
+export function loadPrefixes(anc: readonly number[]): Insn[][] {
+  const out: Insn[][] = [[insn(BPF_LD | BPF_W | BPF_LEN, 0, 0, 0)]];
+  for (const k of anc) for (const size of SIZES) out.push([insn(BPF_LD | size | BPF_ABS, 0, 0, k)]);
+  for (const k of [SKF_NET_OFF, SKF_LL_OFF]) {
+    for (const off of [0, 1, 12, 14, 30]) out.push([insn(BPF_LD | BPF_W | BPF_ABS, 0, 0, (k + off) >>> 0)]);
+  }
+  return out;
+}

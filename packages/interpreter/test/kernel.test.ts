@@ -5,15 +5,15 @@
  */
 import { disassemble, type Insn } from '@ea/bpf';
 import {
-  classifySeccomp, expectedDelivery, expectedSeccomp, oracleUnavailable, runSeccompOracle, runSocketOracle,
-  type SeccompCall,
+  classifySeccomp, expectedDelivery, expectedSeccomp, oracleUnavailable, runPacketSocketOracle, runSeccompOracle,
+  runSocketOracle, type SeccompCall, type SocketOutcome,
 } from '@ea/oracle';
 import { type Profile, type VerifiedProgram, verify } from '@ea/verifier';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Interpreter, packetContext, prepare } from '../src/index.js';
+import { type Interpreter, type PacketContext, packetContext, prepare } from '../src/index.js';
 import { JGE_K, JGT_K } from '../src/decode.js';
-import { callArb, packetArb, programArb } from './gen.js';
+import { ANC, ANC_PACKET, callArb, frameArb, framesArb, type GenProfile, loadPrefixes, packetArb, programArb, readout } from './gen.js';
 import { seccompData } from './helpers.js';
 
 const unavailable = oracleUnavailable();
@@ -21,6 +21,7 @@ const FUZZ = process.env['EA_FUZZ'] !== undefined && process.env['EA_FUZZ'] !== 
 const SEED = Number(process.env['EA_SEED'] ?? Date.now() % 0x7fffffff);
 const SECCOMP_PROGRAMS = FUZZ ? 2000 : 260;
 const SOCKET_PROGRAMS = FUZZ ? 4000 : 400;
+const PACKET_PROGRAMS = FUZZ ? 2000 : 150;
 const PER_PROGRAM = 8;
 /** The kernel runs are slow under EA_FUZZ (a fork per program): allow them the time. */
 const TIMEOUT = FUZZ ? 3_600_000 : 300_000;
@@ -82,16 +83,53 @@ interface SocketCase {
   readonly packets: Uint8Array[];
 }
 
-function socketCases(count: number, seed: number): SocketCase[] {
+/** Every single-load readout program over the same packets (frames of at least 32 bytes). */
+function readoutCases(profile: 'socket' | 'packet', seed: number): SocketCase[] {
+  const big = profile === 'packet' ? framesArb(18) : fc.uint8Array({ minLength: 32, maxLength: 80 });
+  const packets = fc.sample(big, { numRuns: PER_PROGRAM, seed });
+  return loadPrefixes(profile === 'packet' ? ANC_PACKET : ANC)
+    .flatMap(readout)
+    .map((insns) => ({ insns, packets }));
+}
+
+function socketCases(count: number, seed: number, profile: GenProfile = 'socket'): SocketCase[] {
   const arb = fc.record({
-    insns: programArb('socket'),
-    packets: fc.array(packetArb, { minLength: PER_PROGRAM, maxLength: PER_PROGRAM }),
+    insns: programArb(profile),
+    packets: fc.array(profile === 'packet' ? frameArb : packetArb, { minLength: PER_PROGRAM, maxLength: PER_PROGRAM }),
   });
   return fc.sample(arb, { numRuns: count, seed });
 }
 
-function socketDisagreements(cases: SocketCase[], engine: Engine, refused: string[]): string[] {
-  const outcomes = runSocketOracle(cases.map((c) => ({ program: c.insns, packets: c.packets })));
+/** AF_UNIX datagrams: the PacketContext defaults describe them. */
+function unixContext(p: Uint8Array): PacketContext {
+  return packetContext(p);
+}
+
+/**
+ * What a raw packet socket on lo sees (observed): the frame from its MAC header, the network header
+ * at 14, lo's ifindex and ARPHRD_LOOPBACK, and eth_type_trans's protocol and packet type. lo has no
+ * broadcast address, so ff:ff:ff:ff:ff:ff counts as multicast.
+ */
+function loopbackContext(ifindex: number): (p: Uint8Array) => PacketContext {
+  return (p) => {
+    const type = (p[12]! << 8) | p[13]!;
+    const zero = p.subarray(0, 6).every((b) => b === 0);
+    const pktType = (p[0]! & 1) === 1 ? 2 : zero ? 0 : 3;
+    const protocol = type >= 0x600 ? type : p[14] === 0xff && p[15] === 0xff ? 1 : 4;
+    return packetContext(p, { networkOffset: 14, linkOffset: 0, ifindex, hatype: 772, protocol, pktType });
+  };
+}
+
+function socketDisagreements(
+  cases: SocketCase[],
+  engine: Engine,
+  refused: string[],
+  kernel: (c: SocketCase[]) => { outcomes: SocketOutcome[]; context: (p: Uint8Array) => PacketContext } = (c) => ({
+    outcomes: runSocketOracle(c.map((x) => ({ program: x.insns, packets: x.packets }))),
+    context: unixContext,
+  }),
+): string[] {
+  const { outcomes, context } = kernel(cases);
   const bad: string[] = [];
   cases.forEach((c, i) => {
     const outcome = outcomes[i]!;
@@ -102,10 +140,8 @@ function socketDisagreements(cases: SocketCase[], engine: Engine, refused: strin
     const program = toVerified('socket', c.insns, refused);
     if (program === null) return;
     const run = engine(program);
-    const ctx = packetContext(new Uint8Array(0));
     c.packets.forEach((p, j) => {
-      ctx.data = new DataView(p.buffer, p.byteOffset, p.byteLength);
-      const ret = run.runPacket(ctx);
+      const ret = run.runPacket(context(p));
       const want = outcome.delivered[j]!;
       const got = expectedDelivery(ret, p.length);
       if (want !== got) {
@@ -135,10 +171,23 @@ describe.skipIf(unavailable !== null)(title('kernel differential'), () => {
     expect(refused, `verifier refused kernel-accepted programs:\n${refused.slice(0, 3).join('\n')}`).toEqual([]);
   }, TIMEOUT);
 
-  it(`socket: ${SOCKET_PROGRAMS} programs x ${PER_PROGRAM} packets agree with the kernel`, () => {
+  it(`socket: ${SOCKET_PROGRAMS} programs x ${PER_PROGRAM} packets, and every load read out bit by bit, agree with the kernel`, () => {
     const refused: string[] = [];
-    const cases = socketCases(SOCKET_PROGRAMS, SEED);
+    const cases = [...socketCases(SOCKET_PROGRAMS, SEED), ...readoutCases('socket', SEED)];
     const bad = socketDisagreements(cases, (p) => prepare(p), refused);
+    expect(bad, report(bad, SEED)).toEqual([]);
+    expect(refused, `verifier refused kernel-accepted programs:\n${refused.slice(0, 3).join('\n')}`).toEqual([]);
+  }, TIMEOUT);
+});
+
+describe.skipIf(unavailable !== null)(title('kernel differential, AF_PACKET on lo'), () => {
+  it(`packet socket: ${PACKET_PROGRAMS} programs x ${PER_PROGRAM} frames, and every load read out bit by bit, agree with the kernel`, () => {
+    const refused: string[] = [];
+    const cases = [...socketCases(PACKET_PROGRAMS, SEED, 'packet'), ...readoutCases('packet', SEED)];
+    const bad = socketDisagreements(cases, (p) => prepare(p), refused, (c) => {
+      const { ifindex, outcomes } = runPacketSocketOracle(c.map((x) => ({ program: x.insns, packets: x.packets })));
+      return { outcomes, context: loopbackContext(ifindex) };
+    });
     expect(bad, report(bad, SEED)).toEqual([]);
     expect(refused, `verifier refused kernel-accepted programs:\n${refused.slice(0, 3).join('\n')}`).toEqual([]);
   }, TIMEOUT);
@@ -170,6 +219,16 @@ describe.skipIf(unavailable !== null)(title('kernel differential catches one-bit
       };
     };
     const bad = socketDisagreements(socketCases(80, 7), mutant, []);
+    expect(bad.length).toBeGreaterThan(0);
+  });
+
+  it('finds a loopback model whose packet type ignores multicast', () => {
+    const cases = readoutCases('packet', 7);
+    const bad = socketDisagreements(cases, (p) => prepare(p), [], (c) => {
+      const { ifindex, outcomes } = runPacketSocketOracle(c.map((x) => ({ program: x.insns, packets: x.packets })));
+      const model = loopbackContext(ifindex);
+      return { outcomes, context: (p) => ({ ...model(p), pktType: p.subarray(0, 6).every((b) => b === 0) ? 0 : 3 }) };
+    });
     expect(bad.length).toBeGreaterThan(0);
   });
 });

@@ -7,6 +7,14 @@
  * datagram is silently discarded when it says so), so a non-blocking recv() right after the
  * send tells "dropped" (EAGAIN) from "delivered, possibly trimmed" without ever waiting.
  *
+ * With the argument `packet` it uses an AF_PACKET SOCK_RAW socket on the loopback device of a
+ * private network namespace instead, so the filter sees a whole Ethernet frame (offset 0 = MAC
+ * header, network header at 14), a device (ifindex, ARPHRD_LOOPBACK) and the protocol and
+ * packet type eth_type_trans derived from the frame. Loopback delivers in softirq context, so a
+ * second, unfiltered packet socket acts as a clock: once it has the frame, the filtered socket
+ * has judged it too (the process is pinned to one CPU, where a softirq runs to completion).
+ * Frames must be at least 14 bytes. The first output line is then `I <ifindex of lo>`.
+ *
  * Input (text, numbers in decimal or 0x hex):
  *   P <n>                 a program of n instructions follows, one per line: code jt jf k
  *   K <m>                 m packets follow, one per line in hex ("-" is the empty packet)
@@ -14,8 +22,15 @@
  *                        then per packet: R <bytes delivered> | R -1 (dropped) | R -2 (not sent)
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +71,69 @@ static long parse_hex(const char *s, unsigned char *out) {
 	return (long)(len / 2);
 }
 
-int main(void) {
+/* Packet mode: the loopback device's index, the sending socket and the clock socket. */
+static int packet_mode, lo_index, tx_fd, clock_fd;
+
+static int packet_socket(void) {
+	int fd = socket(AF_PACKET, SOCK_RAW, 0);
+	if (fd < 0) die("socket(AF_PACKET)");
+	int one = 1;
+	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) != 0) die("PACKET_IGNORE_OUTGOING");
+	return fd;
+}
+
+static void bind_all(int fd) {
+	struct sockaddr_ll addr = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = lo_index };
+	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0) die("bind(AF_PACKET)");
+}
+
+/* A private network namespace with its loopback up, pinned to one CPU. */
+static void setup_packet_mode(void) {
+	cpu_set_t one_cpu;
+	CPU_ZERO(&one_cpu);
+	if (sched_getaffinity(0, sizeof one_cpu, &one_cpu) != 0) die("sched_getaffinity");
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (CPU_ISSET(c, &one_cpu)) {
+			CPU_ZERO(&one_cpu);
+			CPU_SET(c, &one_cpu);
+			break;
+		}
+	}
+	if (sched_setaffinity(0, sizeof one_cpu, &one_cpu) != 0) die("sched_setaffinity");
+	if (unshare(CLONE_NEWNET) != 0) die("unshare(CLONE_NEWNET)");
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	strcpy(ifr.ifr_name, "lo");
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) != 0) die("SIOCGIFFLAGS");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) die("SIOCSIFFLAGS");
+	close(s);
+	lo_index = (int)if_nametoindex("lo");
+	if (lo_index == 0) die("if_nametoindex(lo)");
+	tx_fd = packet_socket();
+	clock_fd = packet_socket();
+	bind_all(clock_fd);
+	printf("I %d\n", lo_index);
+}
+
+/* Sends a frame on lo and waits until the unfiltered clock socket has received it. */
+static void send_frame(const unsigned char *frame, long len) {
+	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_ifindex = lo_index, .sll_halen = ETH_ALEN };
+	if (sendto(tx_fd, frame, (size_t)len, 0, (struct sockaddr *)&to, sizeof to) != len) die("sendto(AF_PACKET)");
+	static unsigned char sink[MAX_PACKET];
+	struct pollfd pfd = { .fd = clock_fd, .events = POLLIN };
+	for (;;) {
+		if (poll(&pfd, 1, 5000) != 1) die("the clock socket did not see the frame");
+		ssize_t r = recv(clock_fd, sink, sizeof sink, MSG_DONTWAIT);
+		if (r == len && memcmp(sink, frame, (size_t)len) == 0) return;
+		if (r < 0 && errno != EAGAIN) die("recv(clock)");
+	}
+}
+
+int main(int argc, char **argv) {
+	packet_mode = argc > 1 && strcmp(argv[1], "packet") == 0;
+	if (packet_mode) setup_packet_mode();
 	char *line = NULL;
 	size_t cap = 0;
 	static unsigned char packet[MAX_PACKET], got[MAX_PACKET + 1];
@@ -75,10 +152,17 @@ int main(void) {
 		if (read_line(&line, &cap) == NULL || sscanf(line, "K %lu", &m) != 1) die("expected K <m>");
 
 		int sv[2];
-		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) != 0) die("socketpair");
+		if (packet_mode) {
+			sv[0] = tx_fd;
+			sv[1] = packet_socket();
+		} else if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) != 0) {
+			die("socketpair");
+		}
 		struct sock_fprog prog = { .len = (unsigned short)n, .filter = insns };
 		int attach_errno = 0;
 		if (setsockopt(sv[1], SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) != 0) attach_errno = errno;
+		/* Bound only once the filter is on, so no frame reaches it unfiltered. */
+		if (packet_mode && attach_errno == 0) bind_all(sv[1]);
 		printf("A %d\n", attach_errno);
 		for (unsigned long j = 0; j < m; j++) {
 			if (read_line(&line, &cap) == NULL) die("missing packet line");
@@ -88,7 +172,12 @@ int main(void) {
 				printf("R -2\n");
 				continue;
 			}
-			if (send(sv[0], packet, (size_t)len, 0) != len) die("send");
+			if (packet_mode) {
+				if (len < ETH_HLEN) die("packet mode needs frames of at least 14 bytes");
+				send_frame(packet, len);
+			} else if (send(sv[0], packet, (size_t)len, 0) != len) {
+				die("send");
+			}
 			ssize_t r = recv(sv[1], got, sizeof got, MSG_DONTWAIT | MSG_TRUNC);
 			if (r < 0) {
 				if (errno != EAGAIN && errno != EWOULDBLOCK) die("recv");
@@ -99,7 +188,7 @@ int main(void) {
 				printf("R %zd\n", r);
 			}
 		}
-		close(sv[0]);
+		if (!packet_mode) close(sv[0]);
 		close(sv[1]);
 		free(insns);
 		fflush(stdout);

@@ -140,18 +140,38 @@ export interface SocketOutcome {
   readonly delivered: readonly number[];
 }
 
-/** Runs each program as a socket filter on an AF_UNIX datagram socketpair over its packets. */
-export function runSocketOracle(
-  cases: readonly { readonly program: readonly SockFilter[]; readonly packets: readonly Uint8Array[] }[],
-): SocketOutcome[] {
+type SocketCases = readonly { readonly program: readonly SockFilter[]; readonly packets: readonly Uint8Array[] }[];
+
+function socketRows(cases: SocketCases, mode: 'unix' | 'packet'): string[] {
   const lines: string[] = [];
   for (const c of cases) {
     lines.push(...instructionLines(c.program), `K ${c.packets.length}`);
     for (const p of c.packets) lines.push(p.length === 0 ? '-' : Buffer.from(p).toString('hex'));
   }
   const binary = buildHelper('run_socket');
-  const out = execFileSync(binary, [], { input: `${lines.join('\n')}\n`, maxBuffer: 1 << 28 }).toString();
-  const rows = out.split('\n').filter((l) => l !== '');
+  const args = mode === 'packet' ? ['packet'] : [];
+  const out = execFileSync(binary, args, { input: `${lines.join('\n')}\n`, maxBuffer: 1 << 28 }).toString();
+  return out.split('\n').filter((l) => l !== '');
+}
+
+/** Runs each program as a socket filter on an AF_UNIX datagram socketpair over its packets. */
+export function runSocketOracle(cases: SocketCases): SocketOutcome[] {
+  return parseSocketRows(cases, socketRows(cases, 'unix'));
+}
+
+/**
+ * Runs each program as a filter on an AF_PACKET raw socket on the loopback device of a private
+ * network namespace; each packet (at least 14 bytes) is sent as an Ethernet frame. Returns lo's
+ * ifindex with the outcomes (see run_socket.c for what the filter sees there).
+ */
+export function runPacketSocketOracle(cases: SocketCases): { readonly ifindex: number; readonly outcomes: SocketOutcome[] } {
+  const rows = socketRows(cases, 'packet');
+  const head = /^I (\d+)$/.exec(rows[0] ?? '');
+  if (head === null) throw new Error(`run_socket: expected an I line, got ${JSON.stringify(rows[0])}`);
+  return { ifindex: Number(head[1]), outcomes: parseSocketRows(cases, rows.slice(1)) };
+}
+
+function parseSocketRows(cases: SocketCases, rows: readonly string[]): SocketOutcome[] {
   let next = 0;
   return cases.map((c) => {
     const attach = /^A (\d+)$/.exec(rows[next++] ?? '');
