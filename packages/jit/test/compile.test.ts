@@ -239,3 +239,28 @@ describe.skipIf(policyFiles.length === 0)('libseccomp-generated policies (benchm
     });
   }
 });
+
+describe('README example', () => {
+  it('runs as written', () => {
+    const program = verified(
+      assemble(`
+  ld [4]
+  jne #0xc000003e, kill
+  ld [0]
+  jeq #39, allow      ; getpid
+  jeq #60, allow      ; exit
+  ret #0x50001        ; ERRNO(1)
+allow: ret #0x7fff0000
+kill: ret #0x80000000
+`),
+      'seccomp',
+    );
+    const { run, source, accelerated } = compile(program);
+    const data = new DataView(new ArrayBuffer(64));
+    data.setUint32(0, 39, true);
+    data.setUint32(4, 0xc000003e, true);
+    expect(accelerated).toBe(true);
+    expect(run(data).toString(16)).toBe('7fff0000');
+    expect(source).toContain('// 3: jeq #0x27, L6');
+  });
+});
