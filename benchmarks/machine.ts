@@ -3,7 +3,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus, release } from 'node:os';
+import { cpus, loadavg, release } from 'node:os';
 import { buildLibpcapHarness, libpcapVersion, nativeUnavailable } from './native/build.js';
 
 export interface Machine {
@@ -15,6 +15,8 @@ export interface Machine {
   readonly gcc: string;
   readonly libpcap: string;
   readonly tcpdump: string;
+  /** 1-minute load average when the run ended (other work on the machine skews the numbers). */
+  readonly load: number;
 }
 
 function firstLine(cmd: string, args: string[]): string {
@@ -51,5 +53,6 @@ export function describeMachine(): Machine {
     gcc: firstLine('gcc', ['--version']),
     libpcap,
     tcpdump: firstLine('tcpdump', ['--version']),
+    load: loadavg()[0] ?? 0,
   };
 }

@@ -104,6 +104,7 @@ export function renderResults(results: Results, machine: Machine, date: Date): s
     `- gcc: ${machine.gcc}`,
     `- libpcap: ${machine.libpcap}`,
     `- tcpdump: ${machine.tcpdump}`,
+    `- load average (1 min) at the end of the run: ${machine.load.toFixed(2)} on ${machine.cores} cores`,
     '',
     '## How to read this',
     '',
