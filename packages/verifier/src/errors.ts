@@ -67,6 +67,10 @@ export class VerifyError extends Error {
   readonly instruction: string | null;
   readonly errno: ErrnoName;
   readonly errnoNumber: number;
+  /** What the rule requires, in one line (REASONS[reason].why). */
+  readonly why: string;
+  /** The values involved, when there are some (`M[3]`, `k = 40`, ...). */
+  readonly detail: string | null;
 
   constructor(failure: Failure, insn: SockFilter | null) {
     const info = REASONS[failure.reason];
@@ -80,6 +84,8 @@ export class VerifyError extends Error {
     this.instruction = instruction;
     this.errno = info.errno;
     this.errnoNumber = ERRNO[info.errno];
+    this.why = info.why;
+    this.detail = failure.detail ?? null;
   }
 }
 

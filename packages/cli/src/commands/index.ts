@@ -11,6 +11,7 @@ import { register as syscalls } from './syscalls.js';
 import { register as run } from './run.js';
 import { register as jit } from './jit.js';
 import { register as layout } from './layout.js';
+import { register as verify } from './verify.js';
 
 export type RegisterCommand = (cli: CAC) => void;
 
@@ -19,6 +20,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   asm, disasm,
   compat,
   syscalls,
+  verify,
   run,
   layout,
   jit,
