@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import {
-  SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG,
+  SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG,
   SECCOMP_RET_TRACE, SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF, type SockFilter,
 } from '@ea/bpf';
 import { buildHelper } from './build.js';
@@ -125,9 +125,8 @@ export function expectedSeccomp(ret: number, nr: number): string {
     case SECCOMP_RET_LOG:
     case SECCOMP_RET_ALLOW:
       return idCall ? 'allow' : 'allow_like';
-    case SECCOMP_RET_KILL_PROCESS:
     default:
-      // Undefined actions take the kill-process path (kernel-observed item 2).
+      // SECCOMP_RET_KILL_PROCESS, and undefined actions, which take its path (kernel-observed item 2).
       return 'kill_process';
   }
 }

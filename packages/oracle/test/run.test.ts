@@ -3,13 +3,13 @@
  * the running kernel, must match the model that the differential tests compare engines against.
  */
 import {
-  BPF_A, BPF_ABS, BPF_B, BPF_K, BPF_LD, BPF_RET, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS,
+  BPF_A, BPF_ABS, BPF_B, BPF_H, BPF_K, BPF_LD, BPF_RET, BPF_W, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS,
   SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG, SECCOMP_RET_TRACE, SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF, stmt,
 } from '@ea/bpf';
 import { describe, expect, it } from 'vitest';
 import {
-  classifySeccomp, expectedDelivery, expectedSeccomp, ID_SYSCALLS, oracleUnavailable, runSeccompOracle,
-  runSocketOracle,
+  classifySeccomp, expectedDelivery, expectedSeccomp, ID_SYSCALLS, oracleUnavailable, runPacketSocketOracle,
+  runSeccompOracle, runSocketOracle,
 } from '../src/index.js';
 
 const unavailable = oracleUnavailable();
@@ -56,5 +56,21 @@ describe.skipIf(unavailable !== null)(`kernel oracle${unavailable === null ? '' 
       expect(out[i]!.delivered).toEqual(c.packets.map((p) => expectedDelivery(k, p.length)));
     });
     expect(runSocketOracle([{ program: [stmt(BPF_LD | BPF_B | BPF_ABS, 0)], packets: [new Uint8Array(1)] }])[0]!.attachErrno).toBe(22);
+  });
+
+  it('shows a raw packet socket on lo its device, the frame from the MAC header and eth_type_trans fields', () => {
+    const frame = (dest: number[], type: number): Uint8Array =>
+      Uint8Array.from([...dest, 0, 0, 0, 0, 0, 0, type >> 8, type & 0xff, 0x45, ...new Array(3000).fill(0)]);
+    const zero = [0, 0, 0, 0, 0, 0];
+    const load = (k: number) => [stmt(BPF_LD | BPF_W | BPF_ABS, k), stmt(BPF_RET | BPF_A, 0)];
+    const { ifindex, outcomes } = runPacketSocketOracle([
+      { program: load(0xfffff008), packets: [frame(zero, 0x0800)] }, // ifindex
+      { program: load(0xfffff01c), packets: [frame(zero, 0x0800)] }, // hatype: ARPHRD_LOOPBACK
+      { program: load(0xfffff000), packets: [frame(zero, 0x0800), frame(zero, 0x00ff)] }, // protocol, 802.2
+      { program: load(0xfffff004), packets: [frame([0xff, 0xff, 0xff, 0xff, 0xff, 0xff], 0x0800), frame([2, 0, 0, 0, 0, 1], 0x0800)] },
+      { program: [stmt(BPF_LD | BPF_B | BPF_ABS, 0xfff00000), stmt(BPF_RET | BPF_A, 0)], packets: [frame(zero, 0x0800)] },
+      { program: [stmt(BPF_LD | BPF_H | BPF_ABS, 0xffe0000c), stmt(BPF_RET | BPF_A, 0)], packets: [frame(zero, 0x0600)] },
+    ]);
+    expect(outcomes.map((o) => o.delivered)).toEqual([[ifindex], [772], [0x0800, 4], [2, 3], [0x45], [0x0600]]);
   });
 });
