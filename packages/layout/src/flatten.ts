@@ -320,7 +320,16 @@ export class Flattener {
         len = this.readUint(this.scratchView, 0, n.lengthWidth) || n.unit;
       }
     } else {
-      const raw = n.lengthOffset + n.lengthWidth > objLen ? 0 : this.readUint(view, objOff + n.lengthOffset, n.lengthWidth);
+      // The length as the filter sees it in the copied parent: bytes the caller did not pass
+      // read 0, so a field cut by the parent's length keeps only its passed bytes.
+      const lo = n.lengthOffset;
+      const w = n.lengthWidth;
+      const raw =
+        lo >= objLen
+          ? 0
+          : lo + w <= objLen
+            ? this.readUint(view, objOff + lo, w)
+            : this.partialUint(view, objOff + lo, w, objLen - lo);
       len = n.lengthKind === 'count' ? raw * n.unit : raw;
     }
     if (addr === 0) {
@@ -330,6 +339,8 @@ export class Flattener {
       }
       return -1;
     }
+    // An empty pointee has nothing to read: absent, so its slot can never lead into a neighbour.
+    if (len === 0) return -1;
     if (len > EA_MAX_STRUCT) {
       this.fail('NO_SPACE', EA_FLAG_TRUNCATED, `pointee of ${len} bytes exceeds one page`, n.path, n.offset);
       return -3;
@@ -339,6 +350,16 @@ export class Flattener {
   }
 
   private resolvedAddr = 0;
+
+  /** Reads an unsigned field of which only the first `avail` bytes were passed (the rest are 0). */
+  private partialUint(view: DataView, at: number, width: number, avail: number): number {
+    let v = 0;
+    for (let i = 0; i < avail; i++) {
+      const shift = this.le ? i : width - 1 - i;
+      v += view.getUint8(at + i) * 2 ** (8 * shift);
+    }
+    return v > Number.MAX_SAFE_INTEGER ? Number.POSITIVE_INFINITY : v;
+  }
 
   /** Jump strategy: copies the pointees of one object, fills its table; returns the new end. */
   private visit(

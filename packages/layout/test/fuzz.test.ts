@@ -6,7 +6,15 @@
 import { EA_FLAG_FAULT, EA_FLAG_PRESENT, EA_META_ESIZE, EA_META_FLAGS, EA_META_ROOT, EA_META_USIZE } from '@ea/bpf';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AddressSpace, Flattener, WINDOW_OK, copyStructFromUser, eaSyscall, tableSlots } from '@ea/layout';
+import {
+  AddressSpace,
+  Flattener,
+  type PointerNode,
+  WINDOW_OK,
+  copyStructFromUser,
+  eaSyscall,
+  tableSlots,
+} from '@ea/layout';
 
 const RUNS = process.env['EA_FUZZ'] ? 20_000 : 300;
 const BASE = 0x100000;
@@ -84,12 +92,31 @@ describe('flatten properties', () => {
           mem.map(region(i + 1), words([val, p, s]));
         });
         for (const f of [jump, win]) f.flatten({ args: [0, 0, 0x1000, 72] }, mem);
-        for (const s of tableSlots(jump)) {
-          // the slot's data holds the caller's bytes of that pointee: re-read them by path
-          const bytes = jump.image.subarray(s.data, s.data + 8);
-          const first = new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true);
-          expect([0n, 1n, ...regions.map((r) => r[2])]).toContain(first);
-        }
+        // Walk the tables as a filter would and compare each pointee with the caller's memory,
+        // found through the pointer and length fields of its copied parent.
+        let slots = 0;
+        const walk = (nodes: readonly PointerNode[], table: number, parent: number, parentLen: number): void => {
+          for (const n of nodes) {
+            const data = jump.view.getUint32(table + n.offset, true);
+            if (data === 0) continue;
+            slots++;
+            expect(n.offset + 8).toBeLessThanOrEqual(parentLen);
+            const addr = jump.view.getBigUint64(parent + n.offset, true);
+            // the length field as the caller passed it: bytes beyond the parent's length are 0
+            let len = 0;
+            for (let i = 0; i < 8; i++) {
+              if (n.lengthOffset + i < parentLen) len += jump.image[parent + n.lengthOffset + i]! * 2 ** (8 * i);
+            }
+            expect([...jump.image.subarray(data, data + len)]).toEqual([...mem.bytes(addr, len)]);
+            const sub = jump.view.getUint32(table + n.offset + 4, true);
+            if (sub !== 0) {
+              expect(sub + n.tableSize).toBe(data);
+              walk(n.children, sub, data, len);
+            }
+          }
+        };
+        walk(jump.pointers, 80, jump.rootOffset, 72);
+        expect(slots).toBe(tableSlots(jump).length);
         for (const w of win.windows) {
           const status = win.view.getUint32(w.offset + 4, true);
           if (status === WINDOW_OK && win.view.getUint32(w.offset, true) >= 8) {

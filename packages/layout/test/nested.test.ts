@@ -105,6 +105,21 @@ describe('jump tables', () => {
     expect(u32(f, EA_META_FLAGS)).toBe(EA_FLAG_PRESENT);
   });
 
+  it('reads a length field cut by its parent as the filter sees it, and leaves empty pointees out', () => {
+    const f = new Flattener('openat2_nested');
+    const mem = (barSize: number): AddressSpace =>
+      new AddressSpace()
+        .map(A, words([1, 2, 3, 0, 0, B, barSize, 0, 0]))
+        .map(B, words([0x22, BB, 8]))
+        .map(BB, words([0x33]));
+    f.flatten(regs, mem(17)); // barbaz_size passed by its first byte only: 8
+    const barTable = u32(f, EA_REGION_OFFSET + 44);
+    expect(u64(f, u32(f, barTable + 8))).toBe(0x33n);
+    f.flatten(regs, mem(16)); // barbaz_size not passed: 0, so barbaz is absent
+    expect(u32(f, u32(f, EA_REGION_OFFSET + 44) + 8)).toBe(0);
+    expect(u32(f, EA_META_FLAGS)).toBe(EA_FLAG_PRESENT);
+  });
+
   it('stops cycles and deep chains with a defined result', () => {
     const sys: EaSyscall = { ...eaSyscall('openat2'), name: 'list', struct: list_node, ksize: list_node.size };
     const mem = new AddressSpace()
