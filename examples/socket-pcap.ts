@@ -81,7 +81,8 @@ function countMatches(capture: Capture, run: (ctx: PacketContext) => number, mat
     ctx.data = new DataView(capture.data.buffer, capture.data.byteOffset + start, length);
     ctx.wireLength = capture.wireLengths[i]!;
     // What a packet socket would set: the MAC header at 0, the network header after any VLAN tags.
-    ctx.linkOffset = capture.linkTypes[i] === LINKTYPE_ETHERNET ? 0 : undefined;
+    if (capture.linkTypes[i] === LINKTYPE_ETHERNET) ctx.linkOffset = 0;
+    else delete ctx.linkOffset;
     ctx.networkOffset = networkOffset(capture.linkTypes[i]!, capture.data, start, length);
     if (run(ctx) !== 0) {
       matched++;
