@@ -7,6 +7,7 @@
  */
 import { assertNever, SKF_AD_OFF, SECCOMP_DATA_SIZE, type AluOp, type JmpOp, type KnownInsn } from '@ea/bpf';
 import type { Profile, VerifiedProgram } from '@ea/verifier';
+import { InterpreterError } from './errors.js';
 
 /** What `ld #len` gives a seccomp or EA filter: sizeof(struct seccomp_data). */
 export const SECCOMP_LEN = SECCOMP_DATA_SIZE;
@@ -151,7 +152,7 @@ export function decodeOp(ins: KnownInsn, profile: Profile): number {
     case 'jmp':
       return JMP_BASE[ins.op] + (ins.src === 'x' ? JEQ_X - JEQ_K : 0);
     case 'ld_abs':
-      if (!packet) return IMG_W_ABS;
+      if (!packet) return ins.size === 'w' ? IMG_W_ABS : notIn(ins, profile);
       if (ins.k >= SKF_AD_OFF) {
         const n = ins.k - SKF_AD_OFF;
         // An unknown ancillary offset cannot pass the verifier; were one to reach us anyway it
@@ -161,14 +162,23 @@ export function decodeOp(ins: KnownInsn, profile: Profile): number {
       }
       return (ins.k | 0) >= 0 ? PKT_W_ABS + SIZE_INDEX[ins.size] : PKT_W_NEG + SIZE_INDEX[ins.size];
     case 'ld_ind':
-      return packet ? PKT_W_IND + SIZE_INDEX[ins.size] : IMG_W_IND;
+      if (packet) return PKT_W_IND + SIZE_INDEX[ins.size];
+      return ins.size === 'w' && profile === 'ea' ? IMG_W_IND : notIn(ins, profile);
     case 'ldx_msh':
-      return PKT_MSH;
+      return packet ? PKT_MSH : notIn(ins, profile);
     case 'ld_tailzero':
-      return IMG_TAILZERO;
+      return profile === 'ea' ? IMG_TAILZERO : notIn(ins, profile);
     default:
       return assertNever(ins);
   }
+}
+
+/**
+ * Refuses an instruction the profile cannot run. The verifier never lets one through; this keeps
+ * a hand-made VerifiedProgram from reaching a load with no input behind it.
+ */
+function notIn(ins: KnownInsn, profile: Profile): never {
+  throw new InterpreterError('WRONG_PROFILE', `${ins.kind} (code 0x${ins.code.toString(16)}) cannot run in the ${profile} profile`);
 }
 
 /** Pre-decodes a verified program into typed arrays. */

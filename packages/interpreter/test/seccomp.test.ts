@@ -75,3 +75,15 @@ describe('ea profile', () => {
     expect(tailZero(seccompData(1), 0, true)).toBe(1);
   });
 });
+
+describe('profile guard', () => {
+  it('refuses, at prepare time, an instruction its profile cannot run', async () => {
+    const { decodeOp } = await import('../src/index.js');
+    const { assemble } = await import('@ea/bpf');
+    const [msh, ldb, tz] = assemble('ldxb 4*([0]&0xf)\nldb [0]\nldtz #0\nret a') as never[];
+    expect(() => decodeOp(msh!, 'seccomp')).toThrow(InterpreterError);
+    expect(() => decodeOp(ldb!, 'ea')).toThrow(InterpreterError);
+    expect(() => decodeOp(tz!, 'socket')).toThrow(InterpreterError);
+    expect(() => decodeOp(tz!, 'ea')).not.toThrow();
+  });
+});
