@@ -159,7 +159,7 @@ export async function runSuite(options: SuiteOptions = {}): Promise<Results> {
   const log = options.log ?? ((line: string) => process.stderr.write(`[bench] ${line}\n`));
   const packetCount = options.packets ?? (smoke ? 2000 : 100_000);
   const calls = options.calls ?? (smoke ? 2000 : 100_000);
-  const reps = options.reps ?? (smoke ? 1 : 11);
+  const reps = options.reps ?? (smoke ? 1 : 51);
   const timing = { smoke, maxTime: options.maxTime ?? 1 };
   const dir = join(CACHE_DIR, smoke ? 'smoke' : 'full');
   const engines = await loadEngines();
