@@ -132,6 +132,8 @@ describe('assemble', () => {
     ['ld [1', 'SYNTAX', 1, 6],
     ['ret #0 /* open', 'SYNTAX', 1, 8],
     ['ret #0 @', 'SYNTAX', 1, 8],
+    ['tax /* spans\n lines */ foo', 'UNKNOWN_MNEMONIC', 2, 11],
+    ['tax /* one */ /* two */ ;x\n#y\n  ldx [1]', 'BAD_OPERAND', 3, 7],
     ['.insn 0x10000, 0, 0, 0', 'OUT_OF_RANGE', 1, 7],
     ['.insn 0, 256, 0, 0', 'OUT_OF_RANGE', 1, 10],
   ] as const)('%j → %s at %i:%i', (text, code, line, column) => {

@@ -6,13 +6,15 @@
  */
 import { FormatError } from '../errors.js';
 import { insn, type Insn } from '../insn.js';
-import { at, quote, stripComments, tokenize } from './lexer.js';
+import { at, commentFreeLines, quote, tokenize } from './lexer.js';
 import { Cursor, parseInstruction, type ParsedInsn, type TargetRef } from './parse.js';
 
 /** The most instructions any text reader accepts (sock_fprog.len is a u16). */
 export const MAX_TEXT_INSNS = 0xffff;
 /** The longest text any reader accepts, in UTF-16 code units. */
-export const MAX_TEXT_LENGTH = 64 * 1024 * 1024;
+export const MAX_TEXT_LENGTH = 16 * 1024 * 1024;
+/** The most labels a program may define (a few per instruction is plenty). */
+export const MAX_LABELS = 4 * MAX_TEXT_INSNS;
 
 /** Refuses text too long to be a program before any work is done on it. */
 export function checkTextSize(text: string): void {
@@ -82,19 +84,25 @@ function offsetOf(
   return offset;
 }
 
+const NON_BLANK = /\S/;
+
 /** Assembles bpf_asm text into instructions. Throws FormatError naming the line and column. */
 export function assemble(text: string): Insn[] {
   checkTextSize(text);
-  const lines = stripComments(text).split('\n');
+  const lines = commentFreeLines(text);
   const labels = new Map<string, number>();
   const pending: { parsed: ParsedInsn; line: number }[] = [];
   lines.forEach((source, index) => {
+    if (!NON_BLANK.test(source)) return;
     const line = index + 1;
     const c = new Cursor(tokenize(source, line), line, source.length + 1);
     for (let t = c.peek(); t?.type === 'ident' && c.isPunct(':', 1); t = c.peek()) {
       if (t.text.startsWith('%')) c.fail('SYNTAX', `bad label name ${quote(t.text)}`);
       if (labels.has(t.text)) {
         throw new FormatError('DUPLICATE_LABEL', `label ${quote(t.text)} is defined twice`, at(line, t.column));
+      }
+      if (labels.size === MAX_LABELS) {
+        throw new FormatError('TOO_LONG', `more than ${MAX_LABELS} labels`, at(line, t.column));
       }
       labels.set(t.text, pending.length);
       c.next();

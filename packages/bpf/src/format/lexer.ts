@@ -36,11 +36,20 @@ export function numberValue(text: string): number {
   return negative ? -value : value;
 }
 
+/**
+ * The most tokens one line may hold. The longest instruction needs 11; the cap keeps a hostile
+ * line (millions of commas) from costing a token object per character.
+ */
+export const MAX_LINE_TOKENS = 256;
+
 /** Splits one comment-free line into tokens. */
 export function tokenize(text: string, line: number): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {
+    if (tokens.length === MAX_LINE_TOKENS) {
+      throw new FormatError('TOO_LONG', `line has more than ${MAX_LINE_TOKENS} tokens`, at(line, tokens[tokens.length - 1]!.column));
+    }
     const ch = text[i]!;
     if (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\v' || ch === '\f') {
       i++;
@@ -85,17 +94,61 @@ export function quote(text: string): string {
 }
 
 /**
- * Replaces comments by spaces, keeping line breaks and columns: `;` to the end of the line,
- * lines starting with `#` (both bpf_asm's), and C-style block comments, which may span lines.
+ * Splits text into lines with comments replaced by blanks, keeping columns: `;` to the end of
+ * the line, lines starting with `#` (both bpf_asm's), C-style block comments (which may span
+ * lines) and, with `slashSlash`, C++ line comments. Linear in the text; lines without a comment
+ * character are passed through untouched.
  */
-export function stripComments(text: string): string {
-  // bpf_asm also skips lines that start with `#`; no instruction can start with one.
-  const out = text.replace(/\/\*[\s\S]*?\*\/|;[^\n]*|^[ \t]*#[^\n]*/gm, (m) => m.replace(/[^\n]/g, ' '));
-  const open = out.indexOf('/*');
-  if (open !== -1) {
-    const before = out.slice(0, open);
-    const line = before.split('\n').length;
-    throw new FormatError('SYNTAX', 'unterminated /* comment', at(line, open - before.lastIndexOf('\n')));
+export function commentFreeLines(text: string, options: { slashSlash?: boolean } = {}): string[] {
+  const lines = text.split('\n');
+  let open: { line: number; column: number } | undefined;
+  for (let n = 0; n < lines.length; n++) {
+    let l = lines[n]!;
+    let from = 0;
+    if (open !== undefined) {
+      const close = l.indexOf('*/');
+      if (close === -1) {
+        lines[n] = '';
+        continue;
+      }
+      l = ' '.repeat(close + 2) + l.slice(close + 2);
+      from = close + 2;
+      open = undefined;
+    }
+    if (l.indexOf(';') === -1 && l.indexOf('#') === -1 && l.indexOf('/') === -1) {
+      lines[n] = l;
+      continue;
+    }
+    let out = '';
+    let copied = 0;
+    let lead = from === 0;
+    for (let i = from; i < l.length; i++) {
+      const ch = l.charCodeAt(i);
+      const slash = ch === 0x2f; /* / */
+      const next = l.charCodeAt(i + 1);
+      if (ch === 0x3b /* ; */ || (ch === 0x23 /* # */ && lead) || (slash && next === 0x2f && options.slashSlash)) {
+        out += l.slice(copied, i);
+        copied = l.length;
+        break;
+      }
+      if (slash && next === 0x2a /* * */) {
+        const close = l.indexOf('*/', i + 2);
+        out += l.slice(copied, i);
+        if (close === -1) {
+          open = { line: n + 1, column: i + 1 };
+          copied = l.length;
+          break;
+        }
+        out += ' '.repeat(close + 2 - i);
+        copied = close + 2;
+        i = close + 1;
+        lead = false;
+        continue;
+      }
+      if (ch !== 0x20 && ch !== 0x09) lead = false;
+    }
+    lines[n] = out + l.slice(copied);
   }
-  return out;
+  if (open !== undefined) throw new FormatError('SYNTAX', 'unterminated /* comment', at(open.line, open.column));
+  return lines;
 }

@@ -10,7 +10,7 @@ import { FormatError } from '../errors.js';
 import { insn, assertNever, type Insn, type SockFilter } from '../insn.js';
 import { ANCILLARY, SKF_AD_OFF } from '../opcodes.js';
 import { checkCount, checkTextSize, resolve } from './asm.js';
-import { at, numberValue, quote, stripComments, tokenize } from './lexer.js';
+import { at, commentFreeLines, numberValue, quote, tokenize } from './lexer.js';
 import { Cursor, parseInstruction, TCPDUMP_ANCILLARY_ALIASES } from './parse.js';
 import { insnParts, rawComment, rawOperand } from './print.js';
 
@@ -104,9 +104,7 @@ export function writeTcpdumpD(program: readonly SockFilter[]): string {
 export function readTcpdumpD(text: string): Insn[] {
   checkTextSize(text);
   const out: Insn[] = [];
-  stripComments(text)
-    .split('\n')
-    .forEach((source, index) => {
+  commentFreeLines(text).forEach((source, index) => {
       const line = index + 1;
       if (source.trim() === '') return;
       // The "(000)" prefix is decimal with leading zeros, which bpf_asm's number syntax reads as octal.
@@ -162,9 +160,7 @@ const DD_ITEM = new RegExp(`\\{\\s*${NUMBER_RE}\\s*,\\s*${NUMBER_RE}\\s*,\\s*${N
 export function readTcpdumpDd(text: string): Insn[] {
   checkTextSize(text);
   const out: Insn[] = [];
-  stripComments(text.replace(/\/\/[^\n]*/g, (m) => ' '.repeat(m.length)))
-    .split('\n')
-    .forEach((source, index) => {
+  commentFreeLines(text, { slashSlash: true }).forEach((source, index) => {
       const line = index + 1;
       let i = 0;
       while (i < source.length) {
@@ -193,36 +189,51 @@ export function readTcpdumpDdd(text: string): Insn[] {
   checkTextSize(text);
   const out: Insn[] = [];
   let count: { value: number; line: number; column: number } | undefined;
-  text.split('\n').forEach((source, index) => {
-    const line = index + 1;
-    let start = 0;
-    for (const record of source.split(',')) {
-      const words = [...record.matchAll(/\S+/g)].map((m) => ({ text: m[0], column: start + m.index + 1 }));
-      start += record.length + 1;
-      if (words.length === 0) continue;
-      if (count === undefined) {
-        const w = words[0]!;
-        if (words.length !== 1 || !/^[0-9]+$/.test(w.text)) {
-          throw new FormatError('SYNTAX', 'expected the instruction count first', at(line, w.column));
-        }
-        const value = numberValue(w.text.replace(/^0+(?=.)/, ''));
-        checkCount(value, line, w.column);
-        count = { value, line, column: w.column };
-        continue;
+  // One sticky scan over the text: words, record separators (comma, line break) and blanks.
+  const token = /[^\S\n]+|(\n)|(,)|([^\s,]+)/y;
+  let line = 1;
+  let lineStart = 0;
+  let words: { text: string; column: number }[] = [];
+  const endRecord = (): void => {
+    if (words.length === 0) return;
+    const first = words[0]!;
+    if (count === undefined) {
+      if (words.length !== 1 || !/^[0-9]+$/.test(first.text)) {
+        throw new FormatError('SYNTAX', 'expected the instruction count first', at(line, first.column));
       }
+      const value = numberValue(first.text.replace(/^0+(?=.)/, ''));
+      checkCount(value, line, first.column);
+      count = { value, line, column: first.column };
+    } else {
       if (words.length !== 4) {
-        throw new FormatError('SYNTAX', `expected 4 decimal fields (code jt jf k), found ${words.length}`, at(line, words[0]!.column));
+        throw new FormatError('SYNTAX', `expected 4 decimal fields (code jt jf k), found ${words.length}`, at(line, first.column));
       }
       for (const w of words) {
         if (!/^-?[0-9]+$/.test(w.text)) throw new FormatError('BAD_NUMBER', `bad decimal number ${quote(w.text)}`, at(line, w.column));
       }
       if (out.length === count.value) {
-        throw new FormatError('BAD_COUNT', `count says ${count.value} instructions but more follow`, at(line, words[0]!.column));
+        throw new FormatError('BAD_COUNT', `count says ${count.value} instructions but more follow`, at(line, first.column));
       }
       // Decimal only: strip leading zeros so "010" is not read as octal.
       out.push(fourFields(words.map((w) => ({ text: w.text.replace(/^(-?)0+(?=[0-9])/, '$1'), column: w.column })), line));
     }
-  });
+    words = [];
+  };
+  for (let m = token.exec(text); m !== null; m = token.exec(text)) {
+    if (m[3] !== undefined) {
+      if (words.length === 4) {
+        throw new FormatError('SYNTAX', 'expected 4 decimal fields (code jt jf k), found more', at(line, m.index - lineStart + 1));
+      }
+      words.push({ text: m[3], column: m.index - lineStart + 1 });
+    } else if (m[1] !== undefined || m[2] !== undefined) {
+      endRecord();
+      if (m[1] !== undefined) {
+        line++;
+        lineStart = m.index + 1;
+      }
+    }
+  }
+  endRecord();
   if (count === undefined) return [];
   if (out.length !== count.value) {
     throw new FormatError('BAD_COUNT', `count says ${count.value} instructions but ${out.length} follow`, at(count.line, count.column));
