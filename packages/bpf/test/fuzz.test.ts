@@ -94,3 +94,22 @@ describe('bad input gets FormatError only', () => {
     fc.assert(fc.property(program, (p) => onlyFormatError(disassemble(p))), { numRuns: Math.ceil(RUNS / 5) });
   });
 });
+
+describe('large hostile text', () => {
+  // Shapes that made earlier versions quadratic or allocate per character; 1 MiB each keeps the
+  // test quick while a quadratic reader would still stall past the test timeout.
+  const size = 1 << 20;
+  const shapes: [string, string][] = [
+    ['unterminated comments', ' /*'.repeat(size / 3)],
+    ['commas', ','.repeat(size)],
+    ['labels', 'ab: '.repeat(size / 4)],
+    ['digits', '1'.repeat(size)],
+    ['-ddd words', `1\n${'1 '.repeat(size / 2)}`],
+    ['comment lines', ';\n'.repeat(size / 2)],
+    ['block comments', '/**/'.repeat(size / 4)],
+    ['open brackets', '['.repeat(size)],
+  ];
+  it.each(shapes)('%s', (_name, text) => {
+    onlyFormatError(text);
+  });
+});
