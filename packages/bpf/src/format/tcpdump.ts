@@ -190,7 +190,7 @@ export function readTcpdumpDdd(text: string): Insn[] {
   const out: Insn[] = [];
   let count: { value: number; line: number; column: number } | undefined;
   // One sticky scan over the text: words, record separators (comma, line break) and blanks.
-  const token = /[^\S\n]+|(\n)|(,)|([^\s,]+)/y;
+  const token = /[^\S\n]+|(\n)|(,+)|([^\s,]+)/y;
   let line = 1;
   let lineStart = 0;
   let words: { text: string; column: number }[] = [];
