@@ -28,7 +28,10 @@
  *                                 invisible without the audit log.
  * Each call's result lands in shared memory before the next starts, so a kill loses nothing: a
  * dead worker is replaced (KILL_THREAD), a dead child is re-forked (KILL_PROCESS), and the batch
- * resumes with the next call.
+ * resumes with the next call. One child serves many programs, each on a fresh worker thread (the
+ * main thread has no filter, so new threads start clean). A finished worker ends itself through
+ * probe4, where the helper returns KILL_THREAD: that beats every action of the tested filter but
+ * KILL_PROCESS and the undefined negative ones, which end the child instead (it is re-forked).
  *
  * Input (text, numbers in decimal or 0x hex):
  *   P <n>                then n lines `code jt jf k`
@@ -64,7 +67,6 @@
 
 #define HELPER_ERRNO 1234
 #define NOTIF_ERRNO 2345
-#define MAX_CALLS 4096
 
 enum kind { K_NONE, K_RET, K_TRAP, K_KILL_THREAD, K_KILL_PROCESS, K_INSTALL_ERROR };
 
@@ -77,18 +79,22 @@ struct result {
 
 struct shared {
 	volatile int current;      /* call the worker is on */
-	volatile int done;         /* worker finished every call */
+	volatile int done;         /* worker finished its program's calls */
+	volatile int exiting;      /* worker is ending itself through probe4 */
 	volatile int listener;     /* the helper filter's USER_NOTIF fd */
-	volatile int trap_hit;
-	struct result results[MAX_CALLS];
 };
 
-static struct shared *sh;
-static struct sock_filter *tested;
-static unsigned short tested_len;
+/* The whole batch, read before anything runs. */
+struct program { size_t insn_at; unsigned short len; };
+static struct program *programs;
+static struct sock_filter *pool;
 static uint64_t (*calls)[7];
+static int *call_program; /* program index of each call */
 static int ncalls;
-static int start_call;
+
+static struct shared *sh;
+static struct result *results; /* shared, one per call */
+static int worker_from, worker_to;
 static sigjmp_buf trap_jump;
 
 /* One `syscall` instruction per probe; the label right after it is the IP the filter sees. */
@@ -107,12 +113,13 @@ static sigjmp_buf trap_jump;
 PROBE(probe1)
 PROBE(probe2)
 PROBE(probe3)
-extern const char probe1_ip[], probe2_ip[], probe3_ip[];
+PROBE(probe4)
+extern const char probe1_ip[], probe2_ip[], probe3_ip[], probe4_ip[];
 
 static void on_sigsys(int sig, siginfo_t *info, void *uc) {
 	(void)sig;
 	(void)uc;
-	struct result *res = &sh->results[sh->current];
+	struct result *res = &results[sh->current];
 	res->kind = K_TRAP;
 	res->trap_errno = info->si_errno;
 	res->trap_syscall = info->si_syscall;
@@ -123,18 +130,23 @@ static long sys_seccomp(unsigned op, unsigned flags, void *arg) {
 	return syscall(SYS_seccomp, op, flags, arg);
 }
 
-/* The helper: ALLOW everywhere except probe2 (ERRNO|HELPER_ERRNO) and probe3 (USER_NOTIF). */
+/*
+ * The helper: ALLOW everywhere except probe2 (ERRNO|HELPER_ERRNO), probe3 (USER_NOTIF) and
+ * probe4 (KILL_THREAD, the worker's way out).
+ */
 static int install_helper(void) {
-	uint64_t ip2 = (uint64_t)probe2_ip, ip3 = (uint64_t)probe3_ip;
-	if ((ip2 >> 32) != (ip3 >> 32)) return -1;
+	uint64_t ip2 = (uint64_t)probe2_ip, ip3 = (uint64_t)probe3_ip, ip4 = (uint64_t)probe4_ip;
+	if ((ip2 >> 32) != (ip3 >> 32) || (ip2 >> 32) != (ip4 >> 32)) return -1;
 	struct sock_filter f[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(ip2 >> 32), 0, 5),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(ip2 >> 32), 0, 7),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ip2, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | HELPER_ERRNO),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ip3, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ip4, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_THREAD),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = { .len = sizeof f / sizeof f[0], .filter = f };
@@ -150,20 +162,21 @@ static void *worker(void *arg) {
 		fprintf(stderr, "run_seccomp: cannot install the helper filter: %s\n", strerror(errno));
 		_exit(3);
 	}
-	struct sock_fprog prog = { .len = tested_len, .filter = tested };
+	const struct program *p = &programs[call_program[worker_from]];
+	struct sock_fprog prog = { .len = p->len, .filter = &pool[p->insn_at] };
 	if (sys_seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
 		int err = errno;
-		for (int i = start_call; i < ncalls; i++) {
-			sh->results[i].kind = K_INSTALL_ERROR;
-			sh->results[i].r[0] = err;
+		for (int i = worker_from; i < worker_to; i++) {
+			results[i].kind = K_INSTALL_ERROR;
+			results[i].r[0] = err;
 		}
 		sh->done = 1;
 		return NULL;
 	}
 	/* From here on no syscall may be made except through the probes. */
-	for (volatile int i = start_call; i < ncalls; i++) {
+	for (volatile int i = worker_from; i < worker_to; i++) {
 		sh->current = i;
-		struct result *res = &sh->results[i];
+		struct result *res = &results[i];
 		if (sigsetjmp(trap_jump, 0) != 0) continue; /* TRAP: the handler filled res */
 		long nr = (long)(uint32_t)calls[i][0];
 		const uint64_t *a = &calls[i][1];
@@ -179,8 +192,11 @@ static void *worker(void *arg) {
 		}
 		res->kind = K_RET;
 	}
+	sh->exiting = 1;
 	sh->done = 1;
-	for (;;) __asm__ volatile("pause");
+	/* KILL_THREAD from the helper (or the tested filter's KILL_PROCESS, which ends the child). */
+	long last = (long)(uint32_t)calls[worker_to - 1][0];
+	for (;;) probe4(last, &calls[worker_to - 1][1]);
 }
 
 /*
@@ -202,7 +218,14 @@ static void serve_listener(void) {
 	ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
 
-/* The child's main thread: runs workers until every call from `from` has a result. */
+/* One past the last call of the program that call i belongs to. */
+static int program_end(int i) {
+	int j = i;
+	while (j < ncalls && call_program[j] == call_program[i]) j++;
+	return j;
+}
+
+/* The child's main thread: runs a worker per program until every call from `from` has a result. */
 static void child(int from) {
 	/* Not dumpable: a killed child skips the core-dump path entirely (and leaves no core file). */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -211,25 +234,31 @@ static void child(int from) {
 	sa.sa_sigaction = on_sigsys;
 	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
 	sigaction(SIGSYS, &sa, NULL);
-	start_call = from;
-	while (start_call < ncalls) {
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 1 << 16);
+	int start = from;
+	while (start < ncalls) {
+		worker_from = start;
+		worker_to = program_end(start);
 		sh->done = 0;
+		sh->exiting = 0;
 		sh->listener = -1;
-		sh->current = start_call;
+		sh->current = start;
 		pthread_t t;
-		if (pthread_create(&t, NULL, worker, NULL) != 0) _exit(4);
+		if (pthread_create(&t, &attr, worker, NULL) != 0) _exit(4);
 		for (;;) {
-			if (sh->done) _exit(0); /* exit_group also ends the spinning worker */
 			serve_listener();
-			if (pthread_tryjoin_np(t, NULL) == 0) {
-				if (sh->done) _exit(0);
-				/* The worker died without finishing its call: KILL_THREAD. */
-				sh->results[sh->current].kind = K_KILL_THREAD;
-				start_call = sh->current + 1;
-				if (sh->listener >= 0) close(sh->listener);
-				break;
-			}
+			if (pthread_tryjoin_np(t, NULL) == 0) break;
 		}
+		if (sh->done) {
+			start = worker_to;
+		} else {
+			/* The worker died without finishing its call: KILL_THREAD. */
+			results[sh->current].kind = K_KILL_THREAD;
+			start = sh->current + 1;
+		}
+		if (sh->listener >= 0) close(sh->listener);
 	}
 	_exit(0);
 }
@@ -246,28 +275,30 @@ static void die(const char *what) {
 	exit(2);
 }
 
-static void run_program(void) {
-	memset(sh->results, 0, sizeof(struct result) * (size_t)ncalls);
+static void run_all(void) {
 	int from = 0;
 	while (from < ncalls) {
+		sh->exiting = 0;
 		pid_t pid = fork();
 		if (pid < 0) die("fork");
 		if (pid == 0) child(from);
 		int status;
 		if (waitpid(pid, &status, 0) != pid) die("waitpid");
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0) break;
-		if (WIFSIGNALED(status)) {
+		if (!WIFSIGNALED(status)) die("child failed");
+		if (sh->exiting) {
+			/* The tested filter killed the process on the worker's way out: its calls are done. */
+			from = program_end(sh->current);
+		} else {
 			/* KILL_PROCESS (or an undefined action): the current call ends the child. */
 			int cur = sh->current;
-			sh->results[cur].kind = K_KILL_PROCESS;
-			sh->results[cur].r[0] = WTERMSIG(status);
+			results[cur].kind = K_KILL_PROCESS;
+			results[cur].r[0] = WTERMSIG(status);
 			from = cur + 1;
-			continue;
 		}
-		die("child failed");
 	}
 	for (int i = 0; i < ncalls; i++) {
-		struct result *res = &sh->results[i];
+		struct result *res = &results[i];
 		switch (res->kind) {
 		case K_RET:
 			printf("ret %ld", res->r[0]);
@@ -287,38 +318,55 @@ static void run_program(void) {
 	fflush(stdout);
 }
 
+static void *grow(void *p, size_t *cap, size_t need, size_t size) {
+	if (need <= *cap) return p;
+	size_t n = *cap == 0 ? 1024 : *cap;
+	while (n < need) n *= 2;
+	p = realloc(p, n * size);
+	if (p == NULL) die("out of memory");
+	*cap = n;
+	return p;
+}
+
 int main(void) {
 	/* Killed children must not leave core files behind (core_pattern may be a plain file). */
 	struct rlimit no_core = { 0, 0 };
 	setrlimit(RLIMIT_CORE, &no_core);
 	sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED) die("mmap");
-	calls = calloc(MAX_CALLS, sizeof *calls);
-	tested = calloc(65536, sizeof *tested);
-	if (calls == NULL || tested == NULL) die("out of memory");
+	size_t pool_cap = 0, pool_len = 0, prog_cap = 0, call_cap = 0, owner_cap = 0;
+	int nprograms = 0;
 	char *line = NULL;
 	size_t cap = 0;
 	while (read_line(&line, &cap) != NULL) {
 		if (line[0] == 0) continue;
 		unsigned long n;
 		if (sscanf(line, "P %lu", &n) != 1 || n == 0 || n > 65535) die("expected P <n>");
+		pool = grow(pool, &pool_cap, pool_len + n, sizeof *pool);
+		programs = grow(programs, &prog_cap, (size_t)nprograms + 1, sizeof *programs);
+		programs[nprograms] = (struct program){ pool_len, (unsigned short)n };
 		for (unsigned long i = 0; i < n; i++) {
 			long code, jt, jf, k;
 			if (read_line(&line, &cap) == NULL || sscanf(line, "%li %li %li %li", &code, &jt, &jf, &k) != 4) die("bad instruction line");
-			tested[i] = (struct sock_filter){ (unsigned short)code, (unsigned char)jt, (unsigned char)jf, (unsigned int)k };
+			pool[pool_len++] = (struct sock_filter){ (unsigned short)code, (unsigned char)jt, (unsigned char)jf, (unsigned int)k };
 		}
-		tested_len = (unsigned short)n;
 		unsigned long m;
-		if (read_line(&line, &cap) == NULL || sscanf(line, "C %lu", &m) != 1 || m > MAX_CALLS) die("expected C <m>");
+		if (read_line(&line, &cap) == NULL || sscanf(line, "C %lu", &m) != 1) die("expected C <m>");
 		for (unsigned long j = 0; j < m; j++) {
 			unsigned long long v[7] = { 0 };
 			if (read_line(&line, &cap) == NULL) die("missing call line");
 			if (sscanf(line, "%llx %llx %llx %llx %llx %llx %llx", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]) != 7) die("bad call line");
-			for (int q = 0; q < 7; q++) calls[j][q] = v[q];
+			calls = grow(calls, &call_cap, (size_t)ncalls + 1, sizeof *calls);
+			call_program = grow(call_program, &owner_cap, (size_t)ncalls + 1, sizeof *call_program);
+			for (int q = 0; q < 7; q++) calls[ncalls][q] = v[q];
+			call_program[ncalls++] = nprograms;
 		}
-		ncalls = (int)m;
-		if (ncalls > 0) run_program();
+		nprograms++;
 	}
 	free(line);
+	if (ncalls == 0) return 0;
+	results = mmap(NULL, sizeof *results * (size_t)ncalls, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (results == MAP_FAILED) die("mmap");
+	run_all();
 	return 0;
 }
