@@ -5,6 +5,7 @@
  * of all return values are compared across engines; any disagreement is reported
  * loudly (stderr and RESULTS.md).
  */
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Capture } from '@ea/pcap';
 import { type JsEngine, loadEngines } from './engines.js';
@@ -165,6 +166,11 @@ export async function runSuite(options: SuiteOptions = {}): Promise<Results> {
   const engines = await loadEngines();
   for (const e of engines) if (e.missing !== null) log(`engine ${e.name} not available: ${e.missing}`);
 
+  try {
+    execFileSync('tcpdump', ['--version'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('the packet workload compiles its filters with tcpdump: apt-get install tcpdump (.ci/run installs it)');
+  }
   log(`generating ${packetCount} packets and compiling the filters with tcpdump -ddd`);
   const pw = preparePacketWorkload(dir, packetCount);
   const packets = runWorkload(
