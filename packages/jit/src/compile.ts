@@ -91,7 +91,11 @@ export function compile(program: VerifiedProgram, options: CompileOptions = {}):
   let compiled: Compiled | undefined;
   let fast: RunFilter = interpret;
   const run: RunFilter = (input) => {
-    if (left > 0 && --left === 0) {
+    if (compiled === undefined) {
+      if (left > 0) {
+        left -= 1;
+        return interpret(input);
+      }
       compiled = build(program, options, interpret);
       fast = compiled.run;
     }

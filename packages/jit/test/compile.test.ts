@@ -172,6 +172,8 @@ describe('fallbacks', () => {
     expect(c.run(data)).toBe(0x7fff0000);
     expect(c.accelerated).toBe(false);
     expect(c.run(data)).toBe(0x7fff0000);
+    expect(c.accelerated).toBe(false);
+    expect(c.run(data)).toBe(0x7fff0000);
     expect(c.accelerated).toBe(true);
     expect(c.source).toContain('function run(view)');
     expect(c.run(data)).toBe(0x7fff0000);
