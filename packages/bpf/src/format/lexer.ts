@@ -5,6 +5,7 @@
  */
 import { FormatError, type Where } from '../errors.js';
 
+/** One lexed piece of a line, with its 1-based column. */
 export type Token =
   | { readonly type: 'ident'; readonly text: string; readonly column: number }
   | { readonly type: 'num'; readonly text: string; readonly value: number; readonly column: number }

@@ -24,6 +24,7 @@ export interface ParsedInsn {
   readonly wide: boolean;
 }
 
+/** Which text syntax a line is in: bpf_asm, or a tcpdump -d listing. */
 export type Syntax = 'asm' | 'd';
 
 /** tcpdump -d's names for the ancillary loads whose bpf_asm name differs. */

@@ -176,6 +176,7 @@ export function formatInsn(ins: SockFilter, pc?: number, options: FormatOptions 
   return partsText(insnParts(ins), target) + rawComment(ins, target) + extraComment(ins, options);
 }
 
+/** Options for formatInsn and disassemble. */
 export interface FormatOptions {
   /** Adds `; ALLOW`, `; ERRNO(1)`, `; arch`, `; args[0]` … comments for seccomp filters. */
   readonly seccomp?: boolean;

@@ -10,7 +10,9 @@ import { assemble } from './asm.js';
 import { disassemble } from './disasm.js';
 import { readTcpdumpD, readTcpdumpDd, readTcpdumpDdd, writeTcpdumpD, writeTcpdumpDd, writeTcpdumpDdd } from './tcpdump.js';
 
+/** Every program format, by the name readProgram, writeProgram and the CLI use. */
 export const FORMATS = ['bin', 'asm', 'd', 'dd', 'ddd'] as const;
+/** A program format name. */
 export type ProgramFormat = (typeof FORMATS)[number];
 
 /** Checks that a string names a format (for command lines and other untrusted callers). */
@@ -64,6 +66,7 @@ export function detectFormat(input: Uint8Array | string): ProgramFormat {
   return 'asm';
 }
 
+/** Options for readProgram. */
 export interface ReadOptions {
   /** Forces a format instead of guessing. */
   readonly format?: ProgramFormat;
