@@ -101,60 +101,82 @@ function needsPacketPrologue(shape: OpShape, k: number, profile: Profile): boole
   return shape.kind === 'ld_abs' && !(k >= SKF_AD_OFF && ANCILLARY_COST.has(k - SKF_AD_OFF));
 }
 
+const PROFILES: readonly Profile[] = ['socket', 'seccomp', 'ea'];
+/** Every verified code is below 0x100 (the kernel table stops at 0xb1, the tail-zero load is 0xc0). */
+const CODE_LIMIT = 0x100;
+const SHAPES: readonly (OpShape | undefined)[] = Array.from({ length: CODE_LIMIT }, (_, c) => OPCODES.get(c)?.shape);
+const DYNAMIC = -1;
+
+/** Per profile, the eBPF cost of each code whose cost does not depend on its operands, else DYNAMIC. */
+const STATIC_COST: Readonly<Record<Profile, Int8Array>> = Object.fromEntries(
+  PROFILES.map((profile) => {
+    const table = new Int8Array(CODE_LIMIT).fill(DYNAMIC);
+    SHAPES.forEach((shape, c) => {
+      if (shape === undefined) return;
+      const dynamic = shape.kind === 'jmp' || (profile === 'socket' && (shape.kind === 'ld_abs' || shape.kind === 'ld_ind' || shape.kind === 'ldx_msh'));
+      if (!dynamic) table[c] = convertedCost(shape, 0, 0, 0, profile);
+    });
+    return [profile, table];
+  }),
+) as Record<Profile, Int8Array>;
+
 /** The converted program's shape: start address of each classic instruction and the total length. */
 export interface Conversion {
-  /** addrs[pc]: eBPF index where classic instruction pc starts (prologue included); scratch, valid until the next call. */
+  /**
+   * addrs[pc]: eBPF index where classic instruction pc starts, counted from the end of the
+   * prologue (add `prologue` for the absolute index); scratch, valid until the next call.
+   */
   readonly addrs: Uint32Array;
+  /** Prologue length: 3, plus 4 when the program has packet loads (seen_ld_abs). */
+  readonly prologue: number;
   /** prog->len after bpf_convert_filter. */
   readonly length: number;
 }
 
-/** Computes the eBPF addresses and length of a program that passed the classic checks. */
+/** Computes the eBPF addresses and length of a program that passed the classic checks (one pass). */
 export function convert(f: Fields, profile: Profile): Conversion {
   const { n, code, jt, jf, k } = f;
   const addrs = SCRATCH_U32.subarray(0, n);
+  const costs = STATIC_COST[profile];
   let seenLdAbs = false;
-  for (let pc = 0; pc < n; pc++) {
-    const shape = (OPCODES.get(code[pc] as number) as { shape: OpShape }).shape;
-    if (!seenLdAbs && needsPacketPrologue(shape, k[pc] as number, profile)) seenLdAbs = true;
-  }
-  let at = PROLOGUE + (seenLdAbs ? LD_ABS_PROLOGUE : 0);
+  let at = 0;
   for (let pc = 0; pc < n; pc++) {
     addrs[pc] = at;
-    const shape = (OPCODES.get(code[pc] as number) as { shape: OpShape }).shape;
-    at += convertedCost(shape, jt[pc] as number, jf[pc] as number, k[pc] as number, profile);
+    const c = code[pc] as number;
+    const cost = costs[c] as number;
+    if (cost !== DYNAMIC) {
+      at += cost;
+      continue;
+    }
+    const shape = SHAPES[c] as OpShape;
+    const kk = k[pc] as number;
+    if (!seenLdAbs && needsPacketPrologue(shape, kk, profile)) seenLdAbs = true;
+    at += convertedCost(shape, jt[pc] as number, jf[pc] as number, kk, profile);
   }
-  return { addrs, length: at };
+  const prologue = PROLOGUE + (seenLdAbs ? LD_ABS_PROLOGUE : 0);
+  return { addrs, prologue, length: prologue + at };
 }
 
 /**
- * Finds the first jump whose converted distance does not fit 16 bits (BPF_EMIT_JMP in
- * bpf_convert_filter): the distance is measured from the emitted eBPF jump, which sits after
- * the temp-register move of a negative K and, for the JA half of a two-jump pair, one later.
+ * Finds the first JA whose converted distance does not fit 16 bits (BPF_EMIT_JMP in
+ * bpf_convert_filter). Conditional jumps cannot fail: jt/jf skip at most 255 classic
+ * instructions, and the costliest converts to 21 eBPF instructions (LDX MSH with k > 32767),
+ * so their distance stays below 255 * 21 + 3 = 5358.
  */
 export function checkConvertedJumps(f: Fields, conv: Conversion): Failure | null {
-  const { n, code, jt, jf, k } = f;
+  const { n, code, k } = f;
   const { addrs } = conv;
-  const end = conv.length;
-  const addr = (t: number): number => (t < n ? (addrs[t] as number) : end);
+  const end = conv.length - conv.prologue;
   for (let pc = 0; pc < n; pc++) {
-    const shape = (OPCODES.get(code[pc] as number) as { shape: OpShape }).shape;
-    if (shape.kind === 'ja') {
-      const off = addr(pc + 1 + (k[pc] as number)) - (addrs[pc] as number) - 1;
-      if (off > S16_MAX) return { reason: 'CONVERTED_JUMP_TOO_FAR', pc, detail: `eBPF offset ${off}` };
-    } else if (shape.kind === 'jmp') {
-      const tmp = shape.src === 'k' && (k[pc] as number) >= SIGN_BIT ? 1 : 0;
-      const at = (addrs[pc] as number) + tmp;
-      const t = jt[pc] as number;
-      const e = jf[pc] as number;
-      const offs: number[] = [];
-      if (e === 0) offs.push(addr(pc + 1 + t) - at - 1);
-      else if (t === 0 && shape.op !== 'jset') offs.push(addr(pc + 1 + e) - at - 1);
-      else offs.push(addr(pc + 1 + t) - at - 1, addr(pc + 1 + e) - at - 2);
-      for (const off of offs) {
-        if (off > S16_MAX) return { reason: 'CONVERTED_JUMP_TOO_FAR', pc, detail: `eBPF offset ${off}` };
-      }
-    }
+    if (JA_CODE[code[pc] as number] !== 1) continue;
+    const t = pc + 1 + (k[pc] as number);
+    const off = (t < n ? (addrs[t] as number) : end) - (addrs[pc] as number) - 1;
+    if (off > S16_MAX) return { reason: 'CONVERTED_JUMP_TOO_FAR', pc, detail: `eBPF offset ${off}` };
   }
   return null;
 }
+
+const JA_CODE = new Uint8Array(CODE_LIMIT);
+SHAPES.forEach((shape, c) => {
+  if (shape?.kind === 'ja') JA_CODE[c] = 1;
+});

@@ -65,19 +65,20 @@ export function check(insns: readonly SockFilter[], options: VerifyOptions): Che
   if (length !== null) return fail(length, insns);
   const fields = readFields(insns);
   if (!('n' in fields)) return fail(fields, insns);
-  const failure = runChecks(fields, options, eaBound);
-  if (failure !== null) return fail(failure, insns);
-  return { ok: true, program: build(fields, profile) };
+  const outcome = runChecks(fields, options, eaBound);
+  if (typeof outcome !== 'number') return fail(outcome, insns);
+  return { ok: true, program: build(fields, profile, outcome) };
 }
 
-function runChecks(f: Fields, options: VerifyOptions, eaBound: number): Failure | null {
+/** Runs every check in the kernel's order; on success returns the converted length. */
+function runChecks(f: Fields, options: VerifyOptions, eaBound: number): Failure | number {
   const profile = options.profile;
   const classic = checkClassic(f, profile === 'ea' ? EA_CHECK : CLASSIC_CHECK);
   if (classic !== null) return classic;
-  if (profile === 'seccomp') return checkSeccomp(f);
-  if (profile === 'ea') return checkEa(f, eaBound);
-  if (options.skipSocketLimits === true) return null;
+  const pass = profile === 'seccomp' ? checkSeccomp(f) : profile === 'ea' ? checkEa(f, eaBound) : null;
+  if (pass !== null) return pass;
   const conv = convert(f, profile);
+  if (profile !== 'socket' || options.skipSocketLimits === true) return conv.length;
   const jumps = checkConvertedJumps(f, conv);
   if (jumps !== null) return jumps;
   const optmem = options.optmemMax ?? systemOptmemMax();
@@ -85,7 +86,7 @@ function runChecks(f: Fields, options: VerifyOptions, eaBound: number): Failure 
   if (!fitsOptmem(conv.length, optmem, header)) {
     return { reason: 'OPTMEM_EXCEEDED', pc: null, detail: `${conv.length} eBPF instructions, optmem_max ${optmem}` };
   }
-  return null;
+  return conv.length;
 }
 
 function fail(failure: Failure, insns: readonly SockFilter[]): CheckResult {
@@ -94,7 +95,7 @@ function fail(failure: Failure, insns: readonly SockFilter[]): CheckResult {
   return { ok: false, error: new VerifyError(failure, raw) };
 }
 
-function build(f: Fields, profile: Profile): VerifiedProgram {
+function build(f: Fields, profile: Profile, convertedLength: number): VerifiedProgram {
   const { n, code, jt, jf, k } = f;
   const out: KnownInsn[] = new Array(n);
   let maxLoadEnd = 0;
@@ -122,7 +123,6 @@ function build(f: Fields, profile: Profile): VerifiedProgram {
     }
   }
   const reachable = reachableOf(f);
-  const convertedLength = convert(f, profile).length;
   return brandVerified({
     profile,
     insns: Object.freeze(out),
