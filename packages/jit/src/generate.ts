@@ -56,17 +56,21 @@ export function generateRun(
   if (socket) {
     head.push(declare('const', [[scope.id('view'), member(scope.id('input'), 'data')]]));
   }
-  const needLen = emit.used.has('len') || (!socket && guarded && program.maxLoadEnd > 0);
+  // The verifier's bound, widened by our own scan so a direct read can never throw.
+  let entry = program.maxLoadEnd;
+  for (const ins of program.insns) if (ins.kind === 'ld_abs') entry = Math.max(entry, ins.k + 4);
+  const guard = !socket && guarded && entry > 0;
+  const needLen = emit.used.has('len') || guard;
   if (needLen) head.push(declare('const', [[scope.id('len'), member(scope.id('view'), 'byteLength')]]));
-  if (!socket && guarded && program.maxLoadEnd > 0) {
+  if (guard) {
     // Short (or not a DataView at all): the exact slow path decides, zero-filling or throwing.
-    const enough = bin('>=', scope.id('len'), u32(program.maxLoadEnd));
+    const enough = bin('>=', scope.id('len'), u32(entry));
     head.push(
       withComments(
         ifElse({ type: 'UnaryExpression', operator: '!', prefix: true, argument: enough }, [
           ret(call(scope.id('slow'), [scope.id('view')])),
         ]),
-        [lineComment(`entry: every absolute load lies below ${program.maxLoadEnd}`)],
+        [lineComment(`entry: every absolute load lies below ${entry}`)],
       ),
     );
     emit.used.add('slow');
