@@ -14,3 +14,4 @@ export { convertedCost, ldAbsCost } from './convert.js';
 export { seccompPathLength, checkSeccompChain, type ChainResult } from './chain.js';
 export { constantAllowed, isConstAllow, X86_64_HARDWIRED_ALLOW, type CacheOptions } from './cache.js';
 export { analyze, seccompFieldAt, type Analysis } from './analyze.js';
+export { formatDiagnostic } from './diagnostic.js';

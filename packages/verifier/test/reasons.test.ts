@@ -8,7 +8,7 @@ import {
   BPF_ST, BPF_STX, BPF_TAILZ, BPF_TAX, BPF_W, BPF_X, EA_IMAGE_MAX, EA_MAX_STRUCT, SECCOMP_RET_ALLOW, SKF_AD_OFF,
   SKF_AD_PROTOCOL, SKF_AD_VLAN_TPID, SKF_NET_OFF, type SockFilter,
 } from '@ea/bpf';
-import { check, type Profile, type ReasonCode, verify, VerifyError } from '@ea/verifier';
+import { check, checkSeccompChain, type Profile, type ReasonCode, seccompPathLength, verify, VerifyError } from '@ea/verifier';
 import { describe, expect, it } from 'vitest';
 
 const s = (code: number, k = 0): SockFilter => ({ code, jt: 0, jf: 0, k });
@@ -201,5 +201,33 @@ describe('errors and untrusted input', () => {
     expect(accepted([s(BPF_LD | BPF_W | BPF_ABS, (SKF_AD_OFF - 1) >>> 0), RET], 'socket')).toBe(true);
     expect(accepted([s(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF), RET], 'socket')).toBe(true);
     expect(accepted([s(BPF_LD | BPF_B | BPF_ABS, 0xfffff001 - 1), RET], 'socket')).toBe(true);
+  });
+});
+
+describe('limits after the classic checks', () => {
+  const LDW1 = s(BPF_LD | BPF_W | BPF_ABS, 1);
+  it('OPTMEM_EXCEEDED (ENOMEM, no pc) follows the optmem_max option', () => {
+    // 1000 x ld [1] = 14,000 eBPF instructions + 7 prologue + 2 for the RET = 14,009: 96 + 8 * 14,009 = 112,168 bytes.
+    const prog = [...Array.from({ length: 1000 }, () => LDW1), RET];
+    expect(check(prog, { profile: 'socket', optmemMax: 112_169 }).ok).toBe(true);
+    const r = check(prog, { profile: 'socket', optmemMax: 112_168 });
+    expect(r.ok ? null : [r.error.reason, r.error.pc, r.error.errno, r.error.errnoNumber]).toEqual([
+      'OPTMEM_EXCEEDED', null, 'ENOMEM', 12,
+    ]);
+    expect(check(prog, { profile: 'socket', optmemMax: 1, skipSocketLimits: true }).ok).toBe(true);
+  });
+  it('CONVERTED_JUMP_TOO_FAR names the ja', () => {
+    const body = Array.from({ length: 2341 }, () => LDW1);
+    const r = check([s(BPF_JMP | BPF_JA, body.length), ...body, RET], { profile: 'socket' });
+    expect(r.ok ? null : [r.error.reason, r.error.pc, r.error.errno]).toEqual(['CONVERTED_JUMP_TOO_FAR', 0, 'EINVAL']);
+  });
+  it('TOO_MANY_INSNS_PATH (ENOMEM) counts converted lengths plus 4 per older filter', () => {
+    const full = verify(Array.from({ length: 4096 }, () => RET), { profile: 'seccomp' }); // 8195
+    const tail = (n: number) => verify(Array.from({ length: n }, () => RET), { profile: 'seccomp' });
+    expect(checkSeccompChain([full, full, full], tail(4084))).toEqual({ ok: true, total: 32768 });
+    const r = checkSeccompChain([full, full, full], tail(4085));
+    expect(r.ok ? null : [r.total, r.error.reason, r.error.pc, r.error.errno]).toEqual([32770, 'TOO_MANY_INSNS_PATH', null, 'ENOMEM']);
+    expect(seccompPathLength(full)).toBe(8195);
+    expect(() => seccompPathLength(verify([RET], { profile: 'socket' }))).toThrow(TypeError);
   });
 });

@@ -8,11 +8,11 @@
  *               line per program, in order
  * Exit 0 when every program is accepted, 1 when one is refused or unreadable, 2 on usage errors.
  */
-import { FormatError, formatInsn, type Insn, readProgram, type SockFilter } from '@ea/bpf';
+import { FormatError, type Insn, readProgram } from '@ea/bpf';
 import { ARCHES, type ArchName, SYSCALL_ARCHES, syscallName } from '@ea/seccomp';
 import {
-  type Analysis, analyze, check, constantAllowed, type Profile, type VerifiedProgram, type VerifyError,
-  type VerifyOptions,
+  type Analysis, analyze, check, constantAllowed, formatDiagnostic, type Profile, type VerifiedProgram,
+  type VerifyError, type VerifyOptions,
 } from '@ea/verifier';
 import type { CAC } from 'cac';
 import { EXIT_OK, EXIT_REJECTED, printJson, readInput, UsageError } from '../output.js';
@@ -31,8 +31,6 @@ interface VerifyCliOptions {
 }
 
 const PROFILES: readonly Profile[] = ['seccomp', 'socket', 'ea'];
-/** Lines of listing shown on each side of the failing instruction. */
-const CONTEXT = 3;
 
 function profileOption(value: unknown): Profile {
   const name = value === undefined ? 'seccomp' : String(value);
@@ -61,32 +59,6 @@ function archOption(value: unknown): ArchName {
 function verdictJson(error: VerifyError | null): Record<string, unknown> {
   if (error === null) return { accepted: true, reason: null, pc: null, errno: null };
   return { accepted: false, reason: error.reason, pc: error.pc, errno: error.errno };
-}
-
-/** Formats the compiler-style diagnostic: `file: pc N: error: ...` and a marked listing. */
-export function diagnostic(name: string, insns: readonly SockFilter[], error: VerifyError): string {
-  const detail = error.detail === null ? '' : ` [${error.detail}]`;
-  const head = `${name}:${error.pc === null ? '' : ` pc ${error.pc}:`} error: ${error.reason} (${error.errno}): ${error.why}${detail}`;
-  if (error.pc === null || insns.length === 0) return `${head}\n`;
-  const from = Math.max(0, error.pc - CONTEXT);
-  const to = Math.min(insns.length - 1, error.pc + CONTEXT);
-  const width = String(to).length;
-  const lines = [head];
-  for (let pc = from; pc <= to; pc++) {
-    const text = safeFormat(insns[pc] as SockFilter, pc);
-    const mark = pc === error.pc ? '>' : ' ';
-    lines.push(`${mark} ${String(pc).padStart(width)} | ${text}`);
-    if (pc === error.pc) lines.push(`  ${' '.repeat(width)} | ${'^'.repeat(Math.max(1, text.length))} ${error.reason}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-function safeFormat(i: SockFilter, pc: number): string {
-  try {
-    return formatInsn(i, pc);
-  } catch {
-    return `.insn ${i.code}, ${i.jt}, ${i.jf}, ${i.k}`;
-  }
 }
 
 /** The --explain data: the analysis plus the cache emulation for one arch. */
@@ -160,7 +132,7 @@ function runOne(file: string, options: VerifyCliOptions): number {
     process.stdout.write(`${name}: accepted (${profile} profile, ${insns.length} instructions)\n`);
     if (options.explain === true) process.stdout.write(explainText(explainData(result.program, arch)));
   } else {
-    process.stdout.write(diagnostic(name, insns, result.error));
+    process.stdout.write(formatDiagnostic(name, insns, result.error));
   }
   return result.ok ? EXIT_OK : EXIT_REJECTED;
 }
