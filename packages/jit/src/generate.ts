@@ -55,6 +55,12 @@ export function generateRun(
   const param = socket ? 'input' : 'view';
   if (socket) {
     head.push(declare('const', [[scope.id('view'), member(scope.id('input'), 'data')]]));
+    if (name === 'run') {
+      // Not a PacketContext (a DataView, say): the interpreter throws its typed error.
+      const missing: ES.Expression = { type: 'UnaryExpression', operator: '!', prefix: true, argument: scope.id('view') };
+      head.push(ifElse(missing, [ret(call(scope.id('slow'), [scope.id('input')]))]));
+      emit.used.add('slow');
+    }
   }
   // The verifier's bound, widened by our own scan so a direct read can never throw.
   let entry = program.maxLoadEnd;

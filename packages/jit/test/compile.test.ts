@@ -266,3 +266,11 @@ kill: ret #0x80000000
     expect(source).toContain('// 3: jeq #0x27, L6');
   });
 });
+
+describe('wrong input kind', () => {
+  it('a socket filter given a DataView throws the interpreter typed error', () => {
+    const c = compile(goldenProgram('tcp-port-80'));
+    expect(c.accelerated).toBe(true);
+    expect(() => c.run(new DataView(new ArrayBuffer(64)))).toThrow(/does not run over/);
+  });
+});
