@@ -8,6 +8,7 @@
  */
 import { AUDIT_ARCH_X86_64, SECCOMP_RET_ALLOW, type KnownInsn } from '@ea/bpf';
 import type { VerifiedProgram } from './program.js';
+import { VerifyUsageError } from './errors.js';
 
 /** seccomp_data offsets the emulator understands. */
 const NR_OFFSET = 0;
@@ -73,10 +74,10 @@ function hardwiredFor(options: CacheOptions): readonly number[] {
  */
 export function constantAllowed(filters: readonly VerifiedProgram[], options: CacheOptions): number[] {
   if (!Number.isInteger(options.syscalls) || options.syscalls < 0 || options.syscalls > 0x10000) {
-    throw new RangeError('syscalls must be an integer in [0, 65536]');
+    throw new VerifyUsageError('syscalls', 'must be an integer in [0, 65536]');
   }
   for (const f of filters) {
-    if (f.profile === 'socket') throw new TypeError('a socket-profile program is not a seccomp filter');
+    if (f.profile === 'socket') throw new VerifyUsageError('filters', 'a socket-profile program is not a seccomp filter');
   }
   const hard = new Set(hardwiredFor(options));
   const out: number[] = [];

@@ -3,13 +3,13 @@
  * plus, for every filter already attached, its converted length + 4 must stay <= 32768
  * (MAX_INSNS_PER_PATH), else ENOMEM. Lengths are eBPF lengths after bpf_convert_filter.
  */
-import { VerifyError } from './errors.js';
+import { VerifyError, VerifyUsageError } from './errors.js';
 import { MAX_INSNS_PER_PATH, PATH_PENALTY } from './limits.js';
 import type { VerifiedProgram } from './program.js';
 
 /** Returns the length seccomp's path limit counts for a filter (its converted eBPF length). */
 export function seccompPathLength(filter: VerifiedProgram): number {
-  if (filter.profile === 'socket') throw new TypeError('a socket-profile program is not a seccomp filter');
+  if (filter.profile === 'socket') throw new VerifyUsageError('filter', 'a socket-profile program is not a seccomp filter');
   return filter.convertedLength;
 }
 

@@ -96,3 +96,15 @@ function safeFormat(insn: SockFilter, pc: number): string {
     return `.insn ${String(insn.code)}, ${String(insn.jt)}, ${String(insn.jf)}, ${String(insn.k)}`;
   }
 }
+
+/** A mistake in how the verifier was called (bad options, a socket program used as a seccomp filter). */
+export class VerifyUsageError extends Error {
+  override readonly name = 'VerifyUsageError';
+  constructor(
+    /** The option or argument at fault. */
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}

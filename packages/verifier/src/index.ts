@@ -1,7 +1,7 @@
 /** @ea/verifier: classic BPF verified exactly as Linux verifies it, with diagnostics and analysis. */
 export type { Profile, VerifiedProgram } from './program.js';
 export { verify, check, type VerifyOptions, type CheckResult } from './verify.js';
-export { VerifyError, REASONS, ERRNO, type ReasonCode, type ErrnoName, type Failure } from './errors.js';
+export { VerifyError, VerifyUsageError, REASONS, ERRNO, type ReasonCode, type ErrnoName, type Failure } from './errors.js';
 export {
   DEFAULT_OPTMEM_MAX,
   BPF_PROG_HEADER,

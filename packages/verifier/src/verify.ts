@@ -6,7 +6,7 @@
 import { EA_IMAGE_MAX, LOAD_SIZES, SECCOMP_DATA_SIZE, type KnownInsn, type SockFilter } from '@ea/bpf';
 import { checkClassic, checkLength } from './classic.js';
 import { checkConvertedJumps, convert } from './convert.js';
-import { type Failure, VerifyError } from './errors.js';
+import { type Failure, VerifyError, VerifyUsageError } from './errors.js';
 import { type Fields, readFields } from './fields.js';
 import { BPF_PROG_HEADER, fitsOptmem, systemOptmemMax } from './limits.js';
 import { brandVerified, type Profile, type VerifiedProgram } from './program.js';
@@ -40,11 +40,11 @@ const PROFILES: ReadonlySet<string> = new Set(['socket', 'seccomp', 'ea']);
 
 function validateOptions(options: VerifyOptions): number {
   if (typeof options !== 'object' || options === null || !PROFILES.has(options.profile)) {
-    throw new TypeError(`profile must be 'socket', 'seccomp' or 'ea'`);
+    throw new VerifyUsageError('profile', `must be 'socket', 'seccomp' or 'ea'`);
   }
   const bound = options.eaBound ?? EA_IMAGE_MAX;
   if (!Number.isInteger(bound) || bound < SECCOMP_DATA_SIZE || bound > EA_IMAGE_MAX) {
-    throw new RangeError(`eaBound must be an integer in [${SECCOMP_DATA_SIZE}, ${EA_IMAGE_MAX}], got ${String(bound)}`);
+    throw new VerifyUsageError('eaBound', `must be an integer in [${SECCOMP_DATA_SIZE}, ${EA_IMAGE_MAX}], got ${String(bound)}`);
   }
   return bound;
 }
@@ -59,7 +59,7 @@ export function verify(insns: readonly SockFilter[], options: VerifyOptions): Ve
 /** Verifies like verify() but returns the failure instead of throwing it. */
 export function check(insns: readonly SockFilter[], options: VerifyOptions): CheckResult {
   const eaBound = validateOptions(options);
-  if (!Array.isArray(insns)) throw new TypeError('insns must be an array of instructions');
+  if (!Array.isArray(insns)) throw new VerifyUsageError('insns', 'must be an array of instructions');
   const profile = options.profile;
   const length = checkLength(insns.length);
   if (length !== null) return fail(length, insns);

@@ -12,7 +12,7 @@ import { FormatError, type Insn, readProgram } from '@ea/bpf';
 import { ARCHES, type ArchName, SYSCALL_ARCHES, syscallName } from '@ea/seccomp';
 import {
   type Analysis, analyze, check, constantAllowed, formatDiagnostic, type Profile, type VerifiedProgram,
-  type VerifyError, type VerifyOptions,
+  type VerifyError, type VerifyOptions, VerifyUsageError,
 } from '@ea/verifier';
 import type { CAC } from 'cac';
 import { EXIT_OK, EXIT_REJECTED, printJson, readInput, UsageError } from '../output.js';
@@ -142,7 +142,7 @@ function guarded<T>(run: () => T): T {
     return run();
   } catch (error) {
     // Option errors from verify() (eaBound out of range) are the caller's mistake.
-    if (error instanceof RangeError || error instanceof TypeError) throw new UsageError(error.message);
+    if (error instanceof VerifyUsageError) throw new UsageError(error.message);
     throw error;
   }
 }
