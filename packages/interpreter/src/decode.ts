@@ -12,94 +12,97 @@ import { InterpreterError } from './errors.js';
 /** What `ld #len` gives a seccomp or EA filter: sizeof(struct seccomp_data). */
 export const SECCOMP_LEN = SECCOMP_DATA_SIZE;
 
-/*
- * The dense operation indices. These are not BPF opcodes (those live in @ea/bpf's opcodes.ts);
- * they are the interpreter's own numbering, chosen contiguous so V8 compiles the run loop's
- * switch into a jump table.
+/**
+ * Names the dense operation indices. They are not BPF opcodes (those live in @ea/bpf's
+ * opcodes.ts) but the interpreter's own numbering, contiguous so that V8 compiles the run loop's
+ * switch into a jump table (the loop spells them as literals; test/ops.test.ts checks them).
  */
-export const RET_K = 0;
-export const RET_A = 1;
-export const LD_IMM = 2;
-export const LDX_IMM = 3;
-export const LD_MEM = 4;
-export const LDX_MEM = 5;
-export const ST = 6;
-export const STX = 7;
-export const TAX = 8;
-export const TXA = 9;
-export const LD_LEN = 10;
-export const LDX_LEN = 11;
-export const ADD_K = 12;
-export const SUB_K = 13;
-export const MUL_K = 14;
-export const DIV_K = 15;
-export const OR_K = 16;
-export const AND_K = 17;
-export const LSH_K = 18;
-export const RSH_K = 19;
-export const MOD_K = 20;
-export const XOR_K = 21;
-export const ADD_X = 22;
-export const SUB_X = 23;
-export const MUL_X = 24;
-export const DIV_X = 25;
-export const OR_X = 26;
-export const AND_X = 27;
-export const LSH_X = 28;
-export const RSH_X = 29;
-export const MOD_X = 30;
-export const XOR_X = 31;
-export const NEG = 32;
-export const JA = 33;
-export const JEQ_K = 34;
-export const JGT_K = 35;
-export const JGE_K = 36;
-export const JSET_K = 37;
-export const JEQ_X = 38;
-export const JGT_X = 39;
-export const JGE_X = 40;
-export const JSET_X = 41;
-/** Packet loads at a constant offset k >= 0 (as a signed int), big-endian. */
-export const PKT_W_ABS = 42;
-export const PKT_H_ABS = 43;
-export const PKT_B_ABS = 44;
-/** Packet loads at a constant negative offset (SKF_NET_OFF / SKF_LL_OFF regions). */
-export const PKT_W_NEG = 45;
-export const PKT_H_NEG = 46;
-export const PKT_B_NEG = 47;
-export const PKT_W_IND = 48;
-export const PKT_H_IND = 49;
-export const PKT_B_IND = 50;
-export const PKT_MSH = 51;
-/** Ancillary loads, SKF_AD_OFF + 4 * (op - ANC_PROTOCOL). */
-export const ANC_PROTOCOL = 52;
-export const ANC_PKTTYPE = 53;
-export const ANC_IFINDEX = 54;
-export const ANC_NLATTR = 55;
-export const ANC_NLATTR_NEST = 56;
-export const ANC_MARK = 57;
-export const ANC_QUEUE = 58;
-export const ANC_HATYPE = 59;
-export const ANC_RXHASH = 60;
-export const ANC_CPU = 61;
-export const ANC_ALU_XOR_X = 62;
-export const ANC_VLAN_TAG = 63;
-export const ANC_VLAN_TAG_PRESENT = 64;
-export const ANC_PAY_OFFSET = 65;
-export const ANC_RANDOM = 66;
-export const ANC_VLAN_TPID = 67;
-/** seccomp_data / EA image loads: native-endian words. */
-export const IMG_W_ABS = 68;
-export const IMG_W_IND = 69;
-export const IMG_TAILZERO = 70;
+export const OPS = Object.freeze({
+  RET_K: 0,
+  RET_A: 1,
+  LD_IMM: 2,
+  LDX_IMM: 3,
+  LD_MEM: 4,
+  LDX_MEM: 5,
+  ST: 6,
+  STX: 7,
+  TAX: 8,
+  TXA: 9,
+  LD_LEN: 10,
+  LDX_LEN: 11,
+  ADD_K: 12,
+  SUB_K: 13,
+  MUL_K: 14,
+  DIV_K: 15,
+  OR_K: 16,
+  AND_K: 17,
+  LSH_K: 18,
+  RSH_K: 19,
+  MOD_K: 20,
+  XOR_K: 21,
+  ADD_X: 22,
+  SUB_X: 23,
+  MUL_X: 24,
+  DIV_X: 25,
+  OR_X: 26,
+  AND_X: 27,
+  LSH_X: 28,
+  RSH_X: 29,
+  MOD_X: 30,
+  XOR_X: 31,
+  NEG: 32,
+  JA: 33,
+  JEQ_K: 34,
+  JGT_K: 35,
+  JGE_K: 36,
+  JSET_K: 37,
+  JEQ_X: 38,
+  JGT_X: 39,
+  JGE_X: 40,
+  JSET_X: 41,
+  // Packet loads at a constant offset k >= 0 (as a signed int), big-endian.
+  PKT_W_ABS: 42,
+  PKT_H_ABS: 43,
+  PKT_B_ABS: 44,
+  // Packet loads at a constant negative offset (SKF_NET_OFF / SKF_LL_OFF regions).
+  PKT_W_NEG: 45,
+  PKT_H_NEG: 46,
+  PKT_B_NEG: 47,
+  PKT_W_IND: 48,
+  PKT_H_IND: 49,
+  PKT_B_IND: 50,
+  PKT_MSH: 51,
+  // Ancillary loads, SKF_AD_OFF + 4 * (op - ANC_PROTOCOL).
+  ANC_PROTOCOL: 52,
+  ANC_PKTTYPE: 53,
+  ANC_IFINDEX: 54,
+  ANC_NLATTR: 55,
+  ANC_NLATTR_NEST: 56,
+  ANC_MARK: 57,
+  ANC_QUEUE: 58,
+  ANC_HATYPE: 59,
+  ANC_RXHASH: 60,
+  ANC_CPU: 61,
+  ANC_ALU_XOR_X: 62,
+  ANC_VLAN_TAG: 63,
+  ANC_VLAN_TAG_PRESENT: 64,
+  ANC_PAY_OFFSET: 65,
+  ANC_RANDOM: 66,
+  ANC_VLAN_TPID: 67,
+  // seccomp_data / EA image loads: native-endian words.
+  IMG_W_ABS: 68,
+  IMG_W_IND: 69,
+  IMG_TAILZERO: 70,
+});
+
 /** One past the largest operation index. */
 export const OP_COUNT = 71;
 
 const ALU_BASE: Readonly<Record<AluOp, number>> = {
-  add: ADD_K, sub: SUB_K, mul: MUL_K, div: DIV_K, or: OR_K,
-  and: AND_K, lsh: LSH_K, rsh: RSH_K, mod: MOD_K, xor: XOR_K,
+  add: OPS.ADD_K, sub: OPS.SUB_K, mul: OPS.MUL_K, div: OPS.DIV_K, or: OPS.OR_K,
+  and: OPS.AND_K, lsh: OPS.LSH_K, rsh: OPS.RSH_K, mod: OPS.MOD_K, xor: OPS.XOR_K,
 };
-const JMP_BASE: Readonly<Record<JmpOp, number>> = { jeq: JEQ_K, jgt: JGT_K, jge: JGE_K, jset: JSET_K };
+const JMP_BASE: Readonly<Record<JmpOp, number>> = { jeq: OPS.JEQ_K, jgt: OPS.JGT_K, jge: OPS.JGE_K, jset: OPS.JSET_K };
 const SIZE_INDEX = { w: 0, h: 1, b: 2 } as const;
 
 /** A program in the interpreter's pre-decoded form. */
@@ -120,54 +123,54 @@ export function decodeOp(ins: KnownInsn, profile: Profile): number {
   const packet = profile === 'socket';
   switch (ins.kind) {
     case 'ret_k':
-      return RET_K;
+      return OPS.RET_K;
     case 'ret_a':
-      return RET_A;
+      return OPS.RET_A;
     case 'ld_imm':
-      return LD_IMM;
+      return OPS.LD_IMM;
     case 'ldx_imm':
-      return LDX_IMM;
+      return OPS.LDX_IMM;
     case 'ld_mem':
-      return LD_MEM;
+      return OPS.LD_MEM;
     case 'ldx_mem':
-      return LDX_MEM;
+      return OPS.LDX_MEM;
     case 'st':
-      return ST;
+      return OPS.ST;
     case 'stx':
-      return STX;
+      return OPS.STX;
     case 'tax':
-      return TAX;
+      return OPS.TAX;
     case 'txa':
-      return TXA;
+      return OPS.TXA;
     case 'ld_len':
-      return packet ? LD_LEN : LD_IMM;
+      return packet ? OPS.LD_LEN : OPS.LD_IMM;
     case 'ldx_len':
-      return packet ? LDX_LEN : LDX_IMM;
+      return packet ? OPS.LDX_LEN : OPS.LDX_IMM;
     case 'alu':
-      return ALU_BASE[ins.op] + (ins.src === 'x' ? ADD_X - ADD_K : 0);
+      return ALU_BASE[ins.op] + (ins.src === 'x' ? OPS.ADD_X - OPS.ADD_K : 0);
     case 'neg':
-      return NEG;
+      return OPS.NEG;
     case 'ja':
-      return JA;
+      return OPS.JA;
     case 'jmp':
-      return JMP_BASE[ins.op] + (ins.src === 'x' ? JEQ_X - JEQ_K : 0);
+      return JMP_BASE[ins.op] + (ins.src === 'x' ? OPS.JEQ_X - OPS.JEQ_K : 0);
     case 'ld_abs':
-      if (!packet) return ins.size === 'w' ? IMG_W_ABS : notIn(ins, profile);
+      if (!packet) return ins.size === 'w' ? OPS.IMG_W_ABS : notIn(ins, profile);
       if (ins.k >= SKF_AD_OFF) {
         const n = ins.k - SKF_AD_OFF;
         // An unknown ancillary offset cannot pass the verifier; were one to reach us anyway it
         // runs as a plain negative load, which fails and returns 0.
-        if (n % 4 === 0 && n / 4 <= ANC_VLAN_TPID - ANC_PROTOCOL) return ANC_PROTOCOL + n / 4;
-        return PKT_W_NEG + SIZE_INDEX[ins.size];
+        if (n % 4 === 0 && n / 4 <= OPS.ANC_VLAN_TPID - OPS.ANC_PROTOCOL) return OPS.ANC_PROTOCOL + n / 4;
+        return OPS.PKT_W_NEG + SIZE_INDEX[ins.size];
       }
-      return (ins.k | 0) >= 0 ? PKT_W_ABS + SIZE_INDEX[ins.size] : PKT_W_NEG + SIZE_INDEX[ins.size];
+      return (ins.k | 0) >= 0 ? OPS.PKT_W_ABS + SIZE_INDEX[ins.size] : OPS.PKT_W_NEG + SIZE_INDEX[ins.size];
     case 'ld_ind':
-      if (packet) return PKT_W_IND + SIZE_INDEX[ins.size];
-      return ins.size === 'w' && profile === 'ea' ? IMG_W_IND : notIn(ins, profile);
+      if (packet) return OPS.PKT_W_IND + SIZE_INDEX[ins.size];
+      return ins.size === 'w' && profile === 'ea' ? OPS.IMG_W_IND : notIn(ins, profile);
     case 'ldx_msh':
-      return packet ? PKT_MSH : notIn(ins, profile);
+      return packet ? OPS.PKT_MSH : notIn(ins, profile);
     case 'ld_tailzero':
-      return profile === 'ea' ? IMG_TAILZERO : notIn(ins, profile);
+      return profile === 'ea' ? OPS.IMG_TAILZERO : notIn(ins, profile);
     default:
       return assertNever(ins);
   }

@@ -4,8 +4,10 @@
  * engine the wrong way: the wrong kind of input for the program's profile, or a bad context.
  */
 
+/** The kinds of engine misuse. */
 export type InterpreterErrorCode = 'WRONG_PROFILE' | 'BAD_INPUT';
 
+/** Reports a misuse of the engine; `code` says which kind. */
 export class InterpreterError extends Error {
   override readonly name = 'InterpreterError';
   constructor(

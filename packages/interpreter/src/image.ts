@@ -21,7 +21,7 @@ export function loadImageWord(view: DataView, off: number, little: boolean): num
 }
 
 /**
- * EA `ld [x + k]`: the word at `(X + k) mod 2^32`, or -1 when that offset is misaligned or the
+ * Loads the word of EA `ld [x + k]`: the word at `(X + k) mod 2^32`, or -1 when that offset is misaligned or the
  * word does not lie wholly inside the image; the program then returns 0 (KILL_THREAD), failing
  * safe rather than reading zeros an attacker could steer towards.
  */
@@ -32,7 +32,7 @@ export function loadImageIndirect(view: DataView, x: number, k: number, little: 
 }
 
 /**
- * EA `ldtz #k` (BPF_LD|BPF_W|BPF_TAILZ), bpf_check_uarg_tail_zero as an instruction. With
+ * Evaluates EA `ldtz #k` (BPF_LD|BPF_W|BPF_TAILZ), bpf_check_uarg_tail_zero as an instruction. With
  * usize = ea_meta.usize and root = ea_meta.root (read with the zero-fill rule), returns 1 when
  * every image byte in [root + k, root + usize) is zero, which includes usize <= k, and 0 when
  * some byte is not. If that range runs past the end of the image the copy is incomplete and

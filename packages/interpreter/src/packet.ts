@@ -67,7 +67,7 @@ function nlaFind(data: DataView, start: number, rem: number, type: number, littl
 }
 
 /**
- * SKF_AD_NLATTR: treats the packet from offset `a` as netlink attributes and returns the offset
+ * Computes SKF_AD_NLATTR: treats the packet from offset `a` as netlink attributes and returns the offset
  * of the first one of type `x`, or 0 (bpf_skb_get_nlattr). `little` is the host byte order.
  */
 export function nlattr(data: DataView, a: number, x: number, little: boolean): number {
@@ -77,7 +77,7 @@ export function nlattr(data: DataView, a: number, x: number, little: boolean): n
 }
 
 /**
- * SKF_AD_NLATTR_NEST: treats the attribute at offset `a` as a nest and returns the offset of its
+ * Computes SKF_AD_NLATTR_NEST: treats the attribute at offset `a` as a nest and returns the offset of its
  * first child of type `x`, or 0 (bpf_skb_get_nlattr_nest).
  */
 export function nlattrNest(data: DataView, a: number, x: number, little: boolean): number {

@@ -12,7 +12,7 @@ import { type Profile, type VerifiedProgram, verify } from '@ea/verifier';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Interpreter, type PacketContext, packetContext, prepare } from '../src/index.js';
-import { JGE_K, JGT_K } from '../src/decode.js';
+import { OPS } from '../src/decode.js';
 import { ANC, ANC_PACKET, callArb, frameArb, framesArb, type GenProfile, loadPrefixes, packetArb, programArb, readout } from './gen.js';
 import { seccompData } from './helpers.js';
 
@@ -198,7 +198,7 @@ describe.skipIf(unavailable !== null)(title('kernel differential catches one-bit
     const mutant: Engine = (p) => {
       const run = prepare(p);
       run.decoded.op.forEach((op, pc) => {
-        if (op === JGE_K) run.decoded.op[pc] = JGT_K;
+        if (op === OPS.JGE_K) run.decoded.op[pc] = OPS.JGT_K;
       });
       return run;
     };
