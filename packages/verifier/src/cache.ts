@@ -6,7 +6,7 @@
  * AND of its filters'. Syscalls hard-wired as allowed (x86_64 uretprobe 335 and uprobe 336 on
  * 6.18) bypass every filter of the native arch.
  */
-import { AUDIT_ARCH_X86_64, SECCOMP_RET_ALLOW, type KnownInsn } from '@ea/bpf';
+import { assertNever, AUDIT_ARCH_X86_64, SECCOMP_RET_ALLOW, type KnownInsn } from '@ea/bpf';
 import type { VerifiedProgram } from './program.js';
 import { VerifyUsageError } from './errors.js';
 
@@ -57,8 +57,24 @@ export function isConstAllow(insns: readonly KnownInsn[], nr: number, arch: numb
         if (i.op !== 'and' || i.src !== 'k') return false;
         a = (a & i.k) >>> 0;
         break;
-      default:
+      case 'ld_imm':
+      case 'ld_ind':
+      case 'ld_mem':
+      case 'ld_len':
+      case 'ld_tailzero':
+      case 'ldx_imm':
+      case 'ldx_mem':
+      case 'ldx_len':
+      case 'ldx_msh':
+      case 'st':
+      case 'stx':
+      case 'neg':
+      case 'ret_a':
+      case 'tax':
+      case 'txa':
         return false; // "can't optimize": any other instruction
+      default:
+        return assertNever(i);
     }
   }
   return false; // ran off the end (impossible for a verified program)

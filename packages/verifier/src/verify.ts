@@ -104,23 +104,10 @@ function build(f: Fields, profile: Profile, convertedLength: number): VerifiedPr
     // A fresh frozen copy, so later changes to the caller's objects cannot reach the engines.
     const i = Object.freeze(makeInsn(code[pc] as number, jt[pc] as number, jf[pc] as number, k[pc] as number));
     out[pc] = i;
-    const kk = i.k;
-    switch (i.kind) {
-      case 'ld_abs': {
-        // Ancillary and negative (SKF_NET_OFF, SKF_LL_OFF) offsets are not image bytes.
-        const end = kk + LOAD_SIZES[i.size].bytes;
-        if (kk < SIGN_BIT && end > maxLoadEnd) maxLoadEnd = end;
-        break;
-      }
-      case 'ldx_msh':
-        if (kk < SIGN_BIT && kk + 1 > maxLoadEnd) maxLoadEnd = kk + 1;
-        break;
-      case 'ld_ind':
-        hasIndexedLoads = true;
-        break;
-      default:
-        break;
-    }
+    // Ancillary and negative (SKF_NET_OFF, SKF_LL_OFF) offsets are not image bytes.
+    if (i.kind === 'ld_abs' && i.k < SIGN_BIT) maxLoadEnd = Math.max(maxLoadEnd, i.k + LOAD_SIZES[i.size].bytes);
+    else if (i.kind === 'ldx_msh' && i.k < SIGN_BIT) maxLoadEnd = Math.max(maxLoadEnd, i.k + 1);
+    else if (i.kind === 'ld_ind') hasIndexedLoads = true;
   }
   const reachable = reachableOf(f);
   return brandVerified({
