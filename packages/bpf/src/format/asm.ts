@@ -7,7 +7,8 @@
 import { FormatError } from '../errors.js';
 import { insn, type Insn } from '../insn.js';
 import { at, commentFreeLines, quote, tokenize } from './lexer.js';
-import { Cursor, parseInstruction, type ParsedInsn, type TargetRef } from './parse.js';
+import { Cursor } from './cursor.js';
+import { parseInstruction, type ParsedInsn, type TargetRef } from './parse.js';
 
 /** The most instructions any text reader accepts (sock_fprog.len is a u16). */
 export const MAX_TEXT_INSNS = 0xffff;

@@ -8,7 +8,8 @@ import { FormatError } from '../errors.js';
 import type { SockFilter } from '../insn.js';
 import { ANCILLARY, type AncillaryName, BPF_RET, BPF_X, SKF_AD_OFF } from '../opcodes.js';
 import { ALU_OPS, codeOf, JMP_OPS, type AluOp, type JmpOp, type LoadSize } from '../table.js';
-import { at, quote, type Token } from './lexer.js';
+import { type Cursor, U32_MAX } from './cursor.js';
+import { at, quote } from './lexer.js';
 
 /** A jump target as written: a label, a relative `+off`, or (tcpdump -d) an absolute pc. */
 export type TargetRef =
@@ -30,7 +31,6 @@ export type Syntax = 'asm' | 'd';
 /** tcpdump -d's names for the ancillary loads whose bpf_asm name differs. */
 export const TCPDUMP_ANCILLARY_ALIASES: Readonly<Record<string, AncillaryName>> = { vlanp: 'vlan_avail', random: 'rand' };
 
-const U32_MAX = 0xffffffff;
 /** Ancillary offsets by name: bpf_asm's (with its alias vlan_pr), plus libpcap bpf_image's vlanp and random. */
 const ANCILLARY_K: ReadonlyMap<string, number> = new Map([
   ...ANCILLARY.map((a): [string, number] => [a.name, (SKF_AD_OFF + a.offset) >>> 0]),
@@ -40,75 +40,6 @@ const ANCILLARY_K: ReadonlyMap<string, number> = new Map([
   ]),
 ]);
 
-/** Walks the tokens of one line, naming the line and column in every error. */
-export class Cursor {
-  private pos = 0;
-  constructor(
-    private readonly tokens: readonly Token[],
-    readonly line: number,
-    private readonly endColumn: number,
-  ) {}
-
-  peek(offset = 0): Token | undefined {
-    return this.tokens[this.pos + offset];
-  }
-
-  column(): number {
-    return this.peek()?.column ?? this.endColumn;
-  }
-
-  fail(code: 'SYNTAX' | 'BAD_OPERAND' | 'OUT_OF_RANGE', message: string, column = this.column()): never {
-    throw new FormatError(code, message, at(this.line, column));
-  }
-
-  describe(): string {
-    const t = this.peek();
-    return t === undefined ? 'end of line' : quote(t.text);
-  }
-
-  next(): Token {
-    const t = this.peek();
-    if (t === undefined) this.fail('SYNTAX', 'unexpected end of line');
-    this.pos++;
-    return t;
-  }
-
-  isPunct(ch: string, offset = 0): boolean {
-    const t = this.peek(offset);
-    return t?.type === 'punct' && t.text === ch;
-  }
-
-  isIdent(offset = 0): string | undefined {
-    const t = this.peek(offset);
-    return t?.type === 'ident' ? t.text.toLowerCase() : undefined;
-  }
-
-  punct(ch: string): void {
-    if (!this.isPunct(ch)) this.fail('SYNTAX', `expected ${quote(ch)}, found ${this.describe()}`);
-    this.pos++;
-  }
-
-  word(name: string): void {
-    if (this.isIdent() !== name) this.fail('SYNTAX', `expected ${quote(name)}, found ${this.describe()}`);
-    this.pos++;
-  }
-
-  end(): void {
-    if (this.peek() !== undefined) this.fail('SYNTAX', `unexpected ${this.describe()} after the operands`);
-  }
-
-  /** Reads a number in min..max; negative values (down to -2^31) are taken as u32 when max is U32_MAX. */
-  number(what: string, max = U32_MAX, signed = max === U32_MAX): number {
-    const t = this.peek();
-    if (t?.type !== 'num') this.fail('BAD_OPERAND', `expected ${what}, found ${this.describe()}`);
-    this.pos++;
-    const min = signed ? -0x80000000 : 0;
-    if (!(t.value >= min && t.value <= max)) {
-      this.fail('OUT_OF_RANGE', `${what} ${t.text} is outside ${min}..${max}`, t.column);
-    }
-    return t.value >>> 0;
-  }
-}
 
 function fields(code: number, k = 0, jt = 0, jf = 0): SockFilter {
   return { code, jt, jf, k };

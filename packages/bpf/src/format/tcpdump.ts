@@ -11,7 +11,8 @@ import { insn, assertNever, type Insn, type SockFilter } from '../insn.js';
 import { ANCILLARY, SKF_AD_OFF } from '../opcodes.js';
 import { checkCount, checkTextSize, resolve } from './asm.js';
 import { at, commentFreeLines, numberValue, quote, tokenize } from './lexer.js';
-import { Cursor, parseInstruction, TCPDUMP_ANCILLARY_ALIASES } from './parse.js';
+import { Cursor } from './cursor.js';
+import { parseInstruction, TCPDUMP_ANCILLARY_ALIASES } from './parse.js';
 import { insnParts, rawComment, rawOperand } from './print.js';
 
 const TCPDUMP_NAME: ReadonlyMap<string, string> = new Map(
