@@ -83,6 +83,7 @@ export function compile(program: VerifiedProgram, options: CompileOptions = {}):
   const interpreter = prepare(program, options);
   const interpret: RunFilter = (input) => interpreter.run(input);
   if (options.accelerate === false) return { run: interpret, source: '', accelerated: false, reason: 'accelerate: false' };
+  generateOptions(options); // option errors are the caller's, not a reason to fall back
   const tier = options.tierAfter ?? 0;
   if (!Number.isInteger(tier) || tier < 0) throw new RangeError('tierAfter must be a non-negative integer');
   if (tier === 0) return build(program, options, interpret);

@@ -178,6 +178,7 @@ describe('fallbacks', () => {
     expect(c.source).toContain('function run(view)');
     expect(c.run(data)).toBe(0x7fff0000);
     expect(() => compile(program, { tierAfter: -1 })).toThrow(RangeError);
+    expect(() => compile(program, { minSwitch: 1 })).toThrow(RangeError);
   });
 
   it('a short seccomp view goes to the interpreter (zero fill), a packet context gets its typed error', () => {
