@@ -19,11 +19,28 @@ export class Interpreter {
   readonly decoded: D.DecodedProgram;
   private readonly little: boolean;
   /** Scratch memory M[0..15]: reused across runs; the verifier proves every read follows a write. */
-  private readonly mem = new Uint32Array(16);
+  private readonly mem = new Int32Array(16);
+  /**
+   * k as int32: A and X live as int32 in the loop, V8's cheapest representation, which also
+   * keeps values of 2^31 and above from being boxed as heap numbers on every operation.
+   */
+  private readonly ki: Int32Array;
+  /**
+   * RET K values, boxed once: a tagged array hands out the same number object on every run, where
+   * reading a u32 >= 2^31 from the Uint32Array would allocate one (RET #0xffffffff is common).
+   */
+  private readonly retK: number[];
 
   constructor(program: VerifiedProgram, options: EngineOptions = {}) {
     this.program = program;
     this.decoded = D.decode(program);
+    this.ki = new Int32Array(this.decoded.k.buffer, this.decoded.k.byteOffset, this.decoded.k.length);
+    // Start from tagged elements (null) so the array never becomes an unboxed-double array.
+    const retK: (number | null)[] = new Array<number | null>(this.decoded.k.length).fill(null);
+    this.decoded.k.forEach((value, pc) => {
+      retK[pc] = value;
+    });
+    this.retK = retK as number[];
     this.little = (options.endian ?? 'le') === 'le';
   }
 
@@ -56,6 +73,8 @@ export class Interpreter {
 
   private exec(view: DataView, ctx: PacketContext | null, hook: StepHook | null): number {
     const { op, jt, jf, k } = this.decoded;
+    const ki = this.ki;
+    const retK = this.retK;
     const mem = this.mem;
     const little = this.little;
     const size = view.byteLength;
@@ -65,20 +84,20 @@ export class Interpreter {
     let pc = 0;
     let v = 0;
     for (;;) {
-      if (hook !== null) hook(pc, a, x);
+      if (hook !== null) hook(pc, a >>> 0, x >>> 0);
       // The cases are decode.ts's dense indices written as literals, named in comments: V8 turns
       // a switch over literal integers into a jump table, but not one over imported constants
       // (measured: about 7x slower). test/ops.test.ts checks every literal against decode.ts.
       switch (op[pc]) {
         case 0 /* RET_K */:
-          return k[pc]!;
+          return retK[pc]!;
         case 1 /* RET_A */:
-          return a;
+          return a >>> 0;
         case 2 /* LD_IMM */:
-          a = k[pc]!;
+          a = ki[pc]!;
           break;
         case 3 /* LDX_IMM */:
-          x = k[pc]!;
+          x = ki[pc]!;
           break;
         case 4 /* LD_MEM */:
           a = mem[k[pc]!]!;
@@ -99,210 +118,215 @@ export class Interpreter {
           a = x;
           break;
         case 10 /* LD_LEN */:
-          a = len >>> 0;
+          a = len | 0;
           break;
         case 11 /* LDX_LEN */:
-          x = len >>> 0;
+          x = len | 0;
           break;
         case 12 /* ADD_K */:
-          a = (a + k[pc]!) >>> 0;
+          a = (a + ki[pc]!) | 0;
           break;
         case 13 /* SUB_K */:
-          a = (a - k[pc]!) >>> 0;
+          a = (a - ki[pc]!) | 0;
           break;
         case 14 /* MUL_K */:
-          a = Math.imul(a, k[pc]!) >>> 0;
+          a = Math.imul(a, ki[pc]!);
           break;
         case 15 /* DIV_K */:
           // Exact: a/k is at least 1/k away from the next integer, far above double rounding.
-          a = (a / k[pc]!) >>> 0;
+          a = ((a >>> 0) / k[pc]!) | 0;
           break;
         case 16 /* OR_K */:
-          a = (a | k[pc]!) >>> 0;
+          a |= ki[pc]!;
           break;
         case 17 /* AND_K */:
-          a = (a & k[pc]!) >>> 0;
+          a &= ki[pc]!;
           break;
         case 18 /* LSH_K */:
-          a = (a << k[pc]!) >>> 0;
+          a <<= ki[pc]!;
           break;
         case 19 /* RSH_K */:
-          a = a >>> k[pc]!;
+          a = (a >>> ki[pc]!) | 0;
           break;
         case 20 /* MOD_K */:
-          a = a % k[pc]!;
+          a = ((a >>> 0) % k[pc]!) | 0;
           break;
         case 21 /* XOR_K */:
-          a = (a ^ k[pc]!) >>> 0;
+          a ^= ki[pc]!;
           break;
         case 22 /* ADD_X */:
-          a = (a + x) >>> 0;
+          a = (a + x) | 0;
           break;
         case 23 /* SUB_X */:
-          a = (a - x) >>> 0;
+          a = (a - x) | 0;
           break;
         case 24 /* MUL_X */:
-          a = Math.imul(a, x) >>> 0;
+          a = Math.imul(a, x);
           break;
         case 25 /* DIV_X */:
           // bpf_convert_filter guards DIV/MOD by X: X == 0 ends the program returning 0.
           if (x === 0) return 0;
-          a = (a / x) >>> 0;
+          a = ((a >>> 0) / (x >>> 0)) | 0;
           break;
         case 26 /* OR_X */:
-          a = (a | x) >>> 0;
+          a |= x;
           break;
         case 27 /* AND_X */:
-          a = (a & x) >>> 0;
+          a &= x;
           break;
         case 28 /* LSH_X */:
           // JavaScript shifts use the count's low 5 bits, exactly the kernel's X & 31.
-          a = (a << x) >>> 0;
+          a <<= x;
           break;
         case 29 /* RSH_X */:
-          a = a >>> x;
+          a = (a >>> x) | 0;
           break;
         case 30 /* MOD_X */:
           if (x === 0) return 0;
-          a = a % x;
+          a = ((a >>> 0) % (x >>> 0)) | 0;
           break;
         case 31 /* XOR_X */:
-          a = (a ^ x) >>> 0;
+          a ^= x;
           break;
         case 32 /* NEG */:
-          a = -a >>> 0;
+          a = -a | 0;
           break;
         case 33 /* JA */:
           pc = jt[pc]!;
           continue;
+        // Unsigned compares on int32: flipping the sign bit of both sides makes a signed compare
+        // order them as unsigned numbers.
         case 34 /* JEQ_K */:
-          pc = a === k[pc] ? jt[pc]! : jf[pc]!;
+          pc = a === ki[pc] ? jt[pc]! : jf[pc]!;
           continue;
         case 35 /* JGT_K */:
-          pc = a > k[pc]! ? jt[pc]! : jf[pc]!;
+          pc = (a ^ SIGN) > (ki[pc]! ^ SIGN) ? jt[pc]! : jf[pc]!;
           continue;
         case 36 /* JGE_K */:
-          pc = a >= k[pc]! ? jt[pc]! : jf[pc]!;
+          pc = (a ^ SIGN) >= (ki[pc]! ^ SIGN) ? jt[pc]! : jf[pc]!;
           continue;
         case 37 /* JSET_K */:
-          pc = (a & k[pc]!) !== 0 ? jt[pc]! : jf[pc]!;
+          pc = (a & ki[pc]!) !== 0 ? jt[pc]! : jf[pc]!;
           continue;
         case 38 /* JEQ_X */:
           pc = a === x ? jt[pc]! : jf[pc]!;
           continue;
         case 39 /* JGT_X */:
-          pc = a > x ? jt[pc]! : jf[pc]!;
+          pc = (a ^ SIGN) > (x ^ SIGN) ? jt[pc]! : jf[pc]!;
           continue;
         case 40 /* JGE_X */:
-          pc = a >= x ? jt[pc]! : jf[pc]!;
+          pc = (a ^ SIGN) >= (x ^ SIGN) ? jt[pc]! : jf[pc]!;
           continue;
         case 41 /* JSET_X */:
           pc = (a & x) !== 0 ? jt[pc]! : jf[pc]!;
           continue;
         case 42 /* PKT_W_ABS */:
-          v = k[pc]!;
+          v = ki[pc]!;
           if (v + 4 > size) return 0;
-          a = view.getUint32(v);
+          a = view.getInt32(v);
           break;
         case 43 /* PKT_H_ABS */:
-          v = k[pc]!;
+          v = ki[pc]!;
           if (v + 2 > size) return 0;
           a = view.getUint16(v);
           break;
         case 44 /* PKT_B_ABS */:
-          v = k[pc]!;
+          v = ki[pc]!;
           if (v >= size) return 0;
           a = view.getUint8(v);
           break;
         case 45 /* PKT_W_NEG */:
-          a = loadPacket(ctx!, k[pc]! | 0, 4);
-          if (a < 0) return 0;
+          v = loadPacket(ctx!, ki[pc]!, 4);
+          if (v < 0) return 0;
+          a = v | 0;
           break;
         case 46 /* PKT_H_NEG */:
-          a = loadPacket(ctx!, k[pc]! | 0, 2);
+          a = loadPacket(ctx!, ki[pc]!, 2);
           if (a < 0) return 0;
           break;
         case 47 /* PKT_B_NEG */:
-          a = loadPacket(ctx!, k[pc]! | 0, 1);
+          a = loadPacket(ctx!, ki[pc]!, 1);
           if (a < 0) return 0;
           break;
         case 48 /* PKT_W_IND */:
           // The offset wraps at 32 bits and is then read as a signed int (bpf_skb_load_helper).
-          a = loadPacket(ctx!, (x + k[pc]!) | 0, 4);
-          if (a < 0) return 0;
+          v = loadPacket(ctx!, (x + ki[pc]!) | 0, 4);
+          if (v < 0) return 0;
+          a = v | 0;
           break;
         case 49 /* PKT_H_IND */:
-          a = loadPacket(ctx!, (x + k[pc]!) | 0, 2);
+          a = loadPacket(ctx!, (x + ki[pc]!) | 0, 2);
           if (a < 0) return 0;
           break;
         case 50 /* PKT_B_IND */:
-          a = loadPacket(ctx!, (x + k[pc]!) | 0, 1);
+          a = loadPacket(ctx!, (x + ki[pc]!) | 0, 1);
           if (a < 0) return 0;
           break;
         case 51 /* PKT_MSH */:
           // X = 4 * (P[k] & 0xf); A is untouched.
-          v = loadPacket(ctx!, k[pc]! | 0, 1);
+          v = loadPacket(ctx!, ki[pc]!, 1);
           if (v < 0) return 0;
           x = (v & 0xf) << 2;
           break;
         case 52 /* ANC_PROTOCOL */:
-          a = (ctx!.protocol ?? 0) >>> 0;
+          a = (ctx!.protocol ?? 0) | 0;
           break;
         case 53 /* ANC_PKTTYPE */:
-          a = (ctx!.pktType ?? 0) >>> 0;
+          a = (ctx!.pktType ?? 0) | 0;
           break;
         case 54 /* ANC_IFINDEX */:
           // No device: convert_bpf_extensions' NULL check exits with the current A.
-          if (ctx!.ifindex === undefined) return a;
-          a = ctx!.ifindex >>> 0;
+          if (ctx!.ifindex === undefined) return a >>> 0;
+          a = ctx!.ifindex | 0;
           break;
         case 55 /* ANC_NLATTR */:
-          a = nlattr(view, a, x, little);
+          a = nlattr(view, a >>> 0, x >>> 0, little);
           break;
         case 56 /* ANC_NLATTR_NEST */:
-          a = nlattrNest(view, a, x, little);
+          a = nlattrNest(view, a >>> 0, x >>> 0, little);
           break;
         case 57 /* ANC_MARK */:
-          a = (ctx!.mark ?? 0) >>> 0;
+          a = (ctx!.mark ?? 0) | 0;
           break;
         case 58 /* ANC_QUEUE */:
-          a = (ctx!.queue ?? 0) >>> 0;
+          a = (ctx!.queue ?? 0) | 0;
           break;
         case 59 /* ANC_HATYPE */:
-          if (ctx!.hatype === undefined) return a;
-          a = ctx!.hatype >>> 0;
+          if (ctx!.hatype === undefined) return a >>> 0;
+          a = ctx!.hatype | 0;
           break;
         case 60 /* ANC_RXHASH */:
-          a = (ctx!.rxhash ?? 0) >>> 0;
+          a = (ctx!.rxhash ?? 0) | 0;
           break;
         case 61 /* ANC_CPU */:
-          a = (ctx!.cpu ?? 0) >>> 0;
+          a = (ctx!.cpu ?? 0) | 0;
           break;
         case 62 /* ANC_ALU_XOR_X */:
-          a = (a ^ x) >>> 0;
+          a ^= x;
           break;
         case 63 /* ANC_VLAN_TAG */:
-          a = (ctx!.vlanTci ?? 0) >>> 0;
+          a = (ctx!.vlanTci ?? 0) | 0;
           break;
         case 64 /* ANC_VLAN_TAG_PRESENT */:
           a = ctx!.vlanPresent === true ? 1 : 0;
           break;
         case 65 /* ANC_PAY_OFFSET */:
-          a = (ctx!.payOffset ?? 0) >>> 0;
+          a = (ctx!.payOffset ?? 0) | 0;
           break;
         case 66 /* ANC_RANDOM */:
-          a = (ctx!.random ?? defaultRandom)() >>> 0;
+          a = (ctx!.random ?? defaultRandom)() | 0;
           break;
         case 67 /* ANC_VLAN_TPID */:
-          a = (ctx!.vlanTpid ?? 0) >>> 0;
+          a = (ctx!.vlanTpid ?? 0) | 0;
           break;
         case 68 /* IMG_W_ABS */:
-          v = k[pc]!;
-          a = v + 4 <= size ? view.getUint32(v, little) : loadImageWord(view, v, little);
+          v = ki[pc]!;
+          a = v + 4 <= size ? view.getInt32(v, little) : loadImageWord(view, v, little) | 0;
           break;
         case 69 /* IMG_W_IND */:
-          a = loadImageIndirect(view, x, k[pc]!, little);
-          if (a < 0) return 0;
+          v = loadImageIndirect(view, x >>> 0, k[pc]!, little);
+          if (v < 0) return 0;
+          a = v | 0;
           break;
         case 70 /* IMG_TAILZERO */:
           a = tailZero(view, k[pc]!, little);
@@ -315,6 +339,9 @@ export class Interpreter {
     }
   }
 }
+
+/** The sign bit as an int32, for unsigned compares of int32 values. */
+const SIGN = -0x80000000;
 
 function wrongProfile(method: string, profile: string): InterpreterError {
   const want = method === 'runPacket' ? 'a PacketContext' : 'a DataView';
