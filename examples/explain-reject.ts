@@ -3,13 +3,13 @@
  * kernel's loader (bpf_check_classic, check_load_and_stores, seccomp_check_filter), and the
  * verifier's diagnostic for each: the reason code, the pc, the errno seccomp(2) would return,
  * the formatted instruction, and the listing with the failing line marked like a compiler error.
- * The marker is built here from VerifyError's fields; `pnpm ea-bpf verify FILE --profile seccomp`
- * prints the same kind of diagnostic from the command line.
+ * The diagnostic is @ea/verifier's formatDiagnostic, the same text `pnpm ea-bpf verify FILE
+ * --profile seccomp` prints from the command line.
  *
  * Run: npx tsx examples/explain-reject.ts
  */
-import { assemble, formatInsn, type SockFilter } from '@ea/bpf';
-import { check, type Profile, type VerifyError } from '@ea/verifier';
+import { assemble } from '@ea/bpf';
+import { check, formatDiagnostic, type Profile } from '@ea/verifier';
 
 /** A broken program: what is wrong with it, in bpf_asm. */
 export interface BrokenProgram {
@@ -82,21 +82,8 @@ export interface Rejection {
   readonly errno: string;
   readonly errnoNumber: number;
   readonly instruction: string | null;
-  /** The listing with the failing instruction marked. */
+  /** formatDiagnostic's text: a header and the listing around the failing instruction, marked. */
   readonly diagnostic: string;
-}
-
-/** Formats the listing of `insns` with a `>` and a `^^^` under the instruction at error.pc. */
-export function markListing(insns: readonly SockFilter[], error: VerifyError): string {
-  const width = String(insns.length - 1).length;
-  const lines: string[] = [];
-  insns.forEach((ins, pc) => {
-    const text = formatInsn(ins, pc);
-    const hit = pc === error.pc;
-    lines.push(`${hit ? '>' : ' '} ${String(pc).padStart(width)} | ${text}`);
-    if (hit) lines.push(`  ${' '.repeat(width)} | ${'^'.repeat(text.length)} ${error.reason}`);
-  });
-  return lines.join('\n');
 }
 
 /** Runs the example: check every broken program and explain the refusal. */
@@ -106,9 +93,7 @@ export function explainRejects(): { readonly rejections: readonly Rejection[]; r
     const result = check(insns, { profile: b.profile });
     if (result.ok) throw new Error(`"${b.title}" was accepted`);
     const e = result.error;
-    const where = e.pc === null ? 'the whole program' : `pc ${e.pc}`;
-    const head = `error: ${e.reason} at ${where}: ${e.why}${e.detail === null ? '' : ` [${e.detail}]`}`;
-    const diagnostic = `${head}\n${markListing(insns, e)}\n  -> seccomp(2) fails with ${e.errno} (${e.errnoNumber})`;
+    const diagnostic = `${formatDiagnostic(`broken-${BROKEN.indexOf(b) + 1}.bpf`, insns, e)}  -> seccomp(2) fails with ${e.errno} (${e.errnoNumber})`;
     return {
       title: b.title,
       reason: e.reason,

@@ -22,8 +22,9 @@ describe('examples/explain-reject.ts', () => {
   });
 
   it('marks the failing line of the listing, and only that line', () => {
-    for (const r of rejections) {
+    for (const [i, r] of rejections.entries()) {
       const lines = r.diagnostic.split('\n');
+      expect(lines[0]).toContain(`broken-${i + 1}.bpf: pc ${r.pc}: error: ${r.reason} (${r.errno}): `);
       const marked = lines.filter((l) => l.startsWith('>'));
       expect(marked).toHaveLength(1);
       expect(marked[0]).toMatch(new RegExp(`^> +${r.pc} \\| ${r.instruction!.replace(/[[\]()#+*]/g, '\\$&')}$`));
