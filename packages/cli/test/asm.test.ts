@@ -3,32 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assemble, encodeProgram, readProgram } from '@ea/bpf';
-import { runCli } from '@ea/cli';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-
-/** Runs the CLI in-process, capturing stdout as bytes and stderr as text. */
-async function cli(args: string[]): Promise<{ code: number; stdout: Buffer; stderr: string }> {
-  const out: Buffer[] = [];
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await runCli(args);
-    return { code, stdout: Buffer.concat(out), stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+import { describe, expect, it, } from 'vitest';
+import { cli } from './support.js';
 
 const SOURCE = `
   ld [4]                 ; arch
@@ -46,7 +22,7 @@ const expected = encodeProgram(assemble(SOURCE));
 
 describe('ea-bpf asm', () => {
   it('prints tcpdump -ddd by default', async () => {
-    const { code, stdout } = await cli(['asm', file]);
+    const { code, stdoutBytes: stdout } = await cli(['asm', file]);
     expect(code).toBe(0);
     const text = stdout.toString();
     expect(text.split('\n')[0]).toBe('6');
@@ -55,17 +31,17 @@ describe('ea-bpf asm', () => {
 
   it('prints -dd and raw bytes', async () => {
     const dd = await cli(['asm', file, '--to', 'dd']);
-    expect(dd.stdout.toString()).toMatch(/^\{ 0x20, 0, 0, 0x00000004 \},\n/);
+    expect(dd.stdoutBytes.toString()).toMatch(/^\{ 0x20, 0, 0, 0x00000004 \},\n/);
     const bin = await cli(['asm', file, '--to', 'bin']);
-    expect([...bin.stdout]).toEqual([...expected]);
+    expect([...bin.stdoutBytes]).toEqual([...expected]);
     const be = await cli(['asm', file, '--to', 'bin', '--endian', 'be']);
-    expect([...encodeProgram(readProgram(be.stdout, { format: 'bin', endian: 'be' }).insns)]).toEqual([...expected]);
+    expect([...encodeProgram(readProgram(be.stdoutBytes, { format: 'bin', endian: 'be' }).insns)]).toEqual([...expected]);
   });
 
   it('exits 1 with the line and column of bad input', async () => {
     const bad = join(dir, 'bad.s');
     writeFileSync(bad, 'ret #0\n  jeq #1, nowhere\n');
-    const { code, stdout, stderr } = await cli(['asm', bad]);
+    const { code, stdoutBytes: stdout, stderr } = await cli(['asm', bad]);
     expect(code).toBe(1);
     expect(stdout.length).toBe(0);
     expect(stderr).toContain(`${bad}: line 2, column 11`);

@@ -1,29 +1,5 @@
-import { runCli } from '@ea/cli';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-
-/** Runs the CLI in-process, capturing stdout and stderr as text. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await runCli(args);
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+import { describe, expect, it, } from 'vitest';
+import { cli, } from './support.js';
 
 interface JsonCell {
   filter: string;

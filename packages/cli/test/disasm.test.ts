@@ -2,32 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assemble, encodeProgram, readProgram, writeProgram } from '@ea/bpf';
-import { runCli } from '@ea/cli';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-
-/** Runs the CLI in-process, capturing stdout as bytes and stderr as text. */
-async function cli(args: string[]): Promise<{ code: number; stdout: Buffer; stderr: string }> {
-  const out: Buffer[] = [];
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await runCli(args);
-    return { code, stdout: Buffer.concat(out), stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+import { describe, expect, it, } from 'vitest';
+import { cli } from './support.js';
 
 const program = assemble(`
   ldh [12]
@@ -46,42 +22,42 @@ const bytes = [...encodeProgram(program)];
 
 describe('ea-bpf disasm', () => {
   it('prints bpf_asm for a binary file', async () => {
-    const { code, stdout } = await cli(['disasm', bin]);
+    const { code, stdoutBytes: stdout } = await cli(['disasm', bin]);
     expect(code).toBe(0);
     expect(stdout.toString()).toBe(writeProgram(program, 'asm'));
     expect(stdout.toString()).toContain('  jne #0x800, L6\n');
   });
 
   it.each(['asm', 'd', 'dd', 'ddd', 'bin'] as const)('converts to %s and back', async (to) => {
-    const { code, stdout } = await cli(['disasm', bin, '--to', to]);
+    const { code, stdoutBytes: stdout } = await cli(['disasm', bin, '--to', to]);
     expect(code).toBe(0);
     const converted = join(dir, `filter.${to}`);
     writeFileSync(converted, stdout);
     const back = await cli(['disasm', converted, '--to', 'bin']);
-    expect([...back.stdout]).toEqual(bytes);
+    expect([...back.stdoutBytes]).toEqual(bytes);
     expect(readProgram(stdout, { format: to }).format).toBe(to);
   });
 
   it('honours --format and --endian', async () => {
     const be = join(dir, 'filter.be');
     writeFileSync(be, writeProgram(program, 'bin', { endian: 'be' }));
-    const { stdout } = await cli(['disasm', be, '--format', 'bin', '--endian', 'be']);
+    const { stdoutBytes: stdout } = await cli(['disasm', be, '--format', 'bin', '--endian', 'be']);
     expect(stdout.toString()).toBe(writeProgram(program, 'asm'));
     // Forcing a text format on binary input is an input error, not a crash.
     expect((await cli(['disasm', bin, '--format', 'ddd'])).code).toBe(1);
   });
 
   it('prints JSON with one formatted instruction per pc', async () => {
-    const { stdout } = await cli(['disasm', bin, '--json']);
+    const { stdoutBytes: stdout } = await cli(['disasm', bin, '--json']);
     const parsed = JSON.parse(stdout.toString()) as { insns: { pc: number; text: string }[] };
     expect(parsed.insns[1]).toMatchObject({ pc: 1, text: 'jne #0x800, L6' });
   });
 
   it('comments seccomp actions with --seccomp', async () => {
-    const { stdout } = await cli(['disasm', bin, '--seccomp']);
+    const { stdoutBytes: stdout } = await cli(['disasm', bin, '--seccomp']);
     expect(stdout.toString()).toContain('  ret #0 ; KILL_THREAD\n');
     const json = await cli(['disasm', bin, '--seccomp', '--json']);
-    expect(json.stdout.toString()).toContain('"text":"ret #0x40000 ; unknown action, acts as KILL_PROCESS"');
+    expect(json.stdoutBytes.toString()).toContain('"text":"ret #0x40000 ; unknown action, acts as KILL_PROCESS"');
   });
 
   it('exits 1 naming the byte offset of a truncated blob', async () => {

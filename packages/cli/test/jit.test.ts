@@ -1,39 +1,8 @@
-/** `ea-bpf jit`: prints the generated factory body or a standalone module; bad input exits 1 or 2. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runCli } from '@ea/cli';
-import { afterEach, describe, expect, it, vi } from 'vitest';
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await runCli(args), stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+import { describe, expect, it, } from 'vitest';
+import { cli, tempFiles } from './support.js';
 
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-const dir = mkdtempSync(join(tmpdir(), 'ea-jit-cli-'));
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
-
+const file = tempFiles('ea-jit-cli-');
 const SECCOMP = file('allow.asm', 'ld [0]\njeq #39, allow\nret #0\nallow: ret #0x7fff0000\n');
 const TCP = file(
   'tcp.d',

@@ -1,27 +1,5 @@
-import { runCli } from '@ea/cli';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await runCli(args), stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+import { describe, expect, it, } from 'vitest';
+import { cli, } from './support.js';
 
 describe('ea-bpf layout', () => {
   it('prints the pahole layout and the jump-table image of clone3 with set_tid', async () => {

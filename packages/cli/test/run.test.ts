@@ -1,40 +1,8 @@
-/** `ea-bpf run`: seccomp calls and socket packets through the interpreter (and the JIT), bad lines. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runCli } from '@ea/cli';
-import { afterEach, describe, expect, it, vi } from 'vitest';
 
-/** Runs the CLI in-process and captures what it prints. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await runCli(args), stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+import { describe, expect, it, } from 'vitest';
+import { cli, tempFiles } from './support.js';
 
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-const dir = mkdtempSync(join(tmpdir(), 'ea-run-'));
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
-
+const file = tempFiles('ea-run-');
 const jsonLines = (text: string): unknown[] =>
   text
     .split('\n')
