@@ -31,6 +31,8 @@ export function gccUnavailable(): string | null {
 /** Returns why the kernel oracle cannot run here (no Linux, no root, no gcc), or null. */
 export function oracleUnavailable(): string | null {
   if (process.platform !== 'linux') return `the kernel oracle needs Linux, this is ${process.platform}`;
+  // The seccomp helpers issue syscalls from known instruction addresses with x86_64 assembly.
+  if (process.arch !== 'x64') return `the kernel oracle's helpers are written for x86_64, this is ${process.arch}`;
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     return 'the kernel oracle needs root (socket filters and seccomp are installed in forked children)';
   }
