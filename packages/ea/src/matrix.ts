@@ -14,7 +14,7 @@
  *   knows (no unvetted field) and (b) the filter's checks hold on the bytes the kernel consumes.
  */
 import {
-  EA_META_ESIZE, EA_META_ROOT, EA_META_USIZE, SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_DATA,
+  EA_META_ESIZE, EA_META_ROOT, EA_META_USIZE, SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_DATA, SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_THREAD,
   SECCOMP_RET_ERRNO,
 } from '@ea/bpf';
 import { AddressSpace, copyEaArgs } from '@ea/layout';
@@ -68,8 +68,8 @@ export function actionName(ret: number): string {
     const errno = ret & SECCOMP_RET_DATA;
     return `ERRNO(${ERRNO_NAMES[errno] ?? errno})`;
   }
-  if (action === 0x80000000) return 'KILL_PROCESS';
-  if (action === 0) return 'KILL_THREAD';
+  if (action === SECCOMP_RET_KILL_PROCESS) return 'KILL_PROCESS';
+  if (action === SECCOMP_RET_KILL_THREAD) return 'KILL_THREAD';
   return `0x${ret.toString(16)}`;
 }
 
