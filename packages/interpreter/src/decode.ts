@@ -93,10 +93,27 @@ export const OPS = Object.freeze({
   IMG_W_ABS: 68,
   IMG_W_IND: 69,
   IMG_TAILZERO: 70,
+  // Superinstructions: never produced by decodeOp, only by fuse.ts, which rewrites the first
+  // instruction of a pair and leaves the second in place (a jump may still land on it).
+  // A constant-offset packet load followed by `jeq #k` / `jset #k`.
+  PKT_W_ABS_JEQ: 71,
+  PKT_H_ABS_JEQ: 72,
+  PKT_B_ABS_JEQ: 73,
+  PKT_W_ABS_JSET: 74,
+  PKT_H_ABS_JSET: 75,
+  PKT_B_ABS_JSET: 76,
+  // An indirect packet load followed by `jeq #k`.
+  PKT_W_IND_JEQ: 77,
+  PKT_H_IND_JEQ: 78,
+  PKT_B_IND_JEQ: 79,
+  // `ldxb 4*([k]&0xf)` followed by an indirect load (an IPv4 header length, then a field after it).
+  PKT_MSH_W_IND: 80,
+  PKT_MSH_H_IND: 81,
+  PKT_MSH_B_IND: 82,
 });
 
 /** One past the largest operation index. */
-export const OP_COUNT = 71;
+export const OP_COUNT = 83;
 
 const ALU_BASE: Readonly<Record<AluOp, number>> = {
   add: OPS.ADD_K, sub: OPS.SUB_K, mul: OPS.MUL_K, div: OPS.DIV_K, or: OPS.OR_K,

@@ -7,6 +7,7 @@ import type { VerifiedProgram } from '@ea/verifier';
 import { defaultRandom, type EngineOptions, type PacketContext } from './context.js';
 import * as D from './decode.js';
 import { InterpreterError } from './errors.js';
+import { fuse } from './fuse.js';
 import { loadImageIndirect, loadImageWord, tailZero } from './image.js';
 import { loadPacket, nlattr, nlattrNest } from './packet.js';
 
@@ -30,6 +31,8 @@ export class Interpreter {
    * reading a u32 >= 2^31 from the Uint32Array would allocate one (RET #0xffffffff is common).
    */
   private readonly retK: number[];
+  /** The operations with superinstructions (fuse.ts) that `run` executes; `trace` runs `decoded.op`. */
+  private readonly fused: Uint8Array;
 
   constructor(program: VerifiedProgram, options: EngineOptions = {}) {
     this.program = program;
@@ -42,18 +45,19 @@ export class Interpreter {
     });
     this.retK = retK as number[];
     this.little = (options.endian ?? 'le') === 'le';
+    this.fused = fuse(this.decoded);
   }
 
   /** Runs a seccomp or EA program over seccomp_data (or the EA image); returns the u32 action. */
   runSeccomp(view: DataView): number {
     if (this.decoded.profile === 'socket') throw wrongProfile('runSeccomp', 'socket');
-    return this.exec(view, null, null);
+    return this.exec(this.fused, view, null, null);
   }
 
   /** Runs a socket program over a packet; returns the number of bytes to keep (0 drops). */
   runPacket(ctx: PacketContext): number {
     if (this.decoded.profile !== 'socket') throw wrongProfile('runPacket', this.decoded.profile);
-    return this.exec(ctx.data, ctx, null);
+    return this.exec(this.fused, ctx.data, ctx, null);
   }
 
   /** Runs over either kind of input, choosing by the program's profile. */
@@ -65,20 +69,19 @@ export class Interpreter {
   trace(input: DataView | PacketContext, hook: StepHook): number {
     if (input instanceof DataView) {
       if (this.decoded.profile === 'socket') throw wrongProfile('trace', 'socket');
-      return this.exec(input, null, hook);
+      return this.exec(this.decoded.op, input, null, hook);
     }
     if (this.decoded.profile !== 'socket') throw wrongProfile('trace', this.decoded.profile);
-    return this.exec(input.data, input, hook);
+    return this.exec(this.decoded.op, input.data, input, hook);
   }
 
-  private exec(view: DataView, ctx: PacketContext | null, hook: StepHook | null): number {
-    const { op, jt, jf, k } = this.decoded;
+  private exec(op: Uint8Array, view: DataView, ctx: PacketContext | null, hook: StepHook | null): number {
+    const { jt, jf, k } = this.decoded;
     const ki = this.ki;
     const retK = this.retK;
     const mem = this.mem;
     const little = this.little;
     const size = view.byteLength;
-    const len = ctx === null ? D.SECCOMP_LEN : (ctx.wireLength ?? size);
     let a = 0;
     let x = 0;
     let pc = 0;
@@ -118,10 +121,12 @@ export class Interpreter {
           a = x;
           break;
         case 10 /* LD_LEN */:
-          a = len | 0;
+          // Only socket programs have LD_LEN (decode makes seccomp's `ld #len` an LD_IMM), so ctx is set;
+          // read here, not at entry, so that programs without it pay nothing.
+          a = (ctx!.wireLength ?? size) | 0;
           break;
         case 11 /* LDX_LEN */:
-          x = len | 0;
+          x = (ctx!.wireLength ?? size) | 0;
           break;
         case 12 /* ADD_K */:
           a = (a + ki[pc]!) | 0;
@@ -248,24 +253,42 @@ export class Interpreter {
           a = loadPacket(ctx!, ki[pc]!, 1);
           if (a < 0) return 0;
           break;
+        // Indirect loads: the in-bounds, non-negative offset is read here; everything else
+        // (negative offsets, failures) goes through loadPacket, the one place that knows them.
         case 48 /* PKT_W_IND */:
           // The offset wraps at 32 bits and is then read as a signed int (bpf_skb_load_helper).
-          v = loadPacket(ctx!, (x + ki[pc]!) | 0, 4);
-          if (v < 0) return 0;
-          a = v | 0;
+          v = (x + ki[pc]!) | 0;
+          if (v >= 0 && v + 4 <= size) a = view.getInt32(v);
+          else {
+            v = loadPacket(ctx!, v, 4);
+            if (v < 0) return 0;
+            a = v | 0;
+          }
           break;
         case 49 /* PKT_H_IND */:
-          a = loadPacket(ctx!, (x + ki[pc]!) | 0, 2);
-          if (a < 0) return 0;
+          v = (x + ki[pc]!) | 0;
+          if (v >= 0 && v + 2 <= size) a = view.getUint16(v);
+          else {
+            a = loadPacket(ctx!, v, 2);
+            if (a < 0) return 0;
+          }
           break;
         case 50 /* PKT_B_IND */:
-          a = loadPacket(ctx!, (x + ki[pc]!) | 0, 1);
-          if (a < 0) return 0;
+          v = (x + ki[pc]!) | 0;
+          if (v >= 0 && v < size) a = view.getUint8(v);
+          else {
+            a = loadPacket(ctx!, v, 1);
+            if (a < 0) return 0;
+          }
           break;
         case 51 /* PKT_MSH */:
           // X = 4 * (P[k] & 0xf); A is untouched.
-          v = loadPacket(ctx!, ki[pc]!, 1);
-          if (v < 0) return 0;
+          v = ki[pc]!;
+          if (v >= 0 && v < size) v = view.getUint8(v);
+          else {
+            v = loadPacket(ctx!, v, 1);
+            if (v < 0) return 0;
+          }
           x = (v & 0xf) << 2;
           break;
         case 52 /* ANC_PROTOCOL */:
@@ -331,6 +354,120 @@ export class Interpreter {
         case 70 /* IMG_TAILZERO */:
           a = tailZero(view, k[pc]!, little);
           break;
+        // Superinstructions (fuse.ts): the load of pc, then the jump or load of pc + 1.
+        case 71 /* PKT_W_ABS_JEQ */:
+          v = ki[pc]!;
+          if (v + 4 > size) return 0;
+          a = view.getInt32(v);
+          pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
+          continue;
+        case 72 /* PKT_H_ABS_JEQ */:
+          v = ki[pc]!;
+          if (v + 2 > size) return 0;
+          a = view.getUint16(v);
+          pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
+          continue;
+        case 73 /* PKT_B_ABS_JEQ */:
+          v = ki[pc]!;
+          if (v >= size) return 0;
+          a = view.getUint8(v);
+          pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
+          continue;
+        case 74 /* PKT_W_ABS_JSET */:
+          v = ki[pc]!;
+          if (v + 4 > size) return 0;
+          a = view.getInt32(v);
+          pc = (a & ki[pc + 1]!) !== 0 ? jt[pc + 1]! : jf[pc + 1]!;
+          continue;
+        case 75 /* PKT_H_ABS_JSET */:
+          v = ki[pc]!;
+          if (v + 2 > size) return 0;
+          a = view.getUint16(v);
+          pc = (a & ki[pc + 1]!) !== 0 ? jt[pc + 1]! : jf[pc + 1]!;
+          continue;
+        case 76 /* PKT_B_ABS_JSET */:
+          v = ki[pc]!;
+          if (v >= size) return 0;
+          a = view.getUint8(v);
+          pc = (a & ki[pc + 1]!) !== 0 ? jt[pc + 1]! : jf[pc + 1]!;
+          continue;
+        case 77 /* PKT_W_IND_JEQ */:
+          v = (x + ki[pc]!) | 0;
+          if (v >= 0 && v + 4 <= size) a = view.getInt32(v);
+          else {
+            v = loadPacket(ctx!, v, 4);
+            if (v < 0) return 0;
+            a = v | 0;
+          }
+          pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
+          continue;
+        case 78 /* PKT_H_IND_JEQ */:
+          v = (x + ki[pc]!) | 0;
+          if (v >= 0 && v + 2 <= size) a = view.getUint16(v);
+          else {
+            a = loadPacket(ctx!, v, 2);
+            if (a < 0) return 0;
+          }
+          pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
+          continue;
+        case 79 /* PKT_B_IND_JEQ */:
+          v = (x + ki[pc]!) | 0;
+          if (v >= 0 && v < size) a = view.getUint8(v);
+          else {
+            a = loadPacket(ctx!, v, 1);
+            if (a < 0) return 0;
+          }
+          pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
+          continue;
+        case 80 /* PKT_MSH_W_IND */:
+          v = ki[pc]!;
+          if (v >= 0 && v < size) v = view.getUint8(v);
+          else {
+            v = loadPacket(ctx!, v, 1);
+            if (v < 0) return 0;
+          }
+          x = (v & 0xf) << 2;
+          v = (x + ki[pc + 1]!) | 0;
+          if (v >= 0 && v + 4 <= size) a = view.getInt32(v);
+          else {
+            v = loadPacket(ctx!, v, 4);
+            if (v < 0) return 0;
+            a = v | 0;
+          }
+          pc += 2;
+          continue;
+        case 81 /* PKT_MSH_H_IND */:
+          v = ki[pc]!;
+          if (v >= 0 && v < size) v = view.getUint8(v);
+          else {
+            v = loadPacket(ctx!, v, 1);
+            if (v < 0) return 0;
+          }
+          x = (v & 0xf) << 2;
+          v = (x + ki[pc + 1]!) | 0;
+          if (v >= 0 && v + 2 <= size) a = view.getUint16(v);
+          else {
+            a = loadPacket(ctx!, v, 2);
+            if (a < 0) return 0;
+          }
+          pc += 2;
+          continue;
+        case 82 /* PKT_MSH_B_IND */:
+          v = ki[pc]!;
+          if (v >= 0 && v < size) v = view.getUint8(v);
+          else {
+            v = loadPacket(ctx!, v, 1);
+            if (v < 0) return 0;
+          }
+          x = (v & 0xf) << 2;
+          v = (x + ki[pc + 1]!) | 0;
+          if (v >= 0 && v < size) a = view.getUint8(v);
+          else {
+            a = loadPacket(ctx!, v, 1);
+            if (a < 0) return 0;
+          }
+          pc += 2;
+          continue;
         default:
           // Unreachable for a decoded program: every op index above is produced by decodeOp.
           throw new InterpreterError('BAD_INPUT', `no operation ${op[pc]} at pc ${pc}`);
