@@ -5,11 +5,12 @@
  * straight-line stretch share one bounds check for the largest offset the stretch reads.
  */
 import type * as ES from 'estree';
-import { formatInsn, type KnownInsn, SKF_AD_IFINDEX, SKF_AD_HATYPE, SKF_AD_OFF, SKF_AD_ALU_XOR_X } from '@ea/bpf';
+import { type KnownInsn, SKF_AD_IFINDEX, SKF_AD_HATYPE, SKF_AD_OFF, SKF_AD_ALU_XOR_X } from '@ea/bpf';
 import type { Profile } from '@ea/verifier';
 import {
   CodegenError, type Scope, assign, bin, bool, call, ifElse, lineComment, logical, member, ret, toU32, u32, withComments,
 } from './estree.js';
+import { insnText } from './comment.js';
 import { type Flow, SLOT_A, SLOT_X } from './flow.js';
 import type { BlockEmitter } from './structure.js';
 
@@ -92,7 +93,7 @@ export class InsnEmitter implements BlockEmitter {
   }
 
   comments(pc: number): ES.Comment[] {
-    return [lineComment(`${pc}: ${formatInsn(this.flow.insns[pc] as KnownInsn, pc)}`)];
+    return [lineComment(`${pc}: ${insnText(this.flow.insns[pc] as KnownInsn, pc)}`)];
   }
 
   body(pcs: readonly number[], entryBound: number): { stmts: ES.Statement[]; leftover: ES.Comment[]; exitBound: number } {

@@ -32,6 +32,8 @@ export const PROPERTIES = new Set(['getUint8', 'getUint16', 'getUint32', 'byteLe
  */
 export class Scope {
   readonly #names = new Set<string>();
+  /** One frozen Identifier per name: nodes are never mutated, and big programs use A thousands of times. */
+  readonly #ids = new Map<string, ES.Identifier>();
 
   /** Declares a fixed name (a parameter, a local, a helper). */
   declare(name: string): string {
@@ -57,8 +59,12 @@ export class Scope {
 
   /** Returns an Identifier for a declared name. */
   id(name: string): ES.Identifier {
+    const known = this.#ids.get(name);
+    if (known !== undefined) return known;
     if (!this.#names.has(name)) throw new CodegenError(`undeclared name ${JSON.stringify(name)}`);
-    return { type: 'Identifier', name };
+    const node: ES.Identifier = Object.freeze({ type: 'Identifier', name });
+    this.#ids.set(name, node);
+    return node;
   }
 }
 

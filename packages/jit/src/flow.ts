@@ -68,8 +68,11 @@ function operand(insn: KnownInsn & { src: 'k' | 'x' }, s: State): number {
 }
 
 /** Returns the state after `insn` runs in state `s` (the fall-through view). */
-function transfer(insn: KnownInsn, s: State, profile: Profile): number[] {
-  const o = [...s];
+function transfer(insn: KnownInsn, s: State, profile: Profile): State {
+  // Jumps and returns change nothing: share the state (states are never mutated once a
+  // later pc is being processed, see meet()).
+  if (insn.kind === 'ja' || insn.kind === 'jmp' || insn.kind === 'ret_k' || insn.kind === 'ret_a') return s;
+  const o = s.slice();
   const lenConst = profile === 'socket' ? UNKNOWN : 64;
   switch (insn.kind) {
     case 'ld_imm':
@@ -122,11 +125,6 @@ function transfer(insn: KnownInsn, s: State, profile: Profile): number[] {
     case 'txa':
       o[SLOT_A] = s[SLOT_X] ?? UNKNOWN;
       break;
-    case 'ja':
-    case 'jmp':
-    case 'ret_k':
-    case 'ret_a':
-      break;
   }
   return o;
 }
@@ -135,7 +133,7 @@ function transfer(insn: KnownInsn, s: State, profile: Profile): number[] {
 function refine(insn: KnownInsn, s: State, taken: boolean): State {
   if (insn.kind !== 'jmp' || insn.op !== 'jeq' || !taken) return s;
   const b = operand(insn, s);
-  const o = [...s];
+  const o = s.slice();
   if (b !== UNKNOWN) o[SLOT_A] = b;
   else if (insn.src === 'x' && s[SLOT_A] !== UNKNOWN) o[SLOT_X] = s[SLOT_A] ?? UNKNOWN;
   return o;
@@ -155,7 +153,7 @@ function decide(insn: KnownInsn, s: State): boolean | undefined {
 }
 
 function meet(into: number[] | undefined, s: State): number[] {
-  if (into === undefined) return [...s];
+  if (into === undefined) return s.slice();
   for (let i = 0; i < SLOTS; i++) if (into[i] !== s[i]) into[i] = UNKNOWN;
   return into;
 }
@@ -172,7 +170,7 @@ export function analyse(insns: readonly KnownInsn[], opts: FlowOptions): Flow {
   const isTest = insns.map((ins) => ins.kind === 'jmp');
   const div0 = new Array<boolean>(n).fill(false);
   let stateIn: (number[] | undefined)[] = [];
-  let stateOut: (number[] | undefined)[] = [];
+  let stateOut: (State | undefined)[] = [];
 
   const edgeState = (pc: number, out: State, slot: number): State => {
     const ins = insns[pc] as KnownInsn;
@@ -210,9 +208,11 @@ export function analyse(insns: readonly KnownInsn[], opts: FlowOptions): Flow {
       if (s === undefined) continue;
       const out = transfer(insns[pc] as KnownInsn, s, opts.profile);
       stateOut[pc] = out;
-      (succ[pc] as number[]).forEach((t, slot) => {
+      const targets = succ[pc] as number[];
+      for (let slot = 0; slot < targets.length; slot++) {
+        const t = targets[slot] as number;
         stateIn[t] = meet(stateIn[t], edgeState(pc, out, slot));
-      });
+      }
     }
     let changed = false;
     for (let pc = 0; pc < n; pc++) {
@@ -238,13 +238,14 @@ export function analyse(insns: readonly KnownInsn[], opts: FlowOptions): Flow {
         }
         continue;
       }
-      targets.forEach((t, slot) => {
+      for (let slot = 0; slot < targets.length; slot++) {
+        const t = targets[slot] as number;
         const t2 = follow(t, edgeState(pc, out, slot));
         if (t2 !== t) {
           targets[slot] = t2;
           changed = true;
         }
-      });
+      }
       if (isTest[pc] && targets[0] === targets[1]) {
         succ[pc] = [targets[0] as number];
         isTest[pc] = false;
@@ -257,7 +258,11 @@ export function analyse(insns: readonly KnownInsn[], opts: FlowOptions): Flow {
   const preds: number[][] = insns.map(() => []);
   for (let pc = 0; pc < n; pc++) {
     if (stateIn[pc] === undefined) continue;
-    for (const t of new Set(succ[pc])) (preds[t] as number[]).push(pc);
+    const ts = succ[pc] as number[];
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i] as number;
+      if (ts.indexOf(t) === i) (preds[t] as number[]).push(pc);
+    }
   }
   const dead = liveness(insns, { stateIn, stateOut, succ, div0 }, opts);
   const { switches, absorbed } = findSwitches(insns, { stateIn, succ, isTest, preds }, opts.minSwitch);
