@@ -93,7 +93,11 @@ export class InsnEmitter implements BlockEmitter {
   }
 
   comments(pc: number): ES.Comment[] {
-    return [lineComment(`${pc}: ${insnText(this.flow.insns[pc] as KnownInsn, pc)}`)];
+    return [this.comment(pc)];
+  }
+
+  private comment(pc: number): ES.Comment {
+    return lineComment(`${pc}: ${insnText(this.flow.insns[pc] as KnownInsn, pc)}`);
   }
 
   body(pcs: readonly number[], entryBound: number): { stmts: ES.Statement[]; leftover: ES.Comment[]; exitBound: number } {
@@ -103,7 +107,7 @@ export class InsnEmitter implements BlockEmitter {
     this.bound = entryBound;
     for (const pc of pcs) {
       const ins = this.flow.insns[pc] as KnownInsn;
-      pending.push(...this.comments(pc));
+      pending.push(this.comment(pc));
       const out: ES.Statement[] = [];
       if (this.plan.profile === 'socket' && checkpoint) {
         // Every run from here on a packet shorter than `need` returns 0 (Flow.need), so one

@@ -102,8 +102,8 @@ export function lineComment(text: string): ES.Comment {
 /** Attaches leading line comments to a statement (astring prints `node.comments`). */
 export function withComments<T extends ES.Statement>(node: T, comments: readonly ES.Comment[]): T {
   if (comments.length === 0) return node;
-  const own = (node as { comments?: ES.Comment[] }).comments ?? [];
-  return Object.assign(node, { comments: [...comments, ...own] });
+  const own = (node as { comments?: ES.Comment[] }).comments;
+  return Object.assign(node, { comments: own === undefined ? comments.slice() : [...comments, ...own] });
 }
 
 type BinOp = '+' | '-' | '/' | '%' | '|' | '&' | '^' | '<<' | '>>>' | '===' | '!==' | '<' | '<=' | '>' | '>=';

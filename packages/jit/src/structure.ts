@@ -128,7 +128,9 @@ export function structure(flow: Flow, scope: Scope, emit: BlockEmitter): ES.Stat
   for (const b of order) {
     if (b === 0 || !merge.has(b)) continue;
     const d = idom.get(b) as number;
-    mergeChildren.set(d, [...(mergeChildren.get(d) ?? []), b]);
+    const children = mergeChildren.get(d);
+    if (children === undefined) mergeChildren.set(d, [b]);
+    else children.push(b);
   }
 
   const uses = new Map<string, number>();
@@ -140,16 +142,18 @@ export function structure(flow: Flow, scope: Scope, emit: BlockEmitter): ES.Stat
     return [brk(scope.id(name))];
   };
 
-  const tree = (b: number): ES.Statement[] => within(b, [...(mergeChildren.get(b) ?? [])].sort((x, y) => y - x));
+  const tree = (b: number): ES.Statement[] => within(b, [...(mergeChildren.get(b) ?? [])].sort((x, y) => y - x), 0);
 
-  const within = (b: number, ys: readonly number[]): ES.Statement[] => {
-    if (ys.length > 0) {
-      const y = ys[0] as number;
+  // ys[i..] are b's merge children, farthest first: the nearest is wrapped innermost.
+  const within = (b: number, ys: readonly number[], i: number): ES.Statement[] => {
+    if (i < ys.length) {
+      const y = ys[i] as number;
       const name = scope.label(y);
-      const inner = within(b, ys.slice(1));
+      const inner = within(b, ys, i + 1);
       stripTail(inner, name, uses);
-      const body = (uses.get(name) ?? 0) > 0 ? [labelled(scope.id(name), inner)] : inner;
-      return [...body, ...tree(y)];
+      const out = (uses.get(name) ?? 0) > 0 ? [labelled(scope.id(name), inner)] : inner;
+      for (const st of tree(y)) out.push(st);
+      return out;
     }
     const blk = blocks.get(b) as Block;
     const last = blk.pcs[blk.pcs.length - 1] as number;
