@@ -175,8 +175,6 @@ export class InsnEmitter implements BlockEmitter {
     if (f.div0[pc]) return [ret(u32(0))];
     if (f.dead[pc]) return [];
     const out = f.stateOut[pc] as readonly number[];
-    const A = (): ES.Identifier => this.id('A');
-    const X = (): ES.Identifier => this.id('X');
     const constA = out[SLOT_A] ?? -1;
     const constX = out[SLOT_X] ?? -1;
     switch (ins.kind) {
@@ -185,17 +183,17 @@ export class InsnEmitter implements BlockEmitter {
       case 'ld_mem':
       case 'txa':
       case 'neg':
-        if (constA >= 0) return [assign(A(), u32(constA, 'imm'))];
+        if (constA >= 0) return [assign(this.id('A'), u32(constA, 'imm'))];
         break;
       case 'ldx_imm':
       case 'ldx_len':
       case 'ldx_mem':
       case 'tax':
-        if (constX >= 0) return [assign(X(), u32(constX, 'imm'))];
+        if (constX >= 0) return [assign(this.id('X'), u32(constX, 'imm'))];
         break;
       case 'alu':
         if (constA >= 0 && !(ins.src === 'x' && (ins.op === 'div' || ins.op === 'mod') && f.stateIn[pc]?.[SLOT_X] === -1)) {
-          return [assign(A(), u32(constA, 'imm'))];
+          return [assign(this.id('A'), u32(constA, 'imm'))];
         }
         break;
       default:
@@ -206,9 +204,9 @@ export class InsnEmitter implements BlockEmitter {
       case 'ldx_imm':
         throw new Error('an immediate load is always constant');
       case 'ld_mem':
-        return [assign(A(), this.cell(ins.k))];
+        return [assign(this.id('A'), this.cell(ins.k))];
       case 'ldx_mem':
-        return [assign(X(), this.cell(ins.k))];
+        return [assign(this.id('X'), this.cell(ins.k))];
       case 'st':
         return [assign(this.cell(ins.k), this.reg(pc, SLOT_A))];
       case 'stx':
@@ -216,13 +214,13 @@ export class InsnEmitter implements BlockEmitter {
       case 'ld_len':
       case 'ldx_len':
         // Only sockets get here (seccomp's len is the constant 64): skb->len.
-        return [assign(ins.kind === 'ld_len' ? A() : X(), this.wireLength())];
+        return [assign(ins.kind === 'ld_len' ? this.id('A') : this.id('X'), this.wireLength())];
       case 'tax':
-        return [assign(X(), this.reg(pc, SLOT_A))];
+        return [assign(this.id('X'), this.reg(pc, SLOT_A))];
       case 'txa':
-        return [assign(A(), this.reg(pc, SLOT_X))];
+        return [assign(this.id('A'), this.reg(pc, SLOT_X))];
       case 'neg':
-        return [assign(A(), toU32(bin('-', u32(0), this.reg(pc, SLOT_A))))];
+        return [assign(this.id('A'), toU32(bin('-', u32(0), this.reg(pc, SLOT_A))))];
       case 'alu':
         return this.alu(pc, ins);
       case 'ld_abs':
@@ -235,15 +233,15 @@ export class InsnEmitter implements BlockEmitter {
           : undefined;
         if (byte !== undefined) {
           this.covered(ins);
-          return [assign(X(), bin('<<', bin('&', byte, u32(0xf, 'hex')), u32(2)))];
+          return [assign(this.id('X'), bin('<<', bin('&', byte, u32(0xf, 'hex')), u32(2)))];
         }
         return [
           ...this.slowPacket(u32(ins.k, 'offset'), 1),
-          assign(X(), bin('<<', bin('&', this.id('T'), u32(0xf, 'hex')), u32(2))),
+          assign(this.id('X'), bin('<<', bin('&', this.id('T'), u32(0xf, 'hex')), u32(2))),
         ];
       }
       case 'ld_tailzero':
-        return [assign(A(), call(this.id('tailZero'), [this.id('view'), u32(ins.k, 'imm'), bool(this.plan.little)]))];
+        return [assign(this.id('A'), call(this.id('tailZero'), [this.id('view'), u32(ins.k, 'imm'), bool(this.plan.little)]))];
       case 'ret_k':
         return [ret(u32(ins.k, 'imm'))];
       case 'ret_a':
@@ -362,12 +360,11 @@ export class InsnEmitter implements BlockEmitter {
     }
     // The kernel's offset: X + k wrapped to 32 bits, then read as a signed int.
     const size = SIZE_BYTES[ins.size];
-    const T = (): ES.Identifier => this.id('T');
-    const fast = call(member(this.id('view'), GETTER[ins.size]), [T()]);
-    const inRange = logical('&&', bin('>=', T(), u32(0)), bin('<=', T(), bin('-', this.id('len'), u32(size))));
+    const fast = call(member(this.id('view'), GETTER[ins.size]), [this.id('T')]);
+    const inRange = logical('&&', bin('>=', this.id('T'), u32(0)), bin('<=', this.id('T'), bin('-', this.id('len'), u32(size))));
     return [
-      assign(T(), bin('|', bin('+', x, u32(ins.k, 'offset')), u32(0))),
-      ifElse(inRange, [assign(this.id('A'), fast)], [...this.slowPacket(T(), size), assign(this.id('A'), T())]),
+      assign(this.id('T'), bin('|', bin('+', x, u32(ins.k, 'offset')), u32(0))),
+      ifElse(inRange, [assign(this.id('A'), fast)], [...this.slowPacket(this.id('T'), size), assign(this.id('A'), this.id('T'))]),
     ];
   }
 }

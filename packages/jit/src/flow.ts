@@ -152,11 +152,13 @@ function decide(insn: KnownInsn, s: State): boolean | undefined {
   return foldJump(insn.op, a, b);
 }
 
-function meet(into: number[] | undefined, s: State): number[] {
-  if (into === undefined) return s.slice();
+function meet(into: number[] | undefined, s: State, fresh = false): number[] {
+  if (into === undefined) return fresh ? (s as number[]) : s.slice();
   for (let i = 0; i < SLOTS; i++) if (into[i] !== s[i]) into[i] = UNKNOWN;
   return into;
 }
+
+const NO_PREDS: readonly number[] = Object.freeze([]);
 
 /** Analyses a verified program; see the module comment. */
 export function analyse(insns: readonly KnownInsn[], opts: FlowOptions): Flow {
@@ -211,7 +213,9 @@ export function analyse(insns: readonly KnownInsn[], opts: FlowOptions): Flow {
       const targets = succ[pc] as number[];
       for (let slot = 0; slot < targets.length; slot++) {
         const t = targets[slot] as number;
-        stateIn[t] = meet(stateIn[t], edgeState(pc, out, slot));
+        const e = edgeState(pc, out, slot);
+        // A refined edge state is a new array nobody else holds: the target may own it.
+        stateIn[t] = meet(stateIn[t], e, e !== out);
       }
     }
     let changed = false;
@@ -255,19 +259,23 @@ export function analyse(insns: readonly KnownInsn[], opts: FlowOptions): Flow {
     if (!changed) break;
   }
 
-  const preds: number[][] = insns.map(() => []);
+  const preds: (number[] | undefined)[] = new Array(n).fill(undefined);
   for (let pc = 0; pc < n; pc++) {
     if (stateIn[pc] === undefined) continue;
     const ts = succ[pc] as number[];
     for (let i = 0; i < ts.length; i++) {
       const t = ts[i] as number;
-      if (ts.indexOf(t) === i) (preds[t] as number[]).push(pc);
+      if (ts.indexOf(t) !== i) continue;
+      const p = preds[t];
+      if (p === undefined) preds[t] = [pc];
+      else p.push(pc);
     }
   }
   const dead = liveness(insns, { stateIn, stateOut, succ, div0 }, opts);
-  const { switches, absorbed } = findSwitches(insns, { stateIn, succ, isTest, preds }, opts.minSwitch);
+  const predList: readonly (readonly number[])[] = preds.map((p) => p ?? NO_PREDS);
+  const { switches, absorbed } = findSwitches(insns, { stateIn, succ, isTest, preds: predList }, opts.minSwitch);
   const need = packetNeed(insns, { stateIn, succ, div0 }, opts);
-  return { insns, stateIn, stateOut, succ, preds, isTest, div0, dead, switches, absorbed, need };
+  return { insns, stateIn, stateOut, succ, preds: predList, isTest, div0, dead, switches, absorbed, need };
 }
 
 /** Computes Flow.need backwards (one pass: the graph is a DAG in pc order). */
