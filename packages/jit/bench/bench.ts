@@ -7,6 +7,13 @@
  *   npx tsx packages/jit/bench/bench.ts [compile|run]
  *
  * The machine may be shared: compare numbers printed by one run of this script, not across runs.
+ * To compare with an older version in the same run, extract its sources inside this package (so
+ * its imports resolve) and name the directory holding its src/:
+ *
+ *   git archive <commit> packages/jit/src | tar -x --strip-components=2 -C packages/jit/bench/base
+ *   EA_JIT_BASE=./base npx tsx packages/jit/bench/bench.ts compile
+ *
+ * Then each compile of the base and of the current code alternate, and their sources must match.
  */
 import { BPF_ABS, BPF_JEQ, BPF_JMP, BPF_K, BPF_LD, BPF_RET, BPF_W, type Insn, jump, readProgram, stmt } from '@ea/bpf';
 import type { PacketContext } from '@ea/interpreter';
@@ -63,7 +70,16 @@ function cpuMs(f: () => void): number {
   return (d.user + d.system) / 1000;
 }
 
-function compileBench(): void {
+type CompileFn = typeof compile;
+
+async function loadBase(): Promise<CompileFn | undefined> {
+  const dir = process.env['EA_JIT_BASE'];
+  if (dir === undefined || dir === '') return undefined;
+  const mod = (await import(new URL(`${dir}/src/index.ts`, import.meta.url).href)) as { compile: CompileFn };
+  return mod.compile;
+}
+
+function compileBench(base: CompileFn | undefined): void {
   const cases: [string, Insn[], 'seccomp' | 'socket'][] = [
     ...[100, 300, 1000, 4096].map((n) => [`linear ${n}`, linearFilter(n), 'seccomp'] as [string, Insn[], 'seccomp']),
     ['tcp port 80', readProgram(TCP_PORT_80).insns as Insn[], 'socket'],
@@ -80,8 +96,20 @@ function compileBench(): void {
       ct.push(cpuMs(() => { compile(p!); }));
     }
     const tot = vt.map((v, i) => v + ct[i]!);
+    let vsBase = '';
+    if (base !== undefined) {
+      const p = verify(insns, { profile });
+      if (base(p).source !== compile(p).source) throw new Error(`${name}: generated source differs from the base`);
+      const bt: number[] = [];
+      const nt: number[] = [];
+      for (let i = 0; i < reps; i++) {
+        bt.push(cpuMs(() => { base(p); }));
+        nt.push(cpuMs(() => { compile(p); }));
+      }
+      vsBase = `  | alternating: base compile ${median(bt).toFixed(3)} vs current ${median(nt).toFixed(3)}`;
+    }
     console.log(
-      `  ${name.padEnd(12)} verify ${median(vt).toFixed(3)}  compile ${median(ct).toFixed(3)}  total ${median(tot).toFixed(3)} (min ${Math.min(...tot).toFixed(3)})`,
+      `  ${name.padEnd(12)} verify ${median(vt).toFixed(3)}  compile ${median(ct).toFixed(3)}  total ${median(tot).toFixed(3)} (min ${Math.min(...tot).toFixed(3)})${vsBase}`,
     );
   }
 }
@@ -118,5 +146,5 @@ function runBench(): void {
 }
 
 const what = process.argv[2];
-if (what !== 'run') compileBench();
+if (what !== 'run') compileBench(await loadBase());
 if (what !== 'compile') runBench();
