@@ -10,6 +10,7 @@ import { CaptureBuilder } from './capture.js';
 import { LINKTYPE_ETHERNET } from './linktype.js';
 import { Random } from './random.js';
 
+/** Options of generateCapture(). */
 export interface GenerateOptions {
   /** Number of packets. */
   readonly count: number;

@@ -5,12 +5,19 @@
  */
 
 export const LINKTYPE_NULL = 0;
+/** Identifies IEEE 802.3 Ethernet (DLT_EN10MB). */
 export const LINKTYPE_ETHERNET = 1;
+/** Identifies raw IPv4 or IPv6, no link header. */
 export const LINKTYPE_RAW = 101;
+/** Identifies OpenBSD loopback: a 4-byte address family in network order. */
 export const LINKTYPE_LOOP = 108;
+/** Identifies Linux cooked capture v1 (16-byte header). */
 export const LINKTYPE_LINUX_SLL = 113;
+/** Identifies raw IPv4. */
 export const LINKTYPE_IPV4 = 228;
+/** Identifies raw IPv6. */
 export const LINKTYPE_IPV6 = 229;
+/** Identifies Linux cooked capture v2 (20-byte header). */
 export const LINKTYPE_LINUX_SLL2 = 276;
 
 /** libpcap's LINKTYPE_MASK: the upper bits of the pcap header's field carry FCS info. */

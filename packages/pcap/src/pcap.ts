@@ -7,9 +7,13 @@ import { type Capture, CaptureBuilder } from './capture.js';
 import { CaptureError } from './errors.js';
 import { isSupportedLinkType, LINKTYPE_MASK } from './linktype.js';
 
+/** Marks a pcap file with microsecond timestamps (read in the writer's byte order). */
 export const PCAP_MAGIC_MICRO = 0xa1b2c3d4;
+/** Marks a pcap file with nanosecond timestamps. */
 export const PCAP_MAGIC_NANO = 0xa1b23c4d;
+/** Sizes the pcap file header in bytes. */
 export const PCAP_HEADER_SIZE = 24;
+/** Sizes the per-packet record header in bytes. */
 export const PCAP_RECORD_HEADER_SIZE = 16;
 /** libpcap's MAXIMUM_SNAPLEN: records claiming more captured bytes are corrupt. */
 export const PCAP_MAX_CAPLEN = 262_144;

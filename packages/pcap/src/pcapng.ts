@@ -8,11 +8,17 @@ import { type Capture, CaptureBuilder } from './capture.js';
 import { CaptureError } from './errors.js';
 import { isSupportedLinkType } from './linktype.js';
 
+/** Identifies a Section Header Block (its block type). */
 export const BLOCK_SHB = 0x0a0d0d0a;
+/** Identifies an Interface Description Block (its block type). */
 export const BLOCK_IDB = 0x00000001;
+/** Identifies an obsolete Packet Block (its block type). */
 export const BLOCK_PB = 0x00000002;
+/** Identifies a Simple Packet Block (its block type). */
 export const BLOCK_SPB = 0x00000003;
+/** Identifies an Enhanced Packet Block (its block type). */
 export const BLOCK_EPB = 0x00000006;
+/** Tells the section's byte order (the SHB field that reads 0x1a2b3c4d in the right one). */
 export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 
 const OPT_ENDOFOPT = 0;

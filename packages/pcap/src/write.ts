@@ -7,6 +7,7 @@ import type { Capture } from './capture.js';
 import { PCAP_HEADER_SIZE, PCAP_MAGIC_MICRO, PCAP_MAGIC_NANO, PCAP_RECORD_HEADER_SIZE } from './pcap.js';
 import { BLOCK_EPB, BLOCK_IDB, BLOCK_SHB, BYTE_ORDER_MAGIC } from './pcapng.js';
 
+/** Options of writePcap(): byte order (default little-endian), timestamp precision and snap length. */
 export interface PcapWriteOptions {
   readonly littleEndian?: boolean;
   /** Nanosecond timestamps (magic 0xa1b23c4d) instead of microseconds. */
@@ -41,6 +42,7 @@ export function writePcap(capture: Capture, options: PcapWriteOptions = {}): Uin
   return out;
 }
 
+/** Options of writePcapng(): byte order (default little-endian). */
 export interface PcapngWriteOptions {
   readonly littleEndian?: boolean;
 }
