@@ -17,6 +17,7 @@ import {
   SECCOMP_RET_USER_NOTIF,
 } from '@ea/bpf';
 
+/** Names a seccomp action as decodeAction reports it (`unknown` for undefined action values). */
 export type SeccompActionName =
   | 'kill_process'
   | 'kill_thread'

@@ -27,6 +27,7 @@ import { SYSCALLS_X86_64 } from './generated/syscalls-x86_64.js';
 
 /** Names every architecture we know, as libseccomp and the kernel's Kconfig spell them. */
 export const SYSCALL_ARCHES = ['x86_64', 'i386', 'x32', 'aarch64', 'arm', 'riscv64', 's390x', 'ppc64le', 'ppc64'] as const;
+/** Names one of SYSCALL_ARCHES. */
 export type ArchName = (typeof SYSCALL_ARCHES)[number];
 
 /** What a filter on one architecture sees. */

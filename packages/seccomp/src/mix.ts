@@ -75,6 +75,7 @@ export const DENIED_SYSCALLS: readonly string[] = [
   'quotactl',
 ];
 
+/** Options of syscallMix(). */
 export interface SyscallMixOptions {
   readonly arch?: string;
   readonly count?: number;
