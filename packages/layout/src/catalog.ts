@@ -8,8 +8,10 @@ import { LayoutError } from './errors.js';
 import * as S from './structs.js';
 import type { StructType } from './types.js';
 
+/** Names an errno the copy model can return. */
 export type Errno = 'EINVAL' | 'E2BIG' | 'EFAULT';
 
+/** Describes one version of an EA syscall's struct: its size and layout. */
 export interface EaVersion {
   readonly name: string;
   readonly size: number;
@@ -31,6 +33,7 @@ export interface SizeCheck {
   readonly errno: Errno;
 }
 
+/** Describes an EA syscall: which argument is the struct, which the size, and its versions. */
 export interface EaSyscall {
   /** Catalog key: the syscall name, or a pseudo-name for ioctls and hypothetical structs. */
   readonly name: string;

@@ -7,6 +7,7 @@ import type { EaSyscall, Errno } from './catalog.js';
 import { LayoutError } from './errors.js';
 import { type Address, type AddressSpace, toAddress } from './memory.js';
 
+/** Tells the outcome of copy_struct_from_user: the copied bytes or an errno. */
 export type CopyResult =
   | { readonly ok: true; readonly bytes: Uint8Array }
   | { readonly ok: false; readonly errno: Errno; readonly offset: number };
@@ -76,6 +77,7 @@ export function readEaSize(sys: EaSyscall, args: ArrayLike<Address>, memory: Add
   return { ok: true, raw: BigInt(v), usize };
 }
 
+/** Tells the outcome of an EA syscall's copy and post-copy checks. */
 export type EaCopyResult =
   | { readonly ok: true; readonly bytes: Uint8Array; readonly usize: number }
   | {

@@ -9,6 +9,7 @@ import { AddressSpace } from './memory.js';
 import type { FilterNeeds } from './plan.js';
 import { type CType, type StructType, pointee, pointerFields } from './types.js';
 
+/** Describes one call of a layout demo. */
 export interface DemoCall {
   readonly registers: Registers;
   readonly memory: AddressSpace;

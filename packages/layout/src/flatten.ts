@@ -29,8 +29,10 @@ import { LayoutError, type LayoutErrorCode } from './errors.js';
 import { type Address, type AddressSpace, toAddress } from './memory.js';
 import { DEFAULT_MAX_DEPTH, type FilterNeeds, type PointerNode, planPointers, tableSizeOf } from './plan.js';
 
+/** Names a flattening strategy: jump tables or fixed windows. */
 export type Strategy = 'jump' | 'window';
 
+/** Options of the flattener. */
 export interface FlattenOptions {
   readonly strategy?: Strategy;
   /** Throw a LayoutError (field path, offset) instead of producing a fail-safe image. */
@@ -51,10 +53,14 @@ export interface Registers {
 
 /** Window status word (the second u32 of a window header). */
 export const WINDOW_OK = 0;
+/** Marks a window whose pointer was null (window status). */
 export const WINDOW_NULL = 1;
+/** Marks a window whose pointer faulted (window status). */
 export const WINDOW_FAULT = 2;
+/** Marks a window cut by a flattening limit (window status). */
 export const WINDOW_LIMIT = 3;
 
+/** Describes the fixed windows to fill: the pointer paths and their sizes. */
 export interface WindowPlan {
   readonly path: string;
   readonly chain: readonly PointerNode[];

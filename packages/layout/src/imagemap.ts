@@ -18,6 +18,7 @@ import {
 import type { Flattener } from './flatten.js';
 import type { PointerNode } from './plan.js';
 
+/** Describes one region of a flattened image: what it holds and where. */
 export interface ImageRegion {
   readonly offset: number;
   readonly size: number;
@@ -28,6 +29,7 @@ export interface ImageRegion {
   readonly filled: number;
 }
 
+/** Maps a flattened image back to the objects it holds. */
 export interface ImageMap {
   readonly usize: number;
   readonly esize: number;

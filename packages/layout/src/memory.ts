@@ -129,7 +129,7 @@ export class AddressSpace {
   }
 
   /**
-   * check_zeroed_user: 1 when every byte in the range is zero, 0 at the first non-zero
+   * Checks like check_zeroed_user: 1 when every byte in the range is zero, 0 at the first non-zero
    * byte, -1 on a fault. Like the kernel it scans forward and stops at the first non-zero
    * byte, so a non-zero byte before an unmapped gap gives 0 (E2BIG), not -1 (EFAULT).
    */

@@ -39,6 +39,7 @@ export interface PointerNode {
   readonly tooDeep: boolean;
 }
 
+/** Limits how many pointer levels the flattener follows by default. */
 export const DEFAULT_MAX_DEPTH = 4;
 const MAX_NODES = 256;
 

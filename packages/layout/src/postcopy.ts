@@ -19,7 +19,7 @@ const O_CREAT = 0o100;
 const O_TMPFILE_BIT = 0o20000000;
 const RESOLVE_ALL = 0x3fn;
 
-/** build_open_flags' argument checks on a copied open_how. */
+/** Runs build_open_flags' argument checks on a copied open_how. */
 export function openHowErrno(how: Uint8Array): string | null {
   const flags = rd64(how, 0);
   const mode = rd64(how, 8);
@@ -42,7 +42,7 @@ const CLONE_DETACHED = 0x400000n;
 const CLONE_NEWTIME = 0x80n;
 
 /**
- * copy_clone_args_from_user's checks, the set_tid copy (EFAULT) and the flag checks of
+ * Runs copy_clone_args_from_user's checks, the set_tid copy (EFAULT) and the flag checks of
  * clone3_args_valid that apply to flags the oracle uses.
  */
 export function cloneArgsErrno(args: Uint8Array, usize: number, memory: AddressSpace): string | null {
@@ -71,7 +71,7 @@ export function cloneArgsErrno(args: Uint8Array, usize: number, memory: AddressS
 
 const SCHED_FLAG_UTIL_CLAMP = 0x60n;
 
-/** sched_copy_attr's last check and sched_setattr's policy check. */
+/** Runs sched_copy_attr's last check and sched_setattr's policy check. */
 export function schedAttrErrno(attr: Uint8Array, usize: number): string | null {
   if ((rd64(attr, 8) & SCHED_FLAG_UTIL_CLAMP) !== 0n && usize < 56) return 'EINVAL';
   if ((rd32(attr, 4) | 0) < 0) return 'EINVAL';
@@ -84,7 +84,7 @@ const MOUNT_SETATTR_VALID = 0x1n | 0x2n | 0x4n | 0x8n | 0x70n | 0x80n | 0x100000
 const MOUNT_PROPAGATION = (1n << 17n) | (1n << 18n) | (1n << 19n) | (1n << 20n);
 
 /**
- * mount_setattr after the copy: all of attr_set, attr_clr, propagation zero is a no-op;
+ * Runs mount_setattr's checks after the copy: all of attr_set, attr_clr, propagation zero is a no-op;
  * then build_mount_kattr's checks on propagation and on the attribute bits.
  */
 export function mountAttrErrno(attr: Uint8Array): string | null {
@@ -99,7 +99,7 @@ export function mountAttrErrno(attr: Uint8Array): string | null {
   return null;
 }
 
-/** mount_setattr's first check, on its flags argument (before any size check). */
+/** Runs mount_setattr's first check, on its flags argument (before any size check). */
 export function mountSetattrFlagsErrno(flags: number): string | null {
   const allowed = 0x1000 | 0x8000 | 0x100 | 0x800; // AT_EMPTY_PATH | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT
   return (flags & ~allowed) !== 0 ? 'EINVAL' : null;

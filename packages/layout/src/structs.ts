@@ -37,13 +37,17 @@ export const open_how_next: StructType = struct('open_how', [
 
 /** The seed's nested example (Sarai, 19 May 2020), with the `_size` fields he asked us to imagine. */
 export const seed_foo: StructType = struct('foo', [['foo', u64]]);
+/** Declares the seed's innermost struct barbaz. */
 export const seed_barbaz: StructType = struct('barbaz', [['barbaz', u64]]);
+/** Declares the seed's struct bar, which points to barbaz. */
 export const seed_bar: StructType = struct('bar', [
   ['bar', u64],
   ['barbaz', ptr(seed_barbaz, { kind: 'bytes', field: 'barbaz_size' })],
   ['barbaz_size', u64],
 ]);
+/** Declares the seed's struct baz. */
 export const seed_baz: StructType = struct('baz', [['baz', u64]]);
+/** Declares the seed's nested open_how, three pointer levels deep. */
 export const seed_open_how: StructType = struct('open_how_nested', [
   ['flags', u64],
   ['mode', u64],

@@ -6,8 +6,10 @@
  */
 import { LayoutError } from './errors.js';
 
+/** Names a scalar type of the struct DSL. */
 export type ScalarName = 'u8' | 'u16' | 'u32' | 'u64' | 's8' | 's16' | 's32' | 's64' | '__aligned_u64';
 
+/** Describes a scalar member type: name, size and signedness. */
 export interface ScalarType {
   readonly kind: 'scalar';
   readonly name: ScalarName;
@@ -16,6 +18,7 @@ export interface ScalarType {
   readonly signed: boolean;
 }
 
+/** Describes a fixed-length array type. */
 export interface ArrayType {
   readonly kind: 'array';
   readonly of: CType;
@@ -60,6 +63,7 @@ export interface PointerType {
   readonly align: 8;
 }
 
+/** Describes a struct member: its name, type and offset. */
 export interface Member {
   /** null for an anonymous struct or union whose members belong to the parent. */
   readonly name: string | null;
@@ -67,6 +71,7 @@ export interface Member {
   readonly offset: number;
 }
 
+/** Describes a struct type: members, size and alignment. */
 export interface StructType {
   readonly kind: 'struct';
   readonly name: string;
@@ -80,8 +85,10 @@ export interface StructType {
   readonly note?: string;
 }
 
+/** Describes any type of the struct DSL. */
 export type CType = ScalarType | ArrayType | PadType | PointerType | StructType;
 
+/** Describes a field found by path: its offset, size and type. */
 export interface FieldInfo {
   readonly path: string;
   readonly offset: number;
@@ -92,13 +99,21 @@ function scalar(name: ScalarName, size: 1 | 2 | 4 | 8, signed: boolean): ScalarT
   return Object.freeze({ kind: 'scalar', name, size, align: size, signed });
 }
 
+/** Declares the unsigned 8-bit scalar u8. */
 export const u8 = scalar('u8', 1, false);
+/** Declares the unsigned 16-bit scalar u16. */
 export const u16 = scalar('u16', 2, false);
+/** Declares the unsigned 32-bit scalar u32. */
 export const u32 = scalar('u32', 4, false);
+/** Declares the unsigned 64-bit scalar u64. */
 export const u64 = scalar('u64', 8, false);
+/** Declares the signed 8-bit scalar s8. */
 export const s8 = scalar('s8', 1, true);
+/** Declares the signed 16-bit scalar s16. */
 export const s16 = scalar('s16', 2, true);
+/** Declares the signed 32-bit scalar s32. */
 export const s32 = scalar('s32', 4, true);
+/** Declares the signed 64-bit scalar s64. */
 export const s64 = scalar('s64', 8, true);
 /** `__aligned_u64`: a u64 with 8-byte alignment on every ABI (UAPI pointer fields use it). */
 export const aligned_u64 = scalar('__aligned_u64', 8, false);
@@ -139,6 +154,7 @@ export function pointee(p: PointerType): CType {
   return typeof p.to === 'function' ? p.to() : p.to;
 }
 
+/** Declares a member for struct(): its name (null for padding) and type. */
 export type MemberSpec = readonly [name: string | null, type: CType];
 
 function isInteger(t: CType): t is ScalarType {
