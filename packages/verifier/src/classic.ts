@@ -11,7 +11,7 @@ import { ANCILLARY_K, Check, CLASSIC_CHECK, RET_CODES } from './tables.js';
 const SHIFT_LIMIT = 32;
 const ALL_CELLS = (1 << BPF_MEMWORDS) - 1;
 
-/** bpf_check_basics_ok: 1 to BPF_MAXINSNS instructions. */
+/** Checks the length as bpf_check_basics_ok: 1 to BPF_MAXINSNS instructions. */
 export function checkLength(n: number): Failure | null {
   return n === 0 || n > BPF_MAXINSNS ? { reason: 'BAD_LENGTH', pc: null, detail: `${n} instructions` } : null;
 }
@@ -58,7 +58,7 @@ export function checkClassic(f: Fields, table: Uint8Array = CLASSIC_CHECK): Fail
 }
 
 /**
- * check_load_and_stores: a linear scan, not a reachability analysis. masks[pc] is the AND of
+ * Checks scratch reads as check_load_and_stores does: a linear scan, not a reachability analysis. masks[pc] is the AND of
  * the cells written on every jump into pc; the running state falls through from pc - 1 except
  * after a jump, which resets it to "all written". RET resets nothing, so dead code after a RET
  * is judged with the state that reached the RET.

@@ -43,7 +43,7 @@ const ANCILLARY_COST: ReadonlyMap<number, number> = new Map([
   [SKF_AD_VLAN_TPID, 2],
 ]);
 
-/** eBPF length of a non-ancillary packet load (convert_bpf_ld_abs): inline fast path + helper call. */
+/** Counts the eBPF length of a non-ancillary packet load (convert_bpf_ld_abs): inline fast path + helper call. */
 export function ldAbsCost(size: LoadSize, k: number): number {
   const slow = 8; // three argument moves, offset, call, error test, clear A, exit
   if (k >= SIGN_BIT) return slow; // negative offsets only take the helper path

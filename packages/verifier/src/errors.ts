@@ -6,6 +6,7 @@ import { formatInsn, type SockFilter } from '@ea/bpf';
 
 /** Errno names the verifier can report, with their Linux numbers (x86_64). */
 export const ERRNO = { EINVAL: 22, ENOMEM: 12 } as const;
+/** Names an errno the verifier can report. */
 export type ErrnoName = keyof typeof ERRNO;
 
 /** Every reason a program can be refused, with the errno Linux returns and a one-line why. */
@@ -45,6 +46,7 @@ export const REASONS = {
   },
 } as const satisfies Record<string, { errno: ErrnoName; why: string }>;
 
+/** Names a reason a program is refused (a key of REASONS). */
 export type ReasonCode = keyof typeof REASONS;
 
 /** Where and why the kernel stops; the verifier's internal failure value. */

@@ -10,6 +10,7 @@ export type Profile = 'socket' | 'seccomp' | 'ea';
 
 declare const verifiedBrand: unique symbol;
 
+/** Holds a program verify() accepted: branded and frozen, with the facts the engines use. */
 export interface VerifiedProgram {
   readonly [verifiedBrand]: true;
   readonly profile: Profile;
