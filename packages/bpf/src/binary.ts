@@ -7,10 +7,13 @@ import { FormatError } from './errors.js';
 import { insn, type Insn, type SockFilter } from './insn.js';
 import { BPF_MAXINSNS } from './opcodes.js';
 
+/** Names a byte order: little- or big-endian. */
 export type Endian = 'le' | 'be';
 
+/** Sizes one struct sock_filter in bytes (u16 code, u8 jt, u8 jf, u32 k). */
 export const SOCK_FILTER_SIZE = 8;
 
+/** Options of decodeProgram() and encodeProgram(): the byte order (default little-endian). */
 export interface BinaryOptions {
   readonly endian?: Endian;
 }

@@ -8,6 +8,7 @@ export type Where =
   | { readonly kind: 'byte'; readonly offset: number }
   | { readonly kind: 'text'; readonly line: number; readonly column: number };
 
+/** Names why a text or binary program could not be read (a stable code). */
 export type FormatErrorCode =
   | 'BAD_LENGTH'
   | 'TOO_LONG'
@@ -25,6 +26,7 @@ export type FormatErrorCode =
   | 'UNKNOWN_FORMAT'
   | 'UNENCODABLE';
 
+/** Reports unreadable program input with a stable code and where it is (line and column, or byte offset). */
 export class FormatError extends Error {
   override readonly name = 'FormatError';
   constructor(
@@ -36,6 +38,7 @@ export class FormatError extends Error {
   }
 }
 
+/** Formats a location as `line L, column C` or `byte N`. */
 export function describeWhere(where: Where): string {
   return where.kind === 'byte' ? `byte ${where.offset}` : `line ${where.line}, column ${where.column}`;
 }

@@ -17,8 +17,11 @@ export interface UnknownShape {
   readonly kind: 'unknown';
 }
 
+/** Describes an instruction: the raw fields plus its decoded shape (`kind`), or `unknown` for codes outside the table. */
 export type Insn = SockFilter & (OpShape | UnknownShape);
+/** Describes an instruction whose code is in the opcode table. */
 export type KnownInsn = SockFilter & OpShape;
+/** Names the shape of an instruction (`ld_abs`, `jmp`, `ret_k`, ...). */
 export type InsnKind = Insn['kind'];
 
 /** Decodes the four raw fields into a typed instruction; never throws for in-range fields. */
@@ -30,12 +33,12 @@ export function insn(code: number, jt: number, jf: number, k: number): Insn {
   return Object.assign(fields, info === undefined ? { kind: 'unknown' as const } : info.shape);
 }
 
-/** BPF_STMT(code, k), as in linux/filter.h. */
+/** Builds BPF_STMT(code, k), as in linux/filter.h. */
 export function stmt(code: number, k: number): Insn {
   return insn(code, 0, 0, k);
 }
 
-/** BPF_JUMP(code, k, jt, jf), as in linux/filter.h. */
+/** Builds BPF_JUMP(code, k, jt, jf), as in linux/filter.h. */
 export function jump(code: number, k: number, jt: number, jf: number): Insn {
   return insn(code, jt, jf, k);
 }

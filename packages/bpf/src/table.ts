@@ -13,9 +13,13 @@ import {
   BPF_ST, BPF_STX, BPF_SUB, BPF_TAILZ, BPF_TAX, BPF_TXA, BPF_W, BPF_X, BPF_XOR,
 } from './opcodes.js';
 
+/** Names an operand source: the constant k or the register X. */
 export type Src = 'k' | 'x';
+/** Names a load size: word, half word or byte. */
 export type LoadSize = 'w' | 'h' | 'b';
+/** Names an ALU operation. */
 export type AluOp = 'add' | 'sub' | 'mul' | 'div' | 'or' | 'and' | 'lsh' | 'rsh' | 'mod' | 'xor';
+/** Names a conditional jump. */
 export type JmpOp = 'jeq' | 'jgt' | 'jge' | 'jset';
 
 /** What an instruction does, without its operands. */
@@ -41,8 +45,10 @@ export type OpShape =
   | { readonly kind: 'tax' } // X = A
   | { readonly kind: 'txa' }; // A = X
 
+/** Names an instruction shape of the opcode table. */
 export type OpKind = OpShape['kind'];
 
+/** Describes one allowed opcode: its shape and which profiles (classic, seccomp, ea) accept it. */
 export interface OpcodeInfo {
   readonly code: number;
   readonly shape: OpShape;
@@ -54,17 +60,20 @@ export interface OpcodeInfo {
   readonly ea: boolean;
 }
 
+/** Maps each load size to its width in bits and bytes. */
 export const LOAD_SIZES: Readonly<Record<LoadSize, { readonly bits: number; readonly bytes: number }>> = {
   w: { bits: BPF_W, bytes: 4 },
   h: { bits: BPF_H, bytes: 2 },
   b: { bits: BPF_B, bytes: 1 },
 };
 
+/** Maps each ALU operation name to its BPF_OP bits. */
 export const ALU_OPS: Readonly<Record<AluOp, number>> = {
   add: BPF_ADD, sub: BPF_SUB, mul: BPF_MUL, div: BPF_DIV, or: BPF_OR,
   and: BPF_AND, lsh: BPF_LSH, rsh: BPF_RSH, mod: BPF_MOD, xor: BPF_XOR,
 };
 
+/** Maps each conditional jump name to its BPF_OP bits. */
 export const JMP_OPS: Readonly<Record<JmpOp, number>> = {
   jeq: BPF_JEQ, jgt: BPF_JGT, jge: BPF_JGE, jset: BPF_JSET,
 };

@@ -17,23 +17,28 @@ export class Cursor {
     private readonly endColumn: number,
   ) {}
 
+  /** Returns the token `offset` places ahead without consuming it. */
   peek(offset = 0): Token | undefined {
     return this.tokens[this.pos + offset];
   }
 
+  /** Returns the column of the next token (or the end of the line). */
   column(): number {
     return this.peek()?.column ?? this.endColumn;
   }
 
+  /** Throws a FormatError at the given column of this line. */
   fail(code: 'SYNTAX' | 'BAD_OPERAND' | 'OUT_OF_RANGE', message: string, column = this.column()): never {
     throw new FormatError(code, message, at(this.line, column));
   }
 
+  /** Describes the next token for an error message. */
   describe(): string {
     const t = this.peek();
     return t === undefined ? 'end of line' : quote(t.text);
   }
 
+  /** Consumes and returns the next token (fails at the end of the line). */
   next(): Token {
     const t = this.peek();
     if (t === undefined) this.fail('SYNTAX', 'unexpected end of line');
@@ -41,26 +46,31 @@ export class Cursor {
     return t;
   }
 
+  /** Tells whether the token `offset` ahead is the punctuation `ch`. */
   isPunct(ch: string, offset = 0): boolean {
     const t = this.peek(offset);
     return t?.type === 'punct' && t.text === ch;
   }
 
+  /** Returns the identifier `offset` ahead, or undefined. */
   isIdent(offset = 0): string | undefined {
     const t = this.peek(offset);
     return t?.type === 'ident' ? t.text.toLowerCase() : undefined;
   }
 
+  /** Consumes the punctuation `ch` or fails. */
   punct(ch: string): void {
     if (!this.isPunct(ch)) this.fail('SYNTAX', `expected ${quote(ch)}, found ${this.describe()}`);
     this.pos++;
   }
 
+  /** Consumes the word `name` or fails. */
   word(name: string): void {
     if (this.isIdent() !== name) this.fail('SYNTAX', `expected ${quote(name)}, found ${this.describe()}`);
     this.pos++;
   }
 
+  /** Fails unless the line has no tokens left. */
   end(): void {
     if (this.peek() !== undefined) this.fail('SYNTAX', `unexpected ${this.describe()} after the operands`);
   }

@@ -189,7 +189,7 @@ export function extraComment(ins: SockFilter, options: FormatOptions): string {
 }
 
 /**
- * For a known code printed raw because an unused field is non-zero, returns ` ; <meaning>`
+ * Returns, for a known code printed raw because an unused field is non-zero, ` ; <meaning>`
  * (the canonical form, which is what the kernel runs), else ''.
  */
 export function rawComment(ins: SockFilter, target: (offset: number) => string): string {
