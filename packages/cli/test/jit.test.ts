@@ -24,7 +24,7 @@ describe('ea-bpf jit', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('const view = input.data;');
     expect(r.stdout).toContain('if (len < 24)');
-    expect(r.stdout).toContain('view.getUint16(12)');
+    expect(r.stdout).toContain('view.getUint16(base + 12)');
   });
 
   it('--standalone prints an ES module exporting run', async () => {

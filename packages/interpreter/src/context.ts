@@ -25,18 +25,34 @@ export interface EngineOptions {
  * context with only `data` behaves like the kernel oracle's socketpair.
  */
 export interface PacketContext {
-  /** The packet; offset 0 is `skb->data`. Loads past its end fail (the program returns 0). */
+  /**
+   * The bytes holding the packet: the packet itself, or a whole capture with the packet at
+   * `offset` (libpcap's bpf_filter(buffer, wirelen, buflen) shape), so one view and one context
+   * can serve every packet. Loads past the packet's `length` fail (the program returns 0); no
+   * load ever reads outside `[offset, offset + length)`.
+   */
   data: DataView;
-  /** `skb->len`, what `ld #len` / `ldx #len` give. Default `data.byteLength`. */
+  /**
+   * Where the packet (`skb->data`, packet offset 0) starts inside `data`. Default 0. Must be an
+   * integer in `[0, data.byteLength]`, else running throws InterpreterError 'BAD_INPUT'.
+   */
+  offset?: number;
+  /**
+   * How many captured bytes of the packet are readable from `offset`: a load at packet offset k
+   * of n bytes fails when k + n > length. Default `data.byteLength - offset`. Must be an integer
+   * with `offset + length <= data.byteLength`, else running throws InterpreterError 'BAD_INPUT'.
+   */
+  length?: number;
+  /** `skb->len`, what `ld #len` / `ldx #len` give. Default `length`. */
   wireLength?: number;
   /**
-   * Where `[SKF_NET_OFF + j]` points, as an offset into `data`. Default 0: an AF_UNIX
-   * datagram's network header is its first byte.
+   * Where `[SKF_NET_OFF + j]` points, as an offset into the packet (relative to `offset`).
+   * Default 0: an AF_UNIX datagram's network header is its first byte.
    */
   networkOffset?: number;
   /**
-   * Where `[SKF_LL_OFF + j]` points, as an offset into `data`. Undefined (the default) means
-   * the packet has no MAC header, so such loads fail.
+   * Where `[SKF_LL_OFF + j]` points, as an offset into the packet (relative to `offset`).
+   * Undefined (the default) means the packet has no MAC header, so such loads fail.
    */
   linkOffset?: number;
   /** SKF_AD_PROTOCOL: `ntohs(skb->protocol)` (0x0800 for IPv4). Default 0. */

@@ -4,4 +4,4 @@ export { decode, decodeOp, type DecodedProgram } from './decode.js';
 export { InterpreterError, type InterpreterErrorCode } from './errors.js';
 export { loadImageIndirect, loadImageWord, tailZero } from './image.js';
 export { interpret, Interpreter, prepare, type StepHook } from './interpret.js';
-export { loadPacket, negativeOffset, nlattr, nlattrNest } from './packet.js';
+export { loadPacket, negativeOffset, nlattr, nlattrNest, packetLength } from './packet.js';

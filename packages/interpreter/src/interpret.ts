@@ -9,7 +9,7 @@ import * as D from './decode.js';
 import { InterpreterError } from './errors.js';
 import { fuse } from './fuse.js';
 import { loadImageIndirect, loadImageWord, tailZero } from './image.js';
-import { loadPacket, nlattr, nlattrNest } from './packet.js';
+import { loadPacket, nlattr, nlattrNest, packetLength } from './packet.js';
 
 /** Called before each executed instruction with the pc and the registers, for tracing. */
 export type StepHook = (pc: number, a: number, x: number) => void;
@@ -51,13 +51,14 @@ export class Interpreter {
   /** Runs a seccomp or EA program over seccomp_data (or the EA image); returns the u32 action. */
   runSeccomp(view: DataView): number {
     if (this.decoded.profile === 'socket') throw wrongProfile('runSeccomp', 'socket');
-    return this.exec(this.fused, view, null, null);
+    return this.exec(this.fused, view, 0, view.byteLength, null, null);
   }
 
   /** Runs a socket program over a packet; returns the number of bytes to keep (0 drops). */
   runPacket(ctx: PacketContext): number {
     if (this.decoded.profile !== 'socket') throw wrongProfile('runPacket', this.decoded.profile);
-    return this.exec(this.fused, ctx.data, ctx, null);
+    const length = packetLength(ctx);
+    return this.exec(this.fused, ctx.data, ctx.offset ?? 0, length, ctx, null);
   }
 
   /** Runs over either kind of input, choosing by the program's profile. */
@@ -69,19 +70,30 @@ export class Interpreter {
   trace(input: DataView | PacketContext, hook: StepHook): number {
     if (input instanceof DataView) {
       if (this.decoded.profile === 'socket') throw wrongProfile('trace', 'socket');
-      return this.exec(this.decoded.op, input, null, hook);
+      return this.exec(this.decoded.op, input, 0, input.byteLength, null, hook);
     }
     if (this.decoded.profile !== 'socket') throw wrongProfile('trace', this.decoded.profile);
-    return this.exec(this.decoded.op, input.data, input, hook);
+    const length = packetLength(input);
+    return this.exec(this.decoded.op, input.data, input.offset ?? 0, length, input, hook);
   }
 
-  private exec(op: Uint8Array, view: DataView, ctx: PacketContext | null, hook: StepHook | null): number {
+  /**
+   * `base` is where the packet starts in `view` (0 for seccomp/EA) and `size` how many bytes of
+   * it are readable: every direct packet read is `view.get*(base + v)` with `v + n <= size`.
+   */
+  private exec(
+    op: Uint8Array,
+    view: DataView,
+    base: number,
+    size: number,
+    ctx: PacketContext | null,
+    hook: StepHook | null,
+  ): number {
     const { jt, jf, k } = this.decoded;
     const ki = this.ki;
     const retK = this.retK;
     const mem = this.mem;
     const little = this.little;
-    const size = view.byteLength;
     let a = 0;
     let x = 0;
     let pc = 0;
@@ -228,17 +240,17 @@ export class Interpreter {
         case 42 /* PKT_W_ABS */:
           v = ki[pc]!;
           if (v + 4 > size) return 0;
-          a = view.getInt32(v);
+          a = view.getInt32(base + v);
           break;
         case 43 /* PKT_H_ABS */:
           v = ki[pc]!;
           if (v + 2 > size) return 0;
-          a = view.getUint16(v);
+          a = view.getUint16(base + v);
           break;
         case 44 /* PKT_B_ABS */:
           v = ki[pc]!;
           if (v >= size) return 0;
-          a = view.getUint8(v);
+          a = view.getUint8(base + v);
           break;
         case 45 /* PKT_W_NEG */:
           v = loadPacket(ctx!, ki[pc]!, 4);
@@ -258,7 +270,7 @@ export class Interpreter {
         case 48 /* PKT_W_IND */:
           // The offset wraps at 32 bits and is then read as a signed int (bpf_skb_load_helper).
           v = (x + ki[pc]!) | 0;
-          if (v >= 0 && v + 4 <= size) a = view.getInt32(v);
+          if (v >= 0 && v + 4 <= size) a = view.getInt32(base + v);
           else {
             v = loadPacket(ctx!, v, 4);
             if (v < 0) return 0;
@@ -267,7 +279,7 @@ export class Interpreter {
           break;
         case 49 /* PKT_H_IND */:
           v = (x + ki[pc]!) | 0;
-          if (v >= 0 && v + 2 <= size) a = view.getUint16(v);
+          if (v >= 0 && v + 2 <= size) a = view.getUint16(base + v);
           else {
             a = loadPacket(ctx!, v, 2);
             if (a < 0) return 0;
@@ -275,7 +287,7 @@ export class Interpreter {
           break;
         case 50 /* PKT_B_IND */:
           v = (x + ki[pc]!) | 0;
-          if (v >= 0 && v < size) a = view.getUint8(v);
+          if (v >= 0 && v < size) a = view.getUint8(base + v);
           else {
             a = loadPacket(ctx!, v, 1);
             if (a < 0) return 0;
@@ -284,7 +296,7 @@ export class Interpreter {
         case 51 /* PKT_MSH */:
           // X = 4 * (P[k] & 0xf); A is untouched.
           v = ki[pc]!;
-          if (v >= 0 && v < size) v = view.getUint8(v);
+          if (v >= 0 && v < size) v = view.getUint8(base + v);
           else {
             v = loadPacket(ctx!, v, 1);
             if (v < 0) return 0;
@@ -303,10 +315,10 @@ export class Interpreter {
           a = ctx!.ifindex | 0;
           break;
         case 55 /* ANC_NLATTR */:
-          a = nlattr(view, a >>> 0, x >>> 0, little);
+          a = nlattr(view, base, size, a >>> 0, x >>> 0, little);
           break;
         case 56 /* ANC_NLATTR_NEST */:
-          a = nlattrNest(view, a >>> 0, x >>> 0, little);
+          a = nlattrNest(view, base, size, a >>> 0, x >>> 0, little);
           break;
         case 57 /* ANC_MARK */:
           a = (ctx!.mark ?? 0) | 0;
@@ -358,42 +370,42 @@ export class Interpreter {
         case 71 /* PKT_W_ABS_JEQ */:
           v = ki[pc]!;
           if (v + 4 > size) return 0;
-          a = view.getInt32(v);
+          a = view.getInt32(base + v);
           pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
           continue;
         case 72 /* PKT_H_ABS_JEQ */:
           v = ki[pc]!;
           if (v + 2 > size) return 0;
-          a = view.getUint16(v);
+          a = view.getUint16(base + v);
           pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
           continue;
         case 73 /* PKT_B_ABS_JEQ */:
           v = ki[pc]!;
           if (v >= size) return 0;
-          a = view.getUint8(v);
+          a = view.getUint8(base + v);
           pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
           continue;
         case 74 /* PKT_W_ABS_JSET */:
           v = ki[pc]!;
           if (v + 4 > size) return 0;
-          a = view.getInt32(v);
+          a = view.getInt32(base + v);
           pc = (a & ki[pc + 1]!) !== 0 ? jt[pc + 1]! : jf[pc + 1]!;
           continue;
         case 75 /* PKT_H_ABS_JSET */:
           v = ki[pc]!;
           if (v + 2 > size) return 0;
-          a = view.getUint16(v);
+          a = view.getUint16(base + v);
           pc = (a & ki[pc + 1]!) !== 0 ? jt[pc + 1]! : jf[pc + 1]!;
           continue;
         case 76 /* PKT_B_ABS_JSET */:
           v = ki[pc]!;
           if (v >= size) return 0;
-          a = view.getUint8(v);
+          a = view.getUint8(base + v);
           pc = (a & ki[pc + 1]!) !== 0 ? jt[pc + 1]! : jf[pc + 1]!;
           continue;
         case 77 /* PKT_W_IND_JEQ */:
           v = (x + ki[pc]!) | 0;
-          if (v >= 0 && v + 4 <= size) a = view.getInt32(v);
+          if (v >= 0 && v + 4 <= size) a = view.getInt32(base + v);
           else {
             v = loadPacket(ctx!, v, 4);
             if (v < 0) return 0;
@@ -403,7 +415,7 @@ export class Interpreter {
           continue;
         case 78 /* PKT_H_IND_JEQ */:
           v = (x + ki[pc]!) | 0;
-          if (v >= 0 && v + 2 <= size) a = view.getUint16(v);
+          if (v >= 0 && v + 2 <= size) a = view.getUint16(base + v);
           else {
             a = loadPacket(ctx!, v, 2);
             if (a < 0) return 0;
@@ -412,7 +424,7 @@ export class Interpreter {
           continue;
         case 79 /* PKT_B_IND_JEQ */:
           v = (x + ki[pc]!) | 0;
-          if (v >= 0 && v < size) a = view.getUint8(v);
+          if (v >= 0 && v < size) a = view.getUint8(base + v);
           else {
             a = loadPacket(ctx!, v, 1);
             if (a < 0) return 0;
@@ -421,14 +433,14 @@ export class Interpreter {
           continue;
         case 80 /* PKT_MSH_W_IND */:
           v = ki[pc]!;
-          if (v >= 0 && v < size) v = view.getUint8(v);
+          if (v >= 0 && v < size) v = view.getUint8(base + v);
           else {
             v = loadPacket(ctx!, v, 1);
             if (v < 0) return 0;
           }
           x = (v & 0xf) << 2;
           v = (x + ki[pc + 1]!) | 0;
-          if (v >= 0 && v + 4 <= size) a = view.getInt32(v);
+          if (v >= 0 && v + 4 <= size) a = view.getInt32(base + v);
           else {
             v = loadPacket(ctx!, v, 4);
             if (v < 0) return 0;
@@ -438,14 +450,14 @@ export class Interpreter {
           continue;
         case 81 /* PKT_MSH_H_IND */:
           v = ki[pc]!;
-          if (v >= 0 && v < size) v = view.getUint8(v);
+          if (v >= 0 && v < size) v = view.getUint8(base + v);
           else {
             v = loadPacket(ctx!, v, 1);
             if (v < 0) return 0;
           }
           x = (v & 0xf) << 2;
           v = (x + ki[pc + 1]!) | 0;
-          if (v >= 0 && v + 2 <= size) a = view.getUint16(v);
+          if (v >= 0 && v + 2 <= size) a = view.getUint16(base + v);
           else {
             a = loadPacket(ctx!, v, 2);
             if (a < 0) return 0;
@@ -454,14 +466,14 @@ export class Interpreter {
           continue;
         case 82 /* PKT_MSH_B_IND */:
           v = ki[pc]!;
-          if (v >= 0 && v < size) v = view.getUint8(v);
+          if (v >= 0 && v < size) v = view.getUint8(base + v);
           else {
             v = loadPacket(ctx!, v, 1);
             if (v < 0) return 0;
           }
           x = (v & 0xf) << 2;
           v = (x + ki[pc + 1]!) | 0;
-          if (v >= 0 && v < size) a = view.getUint8(v);
+          if (v >= 0 && v < size) a = view.getUint8(base + v);
           else {
             a = loadPacket(ctx!, v, 1);
             if (a < 0) return 0;

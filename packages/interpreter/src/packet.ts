@@ -6,16 +6,42 @@
  */
 import { SKF_LL_OFF, SKF_NET_OFF } from '@ea/bpf';
 import type { PacketContext } from './context.js';
+import { InterpreterError } from './errors.js';
 
 /** SKF_NET_OFF and SKF_LL_OFF as the signed 32-bit offsets the kernel compares against. */
 const NET_OFF = SKF_NET_OFF | 0;
 const LL_OFF = SKF_LL_OFF | 0;
 
 /**
- * Resolves a negative load offset `off` (signed 32-bit) to a position in `ctx.data`, or returns
+ * Returns how many bytes of the packet are readable (`ctx.length`, default the rest of `data`
+ * after `ctx.offset`), after checking that `[offset, offset + length)` lies inside `ctx.data`;
+ * throws InterpreterError 'BAD_INPUT' when it does not (or `data` is not a DataView), so that no
+ * load can ever read outside the packet. Both engines call it once per run.
+ */
+export function packetLength(ctx: PacketContext): number {
+  const data = ctx.data;
+  if (!(data instanceof DataView)) throw new InterpreterError('BAD_INPUT', 'PacketContext.data must be a DataView');
+  const total = data.byteLength;
+  const offset = ctx.offset ?? 0;
+  if (!Number.isInteger(offset) || offset < 0 || offset > total) {
+    throw new InterpreterError('BAD_INPUT', `PacketContext.offset ${String(offset)} is not an integer in [0, ${total}]`);
+  }
+  const length = ctx.length ?? total - offset;
+  if (!Number.isInteger(length) || length < 0 || length > total - offset) {
+    throw new InterpreterError(
+      'BAD_INPUT',
+      `PacketContext.length ${String(length)} is not an integer in [0, ${total - offset}] (offset ${offset})`,
+    );
+  }
+  return length;
+}
+
+/**
+ * Resolves a negative load offset `off` (signed 32-bit) to a position in the packet (relative to
+ * `ctx.offset`, like networkOffset and linkOffset), or returns
  * -1 when the kernel's load fails: below SKF_LL_OFF, a link-layer offset on a packet without a
  * MAC header, or a position before the start of the data we hold. The caller still checks the
- * end (`pos + size <= byteLength`), as bpf_internal_load_pointer_neg_helper checks the tail.
+ * end (`pos + size <= length`), as bpf_internal_load_pointer_neg_helper checks the tail.
  */
 export function negativeOffset(ctx: PacketContext, off: number): number {
   let pos: number;
@@ -36,11 +62,14 @@ export function negativeOffset(ctx: PacketContext, off: number): number {
  */
 export function loadPacket(ctx: PacketContext, off: number, size: number): number {
   const data = ctx.data;
+  // The engines checked offset and length (packetLength) before running.
+  const base = ctx.offset ?? 0;
+  const length = ctx.length ?? data.byteLength - base;
   const pos = off >= 0 ? off : negativeOffset(ctx, off);
-  if (pos < 0 || pos + size > data.byteLength) return -1;
-  if (size === 4) return data.getUint32(pos);
-  if (size === 2) return data.getUint16(pos);
-  return data.getUint8(pos);
+  if (pos < 0 || pos + size > length) return -1;
+  if (size === 4) return data.getUint32(base + pos);
+  if (size === 2) return data.getUint16(base + pos);
+  return data.getUint8(base + pos);
 }
 
 /** sizeof(struct nlattr) = NLA_HDRLEN: u16 nla_len, u16 nla_type, in host byte order. */
@@ -49,16 +78,16 @@ const NLA_HDRLEN = 4;
 const NLA_TYPE_MASK = 0x3fff;
 
 /**
- * nla_find over `data[start, start + rem)`: the offset of the first attribute whose type is
+ * nla_find over packet bytes `[start, start + rem)` (the packet starts at `base` in `data`): the offset of the first attribute whose type is
  * `type`, or 0. Walks while a whole, self-consistent header fits (nla_ok), stepping by the
  * 4-byte-aligned length (nla_next).
  */
-function nlaFind(data: DataView, start: number, rem: number, type: number, little: boolean): number {
+function nlaFind(data: DataView, base: number, start: number, rem: number, type: number, little: boolean): number {
   let pos = start;
   while (rem >= NLA_HDRLEN) {
-    const len = data.getUint16(pos, little);
+    const len = data.getUint16(base + pos, little);
     if (len < NLA_HDRLEN || len > rem) return 0;
-    if ((data.getUint16(pos + 2, little) & NLA_TYPE_MASK) === type) return pos;
+    if ((data.getUint16(base + pos + 2, little) & NLA_TYPE_MASK) === type) return pos;
     const step = (len + 3) & ~3;
     rem -= step;
     pos += step;
@@ -68,22 +97,21 @@ function nlaFind(data: DataView, start: number, rem: number, type: number, littl
 
 /**
  * Computes SKF_AD_NLATTR: treats the packet from offset `a` as netlink attributes and returns the offset
- * of the first one of type `x`, or 0 (bpf_skb_get_nlattr). `little` is the host byte order.
+ * of the first one of type `x`, or 0 (bpf_skb_get_nlattr). `little` is the host byte order. The
+ * packet is `len` bytes at `base` in `data`; offsets in and out are relative to the packet.
  */
-export function nlattr(data: DataView, a: number, x: number, little: boolean): number {
-  const len = data.byteLength;
+export function nlattr(data: DataView, base: number, len: number, a: number, x: number, little: boolean): number {
   if (len < NLA_HDRLEN || a > len - NLA_HDRLEN) return 0;
-  return nlaFind(data, a, len - a, x, little);
+  return nlaFind(data, base, a, len - a, x, little);
 }
 
 /**
  * Computes SKF_AD_NLATTR_NEST: treats the attribute at offset `a` as a nest and returns the offset of its
- * first child of type `x`, or 0 (bpf_skb_get_nlattr_nest).
+ * first child of type `x`, or 0 (bpf_skb_get_nlattr_nest). `base` and `len` as in nlattr.
  */
-export function nlattrNest(data: DataView, a: number, x: number, little: boolean): number {
-  const len = data.byteLength;
+export function nlattrNest(data: DataView, base: number, len: number, a: number, x: number, little: boolean): number {
   if (len < NLA_HDRLEN || a > len - NLA_HDRLEN) return 0;
-  const nestLen = data.getUint16(a, little);
+  const nestLen = data.getUint16(base + a, little);
   if (nestLen > len - a) return 0;
-  return nlaFind(data, a + NLA_HDRLEN, nestLen - NLA_HDRLEN, x, little);
+  return nlaFind(data, base, a + NLA_HDRLEN, nestLen - NLA_HDRLEN, x, little);
 }

@@ -53,8 +53,9 @@ function ancillaryIndex(ins: KnownInsn): number | undefined {
 }
 
 /** Names every generated function may use, declared in `scope` by the caller. */
-export const LOCALS = ['A', 'X', 'T', 'len', 'view', 'input'] as const;
-export const HELPERS = ['imul', 'slow', 'loadPacket', 'ancillary', 'loadImageWord', 'loadImageIndirect', 'tailZero'] as const;
+export const LOCALS = ['A', 'X', 'T', 'len', 'base', 'view', 'input'] as const;
+/** Names of the runtime helpers generated code may call (factory parameters or module imports). */
+export const HELPERS = ['imul', 'slow', 'packetLength', 'loadPacket', 'ancillary', 'loadImageWord', 'loadImageIndirect', 'tailZero'] as const;
 
 /** The per-instruction code generator the structurer calls. */
 export class InsnEmitter implements BlockEmitter {
@@ -92,6 +93,7 @@ export class InsnEmitter implements BlockEmitter {
     return ins.src === 'k' ? u32(ins.k, 'imm') : this.reg(pc, SLOT_X);
   }
 
+  /** Returns the comment that names the instruction at `pc`. */
   comments(pc: number): ES.Comment[] {
     return [this.comment(pc)];
   }
@@ -100,6 +102,7 @@ export class InsnEmitter implements BlockEmitter {
     return lineComment(`${pc}: ${insnText(this.flow.insns[pc] as KnownInsn, pc)}`);
   }
 
+  /** Emits a straight-line stretch, hoisting one packet bounds check per stretch. */
   body(pcs: readonly number[], entryBound: number): { stmts: ES.Statement[]; leftover: ES.Comment[]; exitBound: number } {
     const stmts: ES.Statement[] = [];
     let pending: ES.Comment[] = [];
@@ -141,6 +144,7 @@ export class InsnEmitter implements BlockEmitter {
     return end;
   }
 
+  /** Returns the condition of the conditional jump at `pc`. */
   test(pc: number): ES.Expression {
     const ins = this.flow.insns[pc] as KnownInsn;
     if (ins.kind !== 'jmp') throw new Error(`no test at ${pc}`);
@@ -158,12 +162,14 @@ export class InsnEmitter implements BlockEmitter {
     }
   }
 
+  /** Returns a test that A lies in [lo, hi], given that A >= `known` already holds. */
   keyIn(lo: number, hi: number, known: number): ES.Expression {
     if (lo === hi && lo > known) return bin('===', this.id('A'), u32(lo, 'imm'));
     const upper = bin('<=', this.id('A'), u32(hi, 'imm'));
     return lo <= known ? upper : logical('&&', bin('>=', this.id('A'), u32(lo, 'imm')), upper);
   }
 
+  /** Returns a test that A is below `key`. */
   keyBelow(key: number): ES.Expression {
     return bin('<', this.id('A'), u32(key, 'imm'));
   }
@@ -229,7 +235,7 @@ export class InsnEmitter implements BlockEmitter {
         return this.loadInd(pc, ins);
       case 'ldx_msh': {
         const byte = isPlainPacketLoad(ins)
-          ? call(member(this.id('view'), 'getUint8'), [u32(ins.k, 'offset')])
+          ? call(member(this.id('view'), 'getUint8'), [this.at(u32(ins.k, 'offset'))])
           : undefined;
         if (byte !== undefined) {
           this.covered(ins);
@@ -255,6 +261,11 @@ export class InsnEmitter implements BlockEmitter {
   /** Asserts that a dominating check proved this plain load in range. */
   private covered(ins: KnownInsn): void {
     if (plainLoadEnd(ins) > this.bound) throw new CodegenError(`load ending at ${plainLoadEnd(ins)} is not covered`);
+  }
+
+  /** `base + off`: a packet offset as a position in the view (the packet starts at `base`). */
+  private at(off: ES.Expression): ES.Expression {
+    return bin('+', this.id('base'), off);
   }
 
   private wireLength(): ES.Expression {
@@ -343,7 +354,7 @@ export class InsnEmitter implements BlockEmitter {
     }
     if (isPlainPacketLoad(ins)) {
       this.covered(ins);
-      return [assign(A, call(member(view, GETTER[ins.size]), [u32(ins.k, 'offset')]))];
+      return [assign(A, call(member(view, GETTER[ins.size]), [this.at(u32(ins.k, 'offset'))]))];
     }
     return [...this.slowPacket(u32(ins.k, 'offset'), SIZE_BYTES[ins.size]), assign(this.id('A'), this.id('T'))];
   }
@@ -360,7 +371,7 @@ export class InsnEmitter implements BlockEmitter {
     }
     // The kernel's offset: X + k wrapped to 32 bits, then read as a signed int.
     const size = SIZE_BYTES[ins.size];
-    const fast = call(member(this.id('view'), GETTER[ins.size]), [this.id('T')]);
+    const fast = call(member(this.id('view'), GETTER[ins.size]), [this.at(this.id('T'))]);
     const inRange = logical('&&', bin('>=', this.id('T'), u32(0)), bin('<=', this.id('T'), bin('-', this.id('len'), u32(size))));
     return [
       assign(this.id('T'), bin('|', bin('+', x, u32(ins.k, 'offset')), u32(0))),

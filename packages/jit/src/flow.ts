@@ -11,8 +11,11 @@ import { foldAlu, foldJump } from './values.js';
 
 /** A constant-propagation state: slot 0 is A, 1 is X, 2 + i is M[i]; -1 means unknown. */
 export type State = readonly number[];
+/** The State slot of A. */
 export const SLOT_A = 0;
+/** The State slot of X. */
 export const SLOT_X = 1;
+/** The State slot of M[0] (M[i] is SLOT_M + i). */
 export const SLOT_M = 2;
 const SLOTS = 18;
 const UNKNOWN = -1;

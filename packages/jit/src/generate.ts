@@ -9,7 +9,7 @@ import type { VerifiedProgram } from '@ea/verifier';
 import { analyse } from './flow.js';
 import { InsnEmitter, HELPERS, LOCALS, isPlainPacketLoad, mayExitNonZero, plainLoadEnd } from './emit.js';
 import {
-  Scope, bin, call, declare, fnDecl, ifElse, member, ret, u32, withComments, lineComment,
+  Scope, bin, call, declare, fnDecl, ifElse, logical, member, ret, u32, withComments, lineComment,
 } from './estree.js';
 import { structure } from './structure.js';
 
@@ -66,8 +66,18 @@ export function generateRun(
   let entry = program.maxLoadEnd;
   for (const ins of program.insns) if (ins.kind === 'ld_abs') entry = Math.max(entry, ins.k + 4);
   const guard = !socket && guarded && entry > 0;
-  const needLen = emit.used.has('len') || guard;
-  if (needLen) head.push(declare('const', [[scope.id('len'), member(scope.id('view'), 'byteLength')]]));
+  if (socket) {
+    // The packet is `len` bytes at `base` in the view; packetLength throws the interpreter's
+    // typed error when offset/length do not lie inside it, so no read can leave the packet.
+    head.push(declare('const', [[scope.id('len'), call(scope.id('packetLength'), [scope.id('input')])]]));
+    emit.used.add('packetLength');
+    if (emit.used.has('base')) {
+      const offset = logical('??', member(scope.id('input'), 'offset'), u32(0));
+      head.push(declare('const', [[scope.id('base'), offset]]));
+    }
+  } else if (emit.used.has('len') || guard) {
+    head.push(declare('const', [[scope.id('len'), member(scope.id('view'), 'byteLength')]]));
+  }
   if (guard) {
     // Short (or not a DataView at all): the exact slow path decides, zero-filling or throwing.
     const enough = bin('>=', scope.id('len'), u32(entry));

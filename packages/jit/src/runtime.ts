@@ -12,7 +12,12 @@ import {
 } from '@ea/bpf';
 import { defaultRandom, nlattr, nlattrNest, type PacketContext } from '@ea/interpreter';
 
-export { loadImageIndirect, loadImageWord, loadPacket, tailZero } from '@ea/interpreter';
+export { loadImageIndirect, loadImageWord, loadPacket, packetLength, tailZero } from '@ea/interpreter';
+
+/** The packet's readable length, already checked by packetLength at entry. */
+function packetBytes(ctx: PacketContext): number {
+  return ctx.length ?? ctx.data.byteLength - (ctx.offset ?? 0);
+}
 
 /** Math.imul, captured when the module loads so compiled code never looks up a global. */
 export const imul: (a: number, b: number) => number = Math.imul;
@@ -32,9 +37,9 @@ export function ancillary(ctx: PacketContext, n: number, a: number, x: number, l
     case SKF_AD_IFINDEX:
       return ctx.ifindex === undefined ? -1 : ctx.ifindex >>> 0;
     case SKF_AD_NLATTR:
-      return nlattr(ctx.data, a, x, little);
+      return nlattr(ctx.data, ctx.offset ?? 0, packetBytes(ctx), a, x, little);
     case SKF_AD_NLATTR_NEST:
-      return nlattrNest(ctx.data, a, x, little);
+      return nlattrNest(ctx.data, ctx.offset ?? 0, packetBytes(ctx), a, x, little);
     case SKF_AD_MARK:
       return (ctx.mark ?? 0) >>> 0;
     case SKF_AD_QUEUE:

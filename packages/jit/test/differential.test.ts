@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AUDIT_ARCH_X86_64, BPF_ABS, BPF_JEQ, BPF_JMP, BPF_K, BPF_LD, BPF_RET, BPF_W, formatInsn, type SockFilter,
 } from '@ea/bpf';
-import { prepare, type PacketContext } from '@ea/interpreter';
+import { InterpreterError, prepare, type PacketContext } from '@ea/interpreter';
 import type { Profile } from '@ea/verifier';
 import { compile } from '@ea/jit';
 import { EDGES, Rng, genEaInput, genPacket, genProgram, genSeccompInput } from './support/gen.js';
@@ -143,6 +143,36 @@ describe('jit == interpreter on random programs and inputs', () => {
         total.cases += INPUTS;
       }),
       { numRuns: 200 * SCALE },
+    );
+  });
+
+  it('socket: contexts whose offset/length leave the view throw BAD_INPUT from both engines', () => {
+    const data = new DataView(new Uint8Array(16).fill(0x45).buffer);
+    const bad: Omit<PacketContext, 'data'>[] = [
+      { offset: -1 }, { offset: 17 }, { offset: 0.5 }, { offset: Number.NaN }, { length: -1 }, { length: 17 },
+      { length: 1.5 }, { offset: 8, length: 9 }, { offset: 16, length: 1 }, { length: Number.POSITIVE_INFINITY },
+    ];
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0x7fffffff }), (seed) => {
+        const r = new Rng(seed);
+        const program = verified(genProgram(r, 'socket', 30, EDGES), 'socket');
+        const compiled = compile(program);
+        expect(compiled.accelerated).toBe(true);
+        const interp = prepare(program);
+        for (const fields of bad) {
+          for (const run of [(c: PacketContext) => interp.run(c), compiled.run]) {
+            let error: unknown;
+            try {
+              run({ ...fields, data });
+            } catch (e) {
+              error = e;
+            }
+            expect(error).toBeInstanceOf(InterpreterError);
+            expect((error as InterpreterError).code).toBe('BAD_INPUT');
+          }
+        }
+      }),
+      { numRuns: 50 },
     );
   });
 

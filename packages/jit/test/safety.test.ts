@@ -12,9 +12,9 @@ import { Scope, bin, lineComment, member, u32 } from '../src/estree.js';
 import { EDGES, Rng, genProgram } from './support/gen.js';
 import { verified } from './support/verified.js';
 
-const NAMES = /^(A|X|T|len|view|input|run|slow|M([0-9]|1[0-5])|imul|loadPacket|ancillary|loadImageWord|loadImageIndirect|tailZero)$/;
-const HELPERS = new Set(['imul', 'slow', 'loadPacket', 'ancillary', 'loadImageWord', 'loadImageIndirect', 'tailZero']);
-const PROPS = new Set(['getUint8', 'getUint16', 'getUint32', 'byteLength', 'data', 'wireLength']);
+const NAMES = /^(A|X|T|len|base|view|input|run|slow|M([0-9]|1[0-5])|imul|packetLength|loadPacket|ancillary|loadImageWord|loadImageIndirect|tailZero)$/;
+const HELPERS = new Set(['imul', 'slow', 'packetLength', 'loadPacket', 'ancillary', 'loadImageWord', 'loadImageIndirect', 'tailZero']);
+const PROPS = new Set(['getUint8', 'getUint16', 'getUint32', 'byteLength', 'data', 'wireLength', 'offset']);
 const NODES = new Set([
   'Program', 'FunctionDeclaration', 'ReturnStatement', 'Identifier', 'VariableDeclaration', 'VariableDeclarator',
   'ExpressionStatement', 'AssignmentExpression', 'BinaryExpression', 'LogicalExpression', 'UnaryExpression',

@@ -188,7 +188,22 @@ export function genPacket(r: Rng, pool: readonly number[]): PacketContext {
   const len = r.chance(0.7) ? r.int(80) : r.pick([0, 1, 13, 14, 15, 23, 24, 54, 60, 1500]);
   const bytes = new Uint8Array(len);
   fill(r, bytes, pool, false);
-  const ctx: PacketContext = { data: new DataView(bytes.buffer) };
+  let ctx: PacketContext;
+  if (r.chance(0.5)) {
+    // Half the packets sit inside a larger buffer of random bytes, as in a capture read once:
+    // a read outside [offset, offset + length) or a missing `+ offset` changes the result.
+    const before = r.chance(0.8) ? 1 + r.int(64) : 0;
+    const after = r.chance(0.8) ? 1 + r.int(64) : 0;
+    const buffer = new Uint8Array(before + len + after);
+    for (let i = 0; i < buffer.length; i++) buffer[i] = r.int(256);
+    buffer.set(bytes, before);
+    ctx = { data: new DataView(buffer.buffer), offset: before, length: len };
+    // The defaults must mean the same: offset 0, length = the rest of the view.
+    if (before === 0 && r.chance(0.5)) delete ctx.offset;
+    if (after === 0 && r.chance(0.5)) delete ctx.length;
+  } else {
+    ctx = { data: new DataView(bytes.buffer) };
+  }
   if (r.chance(0.3)) ctx.networkOffset = r.int(30);
   if (r.chance(0.3)) ctx.linkOffset = r.int(10);
   if (r.chance(0.3)) ctx.wireLength = r.pick([0, len, len + 100, 0xffffffff]);
