@@ -7,8 +7,10 @@ import {
   AUDIT_ARCH_AARCH64, AUDIT_ARCH_RISCV64, AUDIT_ARCH_S390X, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT,
 } from '@ea/bpf';
 
+/** Tells the byte order of an architecture's seccomp_data and EA image. */
 export type ByteOrder = 'le' | 'be';
 
+/** Describes an architecture for EA filters: name, AUDIT_ARCH value, byte order and any foreign-ABI nr bit. */
 export interface Arch {
   readonly name: string;
   readonly audit: number;

@@ -22,7 +22,9 @@ import { Assembler, NEXT } from './asm.js';
 import type { Check, GuardForm, Policy } from './policy.js';
 import { type ResolvedPath, type StructShape, resolvePath } from './shapes.js';
 
+/** Holds EPERM, the errno a failed check returns. */
 export const EPERM = 1;
+/** Holds E2BIG, the errno the tail-zero guard returns for unknown non-zero tail bytes. */
 export const E2BIG = 7;
 
 /** Returns SECCOMP_RET_ERRNO with the given errno. */
@@ -30,6 +32,7 @@ export function retErrno(errno: number): number {
   return (SECCOMP_RET_ERRNO | (errno & 0xffff)) >>> 0;
 }
 
+/** Holds a built EA filter: its instructions and how many each check and the guard took. */
 export interface BuiltFilter {
   readonly insns: Insn[];
   /** Instructions emitted for each check, in policy order (guard and prologue excluded). */

@@ -12,11 +12,13 @@ import { actionName } from './matrix.js';
 import type { Strategy } from './placement.js';
 import type { Check, GuardForm } from './policy.js';
 
+/** Describes one call of a demo: its label and the call (registers and memory). */
 export interface DemoCase {
   readonly label: string;
   readonly call: EaCall;
 }
 
+/** Holds what the interpreter and the JIT answered for one demo call, with the image summary. */
 export interface DemoVerdict {
   readonly label: string;
   readonly interpreter: string;
@@ -24,6 +26,7 @@ export interface DemoVerdict {
   readonly summary: readonly string[];
 }
 
+/** Holds a demo's built filter, its verdicts and its printed report. */
 export interface DemoResult {
   readonly built: BuiltFilter;
   readonly verdicts: readonly DemoVerdict[];
@@ -31,6 +34,7 @@ export interface DemoResult {
   readonly text: string;
 }
 
+/** Describes a demo: title, arch, struct version, checks, strategy, guard and the calls. */
 export interface DemoSpec {
   readonly title: string;
   readonly arch: Arch;

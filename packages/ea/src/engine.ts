@@ -15,12 +15,14 @@ export interface EaCall {
   readonly memory: AddressSpace;
 }
 
+/** Holds a flattened EA image and summary lines that describe it. */
 export interface FlatImage {
   readonly view: DataView;
   /** Human summary lines (regions, table slots, windows) for the examples. */
   readonly summary: readonly string[];
 }
 
+/** Places, flattens, verifies and runs EA filters: the engine behind the matrix and the demos. */
 export interface Engine {
   /** Where `strategy` places things for a filter with these needs, on a kernel that knows `sys`. */
   placement(sys: EaSyscall, strategy: Strategy, needs: Needs): Placement;

@@ -27,8 +27,10 @@ import type { Program, Scenario } from './scenarios.js';
 import { resolvePath } from './shapes.js';
 import type { Strategy } from './placement.js';
 
+/** Tells whether a side of a compatibility cell is the old or the new version. */
 export type Age = 'old' | 'new';
 
+/** Describes one cell of the compatibility matrix: filter and kernel age, what the filter saw, and the outcomes. */
 export interface Cell {
   readonly filter: Age;
   readonly kernel: Age;
@@ -46,11 +48,13 @@ export interface Cell {
   readonly failSafe: boolean;
 }
 
+/** Options of the compatibility matrix: the guard form and the strategy. */
 export interface MatrixOptions {
   readonly guard: GuardForm;
   readonly strategy?: Strategy;
 }
 
+/** Holds one syscall's compatibility matrix: every cell and whether all of them fail safe. */
 export interface Matrix {
   readonly syscall: string;
   readonly guard: GuardForm;

@@ -24,6 +24,7 @@ export interface JumpTablePlacement {
   readonly staticRoot?: number;
 }
 
+/** Locates one fixed window in the image: its data and its status word. */
 export interface WindowSpot {
   /** Image offset of the first data byte. */
   readonly data: number;
@@ -31,6 +32,7 @@ export interface WindowSpot {
   readonly status: number;
 }
 
+/** Describes where the fixed-window strategy puts the struct copy and each pointer chain's window. */
 export interface FixedWindowPlacement {
   readonly strategy: 'fixed-window';
   /** Image offset of the copy of the caller's struct. */
@@ -39,6 +41,8 @@ export interface FixedWindowPlacement {
   readonly window: (chain: string) => WindowSpot;
 }
 
+/** Describes where a strategy puts the caller's struct and its pointees in the image. */
 export type Placement = JumpTablePlacement | FixedWindowPlacement;
 
+/** Names a flattening strategy: jump-table or fixed-window. */
 export type Strategy = Placement['strategy'];

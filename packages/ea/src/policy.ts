@@ -17,6 +17,7 @@ export type Test =
   /** field is one of the values */
   | { readonly op: 'oneOf'; readonly values: readonly bigint[] };
 
+/** Describes one check of a policy: a field path and the test its value must pass. */
 export interface Check {
   /** `flags`, `set_tid[0]`, `bar->barbaz->barbaz` (see resolvePath). */
   readonly path: string;
@@ -26,6 +27,7 @@ export interface Check {
 /** How the tail-zero guard is written (both mean "bytes [k, usize) are zero"). */
 export type GuardForm = 'tailzero' | 'esize' | 'none';
 
+/** Describes an EA policy: arch, syscall number, struct, placement, checks, guard and actions. */
 export interface Policy {
   readonly arch: Arch;
   readonly nr: number;

@@ -9,6 +9,7 @@ import type { Check } from './policy.js';
 import { type Version, version } from './catalog.js';
 import { CLONE_INTO_CGROUP, CLONE_NEWUSER, O_CREAT, RESOLVE_BENEATH } from './structs.js';
 
+/** Describes a caller of a scenario: the header version it was built against and the fields it sets. */
 export interface Program {
   readonly name: string;
   /** The header the program was built against. */
@@ -16,6 +17,7 @@ export interface Program {
   readonly fields: Readonly<Record<string, bigint>>;
 }
 
+/** Describes a compatibility scenario: struct versions, old and new filters, and the callers. */
 export interface Scenario {
   readonly name: string;
   readonly arch: Arch;

@@ -13,11 +13,13 @@ export interface FieldShape {
   readonly pointer?: PointerShape;
 }
 
+/** Describes what a pointer field points to. */
 export interface PointerShape {
   /** The pointee as a struct (an array of u32 is a struct with fields `[0]`, `[1]`, ...). */
   readonly target: StructShape;
 }
 
+/** Describes a struct as the builder sees it: name, size and fields. */
 export interface StructShape {
   readonly name: string;
   readonly size: number;
