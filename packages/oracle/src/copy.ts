@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { buildHelper } from './build.js';
 
+/** Names a syscall the copy_struct oracle helper can drive. */
 export type CopyOracleSyscall =
   | 'openat2'
   | 'clone3'
