@@ -4,8 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 
+/** Exits with this status on success. */
 export const EXIT_OK = 0;
+/** Exits with this status when a program or input is rejected or invalid. */
 export const EXIT_REJECTED = 1;
+/** Exits with this status on a usage error. */
 export const EXIT_USAGE = 2;
 
 /** A mistake in how the command was called (exit 2). */

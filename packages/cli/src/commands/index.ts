@@ -13,8 +13,10 @@ import { register as jit } from './jit.js';
 import { register as layout } from './layout.js';
 import { register as verify } from './verify.js';
 
+/** Adds one subcommand to the cac CLI. */
 export type RegisterCommand = (cli: CAC) => void;
 
+/** Lists every subcommand's register function, in --help order. */
 export const COMMANDS: readonly RegisterCommand[] = [
   filter,
   asm, disasm,
