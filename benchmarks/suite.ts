@@ -195,7 +195,7 @@ export async function runSuite(options: SuiteOptions = {}): Promise<Results> {
   const packetFloor = timePass('floor', packetPass(pw.set, (ctx) => ctx.wireLength! & 1), pw.capture.count, timing);
   const packetReadFloor = timePass(
     'floor with a read',
-    packetPass(pw.set, (ctx) => (ctx.data.byteLength >= 14 ? ctx.data.getUint16(12) : 0)),
+    packetPass(pw.set, (ctx) => (ctx.length! >= 14 ? ctx.data.getUint16(ctx.offset! + 12) : 0)),
     pw.capture.count,
     timing,
   );
