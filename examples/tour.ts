@@ -145,7 +145,7 @@ function countMatches(packets: Packets, run: (ctx: PacketContext) => number): nu
     ctx.networkOffset = networkOffsets[i]!;
     const link = linkOffsets[i]!;
     // Assigned rather than deleted, so the context keeps its shape (undefined: no MAC header).
-    (ctx as { linkOffset?: number | undefined }).linkOffset = link < 0 ? undefined : link;
+    ctx.linkOffset = link < 0 ? undefined : link;
     if (run(ctx) !== 0) matched++;
   }
   return matched;

@@ -54,7 +54,7 @@ export interface PacketContext {
    * Where `[SKF_LL_OFF + j]` points, as an offset into the packet (relative to `offset`).
    * Undefined (the default) means the packet has no MAC header, so such loads fail.
    */
-  linkOffset?: number;
+  linkOffset?: number | undefined;
   /** SKF_AD_PROTOCOL: `ntohs(skb->protocol)` (0x0800 for IPv4). Default 0. */
   protocol?: number;
   /** SKF_AD_PKTTYPE: `skb->pkt_type` (PACKET_HOST = 0). Default 0. */

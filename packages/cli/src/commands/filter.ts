@@ -59,13 +59,23 @@ function jitRunner(program: VerifiedProgram): PacketRunner {
 function countMatches(capture: Capture, run: PacketRunner): number {
   const { data, offsets, capLengths, wireLengths, linkTypes } = capture;
   const progress = process.stderr.isTTY && capture.count >= PROGRESS_THRESHOLD ? new Progress(capture.count) : null;
-  const ctx: PacketContext = { data: new DataView(data.buffer, 0, 0), wireLength: 0, networkOffset: 0 };
+  // One view over the whole capture and one context, moved packet by packet (offset/length):
+  // a DataView per packet would cost more than the filter.
+  const ctx: PacketContext = {
+    data: new DataView(data.buffer, data.byteOffset, data.byteLength),
+    offset: 0,
+    length: 0,
+    wireLength: 0,
+    networkOffset: 0,
+    protocol: 0,
+  };
   let matched = 0;
   for (let i = 0; i < capture.count; i++) {
     const start = offsets[i]!;
     const length = capLengths[i]!;
     const linkType = linkTypes[i]!;
-    ctx.data = new DataView(data.buffer, data.byteOffset + start, length);
+    ctx.offset = start;
+    ctx.length = length;
     ctx.wireLength = wireLengths[i]!;
     ctx.networkOffset = networkOffset(linkType, data, start, length);
     if (linkType === LINKTYPE_ETHERNET) {
@@ -74,7 +84,7 @@ function countMatches(capture: Capture, run: PacketRunner): number {
       const at = start + ctx.networkOffset - 2;
       ctx.protocol = ctx.networkOffset >= 14 ? (data[at]! << 8) | data[at + 1]! : 0;
     } else {
-      delete ctx.linkOffset;
+      ctx.linkOffset = undefined;
       ctx.protocol = 0;
     }
     if (run(ctx) !== 0) matched++;
