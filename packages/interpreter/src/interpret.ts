@@ -5,6 +5,7 @@
  */
 import type { VerifiedProgram } from '@ea/verifier';
 import { defaultRandom, type EngineOptions, type PacketContext } from './context.js';
+import { batchCount, type PacketBatch, runBatchWith } from './batch.js';
 import * as D from './decode.js';
 import { InterpreterError } from './errors.js';
 import { fuse } from './fuse.js';
@@ -59,6 +60,17 @@ export class Interpreter {
     if (this.decoded.profile !== 'socket') throw wrongProfile('runPacket', this.decoded.profile);
     const length = packetLength(ctx);
     return this.exec(this.fused, ctx.data, ctx.offset ?? 0, length, ctx, null);
+  }
+
+  /**
+   * Runs a socket program over every packet of a batch (a capture in memory), writing each
+   * result to `results` when given; returns how many were non-zero.
+   */
+  runBatch(batch: PacketBatch, results?: Uint32Array): number {
+    if (this.decoded.profile !== 'socket') throw wrongProfile('runBatch', this.decoded.profile);
+    const count = batchCount(batch, results);
+    const op = this.fused;
+    return runBatchWith((ctx) => this.exec(op, ctx.data, ctx.offset as number, ctx.length as number, ctx, null), batch, count, results);
   }
 
   /** Runs over either kind of input, choosing by the program's profile. */
@@ -493,7 +505,7 @@ export class Interpreter {
 const SIGN = -0x80000000;
 
 function wrongProfile(method: string, profile: string): InterpreterError {
-  const want = method === 'runPacket' ? 'a PacketContext' : 'a DataView';
+  const want = method === 'runPacket' || method === 'runBatch' ? 'a PacketContext' : 'a DataView';
   return new InterpreterError('WRONG_PROFILE', `${method}: a ${profile} program does not run over ${want}`);
 }
 

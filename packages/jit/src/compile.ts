@@ -7,14 +7,20 @@
  */
 import type * as ES from 'estree';
 import { generate as print } from 'astring';
-import { type EngineOptions, type PacketContext, prepare } from '@ea/interpreter';
+import { batchContext, batchCount, type EngineOptions, type Interpreter, type PacketBatch, type PacketContext, prepare } from '@ea/interpreter';
 import type { VerifiedProgram } from '@ea/verifier';
 import { CodegenError, ret, Scope } from './estree.js';
-import { generateRun, type GenerateOptions } from './generate.js';
+import { generateBatch, generateRun, type GenerateOptions } from './generate.js';
 import * as runtime from './runtime.js';
 
 /** A compiled filter's entry point: the interpreter's `run` signature. */
 export type RunFilter = (input: DataView | PacketContext) => number;
+
+/**
+ * Runs a socket filter over every packet of a batch (a capture in memory), writing each result
+ * to `results` when given; returns how many results were non-zero (libpcap's match count).
+ */
+export type RunBatch = (batch: PacketBatch, results?: Uint32Array) => number;
 
 /** Options of compile() and toModule(). */
 export interface CompileOptions extends EngineOptions {
@@ -29,6 +35,14 @@ export interface CompileOptions extends EngineOptions {
 /** What compile() returns. */
 export interface Compiled {
   readonly run: RunFilter;
+  /**
+   * Socket programs: `run` over many packets in one call, the loop inside the generated code
+   * (generated on first use; the interpreter's loop when code cannot be generated).
+   * Other profiles throw InterpreterError 'WRONG_PROFILE'.
+   */
+  readonly runBatch: RunBatch;
+  /** The generated batch factory: empty until runBatch first ran, and when it is the interpreter. */
+  readonly batchSource: string;
   /** The generated factory body (empty when nothing was generated). */
   readonly source: string;
   /** Whether `run` is generated code (false: the interpreter runs). */
@@ -67,14 +81,21 @@ function programHash(program: VerifiedProgram): string {
   return h.toString(16).padStart(8, '0');
 }
 
-/** Returns the factory body and the helpers it takes, for a program. */
-export function factorySource(program: VerifiedProgram, options: CompileOptions = {}): { source: string; helpers: readonly string[] } {
+/**
+ * Returns the factory body and the helpers it takes, for a program: the factory returns `run`,
+ * or with `entry: 'runBatch'` (socket programs) the loop over a PacketBatch.
+ */
+export function factorySource(
+  program: VerifiedProgram,
+  options: CompileOptions & { readonly entry?: 'run' | 'runBatch' } = {},
+): { source: string; helpers: readonly string[] } {
   if (!PROFILES.has(program.profile)) throw new CodegenError('unknown profile');
-  const gen = generateRun(program, generateOptions(options), 'run', true);
+  const entry = options.entry ?? 'run';
+  const gen = entry === 'run' ? generateRun(program, generateOptions(options), 'run', true) : generateBatch(program, generateOptions(options));
   const scope = new Scope();
-  scope.declare('run');
-  const body: ES.Program = { type: 'Program', sourceType: 'script', body: [gen.fn, ret(scope.id('run'))] };
-  const url = `ea-jit/${program.profile}-${programHash(program)}.js`;
+  scope.declare(entry);
+  const body: ES.Program = { type: 'Program', sourceType: 'script', body: [gen.fn, ret(scope.id(entry))] };
+  const url = `ea-jit/${program.profile}-${entry === 'run' ? '' : 'batch-'}${programHash(program)}.js`;
   return { source: `${print(body, { comments: true })}//# sourceURL=${url}\n`, helpers: gen.helpers };
 }
 
@@ -82,14 +103,27 @@ export function factorySource(program: VerifiedProgram, options: CompileOptions 
 export function compile(program: VerifiedProgram, options: CompileOptions = {}): Compiled {
   const interpreter = prepare(program, options);
   const interpret: RunFilter = (input) => interpreter.run(input);
-  if (options.accelerate === false) return { run: interpret, source: '', accelerated: false, reason: 'accelerate: false' };
+  const interpretBatch: RunBatch = (batch, results) => interpreter.runBatch(batch, results);
+  if (options.accelerate === false) {
+    return { run: interpret, runBatch: interpretBatch, batchSource: '', source: '', accelerated: false, reason: 'accelerate: false' };
+  }
   generateOptions(options); // option errors are the caller's, not a reason to fall back
   const tier = options.tierAfter ?? 0;
   if (!Number.isInteger(tier) || tier < 0) throw new RangeError('tierAfter must be a non-negative integer');
-  if (tier === 0) return build(program, options, interpret);
+  const batch = lazyBatch(program, options, interpreter);
+  const runBatch = batch.run;
+  if (tier === 0) {
+    return {
+      ...build(program, options, interpret),
+      runBatch,
+      get batchSource() {
+        return batch.source();
+      },
+    };
+  }
   // Tiering: the interpreter serves the first `tier` runs, then the compiled code takes over.
   let left = tier;
-  let compiled: Compiled | undefined;
+  let compiled: Omit<Compiled, 'runBatch' | 'batchSource'> | undefined;
   let fast: RunFilter = interpret;
   const run: RunFilter = (input) => {
     if (compiled === undefined) {
@@ -104,6 +138,10 @@ export function compile(program: VerifiedProgram, options: CompileOptions = {}):
   };
   return {
     run,
+    runBatch,
+    get batchSource() {
+      return batch.source();
+    },
     get source() {
       return compiled?.source ?? '';
     },
@@ -113,26 +151,84 @@ export function compile(program: VerifiedProgram, options: CompileOptions = {}):
   };
 }
 
-function build(program: VerifiedProgram, options: CompileOptions, interpret: RunFilter): Compiled {
-  if (!dataViewIsPristine()) {
-    return { run: interpret, source: '', accelerated: false, reason: 'DataView.prototype was modified' };
-  }
+/** What instantiate() made of a factory: the function, or why there is none. */
+type Instance<F> =
+  | { readonly fn: F; readonly source: string; readonly helpers: readonly string[] }
+  | { readonly fn: null; readonly source: string; readonly reason: string };
+
+/** Generates a factory and calls it with the runtime helpers (and `slow`). */
+function instantiate<F>(
+  program: VerifiedProgram,
+  options: CompileOptions,
+  entry: 'run' | 'runBatch',
+  slow: RunFilter,
+): Instance<F> {
+  if (!dataViewIsPristine()) return { fn: null, source: '', reason: 'DataView.prototype was modified' };
   let source = '';
   try {
-    const factory = factorySource(program, options);
+    const factory = factorySource(program, { ...options, entry });
     source = factory.source;
-    const values: Record<string, unknown> = { ...runtime, slow: interpret };
+    const values: Record<string, unknown> = { ...runtime, slow };
     const args = factory.helpers.map((h) => values[h]);
     // Looked up at call time, so a Content-Security-Policy (or a test) can take it away.
     const FunctionCtor = globalThis.Function;
-    const make = new FunctionCtor(...factory.helpers, source) as (...helpers: unknown[]) => RunFilter;
-    return { run: make(...args), source, accelerated: true };
+    const make = new FunctionCtor(...factory.helpers, source) as (...helpers: unknown[]) => F;
+    return { fn: make(...args), source, helpers: factory.helpers };
   } catch (error) {
     if (error instanceof CodegenError) throw error;
     // EvalError under CSP; RangeError when a huge program nests deeper than the stack allows.
     const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return { run: interpret, source, accelerated: false, reason: why };
+    return { fn: null, source, reason: why };
   }
+}
+
+function build(program: VerifiedProgram, options: CompileOptions, interpret: RunFilter): Omit<Compiled, 'runBatch' | 'batchSource'> {
+  const made = instantiate<RunFilter>(program, options, 'run', interpret);
+  if (made.fn === null) return { run: interpret, source: made.source, accelerated: false, reason: made.reason };
+  return { run: made.fn, source: made.source, accelerated: true };
+}
+
+/** The generated batch loop's signature (generate.ts, generateBatch). */
+type BatchLoop = (
+  view: DataView,
+  offsets: PacketBatch['offsets'],
+  lengths: PacketBatch['lengths'],
+  wires: PacketBatch['lengths'],
+  count: number,
+  out: Uint32Array | null,
+  input: PacketContext | null,
+  batch: PacketBatch,
+) => number;
+
+/**
+ * Returns runBatch: generated on first use (most callers never batch), the interpreter's loop
+ * when generation fails, WRONG_PROFILE from the interpreter for seccomp/EA programs. The batch is
+ * checked here, so the generated loop only ever indexes typed arrays long enough for `count`.
+ */
+function lazyBatch(
+  program: VerifiedProgram,
+  options: CompileOptions,
+  interpreter: Interpreter,
+): { readonly run: RunBatch; readonly source: () => string } {
+  let loop: BatchLoop | null | undefined;
+  let needsContext = false;
+  let source = '';
+  const run: RunBatch = (batch, results) => {
+    if (loop === undefined) {
+      if (program.profile !== 'socket') return interpreter.runBatch(batch, results);
+      const made = instantiate<BatchLoop>(program, options, 'runBatch', (input) => interpreter.run(input));
+      loop = made.fn;
+      if (made.fn !== null) source = made.source;
+      // Only programs with rare paths that read the context (moveContext points it) get one.
+      needsContext = made.fn !== null && made.helpers.includes('moveContext');
+    }
+    if (loop === null) return interpreter.runBatch(batch, results);
+    const count = batchCount(batch, results);
+    const input = needsContext ? batchContext(batch) : null;
+    const wires = batch.wireLengths ?? batch.lengths;
+    return loop(batch.data, batch.offsets, batch.lengths, wires, count, results ?? null, input, batch);
+  };
+  return { run, source: () => source };
 }
 
 const SPECIFIER = /^[A-Za-z0-9@/._:+~-]+$/;

@@ -8,7 +8,7 @@ import type * as ES from 'estree';
 import { type KnownInsn, SKF_AD_IFINDEX, SKF_AD_HATYPE, SKF_AD_OFF, SKF_AD_ALU_XOR_X } from '@ea/bpf';
 import type { Profile } from '@ea/verifier';
 import {
-  CodegenError, type Scope, assign, bin, bool, call, ifElse, lineComment, logical, member, ret, toU32, u32, withComments,
+  CodegenError, type Scope, assign, bin, bool, brk, call, ifElse, lineComment, logical, member, ret, toU32, u32, withComments,
 } from './estree.js';
 import { insnText } from './comment.js';
 import { type Flow, SLOT_A, SLOT_X } from './flow.js';
@@ -25,6 +25,12 @@ export interface LoadPlan {
    * load goes through `loadImageWord` (bytes past the end read as zero).
    */
   readonly guarded: boolean;
+  /**
+   * socket: the body runs inside runBatch's loop (generate.ts) instead of as `run`: an exit
+   * stores the result in R and leaves the packet's block, `ld #len` reads the loop's `wire`,
+   * and the rare paths that read the context first point it at the current packet.
+   */
+  readonly batch: boolean;
 }
 
 const SIZE_BYTES = { w: 4, h: 2, b: 1 } as const;
@@ -54,8 +60,12 @@ function ancillaryIndex(ins: KnownInsn): number | undefined {
 
 /** Names every generated function may use, declared in `scope` by the caller. */
 export const LOCALS = ['A', 'X', 'T', 'len', 'base', 'view', 'input'] as const;
+/** The extra names of runBatch: its parameters, the loop's locals and the packet's label. */
+export const BATCH_LOCALS = ['offsets', 'lengths', 'wires', 'count', 'out', 'batch', 'total', 'matched', 'i', 'wire', 'R', 'packet'] as const;
 /** Names of the runtime helpers generated code may call (factory parameters or module imports). */
-export const HELPERS = ['imul', 'slow', 'packetLength', 'loadPacket', 'ancillary', 'loadImageWord', 'loadImageIndirect', 'tailZero'] as const;
+export const HELPERS = [
+  'imul', 'slow', 'packetLength', 'loadPacket', 'ancillary', 'loadImageWord', 'loadImageIndirect', 'tailZero', 'moveContext', 'badPacket',
+] as const;
 
 /** The per-instruction code generator the structurer calls. */
 export class InsnEmitter implements BlockEmitter {
@@ -93,6 +103,19 @@ export class InsnEmitter implements BlockEmitter {
     return ins.src === 'k' ? u32(ins.k, 'imm') : this.reg(pc, SLOT_X);
   }
 
+  /** Ends the program returning `value`: `return value;`, or in runBatch `{ R = value; break packet; }`. */
+  exit(value: ES.Expression): ES.Statement[] {
+    if (!this.plan.batch) return [ret(value)];
+    return [assign(this.id('R'), value), brk(this.id('packet'))];
+  }
+
+  /** runBatch: before a helper reads the context, point it at the current packet. */
+  private syncContext(): ES.Statement[] {
+    if (!this.plan.batch) return [];
+    const args = [this.id('input'), this.id('batch'), this.id('i'), this.id('base'), this.id('len')];
+    return [{ type: 'ExpressionStatement', expression: call(this.id('moveContext'), args) }];
+  }
+
   /** Returns the comment that names the instruction at `pc`. */
   comments(pc: number): ES.Comment[] {
     return [this.comment(pc)];
@@ -119,7 +142,7 @@ export class InsnEmitter implements BlockEmitter {
         const need = this.flow.need[pc] ?? 0;
         const end = Number.isFinite(need) ? need : this.stretchEnd(pcs, pc);
         if (end > this.bound) {
-          out.push(ifElse(bin('<', this.id('len'), u32(end, 'offset')), [ret(u32(0))]));
+          out.push(ifElse(bin('<', this.id('len'), u32(end, 'offset')), [...this.exit(u32(0))]));
           this.bound = end;
         }
       }
@@ -178,7 +201,7 @@ export class InsnEmitter implements BlockEmitter {
   private insn(pc: number): ES.Statement[] {
     const f = this.flow;
     const ins = f.insns[pc] as KnownInsn;
-    if (f.div0[pc]) return [ret(u32(0))];
+    if (f.div0[pc]) return [...this.exit(u32(0))];
     if (f.dead[pc]) return [];
     const out = f.stateOut[pc] as readonly number[];
     const constA = out[SLOT_A] ?? -1;
@@ -249,9 +272,9 @@ export class InsnEmitter implements BlockEmitter {
       case 'ld_tailzero':
         return [assign(this.id('A'), call(this.id('tailZero'), [this.id('view'), u32(ins.k, 'imm'), bool(this.plan.little)]))];
       case 'ret_k':
-        return [ret(u32(ins.k, 'imm'))];
+        return [...this.exit(u32(ins.k, 'imm'))];
       case 'ret_a':
-        return [ret(this.reg(pc, SLOT_A))];
+        return [...this.exit(this.reg(pc, SLOT_A))];
       case 'ja':
       case 'jmp':
         return [];
@@ -269,6 +292,7 @@ export class InsnEmitter implements BlockEmitter {
   }
 
   private wireLength(): ES.Expression {
+    if (this.plan.batch) return this.id('wire');
     // The interpreter's rule: ctx.wireLength when given, else the bytes we hold; as u32.
     return toU32(logical('??', member(this.id('input'), 'wireLength'), this.id('len')));
   }
@@ -280,7 +304,7 @@ export class InsnEmitter implements BlockEmitter {
     const guard: ES.Statement[] = [];
     if ((ins.op === 'div' || ins.op === 'mod') && ins.src === 'x' && this.flow.stateIn[pc]?.[SLOT_X] === -1) {
       // bpf_convert_filter's guard: DIV/MOD by X == 0 ends the program returning 0.
-      guard.push(ifElse(bin('===', this.id('X'), u32(0)), [ret(u32(0))]));
+      guard.push(ifElse(bin('===', this.id('X'), u32(0)), [...this.exit(u32(0))]));
     }
     let value: ES.Expression;
     switch (ins.op) {
@@ -324,8 +348,9 @@ export class InsnEmitter implements BlockEmitter {
   private slowPacket(offset: ES.Expression, size: number): ES.Statement[] {
     const T = this.id('T');
     return [
+      ...this.syncContext(),
       assign(T, call(this.id('loadPacket'), [this.id('input'), bin('|', offset, u32(0)), u32(size)])),
-      ifElse(bin('<', this.id('T'), u32(0)), [ret(u32(0))]),
+      ifElse(bin('<', this.id('T'), u32(0)), [...this.exit(u32(0))]),
     ];
   }
 
@@ -344,10 +369,10 @@ export class InsnEmitter implements BlockEmitter {
     if (anc !== undefined) {
       const T = this.id('T');
       const args = [this.id('input'), u32(anc), this.reg(pc, SLOT_A), this.reg(pc, SLOT_X), bool(this.plan.little)];
-      const out: ES.Statement[] = [assign(T, call(this.id('ancillary'), args))];
+      const out: ES.Statement[] = [...this.syncContext(), assign(T, call(this.id('ancillary'), args))];
       // No device: convert_bpf_extensions exits with the current A.
       if (anc === SKF_AD_IFINDEX || anc === SKF_AD_HATYPE) {
-        out.push(ifElse(bin('<', this.id('T'), u32(0)), [ret(this.reg(pc, SLOT_A))]));
+        out.push(ifElse(bin('<', this.id('T'), u32(0)), [...this.exit(this.reg(pc, SLOT_A))]));
       }
       out.push(assign(this.id('A'), this.id('T')));
       return out;
@@ -366,7 +391,7 @@ export class InsnEmitter implements BlockEmitter {
       const args = [this.id('view'), x, u32(ins.k, 'offset'), bool(this.plan.little)];
       return [
         assign(this.id('A'), call(this.id('loadImageIndirect'), args)),
-        ifElse(bin('<', this.id('A'), u32(0)), [ret(u32(0))]),
+        ifElse(bin('<', this.id('A'), u32(0)), [...this.exit(u32(0))]),
       ];
     }
     // The kernel's offset: X + k wrapped to 32 bits, then read as a signed int.
@@ -375,7 +400,13 @@ export class InsnEmitter implements BlockEmitter {
     const inRange = logical('&&', bin('>=', this.id('T'), u32(0)), bin('<=', this.id('T'), bin('-', this.id('len'), u32(size))));
     return [
       assign(this.id('T'), bin('|', bin('+', x, u32(ins.k, 'offset')), u32(0))),
-      ifElse(inRange, [assign(this.id('A'), fast)], [...this.slowPacket(this.id('T'), size), assign(this.id('A'), this.id('T'))]),
+      ifElse(inRange, [assign(this.id('A'), fast)], [
+        // At or past the end the load fails (the program returns 0); only a negative offset
+        // (SKF_NET_OFF / SKF_LL_OFF) needs the context.
+        ifElse(bin('>=', this.id('T'), u32(0)), [...this.exit(u32(0))]),
+        ...this.slowPacket(this.id('T'), size),
+        assign(this.id('A'), this.id('T')),
+      ]),
     ];
   }
 }

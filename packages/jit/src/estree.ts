@@ -139,6 +139,36 @@ export function member(object: ES.Expression, name: string): ES.MemberExpression
   return { type: 'MemberExpression', object, property: { type: 'Identifier', name }, computed: false, optional: false };
 }
 
+/** Typed arrays runBatch may index (by its loop counter only): checked by its caller to be typed. */
+const INDEXED = new Set(['offsets', 'lengths', 'wires', 'out']);
+
+/** Creates `array[index]` for one of runBatch's typed arrays. */
+export function computed(array: ES.Identifier, index: ES.Identifier): ES.MemberExpression {
+  if (!INDEXED.has(array.name) || index.name !== 'i') throw new CodegenError(`indexing ${array.name}[${index.name}] is not allowed`);
+  return { type: 'MemberExpression', object: array, property: index, computed: true, optional: false };
+}
+
+/** Creates `array[index] = value;` (see computed()). */
+export function store(target: ES.MemberExpression, value: ES.Expression): ES.ExpressionStatement {
+  return { type: 'ExpressionStatement', expression: { type: 'AssignmentExpression', operator: '=', left: target, right: value } };
+}
+
+/** Creates `null`. */
+export function nullLiteral(): ES.Literal {
+  return { type: 'Literal', value: null, raw: 'null' };
+}
+
+/** Creates `for (let i = 0; i < count; i++) { body }`. */
+export function countedLoop(i: ES.Identifier, count: ES.Identifier, body: ES.Statement[]): ES.ForStatement {
+  return {
+    type: 'ForStatement',
+    init: declare('let', [[i, u32(0)]]),
+    test: bin('<', i, count),
+    update: { type: 'UpdateExpression', operator: '++', prefix: false, argument: i },
+    body: block(body),
+  };
+}
+
 /** Creates `target = value;`. */
 export function assign(target: ES.Identifier, value: ES.Expression): ES.ExpressionStatement {
   return { type: 'ExpressionStatement', expression: { type: 'AssignmentExpression', operator: '=', left: target, right: value } };

@@ -7,9 +7,10 @@ import type * as ES from 'estree';
 import type { KnownInsn } from '@ea/bpf';
 import type { VerifiedProgram } from '@ea/verifier';
 import { analyse } from './flow.js';
-import { InsnEmitter, HELPERS, LOCALS, isPlainPacketLoad, mayExitNonZero, plainLoadEnd } from './emit.js';
+import { BATCH_LOCALS, InsnEmitter, HELPERS, LOCALS, type LoadPlan, isPlainPacketLoad, mayExitNonZero, plainLoadEnd } from './emit.js';
 import {
-  Scope, bin, call, declare, fnDecl, ifElse, logical, member, ret, u32, withComments, lineComment,
+  Scope, assign, bin, call, computed, countedLoop, declare, fnDecl, ifElse, labelled, lineComment, logical, member,
+  nullLiteral, ret, store, throwStmt, toU32, u32, withComments,
 } from './estree.js';
 import { structure } from './structure.js';
 
@@ -27,6 +28,31 @@ export interface Generated {
   readonly helpers: readonly string[];
 }
 
+/** Analyses a program and emits its body under `plan`; `scope` must declare every name it may use. */
+function programBody(program: VerifiedProgram, opts: GenerateOptions, scope: Scope, plan: LoadPlan): { emit: InsnEmitter; body: ES.Statement[] } {
+  const socket = plan.profile === 'socket';
+  for (let i = 0; i < 16; i++) scope.declare(`M${i}`);
+  const flow = analyse(program.insns, {
+    profile: plan.profile,
+    // Seccomp/EA absolute loads are checked once at entry (or read through loadImageWord);
+    // plain packet loads are covered by their stretch's hoisted check.
+    pureAbsLoad: (ins: KnownInsn) => !socket || isPlainPacketLoad(ins),
+    minSwitch: opts.minSwitch,
+    loadEnd: (ins: KnownInsn) => (socket ? plainLoadEnd(ins) : 0),
+    mayExitNonZero: (ins: KnownInsn) => socket && mayExitNonZero(ins),
+  });
+  const emit = new InsnEmitter(flow, scope, plan);
+  return { emit, body: structure(flow, scope, emit) };
+}
+
+/** `let A = 0, X = 0, ..., M3 = 0;` for the registers and cells the body uses. */
+function registerLocals(emit: InsnEmitter, scope: Scope, extra: readonly string[]): ES.Statement[] {
+  const locals: [ES.Identifier, ES.Expression][] = [];
+  for (const r of ['A', 'X', 'T', ...extra]) if (emit.used.has(r)) locals.push([scope.id(r), u32(0)]);
+  for (const k of [...emit.cells].sort((a, b) => a - b)) locals.push([scope.id(`M${k}`), u32(0)]);
+  return locals.length > 0 ? [declare('let', locals)] : [];
+}
+
 /** Generates `function <name>(view | input) {...}`; `guarded` as in LoadPlan. */
 export function generateRun(
   program: VerifiedProgram,
@@ -35,21 +61,10 @@ export function generateRun(
   guarded: boolean,
 ): Generated {
   const profile = program.profile;
+  const socket = profile === 'socket';
   const scope = new Scope();
   for (const n of [...LOCALS, ...HELPERS, name]) scope.declare(n);
-  for (let i = 0; i < 16; i++) scope.declare(`M${i}`);
-  const socket = profile === 'socket';
-  const flow = analyse(program.insns, {
-    profile,
-    // Seccomp/EA absolute loads are checked once at entry (or read through loadImageWord);
-    // plain packet loads are covered by their stretch's hoisted check.
-    pureAbsLoad: (ins: KnownInsn) => !socket || isPlainPacketLoad(ins),
-    minSwitch: opts.minSwitch,
-    loadEnd: (ins: KnownInsn) => (socket ? plainLoadEnd(ins) : 0),
-    mayExitNonZero: (ins: KnownInsn) => socket && mayExitNonZero(ins),
-  });
-  const emit = new InsnEmitter(flow, scope, { profile, little: opts.little, guarded });
-  const body = structure(flow, scope, emit);
+  const { emit, body } = programBody(program, opts, scope, { profile, little: opts.little, guarded, batch: false });
 
   const head: ES.Statement[] = [];
   const param = socket ? 'input' : 'view';
@@ -91,10 +106,57 @@ export function generateRun(
     );
     emit.used.add('slow');
   }
-  const locals: [ES.Identifier, ES.Expression][] = [];
-  for (const r of ['A', 'X', 'T']) if (emit.used.has(r)) locals.push([scope.id(r), u32(0)]);
-  for (const k of [...emit.cells].sort((a, b) => a - b)) locals.push([scope.id(`M${k}`), u32(0)]);
-  if (locals.length > 0) head.push(declare('let', locals));
+  head.push(...registerLocals(emit, scope, []));
   const helpers = HELPERS.filter((h) => emit.used.has(h));
   return { fn: fnDecl(scope.id(name), [scope.id(param)], [...head, ...body]), helpers };
+}
+
+/**
+ * Generates `function runBatch(view, offsets, lengths, wires, count, out, input, batch)`: the
+ * program's body inside a loop over the packets of a PacketBatch (checked by the caller: typed
+ * arrays at least `count` long, `out` a Uint32Array or null). Each packet's range is checked
+ * against the view before anything reads it; its result goes to `out[i]`; the return value is
+ * how many results were non-zero. One call per capture instead of one per packet, so the loop,
+ * the loads and the tests are optimised together.
+ */
+export function generateBatch(program: VerifiedProgram, opts: GenerateOptions): Generated {
+  if (program.profile !== 'socket') throw new Error('runBatch is for socket programs');
+  const scope = new Scope();
+  for (const n of [...LOCALS, ...BATCH_LOCALS, ...HELPERS, 'runBatch']) scope.declare(n);
+  const { emit, body } = programBody(program, opts, scope, { profile: 'socket', little: opts.little, guarded: true, batch: true });
+  const id = (n: string): ES.Identifier => scope.id(n);
+  const i = id('i');
+  const index = (array: string): ES.Expression => computed(id(array), i);
+  const inView = logical(
+    '&&',
+    logical('&&', bin('>=', id('base'), u32(0)), bin('>=', id('len'), u32(0))),
+    bin('<=', bin('+', id('base'), id('len')), id('total')),
+  );
+  const perPacket: ES.Statement[] = [
+    declare('const', [[id('base'), index('offsets')], [id('len'), index('lengths')]]),
+    // Before any load: the packet must lie inside the view (else a typed error naming it).
+    ifElse({ type: 'UnaryExpression', operator: '!', prefix: true, argument: inView }, [
+      throwStmt(call(id('badPacket'), [id('batch'), i])),
+    ]),
+  ];
+  emit.used.add('R');
+  if (emit.used.has('wire')) perPacket.push(declare('const', [[id('wire'), toU32(index('wires'))]]));
+  perPacket.push(
+    ...registerLocals(emit, scope, ['R']),
+    labelled(id('packet'), body),
+    ifElse(bin('!==', id('out'), nullLiteral()), [store(computed(id('out'), i), id('R'))]),
+    ifElse(bin('!==', id('R'), u32(0)), [assign(id('matched'), bin('|', bin('+', id('matched'), u32(1)), u32(0)))]),
+  );
+  emit.used.add('badPacket');
+  const fn = fnDecl(
+    id('runBatch'),
+    ['view', 'offsets', 'lengths', 'wires', 'count', 'out', 'input', 'batch'].map(id),
+    [
+      declare('const', [[id('total'), member(id('view'), 'byteLength')]]),
+      declare('let', [[id('matched'), u32(0)]]),
+      countedLoop(i, id('count'), perPacket),
+      ret(id('matched')),
+    ],
+  );
+  return { fn, helpers: HELPERS.filter((h) => emit.used.has(h)) };
 }

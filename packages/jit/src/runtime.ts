@@ -12,7 +12,7 @@ import {
 } from '@ea/bpf';
 import { defaultRandom, nlattr, nlattrNest, type PacketContext } from '@ea/interpreter';
 
-export { loadImageIndirect, loadImageWord, loadPacket, packetLength, tailZero } from '@ea/interpreter';
+export { badPacket, loadImageIndirect, loadImageWord, loadPacket, moveContext, packetLength, tailZero } from '@ea/interpreter';
 
 /** The packet's readable length, already checked by packetLength at entry. */
 function packetBytes(ctx: PacketContext): number {

@@ -116,6 +116,13 @@ describe('golden generated source', () => {
     });
   }
 
+  it('tcp-port-80 as a batch loop (runBatch)', async () => {
+    const c = compile(goldenProgram('tcp-port-80'));
+    const data = new DataView(new Uint8Array(60).buffer);
+    c.runBatch({ data, offsets: new Int32Array([0]), lengths: new Int32Array([60]) });
+    await expect(c.batchSource).toMatchFileSnapshot('./__snapshots__/tcp-port-80.batch.js.txt');
+  });
+
   it('tcp port 80 checks the packet length once, at entry', () => {
     const { source } = compile(goldenProgram('tcp-port-80'));
     expect(source.match(/len </g)?.length).toBe(1);

@@ -12,13 +12,19 @@ import { Scope, bin, lineComment, member, u32 } from '../src/estree.js';
 import { EDGES, Rng, genProgram } from './support/gen.js';
 import { verified } from './support/verified.js';
 
-const NAMES = /^(A|X|T|len|base|view|input|run|slow|M([0-9]|1[0-5])|imul|packetLength|loadPacket|ancillary|loadImageWord|loadImageIndirect|tailZero)$/;
-const HELPERS = new Set(['imul', 'slow', 'packetLength', 'loadPacket', 'ancillary', 'loadImageWord', 'loadImageIndirect', 'tailZero']);
+const NAMES =
+  /^(A|X|T|len|base|view|input|run|slow|M([0-9]|1[0-5])|imul|packetLength|loadPacket|ancillary|loadImageWord|loadImageIndirect|tailZero|moveContext|badPacket|runBatch|offsets|lengths|wires|count|out|batch|total|matched|i|wire|R)$/;
+const HELPERS = new Set([
+  'imul', 'slow', 'packetLength', 'loadPacket', 'ancillary', 'loadImageWord', 'loadImageIndirect', 'tailZero', 'moveContext', 'badPacket',
+]);
+/** runBatch's typed arrays (checked by compile.ts before the call), indexed only by the loop counter. */
+const INDEXED = new Set(['offsets', 'lengths', 'wires', 'out']);
 const PROPS = new Set(['getUint8', 'getUint16', 'getUint32', 'byteLength', 'data', 'wireLength', 'offset']);
 const NODES = new Set([
   'Program', 'FunctionDeclaration', 'ReturnStatement', 'Identifier', 'VariableDeclaration', 'VariableDeclarator',
   'ExpressionStatement', 'AssignmentExpression', 'BinaryExpression', 'LogicalExpression', 'UnaryExpression',
   'CallExpression', 'MemberExpression', 'Literal', 'IfStatement', 'BlockStatement', 'LabeledStatement', 'BreakStatement',
+  'ForStatement', 'UpdateExpression', 'ThrowStatement',
 ]);
 
 type AnyNode = acorn.Node & Record<string, unknown>;
@@ -62,14 +68,15 @@ function checkFactory(body: string, params: readonly string[]): void {
     must(NODES.has(n.type), `node ${n.type}`);
     switch (n.type) {
       case 'Literal':
-        must(['number', 'boolean'].includes(typeof n['value']), `literal ${String(n['raw'])}`);
-        must(/^(0x[0-9a-f]+|[0-9]+|true|false)$/.test(String(n['raw'])), `raw ${String(n['raw'])}`);
+        must(['number', 'boolean'].includes(typeof n['value']) || n['value'] === null, `literal ${String(n['raw'])}`);
+        must(/^(0x[0-9a-f]+|[0-9]+|true|false|null)$/.test(String(n['raw'])), `raw ${String(n['raw'])}`);
         break;
       case 'Identifier': {
         const name = n['name'] as string;
-        if (parent?.type === 'MemberExpression' && key === 'property') must(PROPS.has(name), `property ${name}`);
-        else if (parent?.type === 'LabeledStatement' || parent?.type === 'BreakStatement') {
-          must(/^L[0-9]+$/.test(name) && labels.has(name), `label ${name}`);
+        if (parent?.type === 'MemberExpression' && key === 'property' && parent['computed'] === false) {
+          must(PROPS.has(name), `property ${name}`);
+        } else if (parent?.type === 'LabeledStatement' || parent?.type === 'BreakStatement') {
+          must(/^(L[0-9]+|packet)$/.test(name) && labels.has(name), `label ${name}`);
         } else {
           must(NAMES.test(name) && declared.has(name), `free identifier ${name}`);
         }
@@ -77,8 +84,29 @@ function checkFactory(body: string, params: readonly string[]): void {
       }
       case 'MemberExpression': {
         const obj = n['object'] as AnyNode;
-        must(n['computed'] === false && obj.type === 'Identifier', 'computed or indirect member');
-        must(['view', 'input'].includes(obj['name'] as string), `member of ${String(obj['name'])}`);
+        must(obj.type === 'Identifier', 'indirect member');
+        if (n['computed'] === true) {
+          const prop = n['property'] as AnyNode;
+          must(INDEXED.has(obj['name'] as string) && prop.type === 'Identifier' && prop['name'] === 'i', 'computed member');
+        } else {
+          must(['view', 'input'].includes(obj['name'] as string), `member of ${String(obj['name'])}`);
+        }
+        break;
+      }
+      case 'ForStatement': {
+        // Only runBatch's counted loop: `for (let i = 0; i < count; i++)`, which always ends.
+        const test = n['test'] as AnyNode | null;
+        must(
+          test !== null && test.type === 'BinaryExpression' && test['operator'] === '<' &&
+            (test['left'] as AnyNode)['name'] === 'i' && (test['right'] as AnyNode)['name'] === 'count',
+          'loop other than i < count',
+        );
+        must((n['update'] as AnyNode | null)?.type === 'UpdateExpression', 'loop other than i < count; i++');
+        break;
+      }
+      case 'UpdateExpression': {
+        const arg = n['argument'] as AnyNode;
+        must(n['operator'] === '++' && arg.type === 'Identifier' && arg['name'] === 'i', 'update of something else than i');
         break;
       }
       case 'CallExpression': {
@@ -88,7 +116,12 @@ function checkFactory(body: string, params: readonly string[]): void {
         break;
       }
       case 'AssignmentExpression':
-        must(n['operator'] === '=' && (n['left'] as AnyNode).type === 'Identifier', 'assignment');
+        must(n['operator'] === '=', 'assignment');
+        must(!['i', 'count'].includes((n['left'] as AnyNode)['name'] as string), 'assignment to the loop counter');
+        must(
+          (n['left'] as AnyNode).type === 'Identifier' || ((n['left'] as AnyNode)['object'] as AnyNode)['name'] === 'out',
+          'assignment to a member other than out[i]',
+        );
         break;
       case 'UnaryExpression':
         must(n['operator'] === '!', `unary ${String(n['operator'])}`);
@@ -104,7 +137,7 @@ function checkFactory(body: string, params: readonly string[]): void {
     }
   }
   for (const c of comments) {
-    must(/^ ([0-9]+: .*|entry: .*)$|^# sourceURL=ea-jit\/(socket|seccomp|ea)-[0-9a-f]{8}\.js$/.test(c), `comment ${c}`);
+    must(/^ ([0-9]+: .*|entry: .*)$|^# sourceURL=ea-jit\/(socket|seccomp|ea)-(batch-)?[0-9a-f]{8}\.js$/.test(c), `comment ${c}`);
   }
 }
 
@@ -116,6 +149,10 @@ describe('generated code stays inside the safe subset (acorn)', () => {
         const program = verified(genProgram(r, profile, seed % 3 === 0 ? 200 : 40, EDGES), profile);
         const { source, helpers } = factorySource(program, { minSwitch: 2 });
         checkFactory(source, helpers);
+        if (profile === 'socket') {
+          const batch = factorySource(program, { minSwitch: 2, entry: 'runBatch' });
+          checkFactory(batch.source, batch.helpers);
+        }
       }
     });
   }
@@ -147,6 +184,14 @@ describe('the subset check itself', () => {
     ['return A.data;', 'member of A'],
     ['const A = 0; return A;\n// 1: ok\n/* x */', 'comment'],
     ['return imul(1, 2);', 'free identifier'],
+    ['function runBatch(view, i) { return view[i]; } return runBatch;', 'computed member'],
+    ['function runBatch(offsets, A) { return offsets[A]; } return runBatch;', 'computed member'],
+    ['function runBatch(out, view) { out.data = 1; return 0; } return runBatch;', 'member of out'],
+    ['function runBatch(view, i) { view.offset = i; return 0; } return runBatch;', 'assignment to a member'],
+    ['function runBatch(A) { A++; return A; } return runBatch;', 'update of something else'],
+    ['function runBatch(i) { for (;;) { i++; } } return runBatch;', 'loop other than'],
+    ['function runBatch(i, count) { for (let i = 0; i < count; i = i) {} } return runBatch;', 'loop other than'],
+    ['function runBatch(i, count) { for (let i = 0; i < count; i++) { i = 0; } } return runBatch;', 'loop counter'],
   ];
   for (const [src, why] of bad) {
     it(`rejects ${JSON.stringify(src)}`, () => {
