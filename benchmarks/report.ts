@@ -21,21 +21,42 @@ function ns(row: Row, e: EngineName): number | null {
   return row.engines[e].ns;
 }
 
-function table(rows: readonly Row[], unit: string): string[] {
+/** A ratio column: its heading and the two engines whose times it divides. */
+type RatioColumn = readonly [string, EngineName, EngineName];
+
+const PER_CALL_RATIOS: readonly RatioColumn[] = [
+  ['JIT/interp', 'jit', 'interpreter'],
+  ['JIT/libpcap', 'jit', 'libpcap'],
+  ['JIT/gcc', 'jit', 'native'],
+  ['interp/libpcap', 'interpreter', 'libpcap'],
+];
+
+const BATCH_RATIOS: readonly RatioColumn[] = [
+  ['JIT batch/libpcap', 'jitBatch', 'libpcap'],
+  ['JIT batch/gcc', 'jitBatch', 'native'],
+  ['JIT/libpcap', 'jit', 'libpcap'],
+  ['JIT batch/interp batch', 'jitBatch', 'interpreterBatch'],
+  ['interp batch/libpcap', 'interpreterBatch', 'libpcap'],
+];
+
+function table(rows: readonly Row[], unit: string, batch: boolean): string[] {
+  const engines: readonly [string, EngineName][] = batch
+    ? [['interpreter', 'interpreter'], ['JIT', 'jit'], ['interpreter batch', 'interpreterBatch'], ['JIT batch', 'jitBatch'], ['libpcap', 'libpcap'], ['gcc -O2', 'native']]
+    : [['interpreter', 'interpreter'], ['JIT', 'jit'], ['libpcap', 'libpcap'], ['gcc -O2', 'native']];
+  const ratios = batch ? BATCH_RATIOS : PER_CALL_RATIOS;
   const out = [
-    `| workload | insns | interpreter ${unit} | JIT ${unit} | libpcap ${unit} | gcc -O2 ${unit} | JIT/interp | JIT/libpcap | JIT/gcc | interp/libpcap | check |`,
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    `| workload | insns | ${engines.map(([h]) => `${h} ${unit}`).join(' | ')} | ${ratios.map(([h]) => h).join(' | ')} | check |`,
+    `|---|---:|${'---:|'.repeat(engines.length + ratios.length)}---|`,
   ];
   for (const r of rows) {
-    const jit = ns(r, 'jit');
+    const times = engines.map(([, e]) => fmt(ns(r, e)));
+    const rs = ratios.map(([, a, b]) => fmtRatio(ratio(ns(r, a), ns(r, b))));
     out.push(
-      `| \`${r.name.replaceAll('|', '\\|')}\` | ${r.insns} | ${fmt(ns(r, 'interpreter'))} | ${fmt(jit)} | ${fmt(ns(r, 'libpcap'))} | ${fmt(ns(r, 'native'))} | ${fmtRatio(ratio(jit, ns(r, 'interpreter')))} | ${fmtRatio(ratio(jit, ns(r, 'libpcap')))} | ${fmtRatio(ratio(jit, ns(r, 'native')))} | ${fmtRatio(ratio(ns(r, 'interpreter'), ns(r, 'libpcap')))} | ${r.mismatch === null ? 'agree' : '**MISMATCH**'} |`,
+      `| \`${r.name.replaceAll('|', '\\|')}\` | ${r.insns} | ${times.join(' | ')} | ${rs.join(' | ')} | ${r.mismatch === null ? 'agree' : '**MISMATCH**'} |`,
     );
   }
-  const g = (f: (r: Row) => number | null): string => fmtRatio(geomean(rows.map(f)));
-  out.push(
-    `| **geometric mean** | | | | | | ${g((r) => ratio(ns(r, 'jit'), ns(r, 'interpreter')))} | ${g((r) => ratio(ns(r, 'jit'), ns(r, 'libpcap')))} | ${g((r) => ratio(ns(r, 'jit'), ns(r, 'native')))} | ${g((r) => ratio(ns(r, 'interpreter'), ns(r, 'libpcap')))} | |`,
-  );
+  const means = ratios.map(([, a, b]) => fmtRatio(geomean(rows.map((r) => ratio(ns(r, a), ns(r, b))))));
+  out.push(`| **geometric mean** | |${' |'.repeat(engines.length)} ${means.join(' | ')} | |`);
   return out;
 }
 
@@ -53,7 +74,7 @@ function notes(rows: readonly Row[]): string[] {
 
 function allocation(rows: readonly Row[]): string[] {
   const out: string[] = [];
-  for (const e of ['interpreter', 'jit'] as const) {
+  for (const e of ['interpreter', 'jit', 'interpreterBatch', 'jitBatch'] as const) {
     const measured = rows.flatMap((r) => {
       const a = r.engines[e].allocation;
       return a === undefined || a === null ? [] : [{ name: r.name, a }];
@@ -112,11 +133,15 @@ export function renderResults(results: Results, machine: Machine, date: Date): s
       'repeated timed loops in a child process for libpcap\'s `bpf_filter` and the gcc -O2 translation ' +
       '(`benchmarks/native/`), each timing only the filter loop over the same in-memory packets. ' +
       'Ratios are JIT time / other time: 0.33 means the JIT takes a third of the time (3x faster). ' +
+      'The per-call columns call `run(ctx)` once per packet from a JavaScript loop; the batch columns make one ' +
+      '`runBatch(batch)` call per pass over the capture (`PacketBatch`: one view, per-packet offsets and lengths), ' +
+      'the loop inside the engine, as the C harnesses loop over `bpf_filter` / the translated function ' +
+      '(one indirect call per packet, not inlined). ' +
       '"check" says whether all engines that ran agree on the match count and on a hash of every return value.',
     '',
     `## Packet filters (${results.packetCount} generated packets, programs from \`tcpdump -ddd\`)`,
     '',
-    ...table(results.packets, 'ns/pkt'),
+    ...table(results.packets, 'ns/pkt', true),
     '',
     `Harness floor: the same JavaScript loop calling a function that reads nothing costs ${fmt(results.packetFloor)} ns/pkt ` +
       `(included in the interpreter and JIT columns); a function that reads one 16-bit word through the packet's DataView ` +
@@ -129,7 +154,7 @@ export function renderResults(results: Results, machine: Machine, date: Date): s
     '',
     `Policies: ${results.seccompSource}. libpcap runs them over the same records with every word byte-swapped (its loads are big-endian).`,
     '',
-    ...table(results.seccomp, 'ns/call'),
+    ...table(results.seccomp, 'ns/call', false),
     '',
     `Harness floor: ${fmt(results.seccompFloor)} ns/call.`,
     '',

@@ -12,11 +12,11 @@ import { type JsEngine, loadEngines } from './engines.js';
 import { type Allocation, measureAllocation, median, timePass } from './measure.js';
 import { buildLibpcapHarness, buildNativeHarness, CACHE_DIR, type NativeResult, nativeUnavailable, runHarness } from './native/build.js';
 import { runCompileWorkload, type CompileRow } from './workloads/latency.js';
-import { packetHash, packetPass, preparePacketWorkload } from './workloads/packets.js';
+import { batchHash, batchPass, packetHash, packetPass, preparePacketWorkload } from './workloads/packets.js';
 import { prepareSeccompWorkload, seccompHash, seccompPass } from './workloads/seccomp.js';
 import { type EaRow, runEaWorkload } from './workloads/ea.js';
 
-export const ENGINE_NAMES = ['interpreter', 'jit', 'libpcap', 'native'] as const;
+export const ENGINE_NAMES = ['interpreter', 'jit', 'interpreterBatch', 'jitBatch', 'libpcap', 'native'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
 export interface EngineResult {
@@ -68,12 +68,19 @@ export interface SuiteOptions {
   readonly log?: (line: string) => void;
 }
 
+/** One way of running a program in a JS engine: one pass over the inputs, and the hash of every result. */
+interface JsRun {
+  readonly name: EngineName;
+  readonly pass: () => number;
+  readonly hash: () => number;
+}
+
 interface Workload<P> {
   readonly label: string;
   readonly count: number;
   readonly programs: readonly { readonly name: string; readonly insns: readonly unknown[]; readonly binPath: string }[];
-  /** Runs one program through a JS engine: pass, hash. */
-  js(engine: JsEngine, index: number): { pass: () => number; hash: () => number };
+  /** Runs one program through a JS engine: its ways of running (per call, batch), each a pass and a hash. */
+  js(engine: JsEngine, index: number): readonly JsRun[];
   native(): P;
 }
 
@@ -109,18 +116,28 @@ function runWorkload(
         results[engine.name] = { ns: null, note: `not available: ${engine.missing}` };
         continue;
       }
+      let runs: readonly JsRun[];
       try {
-        const { pass, hash } = w.js(engine, i);
-        const matched = pass();
-        const h = hash();
-        log(`${w.label} ${i + 1}/${w.programs.length} ${p.name}: ${engine.name}`);
-        const ns = timePass(`${engine.name} ${p.name}`, pass, w.count, options);
-        const allocation = options.smoke ? null : measureAllocation(pass, w.count, 5);
-        results[engine.name] = { ns, matched, hash: h, allocation };
+        runs = w.js(engine, i);
       } catch (error) {
         results[engine.name] = { ns: null, note: `failed: ${(error as Error).message.split('\n')[0]}` };
+        continue;
+      }
+      for (const { name, pass, hash } of runs) {
+        try {
+          const matched = pass();
+          const h = hash();
+          log(`${w.label} ${i + 1}/${w.programs.length} ${p.name}: ${name}`);
+          const ns = timePass(`${name} ${p.name}`, pass, w.count, options);
+          const allocation = options.smoke ? null : measureAllocation(pass, w.count, 5);
+          results[name] = { ns, matched, hash: h, allocation };
+        } catch (error) {
+          results[name] = { ns: null, note: `failed: ${(error as Error).message.split('\n')[0]}` };
+        }
       }
     }
+    // Ways of running a workload does not have (no batch for seccomp) stay empty, without a note.
+    for (const name of ENGINE_NAMES) results[name] ??= { ns: null };
     const engineResults = results as Record<EngineName, EngineResult>;
     const mismatch = crossCheck(engineResults);
     if (mismatch !== null) {
@@ -179,8 +196,13 @@ export async function runSuite(options: SuiteOptions = {}): Promise<Results> {
       count: pw.capture.count,
       programs: pw.programs,
       js(engine, i) {
-        const run = engine.packet(pw.programs[i]!.program);
-        return { pass: packetPass(pw.set, run), hash: () => packetHash(pw.set, run) };
+        const program = pw.programs[i]!.program;
+        const run = engine.packet(program);
+        const batch = engine.packetBatch(program);
+        return [
+          { name: engine.name, pass: packetPass(pw.set, run), hash: () => packetHash(pw.set, run) },
+          { name: `${engine.name}Batch`, pass: batchPass(pw.set, batch), hash: () => batchHash(pw.set, batch) },
+        ];
       },
       native: () => ({
         libpcap: () => runHarness(buildLibpcapHarness(), pw.pcapPath, reps, pw.programs.map((p) => p.binPath)),
@@ -210,7 +232,7 @@ export async function runSuite(options: SuiteOptions = {}): Promise<Results> {
       programs: sw.programs,
       js(engine, i) {
         const run = engine.seccomp(sw.programs[i]!.program);
-        return { pass: seccompPass(sw.views, run), hash: () => seccompHash(sw.views, run) };
+        return [{ name: engine.name, pass: seccompPass(sw.views, run), hash: () => seccompHash(sw.views, run) }];
       },
       native: () => ({
         libpcap: () => runHarness(buildLibpcapHarness(), sw.swappedPcapPath, reps, sw.programs.map((p) => p.binPath)),

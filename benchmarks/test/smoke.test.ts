@@ -16,14 +16,16 @@ function tcpdumpMissing(): string | null {
 
 describe('crossCheck', () => {
   const ok = (matched: number, hash: number): EngineResult => ({ ns: 1, matched, hash });
+  const batch = { interpreterBatch: { ns: null }, jitBatch: ok(3, 9) };
   it('accepts agreeing engines and ignores engines that did not run', () => {
     expect(
-      crossCheck({ interpreter: ok(3, 9), jit: ok(3, 9), libpcap: ok(3, 9), native: { ns: null, note: 'missing' } }),
+      crossCheck({ ...batch, interpreter: ok(3, 9), jit: ok(3, 9), libpcap: ok(3, 9), native: { ns: null, note: 'missing' } }),
     ).toBeNull();
   });
   it('flags a different count or a different return-value hash', () => {
-    expect(crossCheck({ interpreter: ok(3, 9), jit: ok(4, 9), libpcap: ok(3, 9), native: ok(3, 9) })).toContain('jit matched 4');
-    expect(crossCheck({ interpreter: ok(3, 9), jit: ok(3, 9), libpcap: ok(3, 9), native: ok(3, 8) })).toContain('native matched 3 hash 8');
+    expect(crossCheck({ ...batch, interpreter: ok(3, 9), jit: ok(4, 9), libpcap: ok(3, 9), native: ok(3, 9) })).toContain('jit matched 4');
+    expect(crossCheck({ ...batch, interpreter: ok(3, 9), jit: ok(3, 9), libpcap: ok(3, 9), native: ok(3, 8) })).toContain('native matched 3 hash 8');
+    expect(crossCheck({ ...batch, jitBatch: ok(3, 7), interpreter: ok(3, 9), jit: ok(3, 9), libpcap: ok(3, 9), native: ok(3, 9) })).toContain('jitBatch matched 3 hash 7');
   });
 });
 
@@ -37,6 +39,11 @@ describe.skipIf(tcpdumpMissing())('benchmark smoke run', () => {
     for (const row of [...results.packets, ...results.seccomp]) {
       expect(row.mismatch, row.name).toBeNull();
       expect(row.engines.interpreter.matched, row.name).toBeTypeOf('number');
+      if (results.packets.includes(row)) {
+        // The batch loops ran, and agree (crossCheck above covers their hashes).
+        expect(row.engines.jitBatch.matched, row.name).toBe(row.engines.interpreter.matched);
+        expect(row.engines.interpreterBatch.matched, row.name).toBe(row.engines.interpreter.matched);
+      }
       if (nativeUnavailable() === null) {
         expect(row.engines.libpcap.matched, row.name).toBe(row.engines.interpreter.matched);
         expect(row.engines.native.hash, row.name).toBe(row.engines.interpreter.hash);

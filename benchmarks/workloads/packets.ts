@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeProgram, type Insn, readProgram } from '@ea/bpf';
-import type { PacketContext } from '@ea/interpreter';
+import type { PacketBatch, PacketContext } from '@ea/interpreter';
 import { type Capture, generateCapture, LINKTYPE_ETHERNET, networkOffset, SAMPLE_EXPRESSIONS, writePcap } from '@ea/pcap';
 import { type VerifiedProgram, verify } from '@ea/verifier';
 
@@ -93,6 +93,33 @@ export function packetPass(set: PacketSet, run: (ctx: PacketContext) => number):
     }
     return matched;
   };
+}
+
+/** Returns the capture as a PacketBatch (the arrays are the set's own; nothing is copied). */
+export function packetBatch(set: PacketSet): PacketBatch {
+  return {
+    data: set.data,
+    offsets: set.offsets,
+    lengths: set.capLengths,
+    wireLengths: set.wireLengths,
+    networkOffsets: set.networkOffsets,
+    protocols: set.protocols,
+  };
+}
+
+/** Returns one pass over the capture as one runBatch call: the match count. */
+export function batchPass(set: PacketSet, run: (batch: PacketBatch) => number): () => number {
+  const batch = packetBatch(set);
+  return () => run(batch);
+}
+
+/** Folds every return value of one runBatch call like the C harness does. */
+export function batchHash(set: PacketSet, run: (batch: PacketBatch, results: Uint32Array) => number): number {
+  const results = new Uint32Array(set.count);
+  run(packetBatch(set), results);
+  let h = 0;
+  for (let i = 0; i < set.count; i++) h = (Math.imul(h, 31) + results[i]!) >>> 0;
+  return h;
 }
 
 /** Folds every return value like the C harness does (h = h * 31 + ret, u32). */
