@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeProgram, type Insn, readProgram } from '@ea/bpf';
 import type { PacketBatch, PacketContext } from '@ea/interpreter';
-import { type Capture, generateCapture, LINKTYPE_ETHERNET, networkOffset, SAMPLE_EXPRESSIONS, writePcap } from '@ea/pcap';
+import { type Capture, captureBatch, generateCapture, SAMPLE_EXPRESSIONS, writePcap } from '@ea/pcap';
 import { type VerifiedProgram, verify } from '@ea/verifier';
 
 /** The capture as the filters see it: one view, and per packet where it starts and its lengths. */
@@ -25,6 +25,8 @@ export interface PacketSet {
   readonly capLengths: Int32Array;
   readonly wireLengths: Uint32Array;
   readonly networkOffsets: Int32Array;
+  /** 0 (a MAC header at the start) for Ethernet, -1 otherwise. */
+  readonly linkOffsets: Int32Array;
   readonly protocols: Uint16Array;
 }
 
@@ -51,24 +53,16 @@ export function tcpdumpProgram(expression: string): Insn[] {
 
 /** Returns one view over a capture and its per-packet offsets (made once, outside any timing). */
 export function packetSet(capture: Capture): PacketSet {
-  const { data, offsets, capLengths, linkTypes } = capture;
-  const networkOffsets = new Int32Array(capture.count);
-  const protocols = new Uint16Array(capture.count);
-  for (let i = 0; i < capture.count; i++) {
-    const start = offsets[i]!;
-    const len = capLengths[i]!;
-    const net = networkOffset(linkTypes[i]!, data, start, len);
-    networkOffsets[i] = net;
-    if (linkTypes[i] === LINKTYPE_ETHERNET && net >= 14) protocols[i] = (data[start + net - 2]! << 8) | data[start + net - 1]!;
-  }
+  const b = captureBatch(capture);
   return {
-    count: capture.count,
-    data: new DataView(data.buffer, data.byteOffset, data.byteLength),
-    offsets,
-    capLengths,
-    wireLengths: capture.wireLengths,
-    networkOffsets,
-    protocols,
+    count: b.count,
+    data: b.data,
+    offsets: b.offsets,
+    capLengths: b.lengths,
+    wireLengths: b.wireLengths,
+    networkOffsets: b.networkOffsets,
+    linkOffsets: b.linkOffsets,
+    protocols: b.protocols,
   };
 }
 
@@ -103,6 +97,7 @@ export function packetBatch(set: PacketSet): PacketBatch {
     lengths: set.capLengths,
     wireLengths: set.wireLengths,
     networkOffsets: set.networkOffsets,
+    linkOffsets: set.linkOffsets,
     protocols: set.protocols,
   };
 }

@@ -9,3 +9,4 @@ export * from './write.js';
 export * from './random.js';
 export * from './generate.js';
 export * from './expressions.js';
+export * from './batch.js';

@@ -175,7 +175,7 @@ export function register(cli: CAC): void {
     .option('--nr <n>', 'seccomp: a single call with this syscall number')
     .option('--args <list>', 'seccomp: comma-separated arguments of the --nr call')
     .option('--packets <file>', 'socket: one packet per line in hex (- for an empty packet)')
-    .option('--engine <engine>', 'interp or jit', { default: 'interp' })
+    .option('--engine <engine>', 'jit or interp (--trace always interprets)', { default: 'jit' })
     .option('--arch <arch>', 'seccomp: the architecture seccomp_data describes', { default: 'x86_64' })
     .option('--ip <n>', 'seccomp: the instruction pointer in seccomp_data', { default: 0 })
     .option('--trace', 'print every executed instruction with A and X (interpreter)')
@@ -187,8 +187,8 @@ export function register(cli: CAC): void {
         ...(parsed.ip !== undefined && { ip: rawOption(cli.rawArgs, 'ip') ?? parsed.ip }),
       };
       const profile = profileOption(options.profile);
-      const engine = options.engine ?? 'interp';
-      if (engine !== 'interp' && engine !== 'jit') throw new UsageError(`--engine must be interp or jit (got ${JSON.stringify(engine)})`);
+      const engine = options.engine ?? 'jit';
+      if (engine !== 'interp' && engine !== 'jit') throw new UsageError(`--engine must be jit or interp (got ${JSON.stringify(engine)})`);
       const arch = archOption(options.arch);
       const endian = ARCHES[arch].endian;
       const { insns } = readProgram(readInput(file));
