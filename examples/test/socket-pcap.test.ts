@@ -47,7 +47,7 @@ describe('examples/socket-pcap.ts', () => {
     expect(result.jitMatched).toBe(expected.length);
     expect(result.accelerated).toBe(true);
     expect(result.total).toBe(PACKETS);
-    expect(result.text).toContain(`interpreter: ${expected.length} of ${PACKETS} packets matched`);
+    expect(result.text).toContain(`interpreter (run per packet): ${expected.length} of ${PACKETS} packets matched`);
   });
 
   it.skipIf(!hasTcpdump)('agrees with the live tcpdump (skipped: tcpdump not installed)', () => {
@@ -59,7 +59,7 @@ describe('examples/socket-pcap.ts', () => {
   it('runs as a script without tcpdump', () => {
     const out = runExample('socket-pcap', { EA_NO_TCPDUMP: '1' });
     expect(out).toContain('skipped the optional live cross-check');
-    expect(out).toContain(`JIT:         ${result.jitMatched} of ${PACKETS} packets matched`);
+    expect(out).toContain(`JIT (one runBatch call):      ${result.jitMatched} of ${PACKETS} packets matched`);
     expect(out).toMatch(/ldxb 4\*\(\[14\]&0xf\)/);
   });
 });
