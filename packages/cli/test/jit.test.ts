@@ -35,6 +35,16 @@ describe('ea-bpf jit', () => {
     expect(r.stdout).toContain('getUint32(0, false)');
   });
 
+  it('--batch prints the runBatch loop; a socket module exports runBatch; --batch on seccomp exits 2', async () => {
+    const r = await cli(['jit', TCP, '--profile', 'socket', '--batch']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('function runBatch(view, offsets, lengths, wires, count, out, input, batch)');
+    expect(r.stdout).toContain('for (let i = 0; i < count; i++)');
+    const m = await cli(['jit', TCP, '--profile', 'socket', '--standalone']);
+    expect(m.stdout).toContain('export const runBatch = batchEntry(batchLoop, false);');
+    expect((await cli(['jit', SECCOMP, '--profile', 'seccomp', '--batch'])).code).toBe(2);
+  });
+
   it('a program the profile refuses exits 1 with the reason', async () => {
     const bad = file('bad.asm', 'ldb [0]\nret a\n');
     const r = await cli(['jit', bad, '--profile', 'seccomp']);

@@ -7,20 +7,17 @@
  */
 import type * as ES from 'estree';
 import { generate as print } from 'astring';
-import { batchContext, batchCount, type EngineOptions, type Interpreter, type PacketBatch, type PacketContext, prepare } from '@ea/interpreter';
+import { type EngineOptions, type Interpreter, type PacketContext, prepare } from '@ea/interpreter';
 import type { VerifiedProgram } from '@ea/verifier';
-import { CodegenError, ret, Scope } from './estree.js';
+import { bool, CodegenError, call, declare, ret, Scope } from './estree.js';
 import { generateBatch, generateRun, type GenerateOptions } from './generate.js';
 import * as runtime from './runtime.js';
+import type { RunBatch } from './runtime.js';
 
 /** A compiled filter's entry point: the interpreter's `run` signature. */
 export type RunFilter = (input: DataView | PacketContext) => number;
 
-/**
- * Runs a socket filter over every packet of a batch (a capture in memory), writing each result
- * to `results` when given; returns how many results were non-zero (libpcap's match count).
- */
-export type RunBatch = (batch: PacketBatch, results?: Uint32Array) => number;
+export type { RunBatch };
 
 /** Options of compile() and toModule(). */
 export interface CompileOptions extends EngineOptions {
@@ -188,18 +185,6 @@ function build(program: VerifiedProgram, options: CompileOptions, interpret: Run
   return { run: made.fn, source: made.source, accelerated: true };
 }
 
-/** The generated batch loop's signature (generate.ts, generateBatch). */
-type BatchLoop = (
-  view: DataView,
-  offsets: PacketBatch['offsets'],
-  lengths: PacketBatch['lengths'],
-  wires: PacketBatch['lengths'],
-  count: number,
-  out: Uint32Array | null,
-  input: PacketContext | null,
-  batch: PacketBatch,
-) => number;
-
 /**
  * Returns runBatch: generated on first use (most callers never batch), the interpreter's loop
  * when generation fails, WRONG_PROFILE from the interpreter for seccomp/EA programs. The batch is
@@ -210,23 +195,16 @@ function lazyBatch(
   options: CompileOptions,
   interpreter: Interpreter,
 ): { readonly run: RunBatch; readonly source: () => string } {
-  let loop: BatchLoop | null | undefined;
-  let needsContext = false;
+  let fast: RunBatch | null | undefined;
   let source = '';
   const run: RunBatch = (batch, results) => {
-    if (loop === undefined) {
+    if (fast === undefined) {
       if (program.profile !== 'socket') return interpreter.runBatch(batch, results);
-      const made = instantiate<BatchLoop>(program, options, 'runBatch', (input) => interpreter.run(input));
-      loop = made.fn;
+      const made = instantiate<runtime.BatchLoop>(program, options, 'runBatch', (input) => interpreter.run(input));
+      fast = made.fn === null ? null : runtime.batchEntry(made.fn, made.helpers.includes('moveContext'));
       if (made.fn !== null) source = made.source;
-      // Only programs with rare paths that read the context (moveContext points it) get one.
-      needsContext = made.fn !== null && made.helpers.includes('moveContext');
     }
-    if (loop === null) return interpreter.runBatch(batch, results);
-    const count = batchCount(batch, results);
-    const input = needsContext ? batchContext(batch) : null;
-    const wires = batch.wireLengths ?? batch.lengths;
-    return loop(batch.data, batch.offsets, batch.lengths, wires, count, results ?? null, input, batch);
+    return fast === null ? interpreter.runBatch(batch, results) : fast(batch, results);
   };
   return { run, source: () => source };
 }
@@ -239,9 +217,14 @@ export interface ModuleOptions extends CompileOptions {
   readonly runtime?: string;
 }
 
+/** An identifier of the module's own top level (fixed names, never from input). */
+function moduleId(name: 'runBatch' | 'batchEntry' | 'batchLoop'): ES.Identifier {
+  return { type: 'Identifier', name };
+}
+
 /**
- * Returns a standalone ES module exporting `run`, for ahead-of-time use where `new Function` is
- * forbidden. It imports only the helpers it calls. Seccomp/EA inputs shorter than the largest
+ * Returns a standalone ES module exporting `run` (and `runBatch` for socket programs), for
+ * ahead-of-time use where `new Function` is forbidden. It imports only the helpers it calls. Seccomp/EA inputs shorter than the largest
  * absolute load run a second generated function that reads through the zero-fill helper.
  */
 export function toModule(program: VerifiedProgram, options: ModuleOptions = {}): string {
@@ -258,6 +241,21 @@ export function toModule(program: VerifiedProgram, options: ModuleOptions = {}):
     helpers.delete('slow');
   }
   fns.push({ type: 'ExportNamedDeclaration', declaration: main.fn, specifiers: [], source: null, attributes: [] });
+  if (program.profile === 'socket') {
+    // `export const runBatch = batchEntry(batchLoop, needsContext);`: the runtime checks the batch.
+    const loop = generateBatch(program, gopts, 'batchLoop');
+    for (const h of loop.helpers) helpers.add(h);
+    helpers.add('batchEntry');
+    fns.push(loop.fn, {
+      type: 'ExportNamedDeclaration',
+      declaration: declare('const', [
+        [moduleId('runBatch'), call(moduleId('batchEntry'), [moduleId('batchLoop'), bool(loop.helpers.includes('moveContext'))])],
+      ]),
+      specifiers: [],
+      source: null,
+      attributes: [],
+    });
+  }
   const imports: ES.ImportDeclaration[] =
     helpers.size === 0
       ? []

@@ -119,11 +119,14 @@ export function generateRun(
  * how many results were non-zero. One call per capture instead of one per packet, so the loop,
  * the loads and the tests are optimised together.
  */
-export function generateBatch(program: VerifiedProgram, opts: GenerateOptions): Generated {
+export function generateBatch(program: VerifiedProgram, opts: GenerateOptions, name: 'runBatch' | 'batchLoop' = 'runBatch'): Generated {
   if (program.profile !== 'socket') throw new Error('runBatch is for socket programs');
   const scope = new Scope();
-  for (const n of [...LOCALS, ...BATCH_LOCALS, ...HELPERS, 'runBatch']) scope.declare(n);
+  for (const n of [...LOCALS, ...BATCH_LOCALS, ...HELPERS, name]) scope.declare(n);
   const { emit, body } = programBody(program, opts, scope, { profile: 'socket', little: opts.little, guarded: true, batch: true });
+  // The exit that ends the block needs no break.
+  const last = body[body.length - 1];
+  if (last?.type === 'BreakStatement' && last.label?.name === 'packet') body.pop();
   const id = (n: string): ES.Identifier => scope.id(n);
   const i = id('i');
   const index = (array: string): ES.Expression => computed(id(array), i);
@@ -149,7 +152,7 @@ export function generateBatch(program: VerifiedProgram, opts: GenerateOptions): 
   );
   emit.used.add('badPacket');
   const fn = fnDecl(
-    id('runBatch'),
+    id(name),
     ['view', 'offsets', 'lengths', 'wires', 'count', 'out', 'input', 'batch'].map(id),
     [
       declare('const', [[id('total'), member(id('view'), 'byteLength')]]),

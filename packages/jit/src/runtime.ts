@@ -10,7 +10,9 @@ import {
   SKF_AD_PAY_OFFSET, SKF_AD_PKTTYPE, SKF_AD_PROTOCOL, SKF_AD_QUEUE, SKF_AD_RANDOM, SKF_AD_RXHASH,
   SKF_AD_VLAN_TAG, SKF_AD_VLAN_TAG_PRESENT, SKF_AD_VLAN_TPID,
 } from '@ea/bpf';
-import { defaultRandom, nlattr, nlattrNest, type PacketContext } from '@ea/interpreter';
+import {
+  batchContext, batchCount, defaultRandom, nlattr, nlattrNest, type PacketBatch, type PacketContext,
+} from '@ea/interpreter';
 
 export { badPacket, loadImageIndirect, loadImageWord, loadPacket, moveContext, packetLength, tailZero } from '@ea/interpreter';
 
@@ -64,4 +66,36 @@ export function ancillary(ctx: PacketContext, n: number, a: number, x: number, l
       // The verifier admits only the offsets above (and ALU_XOR_X, compiled inline).
       return 0;
   }
+}
+
+/** The generated batch loop (generate.ts, generateBatch): called only with a checked batch. */
+export type BatchLoop = (
+  view: DataView,
+  offsets: PacketBatch['offsets'],
+  lengths: PacketBatch['lengths'],
+  wires: PacketBatch['lengths'],
+  count: number,
+  out: Uint32Array | null,
+  input: PacketContext | null,
+  batch: PacketBatch,
+) => number;
+
+/**
+ * Runs a socket filter over every packet of a batch (a capture in memory), writing each result
+ * to `results` when given; returns how many results were non-zero (libpcap's match count).
+ */
+export type RunBatch = (batch: PacketBatch, results?: Uint32Array) => number;
+
+/**
+ * Returns runBatch for a generated loop: checks the batch first (typed arrays at least `count`
+ * long, `results` a Uint32Array), so the loop only ever indexes what it may. `needsContext`:
+ * the loop has rare paths that read a context (ancillary loads, negative offsets), so it gets
+ * one, made per call and moved to each packet that needs it.
+ */
+export function batchEntry(loop: BatchLoop, needsContext: boolean): RunBatch {
+  return (batch, results) => {
+    const count = batchCount(batch, results);
+    const input = needsContext ? batchContext(batch) : null;
+    return loop(batch.data, batch.offsets, batch.lengths, batch.wireLengths ?? batch.lengths, count, results ?? null, input, batch);
+  };
 }

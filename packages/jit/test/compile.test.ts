@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AUDIT_ARCH_X86_64, assemble, readProgram, readTcpdumpD } from '@ea/bpf';
 import { packetContext, prepare } from '@ea/interpreter';
 import type { Profile } from '@ea/verifier';
-import { compile, toModule } from '@ea/jit';
+import { compile, type RunBatch, toModule } from '@ea/jit';
 import { EDGES, Rng, genEaInput, genPacket, genProgram, genSeccompInput } from './support/gen.js';
 import { verified } from './support/verified.js';
 
@@ -219,6 +219,25 @@ describe('standalone modules', () => {
       }
     });
   }
+
+  it('socket: the module exports runBatch, which agrees with the interpreter and checks the batch', async () => {
+    for (let seed = 1; seed <= 6; seed++) {
+      const r = new Rng(seed * 97);
+      const program = verified(genProgram(r, 'socket', 40, EDGES), 'socket');
+      const file = join(dir, `batch-${seed}.mjs`);
+      writeFileSync(file, toModule(program, { runtime }));
+      const mod = (await import(pathToFileURL(file).href)) as { runBatch: RunBatch };
+      const bytes = new Uint8Array(2000).map(() => r.int(256));
+      const offsets = new Int32Array(100).map(() => r.int(1900));
+      const lengths = new Int32Array(100).map(() => r.int(100));
+      const batch = { data: new DataView(bytes.buffer), offsets, lengths };
+      const got = new Uint32Array(100);
+      const want = new Uint32Array(100);
+      expect(mod.runBatch(batch, got)).toBe(prepare(program).runBatch(batch, want));
+      expect(got).toEqual(want);
+      expect(() => mod.runBatch({ ...batch, lengths: new Int32Array(3) })).toThrow(/lengths has 3 entries/);
+    }
+  });
 
   it('refuses a runtime specifier that could break out of the import', () => {
     expect(() => toModule(goldenProgram('seccomp-allowlist'), { runtime: 'x"; import("y' })).toThrow(RangeError);

@@ -12,6 +12,7 @@ import { readInput, UsageError } from '../output.js';
 interface JitOptions {
   readonly profile?: string;
   readonly standalone?: boolean;
+  readonly batch?: boolean;
   readonly format?: string;
   readonly endian?: string;
 }
@@ -35,7 +36,8 @@ export function register(cli: CAC): void {
   cli
     .command('jit <file>', 'Print the JavaScript the JIT generates for a verified program (FILE may be -)')
     .option('--profile <profile>', 'seccomp, socket or ea', { default: 'seccomp' })
-    .option('--standalone', 'print a standalone ES module exporting run (CSP-safe, ahead of time)')
+    .option('--standalone', 'print a standalone ES module exporting run (and runBatch for socket; CSP-safe, ahead of time)')
+    .option('--batch', 'socket: print the runBatch loop (one call per capture) instead of run')
     .option('--format <format>', 'input format: bin, asm, d, dd or ddd (default: detected)')
     .option('--endian <endian>', 'byte order of seccomp_data / EA image loads (and of bin input): le or be', {
       default: 'le',
@@ -50,7 +52,13 @@ export function register(cli: CAC): void {
       const input = readInput(file);
       const { insns } = readProgram(input, format === undefined ? { endian } : { format: String(format) as never, endian });
       const program = verify(insns, { profile });
-      const text = options.standalone === true ? toModule(program, { endian }) : factorySource(program, { endian }).source;
+      if (options.batch === true && (profile !== 'socket' || options.standalone === true)) {
+        throw new UsageError('--batch is for socket programs, without --standalone (the module has runBatch already)');
+      }
+      const text =
+        options.standalone === true
+          ? toModule(program, { endian })
+          : factorySource(program, { endian, entry: options.batch === true ? 'runBatch' : 'run' }).source;
       process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
       return 0;
     });
