@@ -27,6 +27,11 @@ export interface CompileOptions extends EngineOptions {
   readonly tierAfter?: number;
   /** Fewest chained `jeq` tests on A turned into a decision tree (default 4). */
   readonly minSwitch?: number;
+  /**
+   * runBatch: evaluate small socket programs without branches (if-conversion, predicate.ts), which
+   * random traffic would mispredict. Default true.
+   */
+  readonly ifConvert?: boolean;
 }
 
 /** What compile() returns. */
@@ -64,7 +69,7 @@ function dataViewIsPristine(): boolean {
 function generateOptions(options: CompileOptions): GenerateOptions {
   const minSwitch = options.minSwitch ?? 4;
   if (!Number.isInteger(minSwitch) || minSwitch < 2) throw new RangeError('minSwitch must be an integer >= 2');
-  return { little: (options.endian ?? 'le') === 'le', minSwitch };
+  return { little: (options.endian ?? 'le') === 'le', minSwitch, ifConvert: options.ifConvert ?? true };
 }
 
 const PROFILES: ReadonlySet<string> = new Set(['socket', 'seccomp', 'ea']);

@@ -106,7 +106,7 @@ export function withComments<T extends ES.Statement>(node: T, comments: readonly
   return Object.assign(node, { comments: own === undefined ? comments.slice() : [...comments, ...own] });
 }
 
-type BinOp = '+' | '-' | '/' | '%' | '|' | '&' | '^' | '<<' | '>>>' | '===' | '!==' | '<' | '<=' | '>' | '>=';
+type BinOp = '+' | '-' | '*' | '/' | '%' | '|' | '&' | '^' | '<<' | '>>>' | '===' | '!==' | '<' | '<=' | '>' | '>=';
 
 /** Creates a binary expression. */
 export function bin(operator: BinOp, left: ES.Expression, right: ES.Expression): ES.BinaryExpression {

@@ -9,9 +9,10 @@ import type { VerifiedProgram } from '@ea/verifier';
 import { analyse } from './flow.js';
 import { BATCH_LOCALS, InsnEmitter, HELPERS, LOCALS, type LoadPlan, isPlainPacketLoad, mayExitNonZero, plainLoadEnd } from './emit.js';
 import {
-  Scope, assign, bin, call, computed, countedLoop, declare, fnDecl, ifElse, labelled, lineComment, logical, member,
+  Scope, assign, bin, brk, call, computed, countedLoop, declare, fnDecl, ifElse, labelled, lineComment, logical, member,
   nullLiteral, ret, store, throwStmt, toU32, u32, withComments,
 } from './estree.js';
+import { predicate, predicatedMinLength } from './predicate.js';
 import { structure } from './structure.js';
 
 /** Code generation options (the public ones are in compile.ts). */
@@ -19,6 +20,8 @@ export interface GenerateOptions {
   readonly little: boolean;
   /** Fewest chained `jeq` tests that become a decision tree. */
   readonly minSwitch: number;
+  /** runBatch: if-convert small programs (predicate.ts). */
+  readonly ifConvert: boolean;
 }
 
 /** A generated function and what it needs from outside. */
@@ -128,6 +131,17 @@ export function generateBatch(program: VerifiedProgram, opts: GenerateOptions, n
   const last = body[body.length - 1];
   if (last?.type === 'BreakStatement' && last.label?.name === 'packet') body.pop();
   const id = (n: string): ES.Identifier => scope.id(n);
+  const minLength = opts.ifConvert ? predicatedMinLength(program.insns as readonly KnownInsn[]) : null;
+  if (minLength !== null) {
+    // Long enough for every absolute load: the branch-free form (predicate.ts); the ordinary
+    // code below serves short packets and the rare ones the branch-free form cannot decide.
+    const names = { view: id('view'), base: id('base'), len: id('len'), wire: () => emit.id('wire'), imul: () => emit.id('imul') };
+    const p = predicate(program.insns as readonly KnownInsn[], scope, names);
+    const done = [assign(id('R'), p.result), brk(id('packet'))];
+    const tail = p.escape === null ? done : [ifElse(bin('===', p.escape, u32(0)), done)];
+    withComments(tail[0] as ES.Statement, p.comments);
+    body.unshift(ifElse(bin('>=', id('len'), u32(minLength, 'offset')), [...p.stmts, ...tail]));
+  }
   const i = id('i');
   const index = (array: string): ES.Expression => computed(id(array), i);
   const inView = logical(
@@ -148,7 +162,8 @@ export function generateBatch(program: VerifiedProgram, opts: GenerateOptions, n
     ...registerLocals(emit, scope, ['R']),
     labelled(id('packet'), body),
     ifElse(bin('!==', id('out'), nullLiteral()), [store(computed(id('out'), i), id('R'))]),
-    ifElse(bin('!==', id('R'), u32(0)), [assign(id('matched'), bin('|', bin('+', id('matched'), u32(1)), u32(0)))]),
+    // Counted without a branch: whether a packet matches is what random traffic makes unpredictable.
+    assign(id('matched'), bin('|', bin('+', id('matched'), bin('!==', id('R'), u32(0))), u32(0))),
   );
   emit.used.add('badPacket');
   const fn = fnDecl(

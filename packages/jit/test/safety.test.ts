@@ -13,7 +13,7 @@ import { EDGES, Rng, genProgram } from './support/gen.js';
 import { verified } from './support/verified.js';
 
 const NAMES =
-  /^(A|X|T|len|base|view|input|run|slow|M([0-9]|1[0-5])|imul|packetLength|loadPacket|ancillary|loadImageWord|loadImageIndirect|tailZero|moveContext|badPacket|runBatch|offsets|lengths|wires|count|out|batch|total|matched|i|wire|R)$/;
+  /^(A|X|T|len|base|view|input|run|slow|M([0-9]|1[0-5])|imul|packetLength|loadPacket|ancillary|loadImageWord|loadImageIndirect|tailZero|moveContext|badPacket|runBatch|offsets|lengths|wires|count|out|batch|total|matched|i|wire|R|v[0-9]+)$/;
 const HELPERS = new Set([
   'imul', 'slow', 'packetLength', 'loadPacket', 'ancillary', 'loadImageWord', 'loadImageIndirect', 'tailZero', 'moveContext', 'badPacket',
 ]);

@@ -58,8 +58,13 @@ function s(code: number, k: number): SockFilter {
   return { code, jt: 0, jf: 0, k: k >>> 0 };
 }
 
+/** Generation options: `plain` keeps socket loads to packet offsets (no ancillary, no negative offsets). */
+export interface GenOptions {
+  readonly plain?: boolean;
+}
+
 /** Generates a program for `profile` of at most `maxLen` instructions. */
-export function genProgram(r: Rng, profile: Profile, maxLen: number, pool: readonly number[]): SockFilter[] {
+export function genProgram(r: Rng, profile: Profile, maxLen: number, pool: readonly number[], options: GenOptions = {}): SockFilter[] {
   const n = 2 + r.int(maxLen - 1);
   const out: SockFilter[] = [];
   const cells: number[] = [];
@@ -78,7 +83,7 @@ export function genProgram(r: Rng, profile: Profile, maxLen: number, pool: reado
     const room = n - 1 - pc - 1; // jump offsets that still land on an instruction
     const roll = r.int(100);
     if (roll < 22) {
-      out.push(load(r, profile, pool));
+      out.push(options.plain ? plainLoad(r, pool) : load(r, profile, pool));
     } else if (roll < 44) {
       const [name, op] = r.pick(ALU);
       if (name === 'mod' && !socket) continue;
@@ -119,6 +124,16 @@ export function genProgram(r: Rng, profile: Profile, maxLen: number, pool: reado
   out.push(s(BPF_RET | (r.chance(0.5) ? BPF_A : BPF_K), r.chance(0.5) ? 0 : imm(r, pool)));
   if (out[out.length - 1]?.code === (BPF_RET | BPF_A)) out[out.length - 1] = s(BPF_RET | BPF_A, 0);
   return out;
+}
+
+/** A socket load at a packet offset: absolute (below 72), indirect, or the IP header length. */
+function plainLoad(r: Rng, pool: readonly number[]): SockFilter {
+  const size = r.pick(SIZES);
+  const roll = r.int(100);
+  if (roll < 55) return s(BPF_LD | size | BPF_ABS, r.int(72));
+  if (roll < 85) return s(BPF_LD | size | BPF_IND, r.chance(0.8) ? r.int(64) : imm(r, pool));
+  if (roll < 95) return s(BPF_LDX | BPF_B | BPF_MSH, r.int(64));
+  return s(BPF_LD | BPF_W | BPF_LEN, 0);
 }
 
 function load(r: Rng, profile: Profile, pool: readonly number[]): SockFilter {
