@@ -156,7 +156,9 @@ export function renderResults(results: Results, machine: Machine, date: Date): s
     '',
     ...table(results.seccomp, 'ns/call', false),
     '',
-    `Harness floor: ${fmt(results.seccompFloor)} ns/call.`,
+    `Harness floor: the same loop calling a function that reads one word of seccomp_data costs ${fmt(results.seccompFloor)} ns/call. ` +
+      'Each engine and program gets a timing loop compiled from its own text (`benchmarks/loop.ts`), so its call site sees one ' +
+      'function, as the C harness calls each filter through its own pointer; small filters may then be inlined into it.',
     '',
     ...notes(results.seccomp),
     '',

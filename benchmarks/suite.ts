@@ -244,7 +244,7 @@ export async function runSuite(options: SuiteOptions = {}): Promise<Results> {
     log,
   );
 
-  const seccompFloor = timePass('floor', seccompPass(sw.views, (view) => view.byteLength & 1), sw.count, timing);
+  const seccompFloor = timePass('floor', seccompPass(sw.views, (view) => view.getUint32(0, true) & 1), sw.count, timing);
 
   log('compile latency');
   const compile = runCompileWorkload(engines, smoke);

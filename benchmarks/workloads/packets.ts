@@ -13,6 +13,7 @@ import { encodeProgram, type Insn, readProgram } from '@ea/bpf';
 import type { PacketBatch, PacketContext } from '@ea/interpreter';
 import { type Capture, captureBatch, generateCapture, SAMPLE_EXPRESSIONS, writePcap } from '@ea/pcap';
 import { type VerifiedProgram, verify } from '@ea/verifier';
+import { ownLoop } from '../loop.js';
 
 /** The capture as the filters see it: one view, and per packet where it starts and its lengths. */
 export interface PacketSet {
@@ -71,22 +72,38 @@ function sharedContext(set: PacketSet): PacketContext {
   return { data: set.data, offset: 0, length: 0, wireLength: 0, networkOffset: 0, linkOffset: 0, protocol: 0 };
 }
 
-/** Returns one pass over every packet: the match count, with one reused context and no allocation. */
+type PacketLoop = (
+  count: number,
+  offsets: Int32Array,
+  capLengths: Int32Array,
+  wireLengths: Uint32Array,
+  networkOffsets: Int32Array,
+  protocols: Uint16Array,
+  ctx: PacketContext,
+  run: (ctx: PacketContext) => number,
+) => number;
+
+/**
+ * Returns one pass over every packet: the match count, with one reused context and no
+ * allocation. The loop is its own (loop.ts), so its call of `run` sees one function.
+ */
 export function packetPass(set: PacketSet, run: (ctx: PacketContext) => number): () => number {
   const { count, offsets, capLengths, wireLengths, networkOffsets, protocols } = set;
   const ctx = sharedContext(set);
-  return () => {
-    let matched = 0;
+  const loop = ownLoop<PacketLoop>(
+    ['count', 'offsets', 'capLengths', 'wireLengths', 'networkOffsets', 'protocols', 'ctx', 'run'],
+    `let matched = 0;
     for (let i = 0; i < count; i++) {
-      ctx.offset = offsets[i]!;
-      ctx.length = capLengths[i]!;
-      ctx.wireLength = wireLengths[i]!;
-      ctx.networkOffset = networkOffsets[i]!;
-      ctx.protocol = protocols[i]!;
+      ctx.offset = offsets[i];
+      ctx.length = capLengths[i];
+      ctx.wireLength = wireLengths[i];
+      ctx.networkOffset = networkOffsets[i];
+      ctx.protocol = protocols[i];
       if (run(ctx) !== 0) matched++;
     }
-    return matched;
-  };
+    return matched;`,
+  );
+  return () => loop(count, offsets, capLengths, wireLengths, networkOffsets, protocols, ctx, run);
 }
 
 /** Returns the capture as a PacketBatch (the arrays are the set's own; nothing is copied). */

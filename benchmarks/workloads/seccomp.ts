@@ -14,6 +14,7 @@ import { captureFromPackets, LINKTYPE_RAW, writePcap } from '@ea/pcap';
 import { AUDIT_ARCH_X86_64 } from '@ea/bpf';
 import { syscallMix } from '@ea/seccomp';
 import { type VerifiedProgram, verify } from '@ea/verifier';
+import { ownLoop } from '../loop.js';
 import { handPolicies } from './handpolicies.js';
 import { libseccompPolicies } from './libseccomp.js';
 
@@ -38,14 +39,19 @@ export interface SeccompWorkload {
   readonly source: string;
 }
 
-/** Returns one pass over every call: how many were allowed, without allocating. */
+/**
+ * Returns one pass over every call: how many were allowed, without allocating. The loop is its
+ * own (loop.ts), so its call of `run` sees one function, as a sandbox's would.
+ */
 export function seccompPass(views: readonly DataView[], run: (view: DataView) => number): () => number {
-  const n = views.length;
-  return () => {
+  const loop = ownLoop<(views: readonly DataView[], run: (view: DataView) => number) => number>(
+    ['views', 'run'],
+    `const n = views.length;
     let nonzero = 0;
-    for (let i = 0; i < n; i++) if (run(views[i]!) !== 0) nonzero++;
-    return nonzero;
-  };
+    for (let i = 0; i < n; i++) if (run(views[i]) !== 0) nonzero++;
+    return nonzero;`,
+  );
+  return () => loop(views, run);
 }
 
 /** Folds every return value like the C harness (h = h * 31 + ret, u32). */
