@@ -20,10 +20,37 @@ export const SLOT_M = 2;
 const SLOTS = 18;
 const UNKNOWN = -1;
 
-/** A chain of `jeq #k` tests on the same A, to be emitted as a decision tree. */
+/** Keys lo..hi (u32, inclusive) of a dispatch on A go to `target`. */
+export interface KeyRange {
+  readonly lo: number;
+  readonly hi: number;
+  readonly target: number;
+}
+
+/**
+ * Tests on the same A (a chain of `jeq #k`), to be emitted as one dispatch: `ranges` are
+ * sorted and disjoint, every key in none of them goes to `fallback`; `pcs` are the member tests
+ * (for their comments), the first one is where the dispatch is.
+ */
 export interface SwitchInfo {
-  readonly cases: readonly { readonly key: number; readonly target: number; readonly pc: number }[];
+  readonly ranges: readonly KeyRange[];
   readonly fallback: number;
+  readonly pcs: readonly number[];
+}
+
+/** Sorts (key, target) cases and merges runs of consecutive keys with the same target into ranges. */
+export function caseRanges(cases: readonly { readonly key: number; readonly target: number }[]): KeyRange[] {
+  const sorted = [...cases].sort((x, y) => x.key - y.key);
+  const out: KeyRange[] = [];
+  for (const c of sorted) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.target === c.target && last.hi + 1 === c.key) {
+      out[out.length - 1] = { ...last, hi: c.key };
+    } else {
+      out.push({ lo: c.key, hi: c.key, target: c.target });
+    }
+  }
+  return out;
 }
 
 /** What code generation needs to know about every instruction. */
@@ -463,8 +490,9 @@ function findSwitches(
     if (chain.length < minSwitch) continue;
     for (const m of chain.slice(1)) absorbed[m] = true;
     switches.set(pc, {
-      cases: chain.map((m) => ({ key: (insns[m] as KnownInsn).k, target: f.succ[m]?.[0] as number, pc: m })),
+      ranges: caseRanges(chain.map((m) => ({ key: (insns[m] as KnownInsn).k, target: f.succ[m]?.[0] as number }))),
       fallback: f.succ[chain[chain.length - 1] as number]?.[1] as number,
+      pcs: chain,
     });
   }
   return { switches, absorbed };

@@ -8,7 +8,7 @@
  * fall-through, and a `break` that would fall through anyway is removed.
  */
 import type * as ES from 'estree';
-import type { Flow } from './flow.js';
+import type { Flow, KeyRange as Range } from './flow.js';
 import { type Scope, brk, ifElse, labelled, withComments } from './estree.js';
 
 /** Produces the code of one block; the structurer only arranges it. */
@@ -70,7 +70,7 @@ function buildBlocks(flow: Flow): Map<number, Block> {
     let succ: number[];
     let kind: Block['kind'];
     if (sw !== undefined) {
-      succ = [...new Set([...sw.cases.map((c) => c.target), sw.fallback])];
+      succ = [...new Set([...sw.ranges.map((r) => r.target), sw.fallback])];
       kind = 'switch';
     } else {
       succ = [...(flow.succ[cur] ?? [])];
@@ -119,7 +119,7 @@ export function structure(flow: Flow, scope: Scope, emit: BlockEmitter): ES.Stat
     merge.add(sw.fallback);
     // A target several ranges share is also reached from several leaves.
     const seen = new Set<number>();
-    for (const r of caseRanges(sw.cases)) {
+    for (const r of sw.ranges) {
       if (seen.has(r.target)) merge.add(r.target);
       seen.add(r.target);
     }
@@ -177,8 +177,8 @@ export function structure(flow: Flow, scope: Scope, emit: BlockEmitter): ES.Stat
       case 'switch': {
         const sw = flow.switches.get(last);
         if (sw === undefined) throw new Error('switch block without a switch');
-        for (const c of sw.cases) leftover.push(...emit.comments(c.pc));
-        tail = decisionTree(caseRanges(sw.cases), () => branch(sw.fallback), branch, emit);
+        for (const pc of sw.pcs) leftover.push(...emit.comments(pc));
+        tail = decisionTree(sw.ranges, () => branch(sw.fallback), branch, emit);
         break;
       }
     }
@@ -189,27 +189,6 @@ export function structure(flow: Flow, scope: Scope, emit: BlockEmitter): ES.Stat
   };
 
   return flatten(tree(0));
-}
-
-interface Range {
-  readonly lo: number;
-  readonly hi: number;
-  readonly target: number;
-}
-
-/** Sorts the cases and merges runs of consecutive keys with the same target into ranges. */
-function caseRanges(cases: readonly { readonly key: number; readonly target: number }[]): Range[] {
-  const sorted = [...cases].sort((x, y) => x.key - y.key);
-  const out: Range[] = [];
-  for (const c of sorted) {
-    const last = out[out.length - 1];
-    if (last !== undefined && last.target === c.target && last.hi + 1 === c.key) {
-      out[out.length - 1] = { ...last, hi: c.key };
-    } else {
-      out.push({ lo: c.key, hi: c.key, target: c.target });
-    }
-  }
-  return out;
 }
 
 /**
