@@ -9,8 +9,8 @@ import type * as ES from 'estree';
 import { generate as print } from 'astring';
 import { type EngineOptions, type Interpreter, type PacketContext, prepare } from '@ea/interpreter';
 import type { VerifiedProgram } from '@ea/verifier';
-import { bool, CodegenError, call, declare, ret, Scope } from './estree.js';
-import { generateBatch, generateRun, type GenerateOptions } from './generate.js';
+import { bool, CodegenError, call, declare, ret, Scope, u32 } from './estree.js';
+import { type Generated, generateBatch, generateRun, type GenerateOptions } from './generate.js';
 import * as runtime from './runtime.js';
 import type { RunBatch } from './runtime.js';
 
@@ -90,7 +90,7 @@ function programHash(program: VerifiedProgram): string {
 export function factorySource(
   program: VerifiedProgram,
   options: CompileOptions & { readonly entry?: 'run' | 'runBatch' } = {},
-): { source: string; helpers: readonly string[] } {
+): { source: string; helpers: readonly string[]; tables: Generated['tables'] } {
   if (!PROFILES.has(program.profile)) throw new CodegenError('unknown profile');
   const entry = options.entry ?? 'run';
   const gen = entry === 'run' ? generateRun(program, generateOptions(options), 'run', true) : generateBatch(program, generateOptions(options));
@@ -98,7 +98,7 @@ export function factorySource(
   scope.declare(entry);
   const body: ES.Program = { type: 'Program', sourceType: 'script', body: [gen.fn, ret(scope.id(entry))] };
   const url = `ea-jit/${program.profile}-${entry === 'run' ? '' : 'batch-'}${programHash(program)}.js`;
-  return { source: `${print(body, { comments: true })}//# sourceURL=${url}\n`, helpers: gen.helpers };
+  return { source: `${print(body, { comments: true })}//# sourceURL=${url}\n`, helpers: gen.helpers, tables: gen.tables };
 }
 
 /** Compiles a verified program to a specialized function, falling back to the interpreter. */
@@ -171,10 +171,12 @@ function instantiate<F>(
     const factory = factorySource(program, { ...options, entry });
     source = factory.source;
     const values: Record<string, unknown> = { ...runtime, slow };
-    const args = factory.helpers.map((h) => values[h]);
+    // Helpers, then the dispatch tables (data we made, passed in: never source text).
+    const args = [...factory.helpers.map((h) => values[h]), ...factory.tables.map((t) => t.slots)];
+    const params = [...factory.helpers, ...factory.tables.map((t) => t.name)];
     // Looked up at call time, so a Content-Security-Policy (or a test) can take it away.
     const FunctionCtor = globalThis.Function;
-    const make = new FunctionCtor(...factory.helpers, source) as (...helpers: unknown[]) => F;
+    const make = new FunctionCtor(...params, source) as (...helpers: unknown[]) => F;
     return { fn: make(...args), source, helpers: factory.helpers };
   } catch (error) {
     if (error instanceof CodegenError) throw error;
@@ -223,7 +225,13 @@ export interface ModuleOptions extends CompileOptions {
 }
 
 /** An identifier of the module's own top level (fixed names, never from input). */
-function moduleId(name: 'runBatch' | 'batchEntry' | 'batchLoop'): ES.Identifier {
+function moduleId(name: 'runBatch' | 'batchEntry' | 'batchLoop' | 'table'): ES.Identifier {
+  return { type: 'Identifier', name };
+}
+
+/** A dispatch table's module constant (t0, u1, w2: named by generate.ts, checked here). */
+function tableId(name: string): ES.Identifier {
+  if (!/^[tuw][0-9]+$/.test(name)) throw new CodegenError(`bad table name ${JSON.stringify(name)}`);
   return { type: 'Identifier', name };
 }
 
@@ -239,9 +247,19 @@ export function toModule(program: VerifiedProgram, options: ModuleOptions = {}):
   const main = generateRun(program, gopts, 'run', true);
   const fns: (ES.Statement | ES.ModuleDeclaration)[] = [];
   const helpers = new Set(main.helpers);
+  // Dispatch tables become module constants: `const t0 = table([0, 1, 1, 2, ...]);` (numbers only).
+  const addTables = (tables: Generated['tables']): void => {
+    for (const t of tables) {
+      helpers.add('table');
+      const values: ES.ArrayExpression = { type: 'ArrayExpression', elements: [...t.slots].map((v) => u32(v)) };
+      fns.push(declare('const', [[tableId(t.name), call(moduleId('table'), [values])]]));
+    }
+  };
+  addTables(main.tables);
   if (helpers.has('slow')) {
     const slow = generateRun(program, gopts, 'slow', false);
     for (const h of slow.helpers) helpers.add(h);
+    addTables(slow.tables);
     fns.push(slow.fn);
     helpers.delete('slow');
   }
@@ -250,6 +268,7 @@ export function toModule(program: VerifiedProgram, options: ModuleOptions = {}):
     // `export const runBatch = batchEntry(batchLoop, needsContext);`: the runtime checks the batch.
     const loop = generateBatch(program, gopts, 'batchLoop');
     for (const h of loop.helpers) helpers.add(h);
+    addTables(loop.tables);
     helpers.add('batchEntry');
     fns.push(loop.fn, {
       type: 'ExportNamedDeclaration',

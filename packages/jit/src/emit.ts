@@ -8,7 +8,7 @@ import type * as ES from 'estree';
 import { type KnownInsn, SKF_AD_IFINDEX, SKF_AD_HATYPE, SKF_AD_OFF, SKF_AD_ALU_XOR_X } from '@ea/bpf';
 import type { Profile } from '@ea/verifier';
 import {
-  CodegenError, type Scope, assign, bin, bool, brk, call, ifElse, lineComment, logical, member, ret, toU32, u32, withComments,
+  CodegenError, type Scope, assign, bin, bool, brk, call, computed, ifElse, lineComment, logical, member, ret, toU32, u32, withComments,
 } from './estree.js';
 import { insnText } from './comment.js';
 import { type Flow, SLOT_A, SLOT_X } from './flow.js';
@@ -31,6 +31,8 @@ export interface LoadPlan {
    * and the rare paths that read the context first point it at the current packet.
    */
   readonly batch: boolean;
+  /** First letter of this function's dispatch tables (t0, t1, ...): functions of one module differ. */
+  readonly tablePrefix: 't' | 'u' | 'w';
 }
 
 const SIZE_BYTES = { w: 4, h: 2, b: 1 } as const;
@@ -73,6 +75,8 @@ export class InsnEmitter implements BlockEmitter {
   readonly used = new Set<string>();
   /** Scratch cells the emitted code touches, declared as locals M0..M15. */
   readonly cells = new Set<number>();
+  /** Dispatch tables, in order: the function takes them as `<prefix>0`, `<prefix>1`, .... */
+  readonly tables: { readonly name: string; readonly slots: Uint8Array }[] = [];
   /** The packet length proved by the checks that dominate the current instruction. */
   private bound = 0;
 
@@ -190,6 +194,13 @@ export class InsnEmitter implements BlockEmitter {
     if (lo === hi && lo > known) return bin('===', this.id('A'), u32(lo, 'imm'));
     const upper = bin('<=', this.id('A'), u32(hi, 'imm'));
     return lo <= known ? upper : logical('&&', bin('>=', this.id('A'), u32(lo, 'imm')), upper);
+  }
+
+  /** Registers a dispatch table and returns `tN[A]` (the caller tests A < its length first). */
+  tableLookup(slots: Uint8Array): ES.Expression {
+    const name = this.scope.declare(`${this.plan.tablePrefix}${this.tables.length}`);
+    this.tables.push({ name, slots });
+    return computed(this.scope.id(name), this.id('A'));
   }
 
   /** Returns a test that A is below `key`. */

@@ -141,11 +141,23 @@ export function member(object: ES.Expression, name: string): ES.MemberExpression
 
 /** Typed arrays runBatch may index (by its loop counter only): checked by its caller to be typed. */
 const INDEXED = new Set(['offsets', 'lengths', 'wires', 'out']);
+/** Dispatch tables (Uint8Arrays we made), indexed by A below their length. */
+const TABLE = /^[tuw][0-9]+$/;
 
-/** Creates `array[index]` for one of runBatch's typed arrays. */
+/** Creates `array[index]`: one of runBatch's typed arrays by `i`, or a dispatch table by `A`. */
 export function computed(array: ES.Identifier, index: ES.Identifier): ES.MemberExpression {
-  if (!INDEXED.has(array.name) || index.name !== 'i') throw new CodegenError(`indexing ${array.name}[${index.name}] is not allowed`);
+  const ok = (INDEXED.has(array.name) && index.name === 'i') || (TABLE.test(array.name) && index.name === 'A');
+  if (!ok) throw new CodegenError(`indexing ${array.name}[${index.name}] is not allowed`);
   return { type: 'MemberExpression', object: array, property: index, computed: true, optional: false };
+}
+
+/** Creates `switch (discriminant) { case k: body ... }` (each body must end the case itself). */
+export function switchOn(discriminant: ES.Expression, cases: readonly (readonly [number, ES.Statement[]])[]): ES.SwitchStatement {
+  return {
+    type: 'SwitchStatement',
+    discriminant,
+    cases: cases.map(([k, body]) => ({ type: 'SwitchCase', test: u32(k), consequent: body })),
+  };
 }
 
 /** Creates `array[index] = value;` (see computed()). */

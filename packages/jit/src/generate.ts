@@ -9,7 +9,7 @@ import type { VerifiedProgram } from '@ea/verifier';
 import { analyse } from './flow.js';
 import { BATCH_LOCALS, InsnEmitter, HELPERS, LOCALS, type LoadPlan, isPlainPacketLoad, mayExitNonZero, plainLoadEnd } from './emit.js';
 import {
-  Scope, assign, bin, brk, call, computed, countedLoop, declare, fnDecl, ifElse, labelled, lineComment, logical, member,
+  Scope, assign, bin, block, brk, call, computed, countedLoop, declare, fnDecl, ifElse, labelled, lineComment, logical, member,
   nullLiteral, ret, store, throwStmt, toU32, u32, withComments,
 } from './estree.js';
 import { predicate, predicatedMinLength } from './predicate.js';
@@ -29,6 +29,8 @@ export interface Generated {
   readonly fn: ES.FunctionDeclaration;
   /** Helpers (factory parameters or module imports) the function refers to. */
   readonly helpers: readonly string[];
+  /** Dispatch tables it reads (factory parameters, or module constants), by name. */
+  readonly tables: readonly { readonly name: string; readonly slots: Uint8Array }[];
 }
 
 /** Analyses a program and emits its body under `plan`; `scope` must declare every name it may use. */
@@ -67,7 +69,8 @@ export function generateRun(
   const socket = profile === 'socket';
   const scope = new Scope();
   for (const n of [...LOCALS, ...HELPERS, name]) scope.declare(n);
-  const { emit, body } = programBody(program, opts, scope, { profile, little: opts.little, guarded, batch: false });
+  const plan: LoadPlan = { profile, little: opts.little, guarded, batch: false, tablePrefix: name === 'slow' ? 'u' : 't' };
+  const { emit, body } = programBody(program, opts, scope, plan);
 
   const head: ES.Statement[] = [];
   const param = socket ? 'input' : 'view';
@@ -93,25 +96,24 @@ export function generateRun(
       const offset = logical('??', member(scope.id('input'), 'offset'), u32(0));
       head.push(declare('const', [[scope.id('base'), offset]]));
     }
-  } else if (emit.used.has('len') || guard) {
+  } else if (emit.used.has('len')) {
     head.push(declare('const', [[scope.id('len'), member(scope.id('view'), 'byteLength')]]));
   }
+  let main = body;
   if (guard) {
-    // Short (or not a DataView at all): the exact slow path decides, zero-filling or throwing.
-    const enough = bin('>=', scope.id('len'), u32(entry));
-    head.push(
-      withComments(
-        ifElse({ type: 'UnaryExpression', operator: '!', prefix: true, argument: enough }, [
-          ret(call(scope.id('slow'), [scope.id('view')])),
-        ]),
-        [lineComment(`entry: every absolute load lies below ${entry}`)],
-      ),
-    );
+    // Loads read the view directly: on a view shorter than `entry` (or no DataView at all) one
+    // throws, and the exact slow path decides (zero fill, or the interpreter's typed error).
+    // The body has no side effects, so starting over is exact; a path that returns before the
+    // failing load read only bytes that both agree on. Cheaper than testing byteLength, which
+    // node 20 does not inline.
+    const fail: ES.CatchClause = { type: 'CatchClause', param: null, body: block([ret(call(scope.id('slow'), [scope.id('view')]))]) };
+    const attempt: ES.TryStatement = { type: 'TryStatement', block: block(body), handler: fail, finalizer: null };
+    main = [withComments(attempt, [lineComment(`entry: every absolute load lies below ${entry}`)])];
     emit.used.add('slow');
   }
   head.push(...registerLocals(emit, scope, []));
   const helpers = HELPERS.filter((h) => emit.used.has(h));
-  return { fn: fnDecl(scope.id(name), [scope.id(param)], [...head, ...body]), helpers };
+  return { fn: fnDecl(scope.id(name), [scope.id(param)], [...head, ...main]), helpers, tables: emit.tables };
 }
 
 /**
@@ -126,7 +128,8 @@ export function generateBatch(program: VerifiedProgram, opts: GenerateOptions, n
   if (program.profile !== 'socket') throw new Error('runBatch is for socket programs');
   const scope = new Scope();
   for (const n of [...LOCALS, ...BATCH_LOCALS, ...HELPERS, name]) scope.declare(n);
-  const { emit, body } = programBody(program, opts, scope, { profile: 'socket', little: opts.little, guarded: true, batch: true });
+  const plan: LoadPlan = { profile: 'socket', little: opts.little, guarded: true, batch: true, tablePrefix: 'w' };
+  const { emit, body } = programBody(program, opts, scope, plan);
   // The exit that ends the block needs no break.
   const last = body[body.length - 1];
   if (last?.type === 'BreakStatement' && last.label?.name === 'packet') body.pop();
@@ -176,5 +179,5 @@ export function generateBatch(program: VerifiedProgram, opts: GenerateOptions, n
       ret(id('matched')),
     ],
   );
-  return { fn, helpers: HELPERS.filter((h) => emit.used.has(h)) };
+  return { fn, helpers: HELPERS.filter((h) => emit.used.has(h)), tables: emit.tables };
 }

@@ -21,6 +21,11 @@ function packetBytes(ctx: PacketContext): number {
   return ctx.length ?? ctx.data.byteLength - (ctx.offset ?? 0);
 }
 
+/** Returns a dispatch table of a standalone module (generate.ts makes them: one byte per key). */
+export function table(values: readonly number[]): Uint8Array {
+  return Uint8Array.from(values);
+}
+
 /** Math.imul, captured when the module loads so compiled code never looks up a global. */
 export const imul: (a: number, b: number) => number = Math.imul;
 

@@ -9,7 +9,7 @@
  */
 import type * as ES from 'estree';
 import type { Flow, KeyRange as Range } from './flow.js';
-import { type Scope, brk, ifElse, labelled, withComments } from './estree.js';
+import { type Scope, brk, ifElse, labelled, switchOn, withComments } from './estree.js';
 
 /** Produces the code of one block; the structurer only arranges it. */
 export interface BlockEmitter {
@@ -33,6 +33,44 @@ export interface BlockEmitter {
    */
   keyIn(lo: number, hi: number, known: number): ES.Expression;
   keyBelow(key: number): ES.Expression;
+  /** `tN[A]` for a dispatch table (entry k: which case key k goes to, 0 the fallback). */
+  tableLookup(slots: Uint8Array): ES.Expression;
+}
+
+/** Keys below this may be dispatched through a table of one byte per key. */
+const TABLE_KEYS = 4096;
+/** Fewest ranges below TABLE_KEYS that make a table worth it. */
+const TABLE_MIN_RANGES = 4;
+
+/** How one dispatch is emitted: a table for its low keys (or none), ranges for the rest. */
+interface DispatchPlan {
+  readonly table: { readonly size: number; readonly slots: Uint8Array; readonly targets: readonly number[] } | null;
+  /** Ranges above the table (all of them when there is no table), in order. */
+  readonly rest: readonly Range[];
+}
+
+/**
+ * Plans a dispatch: the ranges that start below TABLE_KEYS go to a byte table indexed by A
+ * (slot 0: the fallback, slot i: the i-th target), which costs one load and one indirect jump
+ * where a search costs a mispredicted branch per level (syscall numbers are as good as random);
+ * keys from the table's end upwards keep the range search.
+ */
+function planDispatch(ranges: readonly Range[]): DispatchPlan {
+  const low = ranges.filter((r) => r.lo < TABLE_KEYS);
+  if (low.length < TABLE_MIN_RANGES) return { table: null, rest: ranges };
+  const size = Math.min(TABLE_KEYS, Math.max(...low.map((r) => r.hi)) + 1);
+  const targets: number[] = [];
+  const slots = new Uint8Array(size);
+  for (const r of low) {
+    let slot = targets.indexOf(r.target) + 1;
+    if (slot === 0) {
+      if (targets.length === 255) return { table: null, rest: ranges };
+      slot = targets.push(r.target);
+    }
+    slots.fill(slot, r.lo, Math.min(r.hi, size - 1) + 1);
+  }
+  const rest = ranges.filter((r) => r.hi >= size).map((r) => (r.lo < size ? { ...r, lo: size } : r));
+  return { table: { size, slots, targets }, rest };
 }
 
 interface Block {
@@ -112,16 +150,21 @@ export function structure(flow: Flow, scope: Scope, emit: BlockEmitter): ES.Stat
   // A merge block is reached by several edges; a switch's fallback is reached from every leaf
   // of its decision tree, so it is emitted once after a label too.
   const merge = new Set(order.filter((b) => (preds.get(b)?.length ?? 0) >= 2));
+  const plans = new Map<number, DispatchPlan>();
   for (const b of blocks.values()) {
     if (b.kind !== 'switch') continue;
-    const sw = flow.switches.get(b.pcs[b.pcs.length - 1] as number);
+    const last = b.pcs[b.pcs.length - 1] as number;
+    const sw = flow.switches.get(last);
     if (sw === undefined) continue;
     merge.add(sw.fallback);
-    // A target several ranges share is also reached from several leaves.
+    // A target branched to from more than one place (two ranges, the table and a range, or
+    // the fallback) is emitted once, after a label.
+    const plan = planDispatch(sw.ranges);
+    plans.set(last, plan);
     const seen = new Set<number>();
-    for (const r of sw.ranges) {
-      if (seen.has(r.target)) merge.add(r.target);
-      seen.add(r.target);
+    for (const t of [...(plan.table?.targets ?? []), ...plan.rest.map((r) => r.target)]) {
+      if (seen.has(t)) merge.add(t);
+      seen.add(t);
     }
   }
   const mergeChildren = new Map<number, number[]>();
@@ -178,7 +221,7 @@ export function structure(flow: Flow, scope: Scope, emit: BlockEmitter): ES.Stat
         const sw = flow.switches.get(last);
         if (sw === undefined) throw new Error('switch block without a switch');
         for (const pc of sw.pcs) leftover.push(...emit.comments(pc));
-        tail = decisionTree(sw.ranges, () => branch(sw.fallback), branch, emit);
+        tail = dispatch(plans.get(last) as DispatchPlan, () => branch(sw.fallback), branch, emit);
         break;
       }
     }
@@ -189,6 +232,27 @@ export function structure(flow: Flow, scope: Scope, emit: BlockEmitter): ES.Stat
   };
 
   return flatten(tree(0));
+}
+
+/**
+ * A planned dispatch: `if (A < size) { switch (tN[A]) { case i: <target i> } <fallback> }`,
+ * then the range search for keys from `size` up. Case bodies end in a return or a break (the
+ * structurer never lets a branch fall off its end), so no case runs into the next.
+ */
+function dispatch(
+  plan: DispatchPlan,
+  fallback: () => ES.Statement[],
+  branch: (t: number) => ES.Statement[],
+  emit: BlockEmitter,
+): ES.Statement[] {
+  const table = plan.table;
+  if (table === null) return decisionTree(plan.rest, fallback, branch, emit);
+  const cases = table.targets.map((t, i): [number, ES.Statement[]] => [i + 1, branch(t)]);
+  if (cases.some(([, body]) => fallsThrough(body))) throw new Error('a dispatch case falls through');
+  return [
+    ifElse(emit.keyBelow(table.size), [switchOn(emit.tableLookup(table.slots), cases), ...fallback()]),
+    ...decisionTree(plan.rest, fallback, branch, emit, table.size),
+  ];
 }
 
 /**

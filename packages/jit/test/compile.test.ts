@@ -137,9 +137,17 @@ describe('golden generated source', () => {
     expect(run(packetContext(pkt.subarray(0, 23)))).toBe(0);
   });
 
-  it('libseccomp-style chains become range tests', () => {
+  it('libseccomp-style chains become a table dispatch below 4096, range tests above', () => {
     const { source } = compile(goldenProgram('seccomp-allowlist'));
-    expect(source).toContain('A <= 3');
+    expect(source).toMatch(/switch \(t0\[A\]\)/);
+    const few = compile(goldenProgram('seccomp-allowlist'), { minSwitch: 2 });
+    expect(few.source).toContain('switch (t0[A])');
+    const high = assemble(
+      ['ld [0]', ...[5000, 5001, 5002, 7000, 9000].map((k) => `jeq #${k}, allow`), 'ret #0', 'allow: ret #0x7fff0000'].join('\n'),
+    );
+    const ranges = compile(verified(high, 'seccomp')).source;
+    expect(ranges).not.toContain('switch');
+    expect(ranges).toContain('A >= 0x1388 && A <= 0x138a');
   });
 });
 

@@ -74,7 +74,8 @@ function runProgram(seed: number, profile: Profile, maxLen: number, corpus: Corp
  */
 function dispatchProgram(r: Rng): SockFilter[] {
   const n = 4 + r.int(60);
-  const keys = [...new Set(Array.from({ length: n }, () => r.int(72)))];
+  // Mostly small keys (a table dispatch), some far ones (the range search above the table).
+  const keys = [...new Set(Array.from({ length: n }, () => (r.chance(0.8) ? r.int(72) : r.pick([4090, 4095, 4096, 5000, 0x40000000]) + r.int(4))))];
   if (r.chance(0.5)) keys.sort((a, b) => a - b);
   const actions = [0x7fff0000, 0x50001, 0x30000, 0];
   const body: { key: number; target: number }[] = keys.map((key) => ({ key, target: r.int(actions.length) }));
@@ -133,7 +134,7 @@ describe('jit == interpreter on random programs and inputs', () => {
         const bytes = new Uint8Array(64);
         const view = new DataView(bytes.buffer);
         for (let i = 0; i < INPUTS; i++) {
-          view.setUint32(0, r.chance(0.9) ? r.int(80) : r.pick(EDGES), true);
+          view.setUint32(0, r.chance(0.8) ? r.int(80) : r.chance(0.5) ? r.pick([4089, 4090, 4095, 4096, 4097, 5000, 5003, 0x40000000]) + r.int(5) : r.pick(EDGES), true);
           view.setUint32(4, r.chance(0.8) ? AUDIT_ARCH_X86_64 : r.u32(), true);
           view.setUint32(16, r.int(4), true);
           const want = interp.run(view);

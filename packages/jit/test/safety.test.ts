@@ -24,8 +24,10 @@ const NODES = new Set([
   'Program', 'FunctionDeclaration', 'ReturnStatement', 'Identifier', 'VariableDeclaration', 'VariableDeclarator',
   'ExpressionStatement', 'AssignmentExpression', 'BinaryExpression', 'LogicalExpression', 'UnaryExpression',
   'CallExpression', 'MemberExpression', 'Literal', 'IfStatement', 'BlockStatement', 'LabeledStatement', 'BreakStatement',
-  'ForStatement', 'UpdateExpression', 'ThrowStatement',
+  'ForStatement', 'UpdateExpression', 'ThrowStatement', 'SwitchStatement', 'SwitchCase', 'TryStatement', 'CatchClause',
 ]);
+/** Dispatch tables: factory parameters (Uint8Arrays compile.ts made), indexed only by A. */
+const TABLE = /^[tuw][0-9]+$/;
 
 type AnyNode = acorn.Node & Record<string, unknown>;
 
@@ -53,7 +55,7 @@ function checkFactory(body: string, params: readonly string[]): void {
     allowReturnOutsideFunction: true,
     onComment: (_block, text) => comments.push(text),
   }) as unknown as AnyNode;
-  for (const p of params) must(HELPERS.has(p), `parameter ${p}`);
+  for (const p of params) must(HELPERS.has(p) || TABLE.test(p), `parameter ${p}`);
   const declared = new Set(params);
   const labels = new Set<string>();
   for (const [n] of walk(ast)) {
@@ -87,7 +89,9 @@ function checkFactory(body: string, params: readonly string[]): void {
         must(obj.type === 'Identifier', 'indirect member');
         if (n['computed'] === true) {
           const prop = n['property'] as AnyNode;
-          must(INDEXED.has(obj['name'] as string) && prop.type === 'Identifier' && prop['name'] === 'i', 'computed member');
+          const array = obj['name'] as string;
+          const by = prop.type === 'Identifier' ? (prop['name'] as string) : '';
+          must((INDEXED.has(array) && by === 'i') || (TABLE.test(array) && params.includes(array) && by === 'A'), 'computed member');
         } else {
           must(['view', 'input'].includes(obj['name'] as string), `member of ${String(obj['name'])}`);
         }
@@ -129,6 +133,13 @@ function checkFactory(body: string, params: readonly string[]): void {
       case 'BreakStatement':
         must(n['label'] !== null, 'unlabelled break');
         break;
+      case 'CatchClause':
+        // Only `catch { return slow(view); }`: the exception itself is never looked at.
+        must(n['param'] === null, 'catch binding');
+        break;
+      case 'SwitchCase':
+        must((n['test'] as AnyNode | null)?.type === 'Literal', 'switch case that is not a number');
+        break;
       case 'VariableDeclaration':
         must(['let', 'const'].includes(n['kind'] as string), 'var');
         break;
@@ -164,12 +175,21 @@ describe('generated code stays inside the safe subset (acorn)', () => {
         const text = toModule(program);
         const ast = acorn.parse(text, { ecmaVersion: 2022, sourceType: 'module' }) as unknown as AnyNode;
         for (const s of ast['body'] as AnyNode[]) {
-          expect(['ImportDeclaration', 'FunctionDeclaration', 'ExportNamedDeclaration']).toContain(s.type);
+          expect(['ImportDeclaration', 'FunctionDeclaration', 'ExportNamedDeclaration', 'VariableDeclaration']).toContain(s.type);
+          if (s.type === 'VariableDeclaration') {
+            // Only dispatch tables: `const t0 = table([numbers])`.
+            for (const d of s['declarations'] as AnyNode[]) {
+              expect((d['id'] as AnyNode)['name']).toMatch(TABLE);
+              const init = d['init'] as AnyNode;
+              expect((init['callee'] as AnyNode)['name']).toBe('table');
+              for (const e of ((init['arguments'] as AnyNode[])[0] as AnyNode)['elements'] as AnyNode[]) expect(typeof e['value']).toBe('number');
+            }
+          }
           if (s.type === 'ImportDeclaration') {
             expect((s['source'] as AnyNode)['value']).toBe('@ea/jit/runtime');
             for (const sp of s['specifiers'] as AnyNode[]) {
               const name = (sp['local'] as AnyNode)['name'] as string;
-              expect(HELPERS.has(name) || (profile === 'socket' && name === 'batchEntry'), name).toBe(true);
+              expect(HELPERS.has(name) || (profile === 'socket' && name === 'batchEntry') || name === 'table', name).toBe(true);
             }
           }
         }
@@ -192,6 +212,9 @@ describe('the subset check itself', () => {
     ['function runBatch(out, view) { out.data = 1; return 0; } return runBatch;', 'member of out'],
     ['function runBatch(view, i) { view.offset = i; return 0; } return runBatch;', 'assignment to a member'],
     ['function runBatch(A) { A++; return A; } return runBatch;', 'update of something else'],
+    ['function run(view) { let A = 0; return t0[A]; } return run;', 'computed member'],
+    ['function run(view) { try { return 1; } catch (e) { return e; } } return run;', 'catch binding'],
+    ['function run(view) { let A = 0; switch (A) { case A: return 1; } return 0; } return run;', 'switch case'],
     ['function runBatch(i) { for (;;) { i++; } } return runBatch;', 'loop other than'],
     ['function runBatch(i, count) { for (let i = 0; i < count; i = i) {} } return runBatch;', 'loop other than'],
     ['function runBatch(i, count) { for (let i = 0; i < count; i++) { i = 0; } } return runBatch;', 'loop counter'],
