@@ -72,6 +72,28 @@ export function generateRun(
   const plan: LoadPlan = { profile, little: opts.little, guarded, batch: false, tablePrefix: name === 'slow' ? 'u' : 't' };
   const { emit, body } = programBody(program, opts, scope, plan);
 
+  // Socket `run`: the branch-free form first when the packet holds every absolute load
+  // (predicate.ts), as in runBatch.
+  let usesWire = false;
+  const minLength = socket && name === 'run' && opts.ifConvert ? predicatedMinLength(program.insns as readonly KnownInsn[]) : null;
+  if (minLength !== null) {
+    scope.declare('wire');
+    const names = {
+      view: scope.id('view'),
+      base: emit.id('base'),
+      len: scope.id('len'),
+      wire: () => {
+        usesWire = true;
+        return scope.id('wire');
+      },
+      imul: () => emit.id('imul'),
+    };
+    const p = predicate(program.insns as readonly KnownInsn[], scope, names);
+    const done = withComments(ret(p.result), p.comments);
+    const tail = p.escape === null ? [done] : [ifElse(bin('===', p.escape, u32(0)), [done])];
+    body.unshift(ifElse(bin('>=', scope.id('len'), u32(minLength, 'offset')), [...p.stmts, ...tail]));
+  }
+
   const head: ES.Statement[] = [];
   const param = socket ? 'input' : 'view';
   if (socket) {
@@ -95,6 +117,10 @@ export function generateRun(
     if (emit.used.has('base')) {
       const offset = logical('??', member(scope.id('input'), 'offset'), u32(0));
       head.push(declare('const', [[scope.id('base'), offset]]));
+    }
+    if (usesWire) {
+      // The interpreter's `ld #len`: ctx.wireLength when given, else the bytes we hold; as u32.
+      head.push(declare('const', [[scope.id('wire'), toU32(logical('??', member(scope.id('input'), 'wireLength'), scope.id('len')))]]));
     }
   } else if (emit.used.has('len')) {
     head.push(declare('const', [[scope.id('len'), member(scope.id('view'), 'byteLength')]]));

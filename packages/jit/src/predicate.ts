@@ -324,7 +324,64 @@ export function predicate(insns: readonly KnownInsn[], scope: Scope, names: Pred
   }
   const result = terms.length === 0 ? ZERO : terms.reduce((a, b) => bin('+', a, b));
   const escape = escapes.length === 0 ? null : escapes.reduce((a, b) => bin('|', a, b));
-  return { stmts, result, escape, comments: pending };
+  const kept = withoutUnused(stmts, escape === null ? [result] : [result, escape], pending);
+  return { stmts: kept.stmts, result, escape, comments: kept.comments };
+}
+
+/** Adds the names of the identifiers an expression reads (not property names) to `into`. */
+function readNames(node: unknown, into: Set<string>): void {
+  if (typeof node !== 'object' || node === null) return;
+  const n = node as { type?: string; name?: string; computed?: boolean; object?: unknown; property?: unknown };
+  if (n.type === 'Identifier') {
+    into.add(n.name as string);
+    return;
+  }
+  if (n.type === 'MemberExpression' && n.computed !== true) {
+    readNames(n.object, into);
+    return;
+  }
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'comments') continue;
+    if (Array.isArray(value)) for (const v of value) readNames(v, into);
+    else readNames(value, into);
+  }
+}
+
+/**
+ * Drops the constants nothing reads (the not-taken predicate of a test whose target adds
+ * nothing, a value no later instruction uses), until none is left; their comments move to the
+ * next statement kept, so every instruction's comment still appears once, in order.
+ */
+function withoutUnused(
+  stmts: readonly ES.Statement[],
+  roots: readonly ES.Expression[],
+  trailing: readonly ES.Comment[],
+): { stmts: ES.Statement[]; comments: ES.Comment[] } {
+  let live = [...stmts];
+  for (;;) {
+    const used = new Set<string>();
+    for (const r of roots) readNames(r, used);
+    for (const st of live) readNames((st as ES.VariableDeclaration).declarations[0]?.init, used);
+    const next = live.filter((st) => used.has(((st as ES.VariableDeclaration).declarations[0]?.id as ES.Identifier).name));
+    if (next.length === live.length) break;
+    live = next;
+  }
+  const keep = new Set(live);
+  const out: ES.Statement[] = [];
+  let carried: ES.Comment[] = [];
+  for (const st of stmts) {
+    const comments = (st as { comments?: ES.Comment[] }).comments ?? [];
+    if (!keep.has(st)) {
+      carried.push(...comments);
+      continue;
+    }
+    if (carried.length > 0) {
+      (st as { comments?: ES.Comment[] }).comments = [...carried, ...comments];
+      carried = [];
+    }
+    out.push(st);
+  }
+  return { stmts: out, comments: [...carried, ...trailing] };
 }
 
 /** A u32 ALU result, finite for every input (division and modulo by 0 give 0). */
