@@ -323,9 +323,9 @@ export function predicate(insns: readonly KnownInsn[], scope: Scope, names: Pred
     to(pc + 1, cont);
   }
   const result = terms.length === 0 ? ZERO : terms.reduce((a, b) => bin('+', a, b));
-  const escape = escapes.length === 0 ? null : escapes.reduce((a, b) => bin('|', a, b));
-  const kept = withoutUnused(stmts, escape === null ? [result] : [result, escape], pending);
-  return { stmts: kept.stmts, result, escape, comments: kept.comments };
+  const esc = escapes.length === 0 ? null : escapes.reduce((a, b) => bin('|', a, b));
+  const kept = withoutUnused(stmts, esc === null ? [result] : [result, esc], pending);
+  return { stmts: kept.stmts, result, escape: esc, comments: kept.comments };
 }
 
 /** Adds the names of the identifiers an expression reads (not property names) to `into`. */
@@ -357,12 +357,14 @@ function withoutUnused(
   roots: readonly ES.Expression[],
   trailing: readonly ES.Comment[],
 ): { stmts: ES.Statement[]; comments: ES.Comment[] } {
+  // Every statement here is `const vN = <expression>;` (fresh() made it).
+  const only = (st: ES.Statement): ES.VariableDeclarator => (st as ES.VariableDeclaration).declarations[0] as ES.VariableDeclarator;
   let live = [...stmts];
   for (;;) {
     const used = new Set<string>();
     for (const r of roots) readNames(r, used);
-    for (const st of live) readNames((st as ES.VariableDeclaration).declarations[0]?.init, used);
-    const next = live.filter((st) => used.has(((st as ES.VariableDeclaration).declarations[0]?.id as ES.Identifier).name));
+    for (const st of live) readNames(only(st).init, used);
+    const next = live.filter((st) => used.has((only(st).id as ES.Identifier).name));
     if (next.length === live.length) break;
     live = next;
   }

@@ -27,8 +27,8 @@ function build(insns: readonly KnownInsn[]): Predicated {
   const p = predicate(insns, scope, { view: id('view'), base: id('base'), len: id('len'), wire: () => id('wire'), imul: () => id('imul') });
   const body = p.stmts.map((s) => generate(s)).join('\n');
   const result = generate(p.result);
-  const escape = p.escape === null ? '0' : generate(p.escape);
-  return new Function('view', 'base', 'len', 'wire', 'imul', `${body}\nreturn [${result} >>> 0, ${escape}];`) as Predicated;
+  const esc = p.escape === null ? '0' : generate(p.escape);
+  return new Function('view', 'base', 'len', 'wire', 'imul', `${body}\nreturn [${result} >>> 0, ${esc}];`) as Predicated;
 }
 
 describe('if-converted programs == interpreter', () => {
@@ -53,10 +53,10 @@ describe('if-converted programs == interpreter', () => {
           const buffer = new Uint8Array(before + len + r.int(16)).map(() => r.pick([0, 0x45, 0x50, 6, 17, 0xff, r.int(256)]));
           const wire = r.chance(0.8) ? len : r.u32();
           const view = new DataView(buffer.buffer);
-          const [got, escape] = run(view, before, len, wire, Math.imul);
+          const [got, escaped1] = run(view, before, len, wire, Math.imul);
           const bytes = buffer.subarray(before, before + len);
           const want = interp.run({ ...packetContext(bytes), wireLength: wire });
-          if (escape !== 0) {
+          if (escaped1 !== 0) {
             escaped++;
             // Only a negative X + k may escape; every such program reads through ld [x + k].
             expect(known.some((i) => i.kind === 'ld_ind'), `seed ${seed}`).toBe(true);
