@@ -5,7 +5,7 @@
  * constants decide the next test skips it), liveness (backward, one pass) to drop dead stores,
  * and detection of `jeq` chains on A that become decision trees.
  */
-import type { KnownInsn } from '@ea/bpf';
+import { assertNever, type KnownInsn } from '@ea/bpf';
 import type { Profile } from '@ea/verifier';
 import { foldAlu, foldJump } from './values.js';
 
@@ -463,7 +463,245 @@ interface SwitchInput {
   preds: readonly (readonly number[])[];
 }
 
-/** Finds chains `jeq #k0, T0, next; next: jeq #k1, T1, next2; ...` on an unknown A. */
+const U32_MAX = 0xffffffff;
+
+/**
+ * A set of u32 values as sorted, disjoint, non-adjacent inclusive intervals, flattened:
+ * [lo0, hi0, lo1, hi1, ...]. Numbers, not bigints: every bound is a u32.
+ */
+type Intervals = number[];
+
+/** Splits `set` at `t` (0..2^32): the values below t and the values at or above it. */
+function splitAt(set: Intervals, t: number): [Intervals, Intervals] {
+  const below: Intervals = [];
+  const above: Intervals = [];
+  for (let i = 0; i < set.length; i += 2) {
+    const lo = set[i] as number;
+    const hi = set[i + 1] as number;
+    if (hi < t) below.push(lo, hi);
+    else if (lo >= t) above.push(lo, hi);
+    else {
+      below.push(lo, t - 1);
+      above.push(t, hi);
+    }
+  }
+  return [below, above];
+}
+
+/** The values of `set` that take the true and the false edge of `insn` (jeq, jgt or jge #k). */
+function splitTest(insn: KnownInsn & { kind: 'jmp' }, set: Intervals): [Intervals, Intervals] {
+  const k = insn.k;
+  switch (insn.op) {
+    case 'jeq': {
+      const [below, rest] = splitAt(set, k);
+      const [equal, above] = splitAt(rest, k + 1);
+      // below ends before k and above starts after it: the concatenation stays sorted and disjoint.
+      return [equal, below.concat(above)];
+    }
+    case 'jgt': {
+      const [f, t] = splitAt(set, k + 1);
+      return [t, f];
+    }
+    case 'jge': {
+      const [f, t] = splitAt(set, k);
+      return [t, f];
+    }
+    case 'jset':
+      throw new Error('jset is not a region test');
+    default:
+      return assertNever(insn.op);
+  }
+}
+
+/** The union of two disjoint interval sets (adjacent intervals coalesce). */
+function union(a: Intervals, b: Intervals): Intervals {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out: Intervals = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    let lo: number;
+    let hi: number;
+    if (j >= b.length || (i < a.length && (a[i] as number) <= (b[j] as number))) {
+      lo = a[i] as number;
+      hi = a[i + 1] as number;
+      i += 2;
+    } else {
+      lo = b[j] as number;
+      hi = b[j + 1] as number;
+      j += 2;
+    }
+    const n = out.length;
+    if (n > 0 && (out[n - 1] as number) + 1 >= lo) out[n - 1] = Math.max(out[n - 1] as number, hi);
+    else out.push(lo, hi);
+  }
+  return out;
+}
+
+/** A min-heap of pcs (the region grows in pc order, which is topological). */
+class PcHeap {
+  private readonly xs: number[] = [];
+  get size(): number {
+    return this.xs.length;
+  }
+  push(x: number): void {
+    const xs = this.xs;
+    let i = xs.length;
+    xs.push(x);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if ((xs[p] as number) <= x) break;
+      xs[i] = xs[p] as number;
+      i = p;
+    }
+    xs[i] = x;
+  }
+  pop(): number {
+    const xs = this.xs;
+    const top = xs[0] as number;
+    const last = xs.pop() as number;
+    const n = xs.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        let c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && (xs[c + 1] as number) < (xs[c] as number)) c++;
+        if ((xs[c] as number) >= last) break;
+        xs[i] = xs[c] as number;
+        i = c;
+      }
+      xs[i] = last;
+    }
+    return top;
+  }
+}
+
+/** A region found from a root: its members in pc order and the set of A values each exit receives. */
+interface Region {
+  readonly members: number[];
+  readonly exits: Map<number, Intervals>;
+}
+
+/**
+ * Grows the region of tests on the same unknown A from `root`, in pc order, and propagates the
+ * values of A through it (the root receives every u32). A successor joins when it is a region
+ * test and all its predecessors are members (the region is entered only at its root). A member
+ * the region already decides (an edge that carries no value: the last `jeq` of a libseccomp
+ * leaf) costs nothing once absorbed. `strict` keeps such tests outside as exits instead, for
+ * when an exit would otherwise receive no value at all (see findSwitches); under it the root
+ * being decided gives undefined. `mark` tags this region's members in `stamp`.
+ */
+function growRegion(
+  insns: readonly KnownInsn[],
+  f: SwitchInput,
+  root: number,
+  isRegionTest: (pc: number) => boolean,
+  stamp: Int32Array,
+  mark: number,
+  strict: boolean,
+): Region | undefined {
+  const members: number[] = [];
+  const exits = new Map<number, Intervals>();
+  const incoming = new Map<number, Intervals>([[root, [0, U32_MAX]]]);
+  const heap = new PcHeap();
+  heap.push(root);
+  while (heap.size > 0) {
+    const pc = heap.pop();
+    const set = incoming.get(pc) as Intervals;
+    incoming.delete(pc);
+    let edges: [Intervals, Intervals] | undefined;
+    if (pc === root || (isRegionTest(pc) && (f.preds[pc] ?? []).every((p) => stamp[p] === mark))) {
+      edges = splitTest(insns[pc] as KnownInsn & { kind: 'jmp' }, set);
+      if (strict && (edges[0].length === 0 || edges[1].length === 0)) edges = undefined;
+    }
+    if (edges === undefined) {
+      if (pc === root) return undefined;
+      exits.set(pc, set);
+      continue;
+    }
+    stamp[pc] = mark;
+    members.push(pc);
+    const [t, e] = f.succ[pc] as [number, number];
+    for (const [target, values] of [
+      [t, edges[0]],
+      [e, edges[1]],
+    ] as const) {
+      const had = incoming.get(target);
+      if (had === undefined) {
+        incoming.set(target, values);
+        heap.push(target);
+      } else {
+        incoming.set(target, union(had, values));
+      }
+    }
+  }
+  return { members, exits };
+}
+
+/**
+ * Turns a region's exit sets into a SwitchInfo: the exit whose values form the most intervals
+ * (then the most keys, then the lowest pc) becomes the fallback, every other interval a range.
+ * Returns undefined when the ranges would not cover exactly the u32s once (a bug) or would
+ * outnumber what the tests they replace are worth.
+ */
+function regionSwitch(region: Region): SwitchInfo | undefined {
+  const pieces: KeyRange[] = [];
+  let fallback = -1;
+  let bestCount = -1;
+  let bestKeys = -1;
+  for (const [target, set] of region.exits) {
+    if (set.length === 0) continue;
+    let keys = 0;
+    for (let i = 0; i < set.length; i += 2) {
+      pieces.push({ lo: set[i] as number, hi: set[i + 1] as number, target });
+      keys += (set[i + 1] as number) - (set[i] as number) + 1;
+    }
+    const count = set.length / 2;
+    if (count > bestCount || (count === bestCount && (keys > bestKeys || (keys === bestKeys && target < fallback)))) {
+      fallback = target;
+      bestCount = count;
+      bestKeys = keys;
+    }
+  }
+  pieces.sort((x, y) => x.lo - y.lo);
+  // Every value of A takes exactly one path through the tests: the exits partition the u32s.
+  let next = 0;
+  for (const p of pieces) {
+    if (p.lo !== next) throw new Error(`region at ${region.members[0]}: exit sets do not partition the u32 values`);
+    next = p.hi + 1;
+  }
+  if (next !== U32_MAX + 1) throw new Error(`region at ${region.members[0]}: exit sets do not cover the u32 values`);
+  const ranges: KeyRange[] = [];
+  for (const p of pieces) {
+    if (p.target === fallback) continue;
+    const last = ranges[ranges.length - 1];
+    if (last !== undefined && last.target === p.target && last.hi + 1 === p.lo) ranges[ranges.length - 1] = { ...last, hi: p.hi };
+    else ranges.push(p);
+  }
+  if (ranges.length > 4 * region.members.length + 4) return undefined;
+  return { ranges, fallback, pcs: region.members };
+}
+
+/**
+ * Whether an exit of `region` receives no value and is reached only from members: the
+ * dispatch would never branch there, leaving a block without predecessors that the
+ * structurer cannot place (its dominator computation needs every block reachable).
+ */
+function deadExit(region: Region, f: SwitchInput, stamp: Int32Array, mark: number): boolean {
+  for (const [target, set] of region.exits) {
+    if (set.length === 0 && (f.preds[target] ?? []).every((p) => stamp[p] === mark)) return true;
+  }
+  return false;
+}
+
+/**
+ * Finds regions of tests on the same unknown A (`jeq`, `jgt`, `jge #k`) entered only at their
+ * first test: libseccomp's linear `jeq` chains and the binary trees of `jgt`/`jge` that its
+ * SCMP_FLTATR_CTL_OPTIMIZE=2 emits. Each becomes one dispatch over key ranges; regions of
+ * fewer than `minSwitch` tests are left alone.
+ */
 function findSwitches(
   insns: readonly KnownInsn[],
   f: SwitchInput,
@@ -471,29 +709,34 @@ function findSwitches(
 ): { switches: Map<number, SwitchInfo>; absorbed: boolean[] } {
   const switches = new Map<number, SwitchInfo>();
   const absorbed = new Array<boolean>(insns.length).fill(false);
-  const isKeyTest = (pc: number): boolean => {
+  // Members of regions too small to keep: a region grown from one of them is no bigger.
+  const tried = new Array<boolean>(insns.length).fill(false);
+  const stamp = new Int32Array(insns.length);
+  const isRegionTest = (pc: number): boolean => {
     const ins = insns[pc] as KnownInsn;
     return (
-      f.isTest[pc] === true && ins.kind === 'jmp' && ins.op === 'jeq' && ins.src === 'k' && f.stateIn[pc]?.[SLOT_A] === UNKNOWN
+      f.isTest[pc] === true &&
+      ins.kind === 'jmp' &&
+      ins.op !== 'jset' &&
+      ins.src === 'k' &&
+      f.stateIn[pc]?.[SLOT_A] === UNKNOWN
     );
   };
   for (let pc = 0; pc < insns.length; pc++) {
-    if (absorbed[pc] || !isKeyTest(pc)) continue;
-    const chain = [pc];
-    const keys = new Set([insns[pc]?.k]);
-    for (;;) {
-      const next = f.succ[chain[chain.length - 1] as number]?.[1] as number;
-      if (!isKeyTest(next) || f.preds[next]?.length !== 1 || keys.has(insns[next]?.k)) break;
-      keys.add(insns[next]?.k);
-      chain.push(next);
+    if (absorbed[pc] || tried[pc] || !isRegionTest(pc)) continue;
+    let region = growRegion(insns, f, pc, isRegionTest, stamp, 2 * pc + 1, false);
+    if (region !== undefined && deadExit(region, f, stamp, 2 * pc + 1)) {
+      region = growRegion(insns, f, pc, isRegionTest, stamp, 2 * pc + 2, true);
     }
-    if (chain.length < minSwitch) continue;
-    for (const m of chain.slice(1)) absorbed[m] = true;
-    switches.set(pc, {
-      ranges: caseRanges(chain.map((m) => ({ key: (insns[m] as KnownInsn).k, target: f.succ[m]?.[0] as number }))),
-      fallback: f.succ[chain[chain.length - 1] as number]?.[1] as number,
-      pcs: chain,
-    });
+    if (region === undefined) continue;
+    if (region.members.length < minSwitch) {
+      for (const m of region.members) tried[m] = true;
+      continue;
+    }
+    const sw = regionSwitch(region);
+    if (sw === undefined) continue;
+    for (const m of region.members.slice(1)) absorbed[m] = true;
+    switches.set(pc, sw);
   }
   return { switches, absorbed };
 }
