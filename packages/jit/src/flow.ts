@@ -466,77 +466,125 @@ interface SwitchInput {
 const U32_MAX = 0xffffffff;
 
 /**
- * A set of u32 values as sorted, disjoint, non-adjacent inclusive intervals, flattened:
- * [lo0, hi0, lo1, hi1, ...]. Numbers, not bigints: every bound is a u32.
+ * The values of A a region tells apart: `cuts` are the sorted starts of its elementary
+ * intervals (cuts[0] = 0; interval j is cuts[j] up to cuts[j + 1] - 1, the last one up to
+ * 0xffffffff). No test of the region separates two values of one elementary interval, so a set
+ * of values reaching an edge is a bitset over the intervals: a member costs a copy of
+ * (2 x members + 1) / 32 words, where sorted interval lists would cost a copy of every interval
+ * a long jeq chain's false edge still carries.
  */
-type Intervals = number[];
-
-/** Splits `set` at `t` (0..2^32): the values below t and the values at or above it. */
-function splitAt(set: Intervals, t: number): [Intervals, Intervals] {
-  const below: Intervals = [];
-  const above: Intervals = [];
-  for (let i = 0; i < set.length; i += 2) {
-    const lo = set[i] as number;
-    const hi = set[i + 1] as number;
-    if (hi < t) below.push(lo, hi);
-    else if (lo >= t) above.push(lo, hi);
-    else {
-      below.push(lo, t - 1);
-      above.push(t, hi);
+class Cuts {
+  readonly cuts: number[];
+  readonly words: number;
+  constructor(insns: readonly KnownInsn[], members: readonly number[]) {
+    const starts = new Set<number>([0]);
+    for (const pc of members) {
+      const ins = insns[pc] as KnownInsn & { kind: 'jmp' };
+      if (ins.op !== 'jgt') starts.add(ins.k);
+      if (ins.op !== 'jge' && ins.k < U32_MAX) starts.add(ins.k + 1);
+    }
+    this.cuts = [...starts].sort((a, b) => a - b);
+    this.words = (this.cuts.length + 31) >>> 5;
+  }
+  /** The elementary interval that `v` starts (v is one of the cuts). */
+  index(v: number): number {
+    let lo = 0;
+    let hi = this.cuts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.cuts[mid] as number) <= v) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+  full(): Uint32Array {
+    const set = new Uint32Array(this.words).fill(0xffffffff);
+    const spare = this.words * 32 - this.cuts.length;
+    if (spare > 0) set[this.words - 1] = 0xffffffff >>> spare;
+    return set;
+  }
+  /**
+   * The values of `set` at or above cut index j, and those below it. Like split(), consumes
+   * `set`: the caller owns it and gives it up (one side reuses it).
+   */
+  splitAt(set: Uint32Array, j: number): [Uint32Array, Uint32Array] {
+    if (set === EMPTY) return [EMPTY, EMPTY];
+    const below = set.slice();
+    const above = set;
+    const w = j >>> 5;
+    for (let i = 0; i < w; i++) above[i] = 0;
+    for (let i = w + 1; i < this.words; i++) below[i] = 0;
+    // The bits below j within word w (none when j starts the word).
+    const low = (j & 31) === 0 ? 0 : 0xffffffff >>> (32 - (j & 31));
+    const word = set[w] as number;
+    above[w] = word & ~low;
+    below[w] = word & low;
+    return [above, below];
+  }
+  /**
+   * The values of `set` that take the true and the false edge of `insn` (jeq, jgt or jge #k).
+   * `set` is consumed (reused for one side: a jeq chain then allocates only its singletons);
+   * EMPTY stands for any empty side and is never written.
+   */
+  split(insn: KnownInsn & { kind: 'jmp' }, set: Uint32Array): [Uint32Array, Uint32Array] {
+    const k = insn.k;
+    switch (insn.op) {
+      case 'jeq': {
+        const j = this.index(k);
+        const w = j >>> 5;
+        const bit = 1 << (j & 31);
+        if (set === EMPTY || ((set[w] as number) & bit) === 0) return [EMPTY, set];
+        const t = new Uint32Array(this.words);
+        t[w] = bit;
+        set[w] = (set[w] as number) & ~bit;
+        return [t, set];
+      }
+      case 'jgt':
+        return k === U32_MAX ? [EMPTY, set] : this.splitAt(set, this.index(k + 1));
+      case 'jge':
+        return this.splitAt(set, this.index(k));
+      case 'jset':
+        throw new Error('jset is not a region test');
+      default:
+        return assertNever(insn.op);
     }
   }
-  return [below, above];
+  /** The intervals of `set` as [lo, hi] pairs, in order, adjacent ones merged. */
+  intervals(set: Uint32Array): [number, number][] {
+    const out: [number, number][] = [];
+    if (set === EMPTY) return out;
+    const n = this.cuts.length;
+    for (let j = 0; j < n; j++) {
+      const word = set[j >>> 5] as number;
+      // A region has up to ~2 x members cuts and exits: skip empty words whole.
+      if (word === 0) {
+        j |= 31;
+        continue;
+      }
+      if (((word >>> (j & 31)) & 1) === 0) continue;
+      const lo = this.cuts[j] as number;
+      const hi = j + 1 < n ? (this.cuts[j + 1] as number) - 1 : U32_MAX;
+      const last = out[out.length - 1];
+      if (last !== undefined && last[1] + 1 === lo) last[1] = hi;
+      else out.push([lo, hi]);
+    }
+    return out;
+  }
 }
 
-/** The values of `set` that take the true and the false edge of `insn` (jeq, jgt or jge #k). */
-function splitTest(insn: KnownInsn & { kind: 'jmp' }, set: Intervals): [Intervals, Intervals] {
-  const k = insn.k;
-  switch (insn.op) {
-    case 'jeq': {
-      const [below, rest] = splitAt(set, k);
-      const [equal, above] = splitAt(rest, k + 1);
-      // below ends before k and above starts after it: the concatenation stays sorted and disjoint.
-      return [equal, below.concat(above)];
-    }
-    case 'jgt': {
-      const [f, t] = splitAt(set, k + 1);
-      return [t, f];
-    }
-    case 'jge': {
-      const [f, t] = splitAt(set, k);
-      return [t, f];
-    }
-    case 'jset':
-      throw new Error('jset is not a region test');
-    default:
-      return assertNever(insn.op);
-  }
+/** The empty set, shared: never written (owned sets are; see Cuts.split). */
+const EMPTY = new Uint32Array(0);
+
+function isEmpty(set: Uint32Array): boolean {
+  for (let i = 0; i < set.length; i++) if (set[i] !== 0) return false;
+  return true;
 }
 
-/** The union of two disjoint interval sets (adjacent intervals coalesce). */
-function union(a: Intervals, b: Intervals): Intervals {
-  if (a.length === 0) return b;
-  if (b.length === 0) return a;
-  const out: Intervals = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    let lo: number;
-    let hi: number;
-    if (j >= b.length || (i < a.length && (a[i] as number) <= (b[j] as number))) {
-      lo = a[i] as number;
-      hi = a[i + 1] as number;
-      i += 2;
-    } else {
-      lo = b[j] as number;
-      hi = b[j + 1] as number;
-      j += 2;
-    }
-    const n = out.length;
-    if (n > 0 && (out[n - 1] as number) + 1 >= lo) out[n - 1] = Math.max(out[n - 1] as number, hi);
-    else out.push(lo, hi);
-  }
-  return out;
+/** The union of two owned sets (EMPTY or not), reusing the first unless it is EMPTY. */
+function unite(into: Uint32Array, set: Uint32Array): Uint32Array {
+  if (into === EMPTY) return set;
+  for (let i = 0; i < set.length; i++) into[i] = (into[i] as number) | (set[i] as number);
+  return into;
 }
 
 /** A min-heap of pcs (the region grows in pc order, which is topological). */
@@ -578,62 +626,65 @@ class PcHeap {
   }
 }
 
-/** A region found from a root: its members in pc order and the set of A values each exit receives. */
+/** A region found from a root: its members in pc order and the values of A each exit receives. */
 interface Region {
   readonly members: number[];
-  readonly exits: Map<number, Intervals>;
+  /** Exit pc to the values reaching it (undefined when `cuts` was not given). */
+  readonly exits: Map<number, Uint32Array | undefined>;
+}
+
+/** How growRegion runs: which pcs are region tests, where members are marked. */
+interface Grower {
+  readonly insns: readonly KnownInsn[];
+  readonly f: SwitchInput;
+  readonly isRegionTest: (pc: number) => boolean;
+  readonly stamp: Int32Array;
 }
 
 /**
- * Grows the region of tests on the same unknown A from `root`, in pc order, and propagates the
- * values of A through it (the root receives every u32). A successor joins when it is a region
- * test and all its predecessors are members (the region is entered only at its root). A member
- * the region already decides (an edge that carries no value: the last `jeq` of a libseccomp
- * leaf) costs nothing once absorbed. `strict` keeps such tests outside as exits instead, for
- * when an exit would otherwise receive no value at all (see findSwitches); under it the root
- * being decided gives undefined. `mark` tags this region's members in `stamp`.
+ * Grows the region of tests on the same unknown A from `root`, in pc order (topological, so a
+ * pc's predecessors are settled when it is reached). A successor joins when it is a region test
+ * and all its predecessors are members: the region is entered only at its root. With `cuts`,
+ * the values of A are propagated too (the root receives every u32). A member the region already
+ * decides (an edge that carries no value: the last `jeq` of a libseccomp leaf) costs nothing
+ * once absorbed; `strict` keeps such tests outside as exits instead, for when an exit would
+ * otherwise receive no value at all (see findSwitches), and gives undefined when the root is
+ * one. `mark` tags this growth's members in `stamp`.
  */
-function growRegion(
-  insns: readonly KnownInsn[],
-  f: SwitchInput,
-  root: number,
-  isRegionTest: (pc: number) => boolean,
-  stamp: Int32Array,
-  mark: number,
-  strict: boolean,
-): Region | undefined {
+function growRegion(g: Grower, root: number, mark: number, cuts: Cuts | undefined, strict: boolean): Region | undefined {
+  const { insns, f, isRegionTest, stamp } = g;
   const members: number[] = [];
-  const exits = new Map<number, Intervals>();
-  const incoming = new Map<number, Intervals>([[root, [0, U32_MAX]]]);
+  const exits = new Map<number, Uint32Array | undefined>();
+  const incoming = new Map<number, Uint32Array | undefined>([[root, cuts?.full()]]);
   const heap = new PcHeap();
   heap.push(root);
   while (heap.size > 0) {
     const pc = heap.pop();
-    const set = incoming.get(pc) as Intervals;
+    const set = incoming.get(pc);
     incoming.delete(pc);
-    let edges: [Intervals, Intervals] | undefined;
-    if (pc === root || (isRegionTest(pc) && (f.preds[pc] ?? []).every((p) => stamp[p] === mark))) {
-      edges = splitTest(insns[pc] as KnownInsn & { kind: 'jmp' }, set);
-      if (strict && (edges[0].length === 0 || edges[1].length === 0)) edges = undefined;
+    let join = pc === root || (isRegionTest(pc) && (f.preds[pc] ?? []).every((p) => stamp[p] === mark));
+    let edges: [Uint32Array, Uint32Array] | undefined;
+    if (join && cuts !== undefined && set !== undefined) {
+      edges = cuts.split(insns[pc] as KnownInsn & { kind: 'jmp' }, set);
+      if (strict && (isEmpty(edges[0]) || isEmpty(edges[1]))) join = false;
     }
-    if (edges === undefined) {
+    if (!join) {
       if (pc === root) return undefined;
-      exits.set(pc, set);
+      // split() consumed the set: its two sides make it up again.
+      exits.set(pc, edges === undefined ? set : unite(edges[0], edges[1]));
       continue;
     }
     stamp[pc] = mark;
     members.push(pc);
-    const [t, e] = f.succ[pc] as [number, number];
-    for (const [target, values] of [
-      [t, edges[0]],
-      [e, edges[1]],
-    ] as const) {
-      const had = incoming.get(target);
-      if (had === undefined) {
+    const targets = f.succ[pc] as [number, number];
+    for (let side = 0; side < 2; side++) {
+      const target = targets[side] as number;
+      const values = edges?.[side];
+      if (!incoming.has(target)) {
         incoming.set(target, values);
         heap.push(target);
-      } else {
-        incoming.set(target, union(had, values));
+      } else if (values !== undefined) {
+        incoming.set(target, unite(incoming.get(target) as Uint32Array, values));
       }
     }
   }
@@ -643,22 +694,23 @@ function growRegion(
 /**
  * Turns a region's exit sets into a SwitchInfo: the exit whose values form the most intervals
  * (then the most keys, then the lowest pc) becomes the fallback, every other interval a range.
- * Returns undefined when the ranges would not cover exactly the u32s once (a bug) or would
- * outnumber what the tests they replace are worth.
+ * Returns undefined when the ranges would outnumber what the tests they replace are worth (the
+ * exits partition the u32s at the members' 2 x members cut points, so this is a safety net).
  */
-function regionSwitch(region: Region): SwitchInfo | undefined {
+function regionSwitch(region: Region, cuts: Cuts): SwitchInfo | undefined {
   const pieces: KeyRange[] = [];
   let fallback = -1;
   let bestCount = -1;
   let bestKeys = -1;
   for (const [target, set] of region.exits) {
-    if (set.length === 0) continue;
+    const list = cuts.intervals(set as Uint32Array);
+    if (list.length === 0) continue;
     let keys = 0;
-    for (let i = 0; i < set.length; i += 2) {
-      pieces.push({ lo: set[i] as number, hi: set[i + 1] as number, target });
-      keys += (set[i + 1] as number) - (set[i] as number) + 1;
+    for (const [lo, hi] of list) {
+      pieces.push({ lo, hi, target });
+      keys += hi - lo + 1;
     }
-    const count = set.length / 2;
+    const count = list.length;
     if (count > bestCount || (count === bestCount && (keys > bestKeys || (keys === bestKeys && target < fallback)))) {
       fallback = target;
       bestCount = count;
@@ -691,7 +743,7 @@ function regionSwitch(region: Region): SwitchInfo | undefined {
  */
 function deadExit(region: Region, f: SwitchInput, stamp: Int32Array, mark: number): boolean {
   for (const [target, set] of region.exits) {
-    if (set.length === 0 && (f.preds[target] ?? []).every((p) => stamp[p] === mark)) return true;
+    if (isEmpty(set as Uint32Array) && (f.preds[target] ?? []).every((p) => stamp[p] === mark)) return true;
   }
   return false;
 }
@@ -711,7 +763,6 @@ function findSwitches(
   const absorbed = new Array<boolean>(insns.length).fill(false);
   // Members of regions too small to keep: a region grown from one of them is no bigger.
   const tried = new Array<boolean>(insns.length).fill(false);
-  const stamp = new Int32Array(insns.length);
   const isRegionTest = (pc: number): boolean => {
     const ins = insns[pc] as KnownInsn;
     return (
@@ -722,18 +773,21 @@ function findSwitches(
       f.stateIn[pc]?.[SLOT_A] === UNKNOWN
     );
   };
+  const g: Grower = { insns, f, isRegionTest, stamp: new Int32Array(insns.length) };
   for (let pc = 0; pc < insns.length; pc++) {
     if (absorbed[pc] || tried[pc] || !isRegionTest(pc)) continue;
-    let region = growRegion(insns, f, pc, isRegionTest, stamp, 2 * pc + 1, false);
-    if (region !== undefined && deadExit(region, f, stamp, 2 * pc + 1)) {
-      region = growRegion(insns, f, pc, isRegionTest, stamp, 2 * pc + 2, true);
-    }
-    if (region === undefined) continue;
-    if (region.members.length < minSwitch) {
-      for (const m of region.members) tried[m] = true;
+    // The members alone first (the cheapest test of size), then the values with their cuts.
+    const shape = growRegion(g, pc, 3 * pc + 1, undefined, false) as Region;
+    if (shape.members.length < minSwitch) {
+      for (const m of shape.members) tried[m] = true;
       continue;
     }
-    const sw = regionSwitch(region);
+    const cuts = new Cuts(insns, shape.members);
+    let region = growRegion(g, pc, 3 * pc + 2, cuts, false);
+    // A strict region is a subset of the loose one: the same cuts tell its values apart.
+    if (region !== undefined && deadExit(region, f, g.stamp, 3 * pc + 2)) region = growRegion(g, pc, 3 * pc + 3, cuts, true);
+    if (region === undefined || region.members.length < minSwitch) continue;
+    const sw = regionSwitch(region, cuts);
     if (sw === undefined) continue;
     for (const m of region.members.slice(1)) absorbed[m] = true;
     switches.set(pc, sw);
