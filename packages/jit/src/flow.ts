@@ -469,9 +469,9 @@ const U32_MAX = 0xffffffff;
  * The values of A a region tells apart: `cuts` are the sorted starts of its elementary
  * intervals (cuts[0] = 0; interval j is cuts[j] up to cuts[j + 1] - 1, the last one up to
  * 0xffffffff). No test of the region separates two values of one elementary interval, so a set
- * of values reaching an edge is a bitset over the intervals: a member costs a copy of
- * (2 x members + 1) / 32 words, where sorted interval lists would cost a copy of every interval
- * a long jeq chain's false edge still carries.
+ * of values reaching an edge is a bitset over the intervals: a member costs at most one new set
+ * of (2 x members + 1) / 32 words (a jeq only its singleton), where sorted interval lists would
+ * copy every interval a long jeq chain's false edge still carries at every test.
  */
 class Cuts {
   readonly cuts: number[];
