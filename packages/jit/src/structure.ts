@@ -221,7 +221,9 @@ export function structure(flow: Flow, scope: Scope, emit: BlockEmitter): ES.Stat
         const sw = flow.switches.get(last);
         if (sw === undefined) throw new Error('switch block without a switch');
         for (const pc of sw.pcs) leftover.push(...emit.comments(pc));
-        tail = dispatch(plans.get(last) as DispatchPlan, () => branch(sw.fallback), branch, emit);
+        const end = flow.insns[sw.fallback];
+        const fallbackValue = end?.kind === 'ret_k' ? end.k : undefined;
+        tail = dispatch(plans.get(last) as DispatchPlan, () => branch(sw.fallback), branch, emit, fallbackValue);
         break;
       }
     }
@@ -244,15 +246,42 @@ function dispatch(
   fallback: () => ES.Statement[],
   branch: (t: number) => ES.Statement[],
   emit: BlockEmitter,
+  fallbackValue: number | undefined,
 ): ES.Statement[] {
   const table = plan.table;
   if (table === null) return decisionTree(plan.rest, fallback, branch, emit);
-  const cases = table.targets.map((t, i): [number, ES.Statement[]] => [i + 1, branch(t)]);
+  // Targets that only return the same constant share a slot (slot 0 when the fallback returns
+  // it): libseccomp repeats `ret ALLOW` at several pcs, and fewer distinct slots mean an
+  // indirect jump the predictor gets right more often.
+  const slotOf = new Uint8Array(table.targets.length + 1);
+  const byValue = new Map<number, number>();
+  if (fallbackValue !== undefined) byValue.set(fallbackValue, 0);
+  const cases: [number, ES.Statement[]][] = [];
+  table.targets.forEach((t, i) => {
+    const body = branch(t);
+    const value = constantReturn(body);
+    const shared = value === undefined ? undefined : byValue.get(value);
+    if (shared !== undefined) {
+      slotOf[i + 1] = shared;
+      return;
+    }
+    cases.push([cases.length + 1, body]);
+    slotOf[i + 1] = cases.length;
+    if (value !== undefined) byValue.set(value, cases.length);
+  });
   if (cases.some(([, body]) => fallsThrough(body))) throw new Error('a dispatch case falls through');
+  const slots = table.slots.map((s) => slotOf[s] as number);
   return [
-    ifElse(emit.keyBelow(table.size), [switchOn(emit.tableLookup(table.slots), cases), ...fallback()]),
+    ifElse(emit.keyBelow(table.size), [switchOn(emit.tableLookup(slots), cases), ...fallback()]),
     ...decisionTree(plan.rest, fallback, branch, emit, table.size),
   ];
+}
+
+/** The constant a branch returns when it is nothing but `return <number>`, else undefined. */
+function constantReturn(body: readonly ES.Statement[]): number | undefined {
+  const only = body.length === 1 ? body[0] : undefined;
+  if (only?.type !== 'ReturnStatement' || only.argument?.type !== 'Literal') return undefined;
+  return typeof only.argument.value === 'number' ? only.argument.value : undefined;
 }
 
 /**
