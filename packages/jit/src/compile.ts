@@ -25,7 +25,7 @@ export interface CompileOptions extends EngineOptions {
   readonly accelerate?: boolean;
   /** Interpret the first N runs, then compile (for filters that run only a few times). */
   readonly tierAfter?: number;
-  /** Fewest chained `jeq` tests on A turned into a decision tree (default 4). */
+  /** Fewest tests on A (jeq/jgt/jge regions, dispatch.ts) turned into one dispatch (default 4). */
   readonly minSwitch?: number;
   /**
    * runBatch: evaluate small socket programs without branches (if-conversion, predicate.ts), which
