@@ -386,6 +386,10 @@ function flatten(stmts: ES.Statement[]): ES.Statement[] {
       out.push({ ...s, body: { ...body, body: flatten(body.body) } });
       continue;
     }
+    if (s.type === 'SwitchStatement') {
+      out.push({ ...s, cases: s.cases.map((c) => ({ ...c, consequent: flatten(c.consequent) })) });
+      continue;
+    }
     if (s.type !== 'IfStatement') {
       out.push(s);
       continue;
