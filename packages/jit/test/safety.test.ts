@@ -13,7 +13,7 @@ import { EDGES, Rng, genProgram } from './support/gen.js';
 import { verified } from './support/verified.js';
 
 const NAMES =
-  /^(A|X|T|len|base|view|input|run|slow|M([0-9]|1[0-5])|imul|packetLength|loadPacket|ancillary|loadImageWord|loadImageIndirect|tailZero|moveContext|badPacket|runBatch|offsets|lengths|wires|count|out|batch|total|matched|i|wire|R|v[0-9]+)$/;
+  /^(A|X|T|len|base|view|input|run|slow|M([0-9]|1[0-5])|imul|packetLength|loadPacket|ancillary|loadImageWord|loadImageIndirect|tailZero|moveContext|badPacket|runBatch|offsets|lengths|wires|count|out|batch|total|matched|i|next|wire|R|v[0-9]+)$/;
 const HELPERS = new Set([
   'imul', 'slow', 'packetLength', 'loadPacket', 'ancillary', 'loadImageWord', 'loadImageIndirect', 'tailZero', 'moveContext', 'badPacket',
 ]);
@@ -98,14 +98,21 @@ function checkFactory(body: string, params: readonly string[]): void {
         break;
       }
       case 'ForStatement': {
-        // Only runBatch's counted loop: `for (let i = 0; i < count; i++)`, which always ends.
+        // Only runBatch's loops, which always end: `for (let i = 0; i < count; i++)`, or two
+        // packets at a time `for (; next + 1 < count; next = next + 2)`.
         const test = n['test'] as AnyNode | null;
-        must(
-          test !== null && test.type === 'BinaryExpression' && test['operator'] === '<' &&
-            (test['left'] as AnyNode)['name'] === 'i' && (test['right'] as AnyNode)['name'] === 'count',
-          'loop other than i < count',
-        );
-        must((n['update'] as AnyNode | null)?.type === 'UpdateExpression', 'loop other than i < count; i++');
+        const update = n['update'] as AnyNode | null;
+        const left = test?.['left'] as AnyNode | undefined;
+        const counted =
+          test?.type === 'BinaryExpression' && test['operator'] === '<' && left?.['name'] === 'i' &&
+          (test['right'] as AnyNode)['name'] === 'count' && update?.type === 'UpdateExpression';
+        const paired =
+          n['init'] === null && test?.type === 'BinaryExpression' && test['operator'] === '<' &&
+          (test['right'] as AnyNode)['name'] === 'count' && left?.type === 'BinaryExpression' &&
+          (left['left'] as AnyNode)['name'] === 'next' && (left['right'] as AnyNode)['value'] === 1 &&
+          update?.type === 'AssignmentExpression' && (update['right'] as AnyNode)['type'] === 'BinaryExpression' &&
+          ((update['right'] as AnyNode)['left'] as AnyNode)['name'] === 'next' && ((update['right'] as AnyNode)['right'] as AnyNode)['value'] === 2;
+        must(counted || paired, 'loop other than i < count; i++ or next + 1 < count; next = next + 2');
         break;
       }
       case 'UpdateExpression': {
@@ -122,6 +129,7 @@ function checkFactory(body: string, params: readonly string[]): void {
       case 'AssignmentExpression':
         must(n['operator'] === '=', 'assignment');
         must(!['i', 'count'].includes((n['left'] as AnyNode)['name'] as string), 'assignment to the loop counter');
+        must((n['left'] as AnyNode)['name'] !== 'next' || (parent?.type === 'ForStatement' && key === 'update'), 'assignment to the loop counter');
         must(
           (n['left'] as AnyNode).type === 'Identifier' || ((n['left'] as AnyNode)['object'] as AnyNode)['name'] === 'out',
           'assignment to a member other than out[i]',
@@ -218,6 +226,8 @@ describe('the subset check itself', () => {
     ['function runBatch(i) { for (;;) { i++; } } return runBatch;', 'loop other than'],
     ['function runBatch(i, count) { for (let i = 0; i < count; i = i) {} } return runBatch;', 'loop other than'],
     ['function runBatch(i, count) { for (let i = 0; i < count; i++) { i = 0; } } return runBatch;', 'loop counter'],
+    ['function runBatch(count) { let next = 0; for (; next + 1 < count; next = next + 1) {} return 0; } return runBatch;', 'loop other than'],
+    ['function runBatch(count) { let next = 0; for (; next + 1 < count; next = next + 2) { next = 0; } return 0; } return runBatch;', 'loop counter'],
   ];
   for (const [src, why] of bad) {
     it(`rejects ${JSON.stringify(src)}`, () => {
