@@ -23,7 +23,7 @@ const RESERVED = new Set([
 ]);
 
 /** Property names generated code may read: the DataView accessors and the context's fields. */
-export const PROPERTIES = new Set(['getUint8', 'getUint16', 'getUint32', 'byteLength', 'data', 'wireLength', 'offset']);
+export const PROPERTIES = new Set(['getUint8', 'getUint16', 'getUint32', 'byteLength', 'data', 'wireLength', 'offset', 'length']);
 
 /**
  * The names one generated function may use. Names are declared once (parameters, locals,

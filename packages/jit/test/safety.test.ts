@@ -19,7 +19,7 @@ const HELPERS = new Set([
 ]);
 /** runBatch's typed arrays (checked by compile.ts before the call), indexed only by the loop counter. */
 const INDEXED = new Set(['offsets', 'lengths', 'wires', 'out']);
-const PROPS = new Set(['getUint8', 'getUint16', 'getUint32', 'byteLength', 'data', 'wireLength', 'offset']);
+const PROPS = new Set(['getUint8', 'getUint16', 'getUint32', 'byteLength', 'data', 'wireLength', 'offset', 'length']);
 const NODES = new Set([
   'Program', 'FunctionDeclaration', 'ReturnStatement', 'Identifier', 'VariableDeclaration', 'VariableDeclarator',
   'ExpressionStatement', 'AssignmentExpression', 'BinaryExpression', 'LogicalExpression', 'UnaryExpression',
