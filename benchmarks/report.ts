@@ -131,7 +131,9 @@ export function renderResults(results: Results, machine: Machine, date: Date): s
     '',
     'Every number is the median over repeated runs: benchmark.js samples for the JavaScript engines, ' +
       'repeated timed loops in a child process for libpcap\'s `bpf_filter` and the gcc -O2 translation ' +
-      '(`benchmarks/native/`), each timing only the filter loop over the same in-memory packets. ' +
+      '(`benchmarks/native/`), each timing only the filter loop over the same in-memory packets; a program\'s C loops ' +
+      'run in two halves, right before and right after its JavaScript engines, so the machine\'s drift over a run ' +
+      'does not fall on one side of a ratio. ' +
       'Ratios are JIT time / other time: 0.33 means the JIT takes a third of the time (3x faster). ' +
       'The per-call columns call `run(ctx)` once per packet from a JavaScript loop; the batch columns make one ' +
       '`runBatch(batch)` call per pass over the capture (`PacketBatch`: one view, per-packet offsets and lengths), ' +

@@ -84,33 +84,42 @@ interface Workload<P> {
   native(): P;
 }
 
+/** A native peer that times one program per call (`only`: its index), `reps` timed loops. */
+type Peer = (only: number, reps: number) => NativeResult[];
+
 function runWorkload(
-  w: Workload<{ libpcap: () => NativeResult[]; native: () => NativeResult[] }>,
+  w: Workload<{ libpcap: Peer; native: Peer }>,
   engines: readonly JsEngine[],
-  options: Required<Pick<SuiteOptions, 'smoke' | 'maxTime'>>,
+  options: Required<Pick<SuiteOptions, 'smoke' | 'maxTime'>> & { readonly reps: number },
   log: (line: string) => void,
 ): Row[] {
-  const peers = w.native();
   const nativeMissing = nativeUnavailable();
-  const fromHarness = (name: string, fn: () => NativeResult[]): (EngineResult | null)[] => {
-    if (nativeMissing !== null) return w.programs.map(() => ({ ns: null, note: nativeMissing }));
-    log(`${w.label}: ${name} (child process)`);
+  let peers: { libpcap: Peer; native: Peer } | null = null;
+  let buildNote: string | null = nativeMissing;
+  if (buildNote === null) {
     try {
-      const out = fn();
-      return w.programs.map((_, i) => {
-        const r = out[i];
-        return r === undefined ? { ns: null, note: 'no result' } : { ns: median(r.ns), matched: r.matched, hash: r.hash };
-      });
+      log(`${w.label}: building the C harnesses`);
+      peers = w.native();
     } catch (error) {
-      const note = `failed: ${(error as Error).message.split('\n')[0]}`;
-      log(`${w.label}: ${name} ${note}`);
-      return w.programs.map(() => ({ ns: null, note }));
+      buildNote = `failed: ${(error as Error).message.split('\n')[0]}`;
+      log(`${w.label}: C harnesses ${buildNote}`);
+    }
+  }
+  // Each program's C loops run in two halves, right before and right after its JavaScript
+  // engines, so the machine's drift (minutes apart) does not land on one side of a ratio.
+  const half = Math.max(1, Math.ceil(options.reps / 2));
+  const timeNative = (name: 'libpcap' | 'native', i: number): NativeResult | string => {
+    if (peers === null) return buildNote ?? 'not built';
+    try {
+      const r = peers[name](i, half)[0];
+      return r === undefined ? 'no result' : r;
+    } catch (error) {
+      return `failed: ${(error as Error).message.split('\n')[0]}`;
     }
   };
-  const libpcap = fromHarness('libpcap bpf_filter', peers.libpcap);
-  const native = fromHarness('gcc -O2 translation', peers.native);
   return w.programs.map((p, i): Row => {
-    const results: Partial<Record<EngineName, EngineResult>> = { libpcap: libpcap[i]!, native: native[i]! };
+    const before = { libpcap: timeNative('libpcap', i), native: timeNative('native', i) };
+    const results: Partial<Record<EngineName, EngineResult>> = {};
     for (const engine of engines) {
       if (engine.missing !== null) {
         results[engine.name] = { ns: null, note: `not available: ${engine.missing}` };
@@ -134,6 +143,18 @@ function runWorkload(
         } catch (error) {
           results[name] = { ns: null, note: `failed: ${(error as Error).message.split('\n')[0]}` };
         }
+      }
+    }
+    for (const name of ['libpcap', 'native'] as const) {
+      const first = before[name];
+      const second = timeNative(name, i);
+      if (typeof first === 'string' || typeof second === 'string') {
+        results[name] = { ns: null, note: typeof first === 'string' ? first : (second as string) };
+      } else {
+        const same = first.matched === second.matched && first.hash === second.hash;
+        results[name] = same
+          ? { ns: median([...first.ns, ...second.ns]), matched: first.matched, hash: first.hash }
+          : { ns: null, note: 'the two halves of the C run disagree' };
       }
     }
     // Ways of running a workload does not have (no batch for seccomp) stay empty, without a note.
@@ -178,7 +199,7 @@ export async function runSuite(options: SuiteOptions = {}): Promise<Results> {
   const packetCount = options.packets ?? (smoke ? 2000 : 100_000);
   const calls = options.calls ?? (smoke ? 2000 : 100_000);
   const reps = options.reps ?? (smoke ? 1 : 51);
-  const timing = { smoke, maxTime: options.maxTime ?? 1 };
+  const timing = { smoke, maxTime: options.maxTime ?? 1, reps };
   const dir = join(CACHE_DIR, smoke ? 'smoke' : 'full');
   const engines = await loadEngines();
   for (const e of engines) if (e.missing !== null) log(`engine ${e.name} not available: ${e.missing}`);
@@ -204,10 +225,15 @@ export async function runSuite(options: SuiteOptions = {}): Promise<Results> {
           { name: `${engine.name}Batch`, pass: batchPass(pw.set, batch), hash: () => batchHash(pw.set, batch) },
         ];
       },
-      native: () => ({
-        libpcap: () => runHarness(buildLibpcapHarness(), pw.pcapPath, reps, pw.programs.map((p) => p.binPath)),
-        native: () => runHarness(buildNativeHarness(pw.programs.map((p) => p.insns), 'packet'), pw.pcapPath, reps),
-      }),
+      native: () => {
+        const lib = buildLibpcapHarness();
+        const gcc = buildNativeHarness(pw.programs.map((p) => p.insns), 'packet');
+        const files = pw.programs.map((p) => p.binPath);
+        return {
+          libpcap: (only, n) => runHarness(lib, pw.pcapPath, n, files, only),
+          native: (only, n) => runHarness(gcc, pw.pcapPath, n, [], only),
+        };
+      },
     },
     engines,
     timing,
@@ -234,10 +260,15 @@ export async function runSuite(options: SuiteOptions = {}): Promise<Results> {
         const run = engine.seccomp(sw.programs[i]!.program);
         return [{ name: engine.name, pass: seccompPass(sw.views, run), hash: () => seccompHash(sw.views, run) }];
       },
-      native: () => ({
-        libpcap: () => runHarness(buildLibpcapHarness(), sw.swappedPcapPath, reps, sw.programs.map((p) => p.binPath)),
-        native: () => runHarness(buildNativeHarness(sw.programs.map((p) => p.insns), 'seccomp'), sw.pcapPath, reps),
-      }),
+      native: () => {
+        const lib = buildLibpcapHarness();
+        const gcc = buildNativeHarness(sw.programs.map((p) => p.insns), 'seccomp');
+        const files = sw.programs.map((p) => p.binPath);
+        return {
+          libpcap: (only, n) => runHarness(lib, sw.swappedPcapPath, n, files, only),
+          native: (only, n) => runHarness(gcc, sw.pcapPath, n, [], only),
+        };
+      },
     },
     engines,
     timing,

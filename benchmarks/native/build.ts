@@ -65,9 +65,16 @@ export interface NativeResult {
   readonly ns: readonly number[];
 }
 
-/** Runs a harness binary and parses its JSON lines, one per program. */
-export function runHarness(binary: string, capture: string, reps: number, programFiles: readonly string[] = []): NativeResult[] {
-  const out = execFileSync(binary, [capture, String(reps), ...programFiles], { maxBuffer: 1 << 26 });
+/** Runs a harness binary and parses its JSON lines, one per program (only program `only` when given). */
+export function runHarness(
+  binary: string,
+  capture: string,
+  reps: number,
+  programFiles: readonly string[] = [],
+  only?: number,
+): NativeResult[] {
+  const env = only === undefined ? process.env : { ...process.env, EA_HARNESS_ONLY: String(only) };
+  const out = execFileSync(binary, [capture, String(reps), ...programFiles], { maxBuffer: 1 << 26, env });
   return out
     .toString()
     .split('\n')

@@ -6,6 +6,8 @@
  *   harness-native  CAPTURE REPS                  every function of the gcc -O2 translation
  *                                                 (compiled in with -DFILTERS="file.c")
  *
+ * With EA_HARNESS_ONLY=i in the environment, only program i runs.
+ *
  * CAPTURE is a pcap file read with libpcap into one buffer. For each program it prints
  * one JSON line: {"index": i, "matched": m, "total": n, "hash": h, "ns": [ns per packet of each rep]},
  * where hash folds every return value (h = h * 31 + ret, u32) for the cross-check between engines.
@@ -114,7 +116,12 @@ int main(int argc, char **argv) {
 #else
   int programs = argc - 3;
 #endif
+  /* EA_HARNESS_ONLY=i times program i alone, so a benchmark can time it right beside the other
+     engines instead of all programs at the start of a run. */
+  const char *only = getenv("EA_HARNESS_ONLY");
+  int pick = only == NULL ? -1 : atoi(only);
   for (int f = 0; f < programs; f++) {
+    if (pick >= 0 && f != pick) continue;
 #ifdef FILTERS
     /* Read the pointer through a volatile so gcc cannot inline the filter into the loop:
        every engine pays one call per packet. */
