@@ -7,7 +7,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import type { Insn } from '@ea/bpf';
 import type { Capture } from '@ea/pcap';
+import type { TranslateMode } from './native/translate.js';
 import { type JsEngine, loadEngines } from './engines.js';
 import { type Allocation, measureAllocation, median, timePass } from './measure.js';
 import { buildLibpcapHarness, buildNativeHarness, CACHE_DIR, type NativeResult, nativeUnavailable, runHarness } from './native/build.js';
@@ -168,6 +170,25 @@ function runWorkload(
   });
 }
 
+/**
+ * Builds both C harnesses for a workload's programs and returns them as per-program peers:
+ * libpcap reads `libpcapInput` (byte-swapped records for seccomp), the gcc translation `nativeInput`.
+ */
+function nativePeers(
+  programs: readonly { readonly insns: readonly Insn[]; readonly binPath: string }[],
+  mode: TranslateMode,
+  libpcapInput: string,
+  nativeInput: string,
+): { libpcap: Peer; native: Peer } {
+  const lib = buildLibpcapHarness();
+  const gcc = buildNativeHarness(programs.map((p) => p.insns), mode);
+  const files = programs.map((p) => p.binPath);
+  return {
+    libpcap: (only, n) => runHarness(lib, libpcapInput, n, files, only),
+    native: (only, n) => runHarness(gcc, nativeInput, n, [], only),
+  };
+}
+
 /** One pass reading the EtherType of every packet through one DataView over the whole capture. */
 function flatReadPass(capture: Capture): () => number {
   const { data, offsets, capLengths, count } = capture;
@@ -225,15 +246,7 @@ export async function runSuite(options: SuiteOptions = {}): Promise<Results> {
           { name: `${engine.name}Batch`, pass: batchPass(pw.set, batch), hash: () => batchHash(pw.set, batch) },
         ];
       },
-      native: () => {
-        const lib = buildLibpcapHarness();
-        const gcc = buildNativeHarness(pw.programs.map((p) => p.insns), 'packet');
-        const files = pw.programs.map((p) => p.binPath);
-        return {
-          libpcap: (only, n) => runHarness(lib, pw.pcapPath, n, files, only),
-          native: (only, n) => runHarness(gcc, pw.pcapPath, n, [], only),
-        };
-      },
+      native: () => nativePeers(pw.programs, 'packet', pw.pcapPath, pw.pcapPath),
     },
     engines,
     timing,
@@ -260,15 +273,7 @@ export async function runSuite(options: SuiteOptions = {}): Promise<Results> {
         const run = engine.seccomp(sw.programs[i]!.program);
         return [{ name: engine.name, pass: seccompPass(sw.views, run), hash: () => seccompHash(sw.views, run) }];
       },
-      native: () => {
-        const lib = buildLibpcapHarness();
-        const gcc = buildNativeHarness(sw.programs.map((p) => p.insns), 'seccomp');
-        const files = sw.programs.map((p) => p.binPath);
-        return {
-          libpcap: (only, n) => runHarness(lib, sw.swappedPcapPath, n, files, only),
-          native: (only, n) => runHarness(gcc, sw.pcapPath, n, [], only),
-        };
-      },
+      native: () => nativePeers(sw.programs, 'seccomp', sw.swappedPcapPath, sw.pcapPath),
     },
     engines,
     timing,
