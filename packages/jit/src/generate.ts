@@ -9,7 +9,7 @@ import type { VerifiedProgram } from '@ea/verifier';
 import { analyse } from './flow.js';
 import { BATCH_LOCALS, InsnEmitter, HELPERS, LOCALS, type LoadPlan, isPlainPacketLoad, mayExitNonZero, plainLoadEnd } from './emit.js';
 import {
-  Scope, assign, bin, block, brk, call, computed, countedLoop, declare, fnDecl, ifElse, labelled, lineComment, logical, member,
+  Scope, assign, bin, block, call, computed, countedLoop, declare, fnDecl, ifElse, labelled, lineComment, logical, member,
   nullLiteral, ret, store, throwStmt, toU32, u32, withComments,
 } from './estree.js';
 import { predicate, predicatedMinLength } from './predicate.js';
@@ -50,6 +50,23 @@ function programBody(program: VerifiedProgram, opts: GenerateOptions, scope: Sco
   return { emit, body: structure(flow, scope, emit) };
 }
 
+/**
+ * The branch-free form of a small socket program (predicate.ts), to run ahead of the ordinary
+ * code: `if (len >= minLength) { ...; <exit with the result> }` (the exit guarded by `esc === 0`
+ * when a negative indirect offset can escape), or null when the program does not qualify.
+ */
+function branchFree(program: VerifiedProgram, scope: Scope, emit: InsnEmitter, wire: () => ES.Identifier): ES.Statement | null {
+  const insns = program.insns as readonly KnownInsn[];
+  const minLength = predicatedMinLength(insns);
+  if (minLength === null) return null;
+  const names = { view: scope.id('view'), base: emit.id('base'), len: scope.id('len'), wire, imul: () => emit.id('imul') };
+  const p = predicate(insns, scope, names);
+  const done = emit.exit(p.result);
+  withComments(done[0] as ES.Statement, p.comments);
+  const tail = p.escape === null ? done : [ifElse(bin('===', p.escape, u32(0)), done)];
+  return ifElse(bin('>=', scope.id('len'), u32(minLength, 'offset')), [...p.stmts, ...tail]);
+}
+
 /** `let A = 0, X = 0, ..., M3 = 0;` for the registers and cells the body uses. */
 function registerLocals(emit: InsnEmitter, scope: Scope, extra: readonly string[]): ES.Statement[] {
   const locals: [ES.Identifier, ES.Expression][] = [];
@@ -72,26 +89,15 @@ export function generateRun(
   const plan: LoadPlan = { profile, little: opts.little, guarded, batch: false, tablePrefix: name === 'slow' ? 'u' : 't' };
   const { emit, body } = programBody(program, opts, scope, plan);
 
-  // Socket `run`: the branch-free form first when the packet holds every absolute load
-  // (predicate.ts), as in runBatch.
+  // Socket `run`: the branch-free form first when the packet holds every absolute load, as in runBatch.
   let usesWire = false;
-  const minLength = socket && name === 'run' && opts.ifConvert ? predicatedMinLength(program.insns as readonly KnownInsn[]) : null;
-  if (minLength !== null) {
+  if (socket && name === 'run' && opts.ifConvert) {
     scope.declare('wire');
-    const names = {
-      view: scope.id('view'),
-      base: emit.id('base'),
-      len: scope.id('len'),
-      wire: () => {
-        usesWire = true;
-        return scope.id('wire');
-      },
-      imul: () => emit.id('imul'),
-    };
-    const p = predicate(program.insns as readonly KnownInsn[], scope, names);
-    const done = withComments(ret(p.result), p.comments);
-    const tail = p.escape === null ? [done] : [ifElse(bin('===', p.escape, u32(0)), [done])];
-    body.unshift(ifElse(bin('>=', scope.id('len'), u32(minLength, 'offset')), [...p.stmts, ...tail]));
+    const first = branchFree(program, scope, emit, () => {
+      usesWire = true;
+      return scope.id('wire');
+    });
+    if (first !== null) body.unshift(first);
   }
 
   const head: ES.Statement[] = [];
@@ -175,17 +181,9 @@ export function generateBatch(program: VerifiedProgram, opts: GenerateOptions, n
   const last = body[body.length - 1];
   if (last?.type === 'BreakStatement' && last.label?.name === 'packet') body.pop();
   const id = (n: string): ES.Identifier => scope.id(n);
-  const minLength = opts.ifConvert ? predicatedMinLength(program.insns as readonly KnownInsn[]) : null;
-  if (minLength !== null) {
-    // Long enough for every absolute load: the branch-free form (predicate.ts); the ordinary
-    // code below serves short packets and the rare ones the branch-free form cannot decide.
-    const names = { view: id('view'), base: id('base'), len: id('len'), wire: () => emit.id('wire'), imul: () => emit.id('imul') };
-    const p = predicate(program.insns as readonly KnownInsn[], scope, names);
-    const done = [assign(id('R'), p.result), brk(id('packet'))];
-    const tail = p.escape === null ? done : [ifElse(bin('===', p.escape, u32(0)), done)];
-    withComments(tail[0] as ES.Statement, p.comments);
-    body.unshift(ifElse(bin('>=', id('len'), u32(minLength, 'offset')), [...p.stmts, ...tail]));
-  }
+  // Short packets and the rare ones the branch-free form cannot decide take the ordinary code.
+  const first = opts.ifConvert ? branchFree(program, scope, emit, () => emit.id('wire')) : null;
+  if (first !== null) body.unshift(first);
   const i = id('i');
   const index = (array: string): ES.Expression => computed(id(array), i);
   const inView = logical(
