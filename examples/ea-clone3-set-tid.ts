@@ -6,9 +6,10 @@
  * Run: npx tsx examples/ea-clone3-set-tid.ts
  */
 import { AddressSpace } from '@ea/layout';
-import { ARCHES, type DemoCase, type Strategy, defaultEngine, runDemo, version } from '@ea/policy';
+import { type DemoCase, type Strategy, defaultEngine, runDemo, version } from '@ea/policy';
+import { ARCHES } from '@ea/seccomp';
 
-const x86 = ARCHES['x86_64']!;
+const x86 = ARCHES.x86_64;
 const clone3 = version('clone3'); // VER2, as Linux 6.18 knows it
 const STRUCT = 0x7f0000001000;
 const SET_TID = 0x7f0000002000;
@@ -26,7 +27,7 @@ function call(setTid: number, setTidSize: number, tids: readonly number[] | null
     for (const [i, t] of tids.entries()) arr.setInt32(4 * i, t, true);
     memory.map(SET_TID, new Uint8Array(arr.buffer));
   }
-  return { regs: { nr: clone3.sys.nr, arch: x86.audit, args: [STRUCT, clone3.shape.size] }, memory };
+  return { regs: { nr: clone3.sys.nr, arch: x86.auditArch, args: [STRUCT, clone3.shape.size] }, memory };
 }
 
 export const CASES: readonly DemoCase[] = [

@@ -10,9 +10,10 @@
  * Run: npx tsx examples/ea-open-how-nested.ts
  */
 import { AddressSpace } from '@ea/layout';
-import { ARCHES, type Check, type DemoCase, type Strategy, defaultEngine, runDemo, version } from '@ea/policy';
+import { type Check, type DemoCase, type Strategy, defaultEngine, runDemo, version } from '@ea/policy';
+import { ARCHES } from '@ea/seccomp';
 
-const x86 = ARCHES['x86_64']!;
+const x86 = ARCHES.x86_64;
 const nested = version('openat2_nested'); // struct open_how_nested (the seed's, with _size fields)
 const HOW = 0x7f0000001000;
 const FOO = 0x7f0000002000;
@@ -58,7 +59,7 @@ function call(t: Tree): DemoCase['call'] {
   memory.map(BAZ, u64s(t.baz ?? 4n));
   const how = u64s(0, 0, 0x08, FOO, 8, t.barAt ?? BAR, 24, BAZ, 8);
   memory.map(HOW, how);
-  return { regs: { nr: nested.sys.nr, arch: x86.audit, args: [0xffffff9c, 0, HOW, how.length] }, memory };
+  return { regs: { nr: nested.sys.nr, arch: x86.auditArch, args: [0xffffff9c, 0, HOW, how.length] }, memory };
 }
 
 export const CASES: readonly DemoCase[] = [

@@ -8,11 +8,12 @@
  */
 import { AddressSpace } from '@ea/layout';
 import {
-  ARCHES, type Check, type DemoCase, O_CREAT, RESOLVE_BENEATH, RESOLVE_NO_SYMLINKS, type Strategy, defaultEngine,
+  type Check, type DemoCase, O_CREAT, RESOLVE_BENEATH, RESOLVE_NO_SYMLINKS, type Strategy, defaultEngine,
   runDemo, version,
 } from '@ea/policy';
+import { ARCHES } from '@ea/seccomp';
 
-const x86 = ARCHES['x86_64']!;
+const x86 = ARCHES.x86_64;
 const openat2 = version('openat2'); // struct open_how, 24 bytes
 const HOW = 0x7f0000001000;
 const PATH = 0x7f0000003000;
@@ -34,7 +35,7 @@ function call(flags: bigint, mode: bigint, resolve: bigint, tail: readonly numbe
   for (const [i, b] of tail.entries()) how.setUint8(24 + i, b);
   const memory = new AddressSpace().map(HOW, new Uint8Array(how.buffer));
   const AT_FDCWD = 0xffffff9c; // -100 as the low 32 bits of args[0]
-  return { regs: { nr: openat2.sys.nr, arch: x86.audit, args: [AT_FDCWD, PATH, HOW, how.byteLength] }, memory };
+  return { regs: { nr: openat2.sys.nr, arch: x86.auditArch, args: [AT_FDCWD, PATH, HOW, how.byteLength] }, memory };
 }
 
 const BOTH = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;

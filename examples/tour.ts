@@ -19,7 +19,8 @@ import { BPF_LD, BPF_MEM, type Insn, disassemble, encodeProgram, insn, readProgr
 import { type PacketContext, prepare } from '@ea/interpreter';
 import { compile } from '@ea/jit';
 import { type Capture, LINKTYPE_ETHERNET, generateCapture, networkOffset, writePcap } from '@ea/pcap';
-import { ARCHES, type DemoResult, SCENARIOS, compatMatrix, defaultEngine, formatMatrix, runDemo, version } from '@ea/policy';
+import { type DemoResult, SCENARIOS, compatMatrix, defaultEngine, formatMatrix, runDemo, version } from '@ea/policy';
+import { ARCHES } from '@ea/seccomp';
 import { VerifyError, check, formatDiagnostic, verify } from '@ea/verifier';
 import { buildLibpcapHarness, nativeUnavailable, runHarness } from '../benchmarks/native/build.js';
 import { CASES } from './ea-clone3-set-tid.js';
@@ -35,7 +36,7 @@ const section = (title: string): void => say(`\n━━ ${title} ${'━'.repeat(M
 function buildDemo(): DemoResult {
   return runDemo(defaultEngine(), {
     title: 'clone3: allow only when set_tid[0] == 34',
-    arch: ARCHES['x86_64']!,
+    arch: ARCHES.x86_64,
     version: version('clone3'),
     checks: [{ path: 'set_tid[0]', test: { op: 'eq', value: 34n } }],
     strategy: 'jump-table',

@@ -7,7 +7,8 @@
  * loads), so only our two engines are compared.
  */
 import { Flattener } from '@ea/layout';
-import { ARCHES, buildFilter, type Check, type DemoCase, layoutPlacement, needsOf, type Strategy, version } from '@ea/policy';
+import { buildFilter, type Check, type DemoCase, layoutPlacement, needsOf, type Strategy, version } from '@ea/policy';
+import { ARCHES } from '@ea/seccomp';
 import { verify } from '@ea/verifier';
 import { CASES as CLONE3_CASES } from '../../examples/ea-clone3-set-tid.js';
 import { CASES as OPENAT2_CASES, CHECKS as OPENAT2_CHECKS } from '../../examples/ea-openat2.js';
@@ -44,11 +45,10 @@ const SPECS: readonly Spec[] = [
 ];
 
 const STRATEGIES: readonly Strategy[] = ['jump-table', 'fixed-window'];
-const LAYOUT = { 'jump-table': 'jump', 'fixed-window': 'window' } as const;
 
 /** Runs the EA workload with the available engines. */
 export function runEaWorkload(engines: readonly JsEngine[], calls: number, timing: TimingOptions): EaRow[] {
-  const x86 = ARCHES['x86_64']!;
+  const x86 = ARCHES.x86_64;
   const rows: EaRow[] = [];
   for (const spec of SPECS) {
     const v = version(spec.syscall);
@@ -63,7 +63,7 @@ export function runEaWorkload(engines: readonly JsEngine[], calls: number, timin
         guard: 'tailzero',
       });
       const program = verify(built.insns, { profile: 'ea' });
-      const f = new Flattener(v.sys, { root: needs.root, pointees: needs.pointees }, { strategy: LAYOUT[strategy] });
+      const f = new Flattener(v.sys, { root: needs.root, pointees: needs.pointees }, { strategy });
       // The example's few calls, repeated to `calls` in a fixed order.
       const regs = Array.from({ length: calls }, (_, i) => spec.cases[i % spec.cases.length]!.call);
       const flattenPass = (): number => {

@@ -18,9 +18,11 @@ describe('ea-bpf layout', () => {
     expect(v1.stdout).toContain('usize 80');
     const v0 = await cli(['layout', 'clone3', '--version=VER0']);
     expect(v0.stdout).toContain('members: 8');
-    const w = await cli(['layout', 'clone3', '--strategy', 'window']);
+    const w = await cli(['layout', 'clone3', '--strategy', 'fixed-window']);
     expect(w.stdout).toContain('set_tid header: length 12, status 0');
     expect(w.stdout).toContain('image (fixed windows): 192 bytes, usize 88');
+    // the short names layout took before the strategies had one spelling stay as aliases
+    expect((await cli(['layout', 'clone3', '--strategy', 'window'])).stdout).toBe(w.stdout);
   });
 
   it("draws the seed's nested open_how as SVG and JSON", async () => {
@@ -97,7 +99,7 @@ describe('the documented filter recipes run on flattened images (docs/ea-image.m
       jeq #34, allow, deny
     allow: ret #0x7fff0000
     deny: ret #0`;
-    const f = new Flattener('clone3', { pointees: { set_tid: 4 } }, { strategy: 'window' });
+    const f = new Flattener('clone3', { pointees: { set_tid: 4 } }, { strategy: 'fixed-window' });
     for (const [first, size, pointer, want] of [
       [34, 88, 0x20000, ALLOW],
       [33, 88, 0x20000, 0],

@@ -17,8 +17,9 @@
 import {
   EA_META_ESIZE, EA_META_ROOT, type Insn, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS,
 } from '@ea/bpf';
-import { words64 } from './arch.js';
+import { foreignNrBit } from '@ea/seccomp';
 import { Assembler, NEXT } from './asm.js';
+import { words64 } from './fields.js';
 import type { Check, GuardForm, Policy } from './policy.js';
 import { type ResolvedPath, type StructShape, resolvePath } from './shapes.js';
 
@@ -52,9 +53,10 @@ export function buildFilter(policy: Policy): BuiltFilter {
   const tail = 'tail';
   const other = 'otherwise';
   const kill = 'kill';
-  a.ldAbs(4).jmp('jeq', policy.arch.audit, NEXT, kill);
+  a.ldAbs(4).jmp('jeq', policy.arch.auditArch, NEXT, kill);
   a.ldAbs(0);
-  if (policy.arch.foreignNrBit !== undefined) a.jmp('jge', policy.arch.foreignNrBit, kill, NEXT);
+  const foreign = foreignNrBit(policy.arch);
+  if (foreign !== 0) a.jmp('jge', foreign, kill, NEXT);
   a.jmp('jeq', policy.nr, NEXT, other);
   const guardForm = policy.guard ?? 'tailzero';
   const guardInsns = emitGuard(a, guardForm, policy.struct.size, tail);
@@ -105,7 +107,7 @@ function emitCheck(a: Assembler, policy: Policy, check: Check, deny: string): nu
       if (BigInt.asUintN(32, value) !== value) throw new RangeError(`${check.path} is 32 bits; ${value} does not fit`);
       return [[0, Number(value)]];
     }
-    return words64(value, policy.arch.order).map((w, i) => [i * 4, w] as const);
+    return words64(value, policy.arch.endian).map((w, i) => [i * 4, w] as const);
   };
   const test = check.test;
   switch (test.op) {

@@ -4,7 +4,7 @@
  * interpreter and the JIT, which must agree (a disagreement throws).
  */
 import { disassemble } from '@ea/bpf';
-import type { Arch } from './arch.js';
+import type { ArchInfo } from '@ea/seccomp';
 import { type BuiltFilter, buildFilter, needsOf } from './build.js';
 import type { Version } from './catalog.js';
 import type { EaCall, Engine } from './engine.js';
@@ -37,7 +37,7 @@ export interface DemoResult {
 /** Describes a demo: title, arch, struct version, checks, strategy, guard and the calls. */
 export interface DemoSpec {
   readonly title: string;
-  readonly arch: Arch;
+  readonly arch: ArchInfo;
   readonly version: Version;
   readonly checks: readonly Check[];
   readonly strategy: Strategy;

@@ -6,6 +6,7 @@
  */
 import type { Insn } from '@ea/bpf';
 import type { AddressSpace, EaSyscall, Registers } from '@ea/layout';
+import type { VerifiedProgram } from '@ea/verifier';
 import type { Needs } from './build.js';
 import type { Placement, Strategy } from './placement.js';
 
@@ -29,9 +30,9 @@ export interface Engine {
   /** The image a kernel that knows `sys` (its struct version, ksize) builds for the call. */
   image(call: EaCall, sys: EaSyscall, strategy: Strategy, needs: Needs): FlatImage;
   /** Verifies with the `ea` profile; throws with the verifier's message if rejected. */
-  verify(insns: readonly Insn[]): unknown;
+  verify(insns: readonly Insn[]): VerifiedProgram;
   /** Runs a verified filter with the interpreter. */
-  interpret(verified: unknown, image: DataView): number;
+  interpret(verified: VerifiedProgram, image: DataView): number;
   /** Runs a verified filter with the JIT (null when no JIT is available). */
-  jit: ((verified: unknown, image: DataView) => number) | null;
+  jit: ((verified: VerifiedProgram, image: DataView) => number) | null;
 }

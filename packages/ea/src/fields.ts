@@ -3,12 +3,12 @@
  * the kernel consumes. This is the matrix's independent statement of what the filter was meant
  * to enforce: a cell is fail-safe only if a call that goes through satisfies it.
  */
-import type { ByteOrder } from './arch.js';
+import type { Endian } from '@ea/bpf';
 import type { Check, Test } from './policy.js';
 import { type StructShape, resolvePath } from './shapes.js';
 
 /** Reads an unsigned 4- or 8-byte field; bytes past the end read as zero (copy_struct_from_user). */
-export function readField(bytes: Uint8Array, offset: number, size: 4 | 8, order: ByteOrder): bigint {
+export function readField(bytes: Uint8Array, offset: number, size: 4 | 8, order: Endian): bigint {
   let v = 0n;
   for (let i = 0; i < size; i += 1) {
     const byte = BigInt(bytes[offset + i] ?? 0);
@@ -18,12 +18,20 @@ export function readField(bytes: Uint8Array, offset: number, size: 4 | 8, order:
 }
 
 /** Writes an unsigned 4- or 8-byte field in the given byte order. */
-export function writeField(bytes: Uint8Array, offset: number, size: 4 | 8, order: ByteOrder, value: bigint): void {
+export function writeField(bytes: Uint8Array, offset: number, size: 4 | 8, order: Endian, value: bigint): void {
   const v = BigInt.asUintN(8 * size, value);
   for (let i = 0; i < size; i += 1) {
     const shift = order === 'le' ? 8 * i : 8 * (size - 1 - i);
     bytes[offset + i] = Number((v >> BigInt(shift)) & 0xffn);
   }
+}
+
+/** Splits a 64-bit value into the 32-bit words at offset +0 and +4 in the given byte order. */
+export function words64(value: bigint, order: Endian): readonly [number, number] {
+  const v = BigInt.asUintN(64, value);
+  const lo = Number(v & 0xffffffffn);
+  const hi = Number(v >> 32n);
+  return order === 'le' ? [lo, hi] : [hi, lo];
 }
 
 /** Applies a test to a value. */
@@ -51,7 +59,7 @@ export function checksHold(
   struct: StructShape,
   checks: readonly Check[],
   bytes: Uint8Array,
-  order: ByteOrder,
+  order: Endian,
 ): boolean {
   return checks.every((c) => {
     const p = resolvePath(struct, c.path);

@@ -2,20 +2,18 @@
  * Adapter to @ea/layout's Flattener: placements the builder bakes into loads, images for
  * calls, and a short human summary of an image (what the examples print).
  */
-import { EA_META_ESIZE, EA_META_FLAGS, EA_META_ROOT, EA_META_USIZE, EA_REGION_OFFSET } from '@ea/bpf';
+import { EA_META_ESIZE, EA_META_FLAGS, EA_META_ROOT, EA_META_USIZE, EA_REGION_OFFSET, type Endian } from '@ea/bpf';
 import { type EaSyscall, Flattener, type PointerNode } from '@ea/layout';
 import type { Needs } from './build.js';
 import type { EaCall, FlatImage } from './engine.js';
 import type { Placement, Strategy } from './placement.js';
-import type { ByteOrder } from './arch.js';
 
-const LAYOUT_STRATEGY = { 'jump-table': 'jump', 'fixed-window': 'window' } as const;
 
-function flattener(sys: EaSyscall, strategy: Strategy, needs: Needs, order: ByteOrder = 'le'): Flattener {
+function flattener(sys: EaSyscall, strategy: Strategy, needs: Needs, order: Endian = 'le'): Flattener {
   return new Flattener(
     sys,
     { root: needs.root, pointees: needs.pointees },
-    { strategy: LAYOUT_STRATEGY[strategy], littleEndian: order === 'le' },
+    { strategy, endian: order },
   );
 }
 
@@ -41,7 +39,7 @@ export function flatImage(
   sys: EaSyscall,
   strategy: Strategy,
   needs: Needs,
-  order: ByteOrder = 'le',
+  order: Endian = 'le',
 ): FlatImage {
   const f = flattener(sys, strategy, needs, order);
   const n = f.flatten(call.regs, call.memory);
@@ -60,7 +58,7 @@ function summarize(f: Flattener, view: DataView, little: boolean): string[] {
     `  [0, 64)    seccomp_data nr=${u32(0)} arch=0x${u32(4).toString(16)}`,
     `  [64, 80)   ea_meta usize=${u32(EA_META_USIZE)} esize=${u32(EA_META_ESIZE)} root=${root} flags=${names.join('|') || '0'}`,
   ];
-  if (f.strategy === 'jump') {
+  if (f.strategy === 'jump-table') {
     if (f.rootTableSize > 0) lines.push(`  [80, ${80 + f.rootTableSize}) jump table of ${f.sys.struct.name}`);
     lines.push(`  [${root}, ...) ${f.sys.struct.name} (caller's bytes)`);
     const walk = (nodes: readonly PointerNode[] | null, table: number, depth: number): void => {

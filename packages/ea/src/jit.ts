@@ -5,12 +5,12 @@
  */
 import { type Compiled, compile } from '@ea/jit';
 import type { VerifiedProgram } from '@ea/verifier';
-import type { ByteOrder } from './arch.js';
+import type { Endian } from '@ea/bpf';
 
 const caches = { le: new WeakMap<object, Compiled>(), be: new WeakMap<object, Compiled>() };
 
 /** Returns the JIT-compiled form of a verified program for a byte order (compiled once). */
-export function jitCompile(verified: VerifiedProgram, order: ByteOrder = 'le'): Compiled {
+export function jitCompile(verified: VerifiedProgram, order: Endian = 'le'): Compiled {
   const cache = caches[order];
   let c = cache.get(verified);
   if (c === undefined) {
@@ -22,6 +22,6 @@ export function jitCompile(verified: VerifiedProgram, order: ByteOrder = 'le'): 
 }
 
 /** Returns a runner that executes a verified program through the JIT. */
-export function jitRunner(order: ByteOrder = 'le'): (verified: unknown, image: DataView) => number {
-  return (verified, image) => jitCompile(verified as VerifiedProgram, order).run(image);
+export function jitRunner(order: Endian = 'le'): (verified: VerifiedProgram, image: DataView) => number {
+  return (verified, image) => jitCompile(verified, order).run(image);
 }

@@ -15,7 +15,7 @@
  */
 import {
   EA_META_ESIZE, EA_META_ROOT, EA_META_USIZE, SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_DATA, SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_THREAD,
-  SECCOMP_RET_ERRNO,
+  SECCOMP_RET_ERRNO, type Endian,
 } from '@ea/bpf';
 import { AddressSpace, copyEaArgs } from '@ea/layout';
 import { buildFilter, needsOf } from './build.js';
@@ -80,7 +80,7 @@ export function actionName(ret: number): string {
 /** Evaluates the whole matrix of a scenario through the given engine. */
 export function compatMatrix(scenario: Scenario, engine: Engine, options: MatrixOptions): Matrix {
   const strategy = options.strategy ?? 'jump-table';
-  const order = scenario.arch.order;
+  const order = scenario.arch.endian;
   const cells: Cell[] = [];
   const newest = scenario.versions.new.shape;
   for (const filterAge of ['old', 'new'] as const) {
@@ -146,7 +146,7 @@ export function programBytes(scenario: Scenario, program: Program): Uint8Array {
   const bytes = new Uint8Array(shape.size);
   for (const [name, value] of Object.entries(program.fields)) {
     const f = resolvePath(shape, name).field;
-    writeField(bytes, f.offset, f.size, scenario.arch.order, value);
+    writeField(bytes, f.offset, f.size, scenario.arch.endian, value);
   }
   return bytes;
 }
@@ -159,13 +159,13 @@ function callOf(scenario: Scenario, kv: Version, bytes: Uint8Array): EaCall {
   args[kv.sys.ptrArg] = STRUCT_ADDRESS;
   if (kv.sys.size.kind === 'arg') args[kv.sys.size.arg] = BigInt(bytes.length);
   return {
-    regs: { nr: kv.sys.nr, arch: scenario.arch.audit, args },
+    regs: { nr: kv.sys.nr, arch: scenario.arch.auditArch, args },
     memory: new AddressSpace().map(STRUCT_ADDRESS, bytes),
   };
 }
 
 /** Reads a field from the image (bytes past its end read as zero). */
-function imageField(view: DataView, at: number, size: 4 | 8, order: 'le' | 'be'): bigint {
+function imageField(view: DataView, at: number, size: 4 | 8, order: Endian): bigint {
   const bytes = new Uint8Array(size);
   for (let i = 0; i < size; i += 1) bytes[i] = at + i < view.byteLength ? view.getUint8(at + i) : 0;
   return readField(bytes, 0, size, order);

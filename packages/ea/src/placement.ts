@@ -1,17 +1,20 @@
 /**
  * Where the flattener (@ea/layout) puts things, as far as a filter needs to know.
  *
- * - jump-table (Aleksa Sarai's sketch; layout's 'jump'): the root's jump table is at
+ * - jump-table (Aleksa Sarai's sketch): the root's jump table is at
  *   EA_REGION_OFFSET, every object is preceded by a table as large as its struct, and the
  *   8-byte slot at a pointer field's offset holds [u32 data offset][u32 table offset] of the
  *   copied pointee, both 0 when nothing was copied (NULL, zero length, fault, limit). The root
  *   copy itself starts after the root table, whose size is the *kernel's* struct size, so it
  *   moves between kernel versions: filters reach root fields through ea_meta.root.
- * - fixed-window (layout's 'window'): every pointer path the filter reads gets a window at a
+ * - fixed-window: every pointer path the filter reads gets a window at a
  *   fixed offset, [u32 length][u32 status][data], computed from the filter's needs; the root
  *   follows the windows. Everything is an absolute load.
  */
 
+import type { Strategy } from '@ea/layout';
+
+/** Describes where the jump-table strategy puts the root's table (and, for tests, a static root). */
 export interface JumpTablePlacement {
   readonly strategy: 'jump-table';
   /** Image offset of the root struct's jump table. */
@@ -44,5 +47,5 @@ export interface FixedWindowPlacement {
 /** Describes where a strategy puts the caller's struct and its pointees in the image. */
 export type Placement = JumpTablePlacement | FixedWindowPlacement;
 
-/** Names a flattening strategy: jump-table or fixed-window. */
-export type Strategy = Placement['strategy'];
+/** Names a flattening strategy: jump-table or fixed-window (@ea/layout's Strategy). */
+export type { Strategy };

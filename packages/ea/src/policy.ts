@@ -3,7 +3,7 @@
  * version I know), allow only if every check holds". `buildFilter` turns it into an ordinary
  * classic BPF program for the `ea` profile, with the tail-zero guard added automatically.
  */
-import type { Arch } from './arch.js';
+import type { ArchInfo } from '@ea/seccomp';
 import type { Placement } from './placement.js';
 import type { StructShape } from './shapes.js';
 
@@ -29,7 +29,7 @@ export type GuardForm = 'tailzero' | 'esize' | 'none';
 
 /** Describes an EA policy: arch, syscall number, struct, placement, checks, guard and actions. */
 export interface Policy {
-  readonly arch: Arch;
+  readonly arch: ArchInfo;
   readonly nr: number;
   /** The struct as the filter's author knows it; the guard's k is its size. */
   readonly struct: StructShape;

@@ -4,7 +4,7 @@
  * alone would allow the call: whatever it then lets through that it should not is the guard's
  * business, not a check's.
  */
-import { type Arch, ARCHES } from './arch.js';
+import { ARCHES, type ArchInfo } from '@ea/seccomp';
 import type { Check } from './policy.js';
 import { type Version, version } from './catalog.js';
 import { CLONE_INTO_CGROUP, CLONE_NEWUSER, O_CREAT, RESOLVE_BENEATH } from './structs.js';
@@ -20,7 +20,7 @@ export interface Program {
 /** Describes a compatibility scenario: struct versions, old and new filters, and the callers. */
 export interface Scenario {
   readonly name: string;
-  readonly arch: Arch;
+  readonly arch: ArchInfo;
   /** The struct versions, as @ea/layout's catalog describes a kernel of each. */
   readonly versions: { readonly old: Version; readonly new: Version };
   readonly filters: { readonly old: readonly Check[]; readonly new: readonly Check[] };
@@ -36,7 +36,7 @@ const clone3Old: readonly Check[] = [{ path: 'flags', test: { op: 'noneSet', mas
 /** clone3: VER0 (64) vs VER2 (88); the newer filter also pins cgroup to "unused or fd 5". */
 export const CLONE3: Scenario = {
   name: 'clone3',
-  arch: ARCHES['x86_64']!,
+  arch: ARCHES.x86_64,
   versions: { old: version('clone3', 'VER0'), new: version('clone3', 'VER2') },
   filters: { old: clone3Old, new: [...clone3Old, { path: 'cgroup', test: { op: 'oneOf', values: [0n, 5n] } }] },
   programs: [
@@ -60,7 +60,7 @@ export const EXT_UNSAFE = 0x2n;
 /** openat2: today's 24 bytes vs a hypothetical VER1 (32) adding u64 `ext_flags`; the newer filter refuses its bit 1. */
 export const OPENAT2: Scenario = {
   name: 'openat2',
-  arch: ARCHES['x86_64']!,
+  arch: ARCHES.x86_64,
   versions: { old: version('openat2'), new: version('openat2_next', 'VER1') },
   filters: { old: openat2Old, new: [...openat2Old, { path: 'ext_flags', test: { op: 'noneSet', mask: EXT_UNSAFE } }] },
   programs: [

@@ -3,21 +3,20 @@
  * @ea/interpreter, @ea/jit and @ea/layout's flattener, all in one byte order (the arch's:
  * seccomp_data and the image are native-endian).
  */
-import type { Insn } from '@ea/bpf';
+import type { Endian, Insn } from '@ea/bpf';
 import { interpret } from '@ea/interpreter';
 import { type VerifiedProgram, verify } from '@ea/verifier';
-import type { ByteOrder } from './arch.js';
 import type { Engine } from './engine.js';
 import { flatImage, layoutPlacement } from './flatten.js';
 import { jitRunner } from './jit.js';
 
 /** Returns the engine backed by the real verifier, interpreter, JIT and flattener. */
-export function defaultEngine(order: ByteOrder = 'le'): Engine {
+export function defaultEngine(order: Endian = 'le'): Engine {
   return {
     placement: layoutPlacement,
     image: (call, sys, strategy, needs) => flatImage(call, sys, strategy, needs, order),
     verify: (insns: readonly Insn[]) => verify(insns, { profile: 'ea' }),
-    interpret: (v: unknown, image: DataView) => interpret(v as VerifiedProgram, image, { endian: order }),
+    interpret: (v: VerifiedProgram, image: DataView) => interpret(v, image, { endian: order }),
     jit: jitRunner(order),
   };
 }

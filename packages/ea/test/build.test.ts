@@ -1,16 +1,17 @@
 import { AUDIT_ARCH_X86_64, EA_REGION_OFFSET, SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS } from '@ea/bpf';
 import { interpret } from '@ea/interpreter';
+import { ARCHES } from '@ea/seccomp';
 import { verify } from '@ea/verifier';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  ARCHES, type Check, type Placement, PathError, buildFilter, checksHold, retErrno, EPERM, E2BIG, layoutPlacement,
+  type Check, type Placement, PathError, buildFilter, checksHold, retErrno, EPERM, E2BIG, layoutPlacement,
   needsOf, version, writeField,
 } from '../src/index.js';
 import { contractImage } from './image.js';
 
 const RUNS = process.env['EA_FUZZ'] ? 5_000 : 300;
-const x86 = ARCHES['x86_64']!;
+const x86 = ARCHES.x86_64;
 const rootOnly: Placement = {
   strategy: 'fixed-window',
   root: EA_REGION_OFFSET,

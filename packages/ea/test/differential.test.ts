@@ -7,16 +7,17 @@
 import { type Insn, insn } from '@ea/bpf';
 import { interpret } from '@ea/interpreter';
 import { AddressSpace } from '@ea/layout';
+import { ARCHES } from '@ea/seccomp';
 import { verify } from '@ea/verifier';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  ARCHES, type Check, type Strategy, type Test, type Version, buildFilter, flatImage, jitCompile, layoutPlacement,
+  type Check, type Strategy, type Test, type Version, buildFilter, flatImage, jitCompile, layoutPlacement,
   needsOf, version,
 } from '../src/index.js';
 
 const FUZZ = process.env['EA_FUZZ'] !== undefined;
-const x86 = ARCHES['x86_64']!;
+const x86 = ARCHES.x86_64;
 const STRATEGIES: readonly Strategy[] = ['jump-table', 'fixed-window'];
 
 const nested = version('openat2_nested');
@@ -91,7 +92,7 @@ function randomCall(v: Version) {
       const args = [0, 0, 0, 0, 0, 0];
       args[v.sys.ptrArg] = 0x1000;
       if (v.sys.size.kind === 'arg') args[v.sys.size.arg] = usize;
-      return { regs: { nr: v.sys.nr, arch: x86.audit, args }, memory };
+      return { regs: { nr: v.sys.nr, arch: x86.auditArch, args }, memory };
     });
 }
 
@@ -101,7 +102,7 @@ function randomImage(v: Version) {
     const view = new DataView(bytes.buffer);
     if (head && bytes.length >= 8) {
       view.setUint32(0, v.sys.nr, true);
-      view.setUint32(4, x86.audit, true);
+      view.setUint32(4, x86.auditArch, true);
     }
     return view;
   });

@@ -3,12 +3,13 @@
  * images flattened in that order, gives the verdict the reference judgement gives on the
  * caller's bytes: 64-bit halves are swapped and table words read natively.
  */
-import { SECCOMP_RET_ALLOW } from '@ea/bpf';
+import { type Endian, SECCOMP_RET_ALLOW } from '@ea/bpf';
 import { AddressSpace } from '@ea/layout';
+import { ARCHES } from '@ea/seccomp';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  ARCHES, type ByteOrder, type Check, EPERM, buildFilter, checksHold, defaultEngine, needsOf, retErrno, version,
+  type Check, EPERM, buildFilter, checksHold, defaultEngine, needsOf, retErrno, version,
   writeField,
 } from '../src/index.js';
 
@@ -26,8 +27,8 @@ const CHECKS: readonly Check[] = [
   { path: 'mode', test: { op: 'oneOf', values: [0n, 0o644n, 1n << 33n] } },
 ];
 
-describe.each(ORDERS)('byte order on %s', (archName, order: ByteOrder) => {
-  const arch = ARCHES[archName]!;
+describe.each(ORDERS)('byte order on %s', (archName, order: Endian) => {
+  const arch = ARCHES[archName];
   const engine = defaultEngine(order);
 
   it.each(['jump-table', 'fixed-window'] as const)('open_how checks on 64-bit halves (%s)', (strategy) => {
@@ -48,7 +49,7 @@ describe.each(ORDERS)('byte order on %s', (archName, order: ByteOrder) => {
         writeField(bytes, 0, 8, order, flags);
         writeField(bytes, 8, 8, order, mode);
         writeField(bytes, 16, 8, order, resolve);
-        const call = { regs: { nr: 437, arch: arch.audit, args: [0, 0, 0x1000, 24] }, memory: new AddressSpace().map(0x1000, bytes) };
+        const call = { regs: { nr: 437, arch: arch.auditArch, args: [0, 0, 0x1000, 24] }, memory: new AddressSpace().map(0x1000, bytes) };
         const img = engine.image(call, openat2.sys, strategy, needs).view;
         const want = checksHold(openat2.shape, CHECKS, bytes, order) ? SECCOMP_RET_ALLOW : retErrno(EPERM);
         expect(engine.interpret(verified, img)).toBe(want);
@@ -76,7 +77,7 @@ describe.each(ORDERS)('byte order on %s', (archName, order: ByteOrder) => {
       const tids = new Uint8Array(4);
       writeField(tids, 0, 4, order, BigInt(tid));
       const memory = new AddressSpace().map(0x1000, args).map(0x2000, tids);
-      const img = engine.image({ regs: { nr: 435, arch: arch.audit, args: [0x1000, 88] }, memory }, clone3.sys, strategy, needs).view;
+      const img = engine.image({ regs: { nr: 435, arch: arch.auditArch, args: [0x1000, 88] }, memory }, clone3.sys, strategy, needs).view;
       expect(engine.interpret(verified, img)).toBe(want);
       expect(engine.jit!(verified, img)).toBe(want);
     }

@@ -20,7 +20,7 @@ function predictedUnsafe(s: Scenario): string[] {
     .filter((p) => {
       const bytes = programBytes(s, p);
       return s.versions.new.shape.fields.some(
-        (f) => f.offset >= oldSize && readField(bytes, f.offset, f.size, s.arch.order) !== 0n,
+        (f) => f.offset >= oldSize && readField(bytes, f.offset, f.size, s.arch.endian) !== 0n,
       );
     })
     .map((p) => `old/new/${p.name}`);
@@ -98,7 +98,7 @@ describe('why jump-table filters read the root through ea_meta.root', () => {
       placement: (sys, _strategy, needs) => ({
         strategy: 'jump-table',
         rootTable: EA_REGION_OFFSET,
-        staticRoot: new Flattener(sys, needs, { strategy: 'jump' }).rootOffset,
+        staticRoot: new Flattener(sys, needs, { strategy: 'jump-table' }).rootOffset,
       }),
     };
     const m = compatMatrix(scenario, naive, { guard: 'tailzero', strategy: 'jump-table' });

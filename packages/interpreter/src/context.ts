@@ -4,8 +4,10 @@
  * `PacketContext`, a reusable object that stands in for the kernel's `struct sk_buff`.
  */
 
-/** Byte order of seccomp_data and the EA image: the architecture's own. */
-export type Endian = 'le' | 'be';
+import type { Endian } from '@ea/bpf';
+
+/** Byte order of seccomp_data and the EA image (the architecture's own): @ea/bpf's Endian. */
+export type { Endian };
 
 /** Options fixed when a program is prepared. */
 export interface EngineOptions {

@@ -41,20 +41,20 @@ const rows: string[] = [];
 for (const entries of [1, 3, 32]) {
   const { regs, mem } = clone3(entries);
   for (const [strategy, needs] of [
-    ['jump', { root: 88 }],
-    ['window', { root: 88, pointees: { set_tid: 4 } }],
-    ['window', { root: 88, pointees: { set_tid: 128 } }],
+    ['jump-table', { root: 88 }],
+    ['fixed-window', { root: 88, pointees: { set_tid: 4 } }],
+    ['fixed-window', { root: 88, pointees: { set_tid: 128 } }],
   ] as const) {
     const f = new Flattener('clone3', needs as FilterNeeds, { strategy });
     const ns = time(f, regs, mem);
-    const need = strategy === 'window' ? ` need ${needs.pointees?.set_tid}` : '';
+    const need = strategy === 'fixed-window' ? ` need ${needs.pointees?.set_tid}` : '';
     rows.push(`clone3 set_tid[${entries}] ${strategy}${need}: ${ns.toFixed(0)} ns/call, image ${f.length} B, copied ${f.copied} B, GCs ${gcs}`);
     gcs = 0;
   }
 }
 const nested = demoCall(eaSyscall('openat2_nested'));
-for (const strategy of ['jump', 'window'] as const) {
-  const f = new Flattener('openat2_nested', strategy === 'jump' ? { root: 72 } : nested.needs, { strategy });
+for (const strategy of ['jump-table', 'fixed-window'] as const) {
+  const f = new Flattener('openat2_nested', strategy === 'jump-table' ? { root: 72 } : nested.needs, { strategy });
   const ns = time(f, nested.registers, nested.memory);
   rows.push(`open_how->foo/bar->barbaz/baz ${strategy}: ${ns.toFixed(0)} ns/call, image ${f.length} B, copied ${f.copied} B, GCs ${gcs}`);
   gcs = 0;

@@ -5,10 +5,10 @@
  * into its own buffer: the hot path allocates nothing.
  *
  * Strategies for nested pointers (the seed's two ideas):
- * - 'jump': every input pointee reachable within the limits is copied, each object
+ * - 'jump-table': every input pointee reachable within the limits is copied, each object
  *   preceded by a jump table as large as its struct; the 8-byte slot at a pointer
  *   field's offset holds [u32 data offset][u32 table offset] of the copied pointee.
- * - 'window': only the pointees the filter reads get a statically placed window
+ * - 'fixed-window': only the pointees the filter reads get a statically placed window
  *   [u32 byte length][u32 status][need bytes], so absolute loads suffice.
  */
 import {
@@ -23,6 +23,7 @@ import {
   EA_META_ROOT,
   EA_META_USIZE,
   EA_REGION_OFFSET,
+  type Endian,
 } from '@ea/bpf';
 import { type EaSyscall, eaSyscall } from './catalog.js';
 import { LayoutError, type LayoutErrorCode } from './errors.js';
@@ -30,7 +31,7 @@ import { type Address, type AddressSpace, toAddress } from './memory.js';
 import { DEFAULT_MAX_DEPTH, type FilterNeeds, type PointerNode, planPointers, tableSizeOf } from './plan.js';
 
 /** Names a flattening strategy: jump tables or fixed windows. */
-export type Strategy = 'jump' | 'window';
+export type Strategy = 'jump-table' | 'fixed-window';
 
 /** Options of the flattener. */
 export interface FlattenOptions {
@@ -39,8 +40,8 @@ export interface FlattenOptions {
   readonly strict?: boolean;
   /** Pointer levels followed below the root (default 4). */
   readonly maxDepth?: number;
-  /** Byte order of the image and of user memory (x86_64: little-endian). */
-  readonly littleEndian?: boolean;
+  /** Byte order of the image and of user memory (default 'le': x86_64, aarch64, riscv64). */
+  readonly endian?: Endian;
 }
 
 /** The registers seccomp_data records: nr, arch, instruction pointer, six arguments. */
@@ -107,8 +108,8 @@ export class Flattener {
 
   constructor(syscall: EaSyscall | string, needs: FilterNeeds = {}, options: FlattenOptions = {}) {
     this.sys = typeof syscall === 'string' ? eaSyscall(syscall) : syscall;
-    this.strategy = options.strategy ?? 'jump';
-    this.le = options.littleEndian ?? true;
+    this.strategy = options.strategy ?? 'jump-table';
+    this.le = (options.endian ?? 'le') === 'le';
     this.fast = this.le === (new Uint8Array(new Uint32Array([1]).buffer)[0] === 1);
     this.strict = options.strict ?? false;
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -124,7 +125,7 @@ export class Flattener {
     this.rootNeed = Math.max(rootNeed, this.sys.struct.size);
     this.pointers = planPointers(this.sys.struct, needs, this.maxDepth);
     this.ancestors = new Array<number>(this.maxDepth + 2).fill(0);
-    if (this.strategy === 'jump') {
+    if (this.strategy === 'jump-table') {
       this.rootTableSize = tableSizeOf(this.sys.struct);
       this.windows = [];
       this.rootOffset = EA_REGION_OFFSET + this.rootTableSize;
@@ -216,7 +217,7 @@ export class Flattener {
           // image and the tail-zero load answers 0 (fail-safe), besides TRUNCATED.
           if (tailZero === 1 && fit < usize) usize = fit;
           end = Math.min(EA_IMAGE_MAX, root + round8(Math.max(fit, this.rootNeed)));
-          if (this.strategy === 'jump') {
+          if (this.strategy === 'jump-table') {
             this.ancestors[0] = ptr;
             if (this.rootTableSize > 0) end = this.visit(memory, this.pointers, root, fit, EA_REGION_OFFSET, end, 0);
           } else {
@@ -231,7 +232,7 @@ export class Flattener {
     }
     this.w32(EA_META_USIZE, usize);
     this.w32(EA_META_FLAGS, this.flags);
-    this.length = Math.max(end, this.strategy === 'window' ? root : EA_REGION_OFFSET + this.rootTableSize);
+    this.length = Math.max(end, this.strategy === 'fixed-window' ? root : EA_REGION_OFFSET + this.rootTableSize);
     return this.length;
   }
 

@@ -55,7 +55,7 @@ export function mapImage(f: Flattener): ImageMap {
   const usize = u(EA_META_USIZE);
   const root = u(EA_META_ROOT);
   const rootName = `struct ${f.sys.struct.name}`;
-  if (f.strategy === 'jump' && f.rootTableSize > 0) {
+  if (f.strategy === 'jump-table' && f.rootTableSize > 0) {
     regions.push({ offset: EA_REGION_OFFSET, size: f.rootTableSize, kind: 'table', label: `${rootName} table`, filled: 0 });
   }
   for (const w of f.windows) {
@@ -63,7 +63,7 @@ export function mapImage(f: Flattener): ImageMap {
     regions.push({ offset: w.offset + 8, size: w.size, kind: 'window', label: w.path, filled: Math.min(u(w.offset), w.size) });
   }
   regions.push({ offset: root, size: 0, kind: 'object', label: rootName, filled: Math.min(usize, f.length - root) });
-  if (f.strategy === 'jump') walk(f, f.pointers, EA_REGION_OFFSET, regions);
+  if (f.strategy === 'jump-table') walk(f, f.pointers, EA_REGION_OFFSET, regions);
   regions.sort((a, b) => a.offset - b.offset);
   // Objects are laid out back to back (8-aligned): each extends to the next region.
   for (let i = 0; i < regions.length; i++) {

@@ -25,7 +25,7 @@ export function tableSlots(f: Flattener): Slot[] {
       if (table !== 0) walk(n.children, table);
     }
   };
-  if (f.strategy === 'jump' && f.rootTableSize > 0) walk(f.pointers, 80);
+  if (f.strategy === 'jump-table' && f.rootTableSize > 0) walk(f.pointers, 80);
   return out;
 }
 
@@ -34,7 +34,7 @@ export function renderImageText(f: Flattener): string {
   const map = mapImage(f);
   const slots = tableSlots(f);
   const lines = [
-    `image (${f.strategy === 'jump' ? 'jump tables' : 'fixed windows'}): ${f.length} bytes, usize ${map.usize}, esize ${map.esize}, root ${map.root}, flags ${map.flags.join('|') || '0'}`,
+    `image (${f.strategy === 'jump-table' ? 'jump tables' : 'fixed windows'}): ${f.length} bytes, usize ${map.usize}, esize ${map.esize}, root ${map.root}, flags ${map.flags.join('|') || '0'}`,
     `  offset   size  kind           contents`,
   ];
   for (const r of map.regions) {

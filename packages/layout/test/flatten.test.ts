@@ -64,7 +64,7 @@ describe('flatten: the root struct', () => {
   });
 
   it('keeps a full page exact when its tail past the image end is zero, fail-safe when not', () => {
-    const f = new Flattener('clone3', {}, { strategy: 'jump' });
+    const f = new Flattener('clone3', {}, { strategy: 'jump-table' });
     f.flatten({ args: [BASE, 4096] }, mem({ 0: 1 }));
     // clone3's root table takes 88 bytes, so 4008 bytes of the struct fit; the rest is zero
     expect(meta(f.image)).toMatchObject({ usize: 4008, esize: 1, root: 168, flags: EA_FLAG_PRESENT });
@@ -105,15 +105,15 @@ describe('flatten: big-endian images', () => {
     v.setBigUint64(64, 0x20000n, false); // set_tid, big-endian
     v.setBigUint64(72, 2n, false);
     const m = new AddressSpace().map(BASE, root).map(0x20000, new Uint8Array([0, 0, 0, 34, 0, 0, 0, 35]));
-    for (const strategy of ['jump', 'window'] as const) {
-      const f = new Flattener('clone3', { pointees: { set_tid: 8 } }, { strategy, littleEndian: false });
+    for (const strategy of ['jump-table', 'fixed-window'] as const) {
+      const f = new Flattener('clone3', { pointees: { set_tid: 8 } }, { strategy, endian: 'be' });
       f.flatten({ args: [BASE, 88], ip: 2 ** 40 + 5 }, m);
       const be = (at: number): number => f.view.getUint32(at, false);
       expect([be(0), be(8), be(12), be(16 + 4), be(24 + 4)]).toEqual([435, 256, 5, BASE, 88]);
       expect([be(64), be(72), be(76)]).toEqual([88, f.rootOffset, EA_FLAG_PRESENT]);
-      const data = strategy === 'jump' ? be(EA_REGION_OFFSET + 64) : EA_REGION_OFFSET + 8;
+      const data = strategy === 'jump-table' ? be(EA_REGION_OFFSET + 64) : EA_REGION_OFFSET + 8;
       expect([be(data), be(data + 4)]).toEqual([34, 35]);
-      if (strategy === 'window') expect(be(EA_REGION_OFFSET)).toBe(8);
+      if (strategy === 'fixed-window') expect(be(EA_REGION_OFFSET)).toBe(8);
     }
   });
 });

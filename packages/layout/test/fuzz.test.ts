@@ -22,7 +22,7 @@ const BASE = 0x100000;
 describe('flatten properties', () => {
   it('copies the root as copy_struct_from_user would, fail-safe on faults', () => {
     const flatteners = ['clone3', 'openat2', 'sched_setattr'].flatMap((s) =>
-      (['jump', 'window'] as const).map((strategy) => new Flattener(s, { root: 64 }, { strategy })),
+      (['jump-table', 'fixed-window'] as const).map((strategy) => new Flattener(s, { root: 64 }, { strategy })),
     );
     fc.assert(
       fc.property(
@@ -69,8 +69,8 @@ describe('flatten properties', () => {
 
   it('leads every slot and window to the caller bytes, whatever the pointers say', () => {
     const sys = eaSyscall('openat2_nested');
-    const jump = new Flattener(sys, { root: 72 }, { strategy: 'jump' });
-    const win = new Flattener(sys, { pointees: { foo: 8, bar: 24, 'bar->barbaz': 8, baz: 8 } }, { strategy: 'window' });
+    const jump = new Flattener(sys, { root: 72 }, { strategy: 'jump-table' });
+    const win = new Flattener(sys, { pointees: { foo: 8, bar: 24, 'bar->barbaz': 8, baz: 8 } }, { strategy: 'fixed-window' });
     const region = (n: number): number => 0x10000 * (n + 1);
     // pointers: 0 = null, 1..4 = one of four regions, 5 = unmapped, 6 = 2^60; sizes are lies too
     const ptrArb = fc.integer({ min: 0, max: 6 }).map((k) => (k === 0 ? 0n : k <= 4 ? BigInt(region(k)) : k === 5 ? 0x999000n : 1n << 60n));

@@ -47,7 +47,7 @@ const allNeeds = { root: 72, pointees: { foo: 8, bar: 24, 'bar->barbaz': 8, baz:
 
 describe('jump tables', () => {
   it("lays out the seed's open_how -> foo / bar -> barbaz / baz with tables", () => {
-    const f = new Flattener('openat2_nested', {}, { strategy: 'jump' });
+    const f = new Flattener('openat2_nested', {}, { strategy: 'jump-table' });
     f.flatten(regs, seedMemory());
     expect(f.rootTableSize).toBe(72);
     expect(f.rootOffset).toBe(EA_REGION_OFFSET + 72);
@@ -82,7 +82,7 @@ describe('jump tables', () => {
   });
 
   it('gives slot 0 and a flag for null, unmapped, too deep and too large pointees', () => {
-    const f = new Flattener('openat2_nested', {}, { strategy: 'jump', maxDepth: 1 });
+    const f = new Flattener('openat2_nested', {}, { strategy: 'jump-table', maxDepth: 1 });
     f.flatten(regs, seedMemory({ foo: 0x99000, baz: 0 }));
     expect(u32(f, EA_REGION_OFFSET + 24)).toBe(0); // unmapped
     expect(u32(f, EA_REGION_OFFSET + 56)).toBe(0); // null with size 8: FAULT too
@@ -151,7 +151,7 @@ describe('jump tables', () => {
 
 describe('fixed windows', () => {
   it('places a window per pointee the filter reads, before the root', () => {
-    const f = new Flattener('openat2_nested', allNeeds, { strategy: 'window' });
+    const f = new Flattener('openat2_nested', allNeeds, { strategy: 'fixed-window' });
     expect(f.windows.map((w) => [w.path, w.offset, w.size])).toEqual([
       ['foo', 80, 8],
       ['bar', 96, 24],
@@ -170,13 +170,13 @@ describe('fixed windows', () => {
   });
 
   it('reports null, fault and limit in the window status and copies only the need', () => {
-    const f = new Flattener('openat2_nested', { pointees: { foo: 4, 'bar->barbaz': 8, baz: 8 } }, { strategy: 'window' });
+    const f = new Flattener('openat2_nested', { pointees: { foo: 4, 'bar->barbaz': 8, baz: 8 } }, { strategy: 'fixed-window' });
     f.flatten(regs, seedMemory({ foo: 0x99000, bar: 0 }));
     const [foo, barbaz, baz] = f.windows;
     expect(u32(f, foo!.offset + 4)).toBe(WINDOW_FAULT);
     expect(u32(f, barbaz!.offset + 4)).toBe(WINDOW_FAULT); // bar null with bar_size 24
     expect(u32(f, baz!.offset + 4)).toBe(WINDOW_OK);
-    const g = new Flattener('clone3', { pointees: { set_tid: 4 } }, { strategy: 'window' });
+    const g = new Flattener('clone3', { pointees: { set_tid: 4 } }, { strategy: 'fixed-window' });
     const mem = new AddressSpace().map(A, words([0, 0, 0, 0, 0, 0, 0, 0, 0x20000, 32, 0])).map(0x20000, 128);
     g.flatten({ args: [A, 88] }, mem);
     expect([u32(g, 80), u32(g, 84)]).toEqual([128, WINDOW_OK]);
@@ -189,7 +189,7 @@ describe('fixed windows', () => {
   });
 
   it('refuses windows that cannot fit a page', () => {
-    expect(() => new Flattener('openat2_nested', { pointees: { foo: 4096, bar: 4096 } }, { strategy: 'window' })).toThrow(
+    expect(() => new Flattener('openat2_nested', { pointees: { foo: 4096, bar: 4096 } }, { strategy: 'fixed-window' })).toThrow(
       LayoutError,
     );
   });

@@ -4,7 +4,7 @@
  * chain.c for the protocol and for why the probes are harmless).
  */
 import { spawnSync } from 'node:child_process';
-import { SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ERRNO } from '@ea/bpf';
+import { SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ERRNO, X86_64_HARDWIRED_ALLOW } from '@ea/bpf';
 import { buildHelper } from './build.js';
 
 /** One stacked filter: a constant result, or a result that depends on the syscall number. */
@@ -78,7 +78,7 @@ function checkCase(c: ChainCase): void {
   if (c.args === undefined) return;
   const oldest = c.filters[0]!;
   const errnoGuard = oldest.kind === 'const' && (oldest.ret & SECCOMP_RET_ACTION_FULL) >>> 0 === SECCOMP_RET_ERRNO;
-  if (!errnoGuard || c.nr === 335 || c.nr === 336 || c.args.length !== 6) {
+  if (!errnoGuard || X86_64_HARDWIRED_ALLOW.includes(c.nr) || c.args.length !== 6) {
     throw new RangeError(`a probe with arguments needs six args, an ERRNO filter first and no bypass nr: ${chainCaseLine(c)}`);
   }
   for (const a of c.args) if (a < 0n || a >= 1n << 64n) throw new RangeError(`argument ${a} is not a u64`);

@@ -14,6 +14,7 @@ import {
   AUDIT_ARCH_X86_64,
   type Endian,
   X32_SYSCALL_BIT,
+  X86_64_HARDWIRED_ALLOW,
 } from '@ea/bpf';
 import { SeccompError } from './errors.js';
 import { SYSCALLS_AARCH64 } from './generated/syscalls-aarch64.js';
@@ -46,7 +47,7 @@ export interface ArchInfo {
   /**
    * Syscall numbers no filter ever sees on this arch when it is the kernel's native one:
    * x86_64 uretprobe (335, since 6.14) and uprobe (336, 6.18) are hard-wired as allowed in
-   * seccomp_cache_prepare / the seccomp entry path (kernel-semantics.md section 5.3).
+   * seccomp_cache_prepare / the seccomp entry path (@ea/bpf's X86_64_HARDWIRED_ALLOW).
    */
   readonly bypass: readonly number[];
 }
@@ -56,7 +57,7 @@ export interface ArchInfo {
  * the syscall numbers do not depend on byte order.
  */
 export const ARCHES: Readonly<Record<ArchName, ArchInfo>> = {
-  x86_64: arch('x86_64', AUDIT_ARCH_X86_64, 'le', 64, 0, SYSCALLS_X86_64, [335, 336]),
+  x86_64: arch('x86_64', AUDIT_ARCH_X86_64, 'le', 64, 0, SYSCALLS_X86_64, X86_64_HARDWIRED_ALLOW),
   i386: arch('i386', AUDIT_ARCH_I386, 'le', 32, 0, SYSCALLS_I386, []),
   x32: arch('x32', AUDIT_ARCH_X86_64, 'le', 32, X32_SYSCALL_BIT, SYSCALLS_X32, []),
   aarch64: arch('aarch64', AUDIT_ARCH_AARCH64, 'le', 64, 0, SYSCALLS_AARCH64, []),
@@ -77,6 +78,20 @@ function arch(
   bypass: readonly number[],
 ): ArchInfo {
   return Object.freeze({ name, auditArch, endian, bits, nrBit, syscalls, bypass: Object.freeze(bypass) });
+}
+
+/**
+ * Returns the nr bit of another ABI that shares this arch's AUDIT_ARCH value (X32_SYSCALL_BIT
+ * for x86_64, 0 when there is none): a filter for this ABI must refuse numbers with that bit
+ * set, or the other ABI's calls pass as its own.
+ */
+export function foreignNrBit(arch: ArchInfo): number {
+  let bit = 0;
+  for (const name of SYSCALL_ARCHES) {
+    const other = ARCHES[name];
+    if (other.auditArch === arch.auditArch && other.nrBit !== arch.nrBit) bit |= other.nrBit;
+  }
+  return bit;
 }
 
 /** Tells whether a string names an architecture we know. */

@@ -80,11 +80,12 @@ export function writeSeccompDataWords(
   nr: number,
   arch: number,
   argWords: ArrayLike<number>,
-  littleEndian: boolean,
+  endian: Endian,
   ipLo = 0,
   ipHi = 0,
   argOffset = 0,
 ): void {
+  const littleEndian = endian === 'le';
   view.setUint32(0, nr >>> 0, littleEndian);
   view.setUint32(4, arch >>> 0, littleEndian);
   putU64(view, IP_OFFSET, ipLo, ipHi, littleEndian);

@@ -175,5 +175,5 @@ export function syscallMix(options: SyscallMixOptions = {}): SyscallMix {
 
 /** Writes call `i` of `mix` as seccomp_data into `view` (arch and byte order of the mix); allocates nothing. */
 export function writeMixCall(view: DataView, mix: SyscallMix, i: number): void {
-  writeSeccompDataWords(view, mix.nr[i]!, mix.arch.auditArch, mix.argWords, mix.arch.endian === 'le', 0, 0, i * 12);
+  writeSeccompDataWords(view, mix.nr[i]!, mix.arch.auditArch, mix.argWords, mix.arch.endian, 0, 0, i * 12);
 }

@@ -86,7 +86,7 @@ describe('committed libseccomp policies', () => {
     ] as const) {
       const differ: string[] = [];
       for (let nr = 0; nr < 1100; nr++) {
-        writeSeccompDataWords(view, nr, AUDIT_ARCH_X86_64, words, true);
+        writeSeccompDataWords(view, nr, AUDIT_ARCH_X86_64, words, 'le');
         if (evaluate(p(tree).program, view) !== evaluate(p(linear).program, view)) differ.push(`${tree} nr ${nr}`);
       }
       const mix = syscallMix({ count: 20_000, seed: 3 });
@@ -137,9 +137,9 @@ describe('committed libseccomp policies', () => {
     expect(syscallNumber('i386', 'ptrace')).toBe(26);
     expect(run(multi, 'i386', 'socketcall')).toBe(SECCOMP_RET_ALLOW);
     const view = new DataView(new ArrayBuffer(64));
-    writeSeccompDataWords(view, 3, AUDIT_ARCH_ARM, new Uint32Array(12), true);
+    writeSeccompDataWords(view, 3, AUDIT_ARCH_ARM, new Uint32Array(12), 'le');
     expect(decodeAction(evaluate(multi.program, view)).action).toMatch(/^kill_/);
-    writeSeccompDataWords(view, 3, AUDIT_ARCH_I386, new Uint32Array(12), true);
+    writeSeccompDataWords(view, 3, AUDIT_ARCH_I386, new Uint32Array(12), 'le');
     expect(evaluate(multi.program, view)).toBe(SECCOMP_RET_ALLOW);
   });
 

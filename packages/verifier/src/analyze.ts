@@ -2,7 +2,9 @@
  * What a verified program does, as far as load time can tell: its control-flow graph, the
  * longest path, the seccomp_data fields (and argument halves) it reads, and its load bounds.
  */
-import { EA_META_ESIZE, EA_META_FLAGS, EA_META_ROOT, EA_META_USIZE, EA_REGION_OFFSET, SECCOMP_DATA_SIZE } from '@ea/bpf';
+import {
+  EA_META_ESIZE, EA_META_FLAGS, EA_META_ROOT, EA_META_USIZE, EA_REGION_OFFSET, type Endian, SECCOMP_DATA_SIZE,
+} from '@ea/bpf';
 import { readFields } from './fields.js';
 import type { VerifiedProgram } from './program.js';
 import { longestPaths, reachability } from './reach.js';
@@ -40,7 +42,7 @@ const U64 = 8;
  * instruction_pointer.lo/hi, args[i].lo/hi, ea_meta.*, ea[+n]. `endian` decides which half of a
  * u64 sits at the lower address (little-endian: the low half).
  */
-export function seccompFieldAt(offset: number, endian: 'le' | 'be' = 'le'): string {
+export function seccompFieldAt(offset: number, endian: Endian = 'le'): string {
   const half = (word: number): string => ((word === 0) === (endian === 'le') ? 'lo' : 'hi');
   if (offset === 0) return 'nr';
   if (offset === 4) return 'arch';
@@ -56,7 +58,7 @@ export function seccompFieldAt(offset: number, endian: 'le' | 'be' = 'le'): stri
 }
 
 /** Analyses a verified program (linear in its size). */
-export function analyze(program: VerifiedProgram, endian: 'le' | 'be' = 'le'): Analysis {
+export function analyze(program: VerifiedProgram, endian: Endian = 'le'): Analysis {
   const fields = readFields(program.insns);
   if (!('n' in fields)) throw new Error('a verified program always has valid fields');
   const { reachable, successors } = reachability(fields);

@@ -6,15 +6,15 @@
  * AND of its filters'. Syscalls hard-wired as allowed (x86_64 uretprobe 335 and uprobe 336 on
  * 6.18) bypass every filter of the native arch.
  */
-import { assertNever, AUDIT_ARCH_X86_64, SECCOMP_RET_ALLOW, type KnownInsn } from '@ea/bpf';
+import { assertNever, AUDIT_ARCH_X86_64, SECCOMP_RET_ALLOW, type KnownInsn, X86_64_HARDWIRED_ALLOW } from '@ea/bpf';
 import type { VerifiedProgram } from './program.js';
 import { VerifyUsageError } from './errors.js';
 
 /** seccomp_data offsets the emulator understands. */
 const NR_OFFSET = 0;
 const ARCH_OFFSET = 4;
-/** x86_64 uretprobe and uprobe: allowed before any filter runs (seccomp_is_const_allow). */
-export const X86_64_HARDWIRED_ALLOW: readonly number[] = [335, 336];
+/** x86_64 uretprobe and uprobe: allowed before any filter runs (the list lives in @ea/bpf). */
+export { X86_64_HARDWIRED_ALLOW };
 
 /** Options of the cache emulation. */
 export interface CacheOptions {

@@ -3,7 +3,7 @@
  * and prints the JavaScript @ea/jit generates for it: the factory body `compile()` instantiates,
  * or with --standalone an ES module exporting `run` (imports from @ea/jit/runtime).
  */
-import { isProgramFormat, readProgram } from '@ea/bpf';
+import { type Endian, isProgramFormat, readProgram } from '@ea/bpf';
 import { factorySource, toModule } from '@ea/jit';
 import { type Profile, verify } from '@ea/verifier';
 import type { CAC } from 'cac';
@@ -25,7 +25,7 @@ function profileOf(value: string | undefined): Profile {
   return profile;
 }
 
-function endianOf(value: string | undefined): 'le' | 'be' {
+function endianOf(value: string | undefined): Endian {
   const endian = value ?? 'le';
   if (endian !== 'le' && endian !== 'be') throw new UsageError(`--endian must be le or be (got ${JSON.stringify(endian)})`);
   return endian;

@@ -1,5 +1,5 @@
 /**
- * `ea-bpf layout SYSCALL [--version N] [--strategy jump|window] [--svg] [--json]`: prints the
+ * `ea-bpf layout SYSCALL [--version N] [--strategy jump-table|fixed-window] [--svg] [--json]`: prints the
  * EA struct of a syscall the way pahole does, then the image an example call flattens to
  * (every input pointer pointing at a small pointee), as a table or an SVG picture.
  */
@@ -27,10 +27,19 @@ interface LayoutOptions {
   readonly json?: boolean;
 }
 
+/** The strategies by their one name, plus the short names `layout` took before (kept as aliases). */
+const STRATEGY_NAMES: Readonly<Record<string, Strategy>> = {
+  'jump-table': 'jump-table',
+  'fixed-window': 'fixed-window',
+  jump: 'jump-table',
+  window: 'fixed-window',
+};
+
 function strategyOption(value: unknown): Strategy {
-  if (value === undefined || value === 'jump') return 'jump';
-  if (value === 'window') return 'window';
-  throw new UsageError(`--strategy must be jump or window (got ${JSON.stringify(String(value))})`);
+  if (value === undefined) return 'jump-table';
+  const strategy = Object.hasOwn(STRATEGY_NAMES, String(value)) ? STRATEGY_NAMES[String(value)] : undefined;
+  if (strategy === undefined) throw new UsageError(`--strategy must be jump-table or fixed-window (got ${JSON.stringify(String(value))})`);
+  return strategy;
 }
 
 /** Registers `layout` on the CLI. */
@@ -38,7 +47,7 @@ export function register(cli: CAC): void {
   cli
     .command('layout <syscall> [...rest]', `Print an EA struct (pahole style) and its flattened image map (${[...CATALOG.keys()].join(', ')})`)
     .option('--version [n]', 'struct version: an index (0 = VER0) or a name such as VER1 (default: newest)')
-    .option('--strategy <s>', 'nested pointers: jump (jump tables) or window (fixed windows)', { default: 'jump' })
+    .option('--strategy <s>', 'nested pointers: jump-table or fixed-window (jump and window also accepted)', { default: 'jump-table' })
     .option('--svg', 'print the image map as an SVG picture')
     .option('--json', 'print {struct, size, image: {length, copied, usize, esize, root, flags, regions}}')
     .action((syscall: string, rest: readonly string[], options: LayoutOptions) => {
@@ -63,7 +72,7 @@ export function register(cli: CAC): void {
         throw e;
       }
       const demo = demoCall(sys, usize);
-      const f = new Flattener(sys, strategy === 'window' ? demo.needs : { root: usize }, { strategy });
+      const f = new Flattener(sys, strategy === 'fixed-window' ? demo.needs : { root: usize }, { strategy });
       f.flatten(demo.registers, demo.memory);
       if (options.json === true) {
         const map = mapImage(f);

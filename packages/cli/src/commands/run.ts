@@ -9,7 +9,7 @@
  * other lines still run, and the exit code is 1. `--trace` prints each executed instruction with
  * A and X before the result (always through the interpreter).
  */
-import { formatInsn, readProgram } from '@ea/bpf';
+import { type Endian, formatInsn, readProgram } from '@ea/bpf';
 import { type Interpreter, type PacketContext, packetContext, prepare } from '@ea/interpreter';
 import { ARCHES, type ArchName, callData, decodeAction, SYSCALL_ARCHES, writeSeccompData } from '@ea/seccomp';
 import { type Profile, type VerifiedProgram, verify } from '@ea/verifier';
@@ -128,7 +128,7 @@ function rawOption(rawArgs: readonly string[], name: string): string | undefined
 }
 
 /** Loads the JIT at run time so this command works whether or not @ea/jit is built. */
-async function jitRun(program: VerifiedProgram, endian: 'le' | 'be'): Promise<Run<DataView | PacketContext>> {
+async function jitRun(program: VerifiedProgram, endian: Endian): Promise<Run<DataView | PacketContext>> {
   const specifier = '@ea/jit';
   const jit = (await import(specifier).catch(() => ({}))) as { compile?: unknown };
   if (typeof jit.compile !== 'function') throw new UsageError('--engine jit: the JIT is not available in this build');
