@@ -6,10 +6,13 @@
  * interpreter and `accelerated` says so.
  */
 import type * as ES from 'estree';
-import { generate as print } from 'astring';
+import {
+  array, bool, CodegenError, call, declare, exportNamed, importFrom, print, program as script, ret, Scope, u32,
+} from '@ea/codegen';
 import { type EngineOptions, type Interpreter, type PacketContext, prepare } from '@ea/interpreter';
 import type { VerifiedProgram } from '@ea/verifier';
-import { bool, CodegenError, call, declare, ret, Scope, u32 } from './estree.js';
+import { TABLE_NAME } from './access.js';
+import { HELPERS } from './emit.js';
 import { type Generated, generateBatch, generateRun, type GenerateOptions } from './generate.js';
 import * as runtime from './runtime.js';
 import type { RunBatch } from './runtime.js';
@@ -96,9 +99,9 @@ export function factorySource(
   const gen = entry === 'run' ? generateRun(program, generateOptions(options), 'run', true) : generateBatch(program, generateOptions(options));
   const scope = new Scope();
   scope.declare(entry);
-  const body: ES.Program = { type: 'Program', sourceType: 'script', body: [gen.fn, ret(scope.id(entry))] };
+  const body = script('script', [gen.fn, ret(scope.id(entry))]);
   const url = `ea-jit/${program.profile}-${entry === 'run' ? '' : 'batch-'}${programHash(program)}.js`;
-  return { source: `${print(body, { comments: true })}//# sourceURL=${url}\n`, helpers: gen.helpers, tables: gen.tables };
+  return { source: `${print(body)}//# sourceURL=${url}\n`, helpers: gen.helpers, tables: gen.tables };
 }
 
 /** Compiles a verified program to a specialized function, falling back to the interpreter. */
@@ -216,23 +219,10 @@ function lazyBatch(
   return { run, source: () => source };
 }
 
-const SPECIFIER = /^[A-Za-z0-9@/._:+~-]+$/;
-
 /** Options of toModule(). */
 export interface ModuleOptions extends CompileOptions {
   /** Where the module imports its helpers from (default '@ea/jit/runtime'). */
   readonly runtime?: string;
-}
-
-/** An identifier of the module's own top level (fixed names, never from input). */
-function moduleId(name: 'runBatch' | 'batchEntry' | 'batchLoop' | 'table'): ES.Identifier {
-  return { type: 'Identifier', name };
-}
-
-/** A dispatch table's module constant (t0, u1, w2: named by generate.ts, checked here). */
-function tableId(name: string): ES.Identifier {
-  if (!/^[tuw][0-9]+$/.test(name)) throw new CodegenError(`bad table name ${JSON.stringify(name)}`);
-  return { type: 'Identifier', name };
 }
 
 /**
@@ -242,17 +232,26 @@ function tableId(name: string): ES.Identifier {
  */
 export function toModule(program: VerifiedProgram, options: ModuleOptions = {}): string {
   const spec = options.runtime ?? '@ea/jit/runtime';
-  if (!SPECIFIER.test(spec)) throw new RangeError('runtime must be a plain module specifier');
+  // The caller's mistake, not a codegen bug: checked before anything is built.
+  try {
+    importFrom([], spec);
+  } catch {
+    throw new RangeError('runtime must be a plain module specifier');
+  }
   const gopts = generateOptions(options);
+  // The module's top level: its own functions and constants, and the helpers it imports.
+  const top = new Scope();
+  for (const name of ['run', 'runBatch', 'batchEntry', 'batchLoop', 'table', ...HELPERS]) top.declare(name);
+  const id = (name: string): ES.Identifier => top.id(name);
   const main = generateRun(program, gopts, 'run', true);
   const fns: (ES.Statement | ES.ModuleDeclaration)[] = [];
-  const helpers = new Set(main.helpers);
+  const helpers = new Set<string>(main.helpers);
   // Dispatch tables become module constants: `const t0 = table([0, 1, 1, 2, ...]);` (numbers only).
   const addTables = (tables: Generated['tables']): void => {
     for (const t of tables) {
+      if (!TABLE_NAME.test(t.name)) throw new CodegenError(`bad table name ${JSON.stringify(t.name)}`);
       helpers.add('table');
-      const values: ES.ArrayExpression = { type: 'ArrayExpression', elements: [...t.slots].map((v) => u32(v)) };
-      fns.push(declare('const', [[tableId(t.name), call(moduleId('table'), [values])]]));
+      fns.push(declare('const', [[id(top.declare(t.name)), call(id('table'), [array([...t.slots].map((v) => u32(v)))])]]));
     }
   };
   addTables(main.tables);
@@ -263,39 +262,18 @@ export function toModule(program: VerifiedProgram, options: ModuleOptions = {}):
     fns.push(slow.fn);
     helpers.delete('slow');
   }
-  fns.push({ type: 'ExportNamedDeclaration', declaration: main.fn, specifiers: [], source: null, attributes: [] });
+  fns.push(exportNamed(main.fn));
   if (program.profile === 'socket') {
     // `export const runBatch = batchEntry(batchLoop, needsContext);`: the runtime checks the batch.
     const loop = generateBatch(program, gopts, 'batchLoop');
     for (const h of loop.helpers) helpers.add(h);
     addTables(loop.tables);
     helpers.add('batchEntry');
-    fns.push(loop.fn, {
-      type: 'ExportNamedDeclaration',
-      declaration: declare('const', [
-        [moduleId('runBatch'), call(moduleId('batchEntry'), [moduleId('batchLoop'), bool(loop.helpers.includes('moveContext'))])],
-      ]),
-      specifiers: [],
-      source: null,
-      attributes: [],
-    });
+    const entry = call(id('batchEntry'), [id('batchLoop'), bool(loop.helpers.includes('moveContext'))]);
+    fns.push(loop.fn, exportNamed(declare('const', [[id('runBatch'), entry]])));
   }
-  const imports: ES.ImportDeclaration[] =
-    helpers.size === 0
-      ? []
-      : [
-          {
-            type: 'ImportDeclaration',
-            specifiers: [...helpers].map((h) => ({
-              type: 'ImportSpecifier',
-              imported: { type: 'Identifier', name: h },
-              local: { type: 'Identifier', name: h },
-            })),
-            source: { type: 'Literal', value: spec, raw: JSON.stringify(spec) },
-            attributes: [],
-          },
-        ];
-  const mod: ES.Program = { type: 'Program', sourceType: 'module', body: [...imports, ...fns] };
+  const imports = helpers.size === 0 ? [] : [importFrom([...helpers].map(id), spec)];
+  const mod = script('module', [...imports, ...fns]);
   const head = `// Generated by @ea/jit from a verified ${program.profile} program of ${program.insns.length} instructions.\n`;
-  return head + print(mod, { comments: true });
+  return head + print(mod);
 }

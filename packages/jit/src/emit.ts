@@ -8,8 +8,9 @@ import type * as ES from 'estree';
 import { type KnownInsn, SKF_AD_IFINDEX, SKF_AD_HATYPE, SKF_AD_OFF, SKF_AD_ALU_XOR_X } from '@ea/bpf';
 import type { Profile } from '@ea/verifier';
 import {
-  CodegenError, type Scope, assign, bin, bool, brk, call, computed, ifElse, lineComment, logical, member, ret, toU32, u32, withComments,
-} from './estree.js';
+  CodegenError, type Scope, assign, bin, bool, brk, call, exprStmt, ifElse, lineComment, logical, ret, toU32, u32, withComments,
+} from '@ea/codegen';
+import { computed, member } from './access.js';
 import { insnText } from './comment.js';
 import { type Flow, SLOT_A, SLOT_X } from './flow.js';
 import type { BlockEmitter } from './structure.js';
@@ -117,7 +118,7 @@ export class InsnEmitter implements BlockEmitter {
   private syncContext(): ES.Statement[] {
     if (!this.plan.batch) return [];
     const args = [this.id('input'), this.id('batch'), this.id('i'), this.id('base'), this.id('len')];
-    return [{ type: 'ExpressionStatement', expression: call(this.id('moveContext'), args) }];
+    return [exprStmt(call(this.id('moveContext'), args))];
   }
 
   /** Returns the comment that names the instruction at `pc`. */

@@ -9,9 +9,10 @@ import type { VerifiedProgram } from '@ea/verifier';
 import { analyse } from './flow.js';
 import { BATCH_LOCALS, InsnEmitter, HELPERS, LOCALS, type LoadPlan, isPlainPacketLoad, mayExitNonZero, plainLoadEnd } from './emit.js';
 import {
-  Scope, assign, bin, block, call, computed, countedLoop, declare, fnDecl, ifElse, labelled, lineComment, logical, member,
-  nullLiteral, ret, store, throwStmt, toU32, u32, withComments,
-} from './estree.js';
+  Scope, assign, assignExpr, bin, block, call, countedLoop, declare, exprStmt, fnDecl, forLoop, ifElse, labelled, lineComment, logical,
+  not, nullLiteral, ret, throwStmt, toU32, tryCatch, u32, withComments,
+} from '@ea/codegen';
+import { computed, member } from './access.js';
 import { predicate, predicatedMinLength } from './predicate.js';
 import { structure } from './structure.js';
 
@@ -106,8 +107,7 @@ export function generateRun(
     head.push(declare('const', [[scope.id('view'), member(scope.id('input'), 'data')]]));
     if (name === 'run') {
       // Not a PacketContext (a DataView, say): the interpreter throws its typed error.
-      const missing: ES.Expression = { type: 'UnaryExpression', operator: '!', prefix: true, argument: scope.id('view') };
-      head.push(ifElse(missing, [ret(call(scope.id('slow'), [scope.id('input')]))]));
+      head.push(ifElse(not(scope.id('view')), [ret(call(scope.id('slow'), [scope.id('input')]))]));
       emit.used.add('slow');
     }
   }
@@ -129,8 +129,7 @@ export function generateRun(
       const u32Int = (e: ES.Identifier): ES.Expression => bin('===', toU32(e), e);
       const given = logical('&&', logical('&&', u32Int(id('base')), u32Int(id('len'))), bin('>', id('len'), u32(0)));
       const last = call(member(id('view'), 'getUint8'), [bin('-', bin('+', id('base'), id('len')), u32(1))]);
-      const fail: ES.CatchClause = { type: 'CatchClause', param: null, body: block([ret(call(id('slow'), [id('input')]))]) };
-      const probe: ES.TryStatement = { type: 'TryStatement', block: block([{ type: 'ExpressionStatement', expression: last }]), handler: fail, finalizer: null };
+      const probe = tryCatch([exprStmt(last)], [ret(call(id('slow'), [id('input')]))]);
       head.push(
         declare('let', [[id('base'), member(id('input'), 'offset')], [id('len'), member(id('input'), 'length')]]),
         ifElse(given, [probe], [assign(id('len'), measured), assign(id('base'), offset)]),
@@ -153,8 +152,7 @@ export function generateRun(
     // The body has no side effects, so starting over is exact; a path that returns before the
     // failing load read only bytes that both agree on. Cheaper than testing byteLength, which
     // node 20 does not inline.
-    const fail: ES.CatchClause = { type: 'CatchClause', param: null, body: block([ret(call(scope.id('slow'), [scope.id('view')]))]) };
-    const attempt: ES.TryStatement = { type: 'TryStatement', block: block(body), handler: fail, finalizer: null };
+    const attempt = tryCatch(body, [ret(call(scope.id('slow'), [scope.id('view')]))]);
     main = [withComments(attempt, [lineComment(`entry: every absolute load lies below ${entry}`)])];
     emit.used.add('slow');
   }
@@ -194,7 +192,7 @@ export function generateBatch(program: VerifiedProgram, opts: GenerateOptions, n
   const perPacket: ES.Statement[] = [
     declare('const', [[id('base'), index('offsets')], [id('len'), index('lengths')]]),
     // Before any load: the packet must lie inside the view (else a typed error naming it).
-    ifElse({ type: 'UnaryExpression', operator: '!', prefix: true, argument: inView }, [
+    ifElse(not(inView), [
       throwStmt(call(id('badPacket'), [id('batch'), i])),
     ]),
   ];
@@ -203,7 +201,7 @@ export function generateBatch(program: VerifiedProgram, opts: GenerateOptions, n
   perPacket.push(
     ...registerLocals(emit, scope, ['R']),
     labelled(id('packet'), body),
-    ifElse(bin('!==', id('out'), nullLiteral()), [store(computed(id('out'), i), id('R'))]),
+    ifElse(bin('!==', id('out'), nullLiteral()), [assign(computed(id('out'), i), id('R'))]),
     // Counted without a branch: whether a packet matches is what random traffic makes unpredictable.
     assign(id('matched'), bin('|', bin('+', id('matched'), bin('!==', id('R'), u32(0))), u32(0))),
   );
@@ -234,12 +232,9 @@ const UNROLL_LIMIT = 64;
 function pairedLoop(id: (n: string) => ES.Identifier, perPacket: ES.Statement[]): ES.Statement[] {
   const next = id('next');
   const packet = (index: ES.Expression): ES.BlockStatement => block([declare('const', [[id('i'), index]]), ...perPacket]);
-  const pairs: ES.ForStatement = {
-    type: 'ForStatement',
-    init: null,
-    test: bin('<', bin('+', next, u32(1)), id('count')),
-    update: { type: 'AssignmentExpression', operator: '=', left: next, right: bin('+', next, u32(2)) },
-    body: block([packet(next), packet(bin('+', next, u32(1)))]),
-  };
+  const pairs = forLoop(null, bin('<', bin('+', next, u32(1)), id('count')), assignExpr(next, bin('+', next, u32(2))), [
+    packet(next),
+    packet(bin('+', next, u32(1))),
+  ]);
   return [declare('let', [[next, u32(0)]]), pairs, ifElse(bin('<', next, id('count')), [packet(next)])];
 }

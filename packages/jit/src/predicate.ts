@@ -24,7 +24,8 @@ import type * as ES from 'estree';
 import type { KnownInsn } from '@ea/bpf';
 import { insnText } from './comment.js';
 import type { AluOp } from '@ea/bpf';
-import { CodegenError, type Scope, bin, call, declare, member, toU32, u32, withComments, lineComment } from './estree.js';
+import { CodegenError, type Scope, bin, call, declare, toU32, u32, withComments, lineComment } from '@ea/codegen';
+import { member } from './access.js';
 
 /** Most reachable instructions a program may have to be if-converted (all of them run on every packet). */
 export const PREDICATE_LIMIT = 64;

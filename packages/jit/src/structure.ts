@@ -9,7 +9,7 @@
  */
 import type * as ES from 'estree';
 import type { Flow, KeyRange as Range } from './flow.js';
-import { type Scope, brk, ifElse, labelled, switchOn, withComments } from './estree.js';
+import { type Scope, brk, ifElse, labelled, not, switchOn, withComments } from '@ea/codegen';
 
 /** Produces the code of one block; the structurer only arranges it. */
 export interface BlockEmitter {
@@ -371,7 +371,7 @@ function negate(e: ES.Expression): ES.Expression {
     const op = NEGATE[e.operator];
     if (op !== undefined) return { ...e, operator: op };
   }
-  return { type: 'UnaryExpression', operator: '!', prefix: true, argument: e };
+  return not(e);
 }
 
 /**

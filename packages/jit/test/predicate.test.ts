@@ -6,11 +6,10 @@
  * (batch.test.ts) covers the whole loop, where short packets and escapes take the ordinary code.
  */
 import fc from 'fast-check';
-import { generate } from 'astring';
 import { describe, expect, it } from 'vitest';
 import { formatInsn, type KnownInsn } from '@ea/bpf';
 import { packetContext, prepare } from '@ea/interpreter';
-import { Scope } from '../src/estree.js';
+import { Scope, print } from '@ea/codegen';
 import { predicate, predicatedMinLength } from '../src/predicate.js';
 import { EDGES, Rng, genProgram } from './support/gen.js';
 import { verified } from './support/verified.js';
@@ -25,9 +24,9 @@ function build(insns: readonly KnownInsn[]): Predicated {
   for (const n of ['view', 'base', 'len', 'wire', 'imul']) scope.declare(n);
   const id = (n: string) => scope.id(n);
   const p = predicate(insns, scope, { view: id('view'), base: id('base'), len: id('len'), wire: () => id('wire'), imul: () => id('imul') });
-  const body = p.stmts.map((s) => generate(s)).join('\n');
-  const result = generate(p.result);
-  const esc = p.escape === null ? '0' : generate(p.escape);
+  const body = p.stmts.map((s) => print(s)).join('\n');
+  const result = print(p.result);
+  const esc = p.escape === null ? '0' : print(p.escape);
   return new Function('view', 'base', 'len', 'wire', 'imul', `${body}\nreturn [${result} >>> 0, ${esc}];`) as Predicated;
 }
 
