@@ -1,0 +1,145 @@
+/**
+ * What one path knows about one 32-bit word of seccomp_data: an interval set (from `jeq`, `jgt`,
+ * `jge` on the raw word) and masked constraints `(w & mask) ==/!= value` (from `jset` and from
+ * comparisons after `and`, shifts, `or` and `xor`). Words are independent of each other, so a
+ * conjunction over all words is satisfiable exactly when each word's is; `witness` finds a value.
+ */
+import { contains, FULL, type IntervalSet, intersect, intersectRange, isFull, singleValue, subtractRange, U32_MAX } from './interval.js';
+
+/** `(w & mask) == value` when `eq`, else `!=`. `value` has no bits outside `mask`. */
+export interface MaskAtom {
+  readonly mask: number;
+  readonly value: number;
+  readonly eq: boolean;
+}
+
+/** A constraint on one word: intervals and masked (in)equalities, all of which must hold. */
+export interface WordConstraint {
+  readonly ranges: IntervalSet;
+  readonly masks: readonly MaskAtom[];
+}
+
+/** A constraint every value satisfies. */
+export const ANY: WordConstraint = Object.freeze({ ranges: FULL, masks: Object.freeze([]) as readonly MaskAtom[] });
+
+/** One step of a path condition: a range kept, a range removed, or a masked test. */
+export type Atom =
+  | { readonly kind: 'in'; readonly lo: number; readonly hi: number }
+  | { readonly kind: 'out'; readonly lo: number; readonly hi: number }
+  | ({ readonly kind: 'mask' } & MaskAtom);
+
+/** Tells whether a constraint says nothing. */
+export function isAny(c: WordConstraint): boolean {
+  return c.masks.length === 0 && isFull(c.ranges);
+}
+
+/** Returns the only value a constraint allows when it has no masks and one value, else undefined. */
+export function pinned(c: WordConstraint): number | undefined {
+  return c.masks.length === 0 ? singleValue(c.ranges) : undefined;
+}
+
+/** Adds an atom to a constraint (no satisfiability check). */
+export function apply(c: WordConstraint, atom: Atom): WordConstraint {
+  switch (atom.kind) {
+    case 'in':
+      return { ranges: intersectRange(c.ranges, atom.lo, atom.hi), masks: c.masks };
+    case 'out':
+      return { ranges: subtractRange(c.ranges, atom.lo, atom.hi), masks: c.masks };
+    case 'mask': {
+      const m = atom.mask >>> 0;
+      const v = (atom.value & m) >>> 0;
+      if (m === 0) return v === 0 === atom.eq ? c : { ranges: [], masks: c.masks };
+      // A full mask is a plain (in)equality: keep it as an interval.
+      if (m === U32_MAX) return apply(c, { kind: atom.eq ? 'in' : 'out', lo: v, hi: v });
+      if (c.masks.some((x) => x.mask === m && x.value === v && x.eq === atom.eq)) return c;
+      return { ranges: c.ranges, masks: [...c.masks, { mask: m, value: v, eq: atom.eq }] };
+    }
+  }
+}
+
+/** Conjoins two constraints on the same word. */
+export function conjoin(a: WordConstraint, b: WordConstraint): WordConstraint {
+  let out: WordConstraint = { ranges: intersect(a.ranges, b.ranges), masks: a.masks };
+  for (const m of b.masks) out = apply(out, { kind: 'mask', ...m });
+  return out;
+}
+
+/** Tells whether a value satisfies a constraint. */
+export function satisfies(c: WordConstraint, w: number): boolean {
+  if (!contains(c.ranges, w >>> 0)) return false;
+  for (const m of c.masks) if (((w & m.mask) >>> 0 === m.value) !== m.eq) return false;
+  return true;
+}
+
+/** Bounds the bit search of witness() so a hostile constraint cannot make it run long. */
+const SEARCH_LIMIT = 20_000;
+
+/**
+ * Returns a value satisfying the constraint, null when there is none, or undefined when the
+ * bounded search gave up (only possible with many `!=` masks). Tries each interval's ends first.
+ */
+export function witness(c: WordConstraint): number | null | undefined {
+  const r = c.ranges;
+  if (r.length === 0) return null;
+  if (c.masks.length === 0) return r[0]!;
+  let eqMask = 0;
+  let eqValue = 0;
+  const ne: MaskAtom[] = [];
+  for (const m of c.masks) {
+    if (!m.eq) {
+      ne.push(m);
+      continue;
+    }
+    const common = (eqMask & m.mask) >>> 0;
+    if (((eqValue ^ m.value) & common) >>> 0 !== 0) return null;
+    eqMask = (eqMask | m.mask) >>> 0;
+    eqValue = (eqValue | m.value) >>> 0;
+  }
+  for (const m of ne) if (((m.mask & ~eqMask) >>> 0) === 0 && ((eqValue & m.mask) >>> 0) === m.value) return null;
+  for (let i = 0; i < r.length; i += 2) {
+    for (const x of [r[i]!, r[i + 1]!]) if (satisfies(c, x)) return x;
+  }
+  let budget = SEARCH_LIMIT;
+  let gaveUp = false;
+  // Depth-first over bits from the top, pruning prefixes whose completions miss every interval
+  // or fix every bit of a `!=` mask to its forbidden value.
+  const search = (bit: number, prefix: number): number | null => {
+    if (--budget < 0) {
+      gaveUp = true;
+      return null;
+    }
+    const span = 2 ** (bit + 1);
+    if (!overlaps(r, prefix, prefix + span - 1)) return null;
+    const decided = bit === 31 ? 0 : (~(span - 1) >>> 0);
+    for (const m of ne) {
+      if (((m.mask & ~decided) >>> 0) === 0 && ((prefix & m.mask) >>> 0) === m.value) return null;
+    }
+    if (bit < 0) return prefix;
+    const b = 2 ** bit;
+    const choices = (eqMask & b) !== 0 ? [(eqValue & b) !== 0 ? b : 0] : [0, b];
+    for (const choice of choices) {
+      const found = search(bit - 1, prefix + choice);
+      if (found !== null) return found;
+      if (gaveUp) return null;
+    }
+    return null;
+  };
+  const found = search(31, 0);
+  return found === null && gaveUp ? undefined : found;
+}
+
+function overlaps(r: IntervalSet, lo: number, hi: number): boolean {
+  for (let i = 0; i < r.length; i += 2) if (r[i]! <= hi && r[i + 1]! >= lo) return true;
+  return false;
+}
+
+/** Tells whether some value satisfies the constraint (an undecided search counts as yes). */
+export function feasible(c: WordConstraint): boolean {
+  return witness(c) !== null;
+}
+
+/** Returns a stable text key for a constraint (for grouping equal ones). */
+export function constraintKey(c: WordConstraint): string {
+  const masks = c.masks.map((m) => `${m.eq ? '=' : '!'}${m.mask}:${m.value}`).sort();
+  return `${c.ranges.join(',')}|${masks.join(',')}`;
+}
