@@ -107,13 +107,15 @@ describe('ea-bpf filter', () => {
     expect(JSON.parse(run.stdout)).toEqual({ matched: expected, total: capture.count });
   });
 
-  it('reports a corrupt capture with its byte offset (exit 1)', async () => {
+  it('reports a corrupt capture with its file and byte offset, after counting the packets before it (exit 1)', async () => {
     const bytes = writePcap(capture).subarray(0, 1000);
     const cut = join(dir, 'cut.pcap');
     writeFileSync(cut, bytes);
     const run = await cli(['filter', acceptAll, cut]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^ea-bpf: byte \d+: truncated record/);
+    expect(run.stdout).toMatch(/^(\d+) of \1 packets matched\n$/);
+    expect(run.stderr).toContain(`ea-bpf: warning: ${cut}: byte `);
+    expect(run.stderr).toMatch(/truncated record: .*; counted the \d+ packets before it\n$/);
   });
 
   it('rejects a program the kernel would refuse (exit 1)', async () => {

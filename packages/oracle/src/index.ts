@@ -4,3 +4,4 @@ export * from './chain.js';
 export * from './run.js';
 export * from './verdict.js';
 export * from './copy.js';
+export * from './libpcap.js';

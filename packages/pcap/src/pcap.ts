@@ -4,7 +4,7 @@
  * 16-byte record headers each followed by the captured bytes.
  */
 import { type Capture, CaptureBuilder } from './capture.js';
-import { CaptureError } from './errors.js';
+import { CaptureError, type CaptureErrorCode } from './errors.js';
 import { isSupportedLinkType, LINKTYPE_MASK } from './linktype.js';
 
 /** Marks a pcap file with microsecond timestamps (read in the writer's byte order). */
@@ -15,8 +15,22 @@ export const PCAP_MAGIC_NANO = 0xa1b23c4d;
 export const PCAP_HEADER_SIZE = 24;
 /** Sizes the per-packet record header in bytes. */
 export const PCAP_RECORD_HEADER_SIZE = 16;
-/** libpcap's MAXIMUM_SNAPLEN: records claiming more captured bytes are corrupt. */
+/**
+ * libpcap's MAXIMUM_SNAPLEN, what max_snaplen_for_dlt gives every link type we read: records
+ * claiming more captured bytes are corrupt, and a header snap length of 0 or above INT_MAX
+ * stands for it.
+ */
 export const PCAP_MAX_CAPLEN = 262_144;
+/** INT_MAX: libpcap keeps the snapshot length in an int. */
+const INT_MAX = 0x7fff_ffff;
+
+/**
+ * Returns the snapshot length libpcap reads a file with (pcapint_adjust_snapshot in savefile.c):
+ * the header's, unless it is 0 or above INT_MAX, which are bogus and give the link type's maximum.
+ */
+export function adjustSnapLength(snapLength: number): number {
+  return snapLength === 0 || snapLength > INT_MAX ? PCAP_MAX_CAPLEN : snapLength;
+}
 
 /** Tells whether the bytes start with a pcap magic number in either byte order. */
 export function isPcap(bytes: Uint8Array): boolean {
@@ -27,7 +41,12 @@ export function isPcap(bytes: Uint8Array): boolean {
   return le === PCAP_MAGIC_MICRO || le === PCAP_MAGIC_NANO || be === PCAP_MAGIC_MICRO || be === PCAP_MAGIC_NANO;
 }
 
-/** Reads a pcap file; throws CaptureError naming the offset of anything corrupt or truncated. */
+/**
+ * Reads a pcap file as libpcap's sf-pcap.c does; throws CaptureError naming the offset of
+ * anything corrupt or truncated, carrying the packets read before it (`partial`). A record
+ * longer than the header's snap length keeps only its first snap-length bytes, as
+ * pcap_next_packet does (the rest is skipped, but must be in the file).
+ */
 export function readPcap(bytes: Uint8Array): Capture {
   if (bytes.length < PCAP_HEADER_SIZE) {
     throw new CaptureError('TOO_SHORT', `pcap file header needs ${PCAP_HEADER_SIZE} bytes, file has ${bytes.length}`, 0);
@@ -53,32 +72,30 @@ export function readPcap(bytes: Uint8Array): Capture {
   if (!isSupportedLinkType(linkType)) {
     throw new CaptureError('UNKNOWN_LINK_TYPE', `unsupported link type ${linkType}`, 20);
   }
+  const snapLength = adjustSnapLength(view.getUint32(16, little));
   const builder = new CaptureBuilder(bytes);
+  // Damage after the file header: tcpdump counts the packets before it, so the error carries them.
+  const damaged = (code: CaptureErrorCode, message: string, at: number): CaptureError =>
+    new CaptureError(code, message, at, builder.finish());
   let off = PCAP_HEADER_SIZE;
   while (off < bytes.length) {
     if (off + PCAP_RECORD_HEADER_SIZE > bytes.length) {
-      throw new CaptureError(
-        'TRUNCATED',
-        `truncated record header: ${bytes.length - off} of ${PCAP_RECORD_HEADER_SIZE} bytes`,
-        off,
-      );
+      throw damaged('TRUNCATED', `truncated record header: ${bytes.length - off} of ${PCAP_RECORD_HEADER_SIZE} bytes`, off);
     }
     const sec = view.getUint32(off, little);
     const frac = view.getUint32(off + 4, little);
     const capLength = view.getUint32(off + 8, little);
     const wireLength = view.getUint32(off + 12, little);
     if (capLength > PCAP_MAX_CAPLEN) {
-      throw new CaptureError('TOO_LARGE', `record caplen ${capLength} exceeds ${PCAP_MAX_CAPLEN}`, off + 8);
+      throw damaged('TOO_LARGE', `record caplen ${capLength} exceeds ${PCAP_MAX_CAPLEN}`, off + 8);
     }
     const dataAt = off + PCAP_RECORD_HEADER_SIZE;
     if (dataAt + capLength > bytes.length) {
-      throw new CaptureError(
-        'TRUNCATED',
-        `truncated record: caplen ${capLength}, only ${bytes.length - dataAt} bytes left`,
-        dataAt,
-      );
+      throw damaged('TRUNCATED', `truncated record: caplen ${capLength}, only ${bytes.length - dataAt} bytes left`, dataAt);
     }
-    builder.add(dataAt, capLength, wireLength, linkType, sec, nano ? frac : frac * 1000);
+    // Longer than the snap length: libpcap hands out the first snapLength bytes (and BPF's buflen is that).
+    const kept = Math.min(capLength, snapLength);
+    builder.add(dataAt, kept, wireLength, linkType, sec, nano ? frac : frac * 1000);
     off = dataAt + capLength;
   }
   return builder.finish();

@@ -7,6 +7,7 @@
 import { type Capture, CaptureBuilder } from './capture.js';
 import { CaptureError } from './errors.js';
 import { isSupportedLinkType } from './linktype.js';
+import { adjustSnapLength } from './pcap.js';
 
 /** Identifies a Section Header Block (its block type). */
 export const BLOCK_SHB = 0x0a0d0d0a;
@@ -27,6 +28,7 @@ const OPT_IF_TSOFFSET = 14;
 
 interface Interface {
   readonly linkType: number;
+  /** The IDB's snap length as libpcap reads it (adjustSnapLength: 0 means the maximum). */
   readonly snapLength: number;
   /** Timestamp units per second (10^6 unless if_tsresol says otherwise). */
   readonly unitsPerSecond: bigint;
@@ -38,10 +40,25 @@ export function isPcapng(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x0a && bytes[1] === 0x0d && bytes[2] === 0x0d && bytes[3] === 0x0a;
 }
 
-/** Reads a pcapng file; throws CaptureError naming the offset of anything corrupt or truncated. */
+/**
+ * Reads a pcapng file as libpcap's sf-pcapng.c does; throws CaptureError naming the offset of
+ * anything corrupt or truncated, carrying the packets read before it (`partial`) once an
+ * interface was described (before that, libpcap fails to open the file). A packet whose
+ * captured length exceeds its interface's snap length is corrupt (pcap_ng_next_packet).
+ */
 export function readPcapng(bytes: Uint8Array): Capture {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const builder = new CaptureBuilder(bytes);
+  const progress = { described: false };
+  try {
+    return readBlocks(bytes, builder, progress);
+  } catch (error) {
+    if (error instanceof CaptureError && progress.described) throw error.withPartial(builder.finish());
+    throw error;
+  }
+}
+
+function readBlocks(bytes: Uint8Array, builder: CaptureBuilder, progress: { described: boolean }): Capture {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let little = true;
   let interfaces: Interface[] = [];
   let off = 0;
@@ -84,6 +101,7 @@ export function readPcapng(bytes: Uint8Array): Capture {
       }
       case BLOCK_IDB:
         interfaces.push(readInterface(view, body, bodyEnd, little));
+        progress.described = true;
         break;
       case BLOCK_EPB: {
         need(bodyEnd - body, 20, body, 'enhanced packet');
@@ -91,9 +109,7 @@ export function readPcapng(bytes: Uint8Array): Capture {
         const capLength = view.getUint32(body + 12, little);
         const wireLength = view.getUint32(body + 16, little);
         const dataAt = body + 20;
-        if (capLength > bodyEnd - dataAt) {
-          throw new CaptureError('BAD_LENGTH', `captured length ${capLength} exceeds the block`, body + 12);
-        }
+        checkCapLength(capLength, iface, bodyEnd - dataAt, body + 12);
         addPacket(builder, iface, dataAt, capLength, wireLength, view.getUint32(body + 4, little), view.getUint32(body + 8, little));
         break;
       }
@@ -103,9 +119,7 @@ export function readPcapng(bytes: Uint8Array): Capture {
         const capLength = view.getUint32(body + 12, little);
         const wireLength = view.getUint32(body + 16, little);
         const dataAt = body + 20;
-        if (capLength > bodyEnd - dataAt) {
-          throw new CaptureError('BAD_LENGTH', `captured length ${capLength} exceeds the block`, body + 12);
-        }
+        checkCapLength(capLength, iface, bodyEnd - dataAt, body + 12);
         addPacket(builder, iface, dataAt, capLength, wireLength, view.getUint32(body + 4, little), view.getUint32(body + 8, little));
         break;
       }
@@ -115,8 +129,9 @@ export function readPcapng(bytes: Uint8Array): Capture {
         const iface = lookup(interfaces, 0, off);
         const wireLength = view.getUint32(body, little);
         const dataAt = body + 4;
-        let capLength = Math.min(wireLength, bodyEnd - dataAt);
-        if (iface.snapLength !== 0) capLength = Math.min(capLength, iface.snapLength);
+        // pcap_ng_next_packet: the captured length is min(len, snaplen), and the block must hold it.
+        const capLength = Math.min(wireLength, iface.snapLength);
+        checkCapLength(capLength, iface, bodyEnd - dataAt, body);
         builder.add(dataAt, capLength, wireLength, iface.linkType, 0, 0);
         break;
       }
@@ -128,6 +143,17 @@ export function readPcapng(bytes: Uint8Array): Capture {
   }
   if (!sawSection) throw new CaptureError('TOO_SHORT', 'empty pcapng file', 0);
   return builder.finish();
+}
+
+/**
+ * Checks a packet's captured length in libpcap's order (pcap_ng_next_packet): above the
+ * interface's snap length it is corrupt, then the block must hold that many bytes.
+ */
+function checkCapLength(capLength: number, iface: Interface, room: number, at: number): void {
+  if (capLength > iface.snapLength) {
+    throw new CaptureError('BAD_LENGTH', `captured length ${capLength} exceeds the interface's snap length ${iface.snapLength}`, at);
+  }
+  if (capLength > room) throw new CaptureError('BAD_LENGTH', `captured length ${capLength} exceeds the block`, at);
 }
 
 function need(have: number, want: number, at: number, what: string): void {
@@ -148,7 +174,7 @@ function readInterface(view: DataView, body: number, bodyEnd: number, little: bo
   if (!isSupportedLinkType(linkType)) {
     throw new CaptureError('UNKNOWN_LINK_TYPE', `unsupported link type ${linkType}`, body);
   }
-  const snapLength = view.getUint32(body + 4, little);
+  const snapLength = adjustSnapLength(view.getUint32(body + 4, little));
   let unitsPerSecond = 1_000_000n;
   let offsetSeconds = 0n;
   let opt = body + 8;

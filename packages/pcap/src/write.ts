@@ -12,6 +12,10 @@ export interface PcapWriteOptions {
   readonly littleEndian?: boolean;
   /** Nanosecond timestamps (magic 0xa1b23c4d) instead of microseconds. */
   readonly nanosecond?: boolean;
+  /**
+   * The header's snap length (default 262144). Records are written whole: readers (libpcap and
+   * ours) keep only the first snapLength bytes of a longer one, so this makes such files.
+   */
   readonly snapLength?: number;
 }
 
@@ -42,9 +46,14 @@ export function writePcap(capture: Capture, options: PcapWriteOptions = {}): Uin
   return out;
 }
 
-/** Options of writePcapng(): byte order (default little-endian). */
+/** Options of writePcapng(): byte order (default little-endian) and the interfaces' snap length. */
 export interface PcapngWriteOptions {
   readonly littleEndian?: boolean;
+  /**
+   * Every interface's snap length (default 0: no limit). Packets are written whole: a packet
+   * longer than it makes a file libpcap and our reader refuse as corrupt.
+   */
+  readonly snapLength?: number;
 }
 
 /**
@@ -81,7 +90,7 @@ export function writePcapng(capture: Capture, options: PcapngWriteOptions = {}):
   for (const lt of ifaceOf.keys()) {
     b = block(BLOCK_IDB, IDB);
     view.setUint16(b, lt, little);
-    view.setUint32(b + 4, 0, little);
+    view.setUint32(b + 4, options.snapLength ?? 0, little);
     view.setUint16(b + 8, 9, little); // if_tsresol
     view.setUint16(b + 10, 1, little);
     view.setUint8(b + 12, 9); // 10^-9 seconds

@@ -6,10 +6,10 @@
 import { readProgram } from '@ea/bpf';
 import { type PacketBatch, prepare } from '@ea/interpreter';
 import { compile } from '@ea/jit';
-import { type Capture, captureBatch, readCapture } from '@ea/pcap';
+import { type Capture, CaptureError, captureBatch, isPcap, isPcapng, readCapture } from '@ea/pcap';
 import { type VerifiedProgram, verify } from '@ea/verifier';
 import type { CAC } from 'cac';
-import { printJson, readInput, UsageError } from '../output.js';
+import { EXIT_REJECTED, printJson, readInput, STDIN_ARGUMENT, UsageError } from '../output.js';
 
 interface FilterOptions {
   readonly engine?: string;
@@ -33,17 +33,60 @@ export function register(cli: CAC): void {
     .action(async (file: string, capturePath: string, options: FilterOptions) => {
       const engine = options.engine ?? 'jit';
       if (engine !== 'interp' && engine !== 'jit') throw new UsageError(`unknown engine ${engine} (jit or interp)`);
-      const { insns } = readProgram(readInput(file));
+      const source = readInput(file);
+      if (isPcap(source) || isPcapng(source)) {
+        throw new UsageError(
+          `${displayName(file)} is a ${isPcap(source) ? 'pcap' : 'pcapng'} capture, not a program: the program comes first (ea-bpf filter PROGRAM CAPTURE)`,
+        );
+      }
+      const { insns } = readProgram(source);
       // Offline filtering never attaches to a socket, so the kernel's conversion-time memory
       // limits (optmem_max) do not apply; libpcap would run such a program too.
       const program = verify(insns, { profile: 'socket', skipSocketLimits: true });
-      const capture = readCapture(readInput(capturePath));
+      const { capture, damage } = readDamaged(readInput(capturePath), capturePath);
       const run = batchRunner(program, engine);
       const matched = countMatches(capture, run);
-      if (options.json) printJson({ matched, total: capture.count });
-      else process.stdout.write(`${matched} of ${capture.count} packets matched\n`);
-      return 0;
+      if (options.json) {
+        const where = damage === null ? {} : { damage: { code: damage.code, offset: damage.offset, message: damage.detail } };
+        printJson({ matched, total: capture.count, ...where });
+      } else process.stdout.write(`${matched} of ${capture.count} packets matched\n`);
+      if (damage === null) return 0;
+      // tcpdump's way: the packets before the damage are counted, then the error, and exit 1.
+      process.stderr.write(
+        `ea-bpf: warning: ${displayName(capturePath)}: ${damage.message}; counted the ${capture.count} packets before it\n`,
+      );
+      return EXIT_REJECTED;
     });
+}
+
+/** Names a file argument in messages (`-` is standard input). */
+function displayName(file: string): string {
+  return file === '-' || file === STDIN_ARGUMENT ? 'standard input' : file;
+}
+
+/**
+ * Reads a capture; damage after the first packets leaves those packets and the error (as
+ * tcpdump counts them), any other capture error names the file.
+ */
+function readDamaged(bytes: Uint8Array, path: string): { capture: Capture; damage: CaptureError | null } {
+  try {
+    return { capture: readCapture(bytes), damage: null };
+  } catch (error) {
+    if (!(error instanceof CaptureError)) throw error;
+    if (error.partial !== null) return { capture: error.partial, damage: error };
+    throw new CaptureFileError(displayName(path), error);
+  }
+}
+
+/** A capture that cannot be read at all, with the file's name in the message. */
+class CaptureFileError extends Error {
+  override readonly name = 'CaptureFileError';
+  constructor(
+    readonly file: string,
+    readonly error: CaptureError,
+  ) {
+    super(`${file}: ${error.message}`);
+  }
 }
 
 /** Returns the engine's batch runner: one call over many packets. */
