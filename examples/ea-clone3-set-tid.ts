@@ -6,7 +6,8 @@
  * Run: npx tsx examples/ea-clone3-set-tid.ts
  */
 import { AddressSpace } from '@ea/layout';
-import { type DemoCase, type Strategy, defaultEngine, runDemo, version } from '@ea/policy';
+import { type Strategy, version } from '@ea/policy';
+import { type DemoCase, defaultEngine, runDemo } from '@ea/workbench';
 import { ARCHES } from '@ea/seccomp';
 
 const x86 = ARCHES.x86_64;

@@ -10,7 +10,8 @@
  * Run: npx tsx examples/ea-open-how-nested.ts
  */
 import { AddressSpace } from '@ea/layout';
-import { type Check, type DemoCase, type Strategy, defaultEngine, runDemo, version } from '@ea/policy';
+import { type Check, type Strategy, version } from '@ea/policy';
+import { type DemoCase, defaultEngine, runDemo } from '@ea/workbench';
 import { ARCHES } from '@ea/seccomp';
 
 const x86 = ARCHES.x86_64;

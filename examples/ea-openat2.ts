@@ -7,10 +7,8 @@
  * Run: npx tsx examples/ea-openat2.ts
  */
 import { AddressSpace } from '@ea/layout';
-import {
-  type Check, type DemoCase, O_CREAT, RESOLVE_BENEATH, RESOLVE_NO_SYMLINKS, type Strategy, defaultEngine,
-  runDemo, version,
-} from '@ea/policy';
+import { type Check, O_CREAT, RESOLVE_BENEATH, RESOLVE_NO_SYMLINKS, type Strategy, version } from '@ea/policy';
+import { type DemoCase, defaultEngine, runDemo } from '@ea/workbench';
 import { ARCHES } from '@ea/seccomp';
 
 const x86 = ARCHES.x86_64;

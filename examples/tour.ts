@@ -19,7 +19,8 @@ import { BPF_LD, BPF_MEM, type Insn, disassemble, encodeProgram, insn, readProgr
 import { type PacketContext, prepare } from '@ea/interpreter';
 import { compile } from '@ea/jit';
 import { type Capture, LINKTYPE_ETHERNET, generateCapture, networkOffset, writePcap } from '@ea/pcap';
-import { type DemoResult, SCENARIOS, compatMatrix, defaultEngine, formatMatrix, runDemo, version } from '@ea/policy';
+import { version } from '@ea/policy';
+import { type DemoResult, SCENARIOS, compatMatrix, defaultEngine, formatMatrix, runDemo } from '@ea/workbench';
 import { ARCHES } from '@ea/seccomp';
 import { VerifyError, check, formatDiagnostic, verify } from '@ea/verifier';
 import { buildLibpcapHarness, nativeUnavailable, runHarness } from '../benchmarks/native/build.js';

@@ -7,7 +7,8 @@
  * loads), so only our two engines are compared.
  */
 import { Flattener } from '@ea/layout';
-import { buildFilter, type Check, type DemoCase, layoutPlacement, needsOf, type Strategy, version } from '@ea/policy';
+import { buildFilter, type Check, layoutPlacement, needsOf, type Strategy, version } from '@ea/policy';
+import type { DemoCase } from '@ea/workbench';
 import { ARCHES } from '@ea/seccomp';
 import { verify } from '@ea/verifier';
 import { CASES as CLONE3_CASES } from '../../examples/ea-clone3-set-tid.js';

@@ -4,9 +4,8 @@
  * syscall's own outcome and whether the cell is fail-safe. Exit 0 when every cell is fail-safe,
  * 1 when some cell is not (the point of `--no-guard`), 2 on usage errors.
  */
-import {
-  type GuardForm, SCENARIOS, type Strategy, compatMatrix, defaultEngine, formatMatrix,
-} from '@ea/policy';
+import type { GuardForm, Strategy } from '@ea/policy';
+import { SCENARIOS, compatMatrix, defaultEngine, formatMatrix } from '@ea/workbench';
 import type { CAC } from 'cac';
 import { EXIT_OK, EXIT_REJECTED, UsageError, printJson } from '../output.js';
 

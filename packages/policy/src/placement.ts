@@ -12,7 +12,9 @@
  *   follows the windows. Everything is an absolute load.
  */
 
-import type { Strategy } from '@ea/layout';
+import { EA_REGION_OFFSET } from '@ea/bpf';
+import { type EaSyscall, Flattener, type Strategy } from '@ea/layout';
+import type { Needs } from './build.js';
 
 /** Describes where the jump-table strategy puts the root's table (and, for tests, a static root). */
 export interface JumpTablePlacement {
@@ -49,3 +51,22 @@ export type Placement = JumpTablePlacement | FixedWindowPlacement;
 
 /** Names a flattening strategy: jump-table or fixed-window (@ea/layout's Strategy). */
 export type { Strategy };
+
+/**
+ * Returns where @ea/layout's flattener puts the root, tables and windows for these needs on a
+ * kernel that knows `sys`: what buildFilter bakes into the filter's loads.
+ */
+export function layoutPlacement(sys: EaSyscall, strategy: Strategy, needs: Needs): Placement {
+  if (strategy === 'jump-table') return { strategy, rootTable: EA_REGION_OFFSET };
+  const f = new Flattener(sys, { root: needs.root, pointees: needs.pointees }, { strategy });
+  const windows = new Map(f.windows.map((w) => [w.path, w.offset]));
+  return {
+    strategy,
+    root: f.rootOffset,
+    window: (chain) => {
+      const at = windows.get(chain);
+      if (at === undefined) throw new Error(`no window for ${chain} (needs: ${[...windows.keys()].join(', ')})`);
+      return { status: at + 4, data: at + 8 };
+    },
+  };
+}

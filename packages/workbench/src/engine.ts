@@ -1,5 +1,5 @@
 /**
- * What the policy package needs from the rest of the system, in one interface: where the
+ * What the workbench needs from the rest of the system, in one interface: where the
  * flattener puts things, the image it builds for a call, and the two engines that run a
  * verified filter over it. `defaultEngine()` (wire.ts) binds it to @ea/layout, @ea/verifier,
  * @ea/interpreter and @ea/jit.
@@ -7,8 +7,7 @@
 import type { Insn } from '@ea/bpf';
 import type { AddressSpace, EaSyscall, Registers } from '@ea/layout';
 import type { VerifiedProgram } from '@ea/verifier';
-import type { Needs } from './build.js';
-import type { Placement, Strategy } from './placement.js';
+import type { Needs, Placement, Strategy } from '@ea/policy';
 
 /** One EA syscall as the program issues it: registers and the caller's memory. */
 export interface EaCall {

@@ -6,8 +6,9 @@
 import type { Endian, Insn } from '@ea/bpf';
 import { interpret } from '@ea/interpreter';
 import { type VerifiedProgram, verify } from '@ea/verifier';
+import { layoutPlacement } from '@ea/policy';
 import type { Engine } from './engine.js';
-import { flatImage, layoutPlacement } from './flatten.js';
+import { flatImage } from './image.js';
 import { jitRunner } from './jit.js';
 
 /** Returns the engine backed by the real verifier, interpreter, JIT and flattener. */

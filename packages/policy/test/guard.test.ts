@@ -1,11 +1,10 @@
 import { AUDIT_ARCH_X86_64, BPF_LD, BPF_TAILZ, BPF_W, SECCOMP_RET_ALLOW, codeOf } from '@ea/bpf';
-import { AddressSpace } from '@ea/layout';
 import { interpret } from '@ea/interpreter';
 import { verify } from '@ea/verifier';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  Assembler, E2BIG, type GuardForm, type Strategy, emitGuard, flatImage, jitCompile, needsOf, retErrno, version,
+  Assembler, E2BIG, type GuardForm, emitGuard, retErrno,
 } from '../src/index.js';
 import { contractImage } from './image.js';
 
@@ -79,75 +78,4 @@ describe('tail-zero guard', () => {
       { numRuns: RUNS },
     );
   });
-
-  it.each([
-    ['clone3', 'jump-table'],
-    ['clone3', 'fixed-window'],
-    ['openat2', 'jump-table'],
-  ] as const)('gives the same verdict in both forms on %s images flattened with %s (interpreter and JIT)', (name, strategy) => {
-    const v = version(name);
-    const needs = needsOf(v.shape, []);
-    const cache = new Map<string, ReturnType<typeof guardProgram>>();
-    const prog = (form: GuardForm, k: number) => {
-      const id = `${form}:${k}`;
-      let p = cache.get(id);
-      if (p === undefined) {
-        p = guardProgram(form, k);
-        cache.set(id, p);
-      }
-      return p;
-    };
-    // Up to a page: past what the image can hold after the root's table, too.
-    const room = 4096;
-    const sized = fc.oneof(
-      caller.filter((b) => b.length >= v.shape.size),
-      fc.integer({ min: v.shape.size, max: room }).chain((usize) =>
-        fc.array(fc.integer({ min: 0, max: usize - 1 }), { maxLength: 2 }).map((at) => {
-          const b = new Uint8Array(usize);
-          for (const i of at) b[i] = 0x5a;
-          return b;
-        }),
-      ),
-    );
-    fc.assert(
-      fc.property(sized, fc.integer({ min: 0, max: 4096 }), (bytes, k) => {
-        const call = { regs: { args: argsFor(v, 0x10000, bytes.length) }, memory: new AddressSpace().map(0x10000, bytes) };
-        const img = flatImage(call, v.sys, strategy as Strategy, needs).view;
-        const want = bytes.slice(k).every((b) => b === 0) ? SECCOMP_RET_ALLOW : retErrno(E2BIG);
-        for (const form of ['tailzero', 'esize'] as const) {
-          const p = prog(form, k);
-          expect(interpret(p, img)).toBe(want);
-          expect(jitCompile(p).run(img)).toBe(want);
-        }
-      }),
-      { numRuns: RUNS / 2 },
-    );
-  });
 });
-
-describe('tail-zero guard when the struct does not fit in the image', () => {
-  it('both forms still answer exactly (layout shrinks usize over a zero tail, keeps a non-zero one fail-safe)', () => {
-    // clone3 with jump tables: the root sits after an 88-byte table, so a 4096-byte struct
-    // cannot be held whole; the flattener checks the rest in user memory.
-    const v = version('clone3');
-    for (const [at, want] of [
-      [10, SECCOMP_RET_ALLOW],
-      [4000, retErrno(E2BIG)],
-      [4095, retErrno(E2BIG)],
-    ] as const) {
-      const bytes = new Uint8Array(4096);
-      bytes[at] = 1;
-      const call = { regs: { args: argsFor(v, 0x10000, bytes.length) }, memory: new AddressSpace().map(0x10000, bytes) };
-      const img = flatImage(call, v.sys, 'jump-table', needsOf(v.shape, [])).view;
-      expect(interpret(guardProgram('esize', 88), img)).toBe(want);
-      expect(interpret(guardProgram('tailzero', 88), img)).toBe(want);
-    }
-  });
-});
-
-function argsFor(v: ReturnType<typeof version>, address: number, usize: number): number[] {
-  const args = [0, 0, 0, 0, 0, 0];
-  args[v.sys.ptrArg] = address;
-  if (v.sys.size.kind === 'arg') args[v.sys.size.arg] = usize;
-  return args;
-}

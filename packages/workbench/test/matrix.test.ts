@@ -1,9 +1,9 @@
 import { EA_META_ESIZE, EA_META_USIZE, EA_REGION_OFFSET } from '@ea/bpf';
 import { Flattener } from '@ea/layout';
 import { describe, expect, it } from 'vitest';
+import { type GuardForm, type Strategy, readField } from '@ea/policy';
 import {
-  type Cell, type Engine, type GuardForm, type Scenario, SCENARIOS, type Strategy, compatMatrix, defaultEngine,
-  formatMatrix, programBytes, readField,
+  type Cell, type Engine, type Scenario, SCENARIOS, compatMatrix, defaultEngine, formatMatrix, programBytes,
 } from '../src/index.js';
 
 const engine = defaultEngine();

@@ -12,9 +12,9 @@ import { verify } from '@ea/verifier';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  type Check, type Strategy, type Test, type Version, buildFilter, flatImage, jitCompile, layoutPlacement,
-  needsOf, version,
-} from '../src/index.js';
+  type Check, type Strategy, type Test, type Version, buildFilter, layoutPlacement, needsOf, version,
+} from '@ea/policy';
+import { flatImage, jitCompile } from '../src/index.js';
 
 const FUZZ = process.env['EA_FUZZ'] !== undefined;
 const x86 = ARCHES.x86_64;

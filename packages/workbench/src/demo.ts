@@ -5,12 +5,9 @@
  */
 import { disassemble } from '@ea/bpf';
 import type { ArchInfo } from '@ea/seccomp';
-import { type BuiltFilter, buildFilter, needsOf } from './build.js';
-import type { Version } from './catalog.js';
+import { type BuiltFilter, type Check, type GuardForm, type Strategy, type Version, buildFilter, needsOf } from '@ea/policy';
 import type { EaCall, Engine } from './engine.js';
 import { actionName } from './matrix.js';
-import type { Strategy } from './placement.js';
-import type { Check, GuardForm } from './policy.js';
 
 /** Describes one call of a demo: its label and the call (registers and memory). */
 export interface DemoCase {

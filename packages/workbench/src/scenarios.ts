@@ -5,9 +5,7 @@
  * business, not a check's.
  */
 import { ARCHES, type ArchInfo } from '@ea/seccomp';
-import type { Check } from './policy.js';
-import { type Version, version } from './catalog.js';
-import { CLONE_INTO_CGROUP, CLONE_NEWUSER, O_CREAT, RESOLVE_BENEATH } from './structs.js';
+import { type Check, CLONE_INTO_CGROUP, CLONE_NEWUSER, O_CREAT, RESOLVE_BENEATH, type Version, version } from '@ea/policy';
 
 /** Describes a caller of a scenario: the header version it was built against and the fields it sets. */
 export interface Program {

@@ -1,36 +1,14 @@
 /**
- * Adapter to @ea/layout's Flattener: placements the builder bakes into loads, images for
- * calls, and a short human summary of an image (what the examples print).
+ * Images for calls through @ea/layout's Flattener, as a kernel that knows one struct version
+ * would build them, and a short human summary of an image (what the examples print).
  */
 import { EA_META_ESIZE, EA_META_FLAGS, EA_META_ROOT, EA_META_USIZE, EA_REGION_OFFSET, type Endian } from '@ea/bpf';
 import { type EaSyscall, Flattener, type PointerNode } from '@ea/layout';
-import type { Needs } from './build.js';
+import type { Needs, Strategy } from '@ea/policy';
 import type { EaCall, FlatImage } from './engine.js';
-import type { Placement, Strategy } from './placement.js';
 
-
-function flattener(sys: EaSyscall, strategy: Strategy, needs: Needs, order: Endian = 'le'): Flattener {
-  return new Flattener(
-    sys,
-    { root: needs.root, pointees: needs.pointees },
-    { strategy, endian: order },
-  );
-}
-
-/** Returns where layout's flattener puts the root, tables and windows for these needs. */
-export function layoutPlacement(sys: EaSyscall, strategy: Strategy, needs: Needs): Placement {
-  if (strategy === 'jump-table') return { strategy, rootTable: EA_REGION_OFFSET };
-  const f = flattener(sys, strategy, needs);
-  const windows = new Map(f.windows.map((w) => [w.path, w.offset]));
-  return {
-    strategy,
-    root: f.rootOffset,
-    window: (chain) => {
-      const at = windows.get(chain);
-      if (at === undefined) throw new Error(`no window for ${chain} (needs: ${[...windows.keys()].join(', ')})`);
-      return { status: at + 4, data: at + 8 };
-    },
-  };
+function flattener(sys: EaSyscall, strategy: Strategy, needs: Needs, order: Endian): Flattener {
+  return new Flattener(sys, { root: needs.root, pointees: needs.pointees }, { strategy, endian: order });
 }
 
 /** Flattens one call as a kernel that knows `sys` would, and summarizes the image. */

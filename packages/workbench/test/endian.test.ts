@@ -8,10 +8,8 @@ import { AddressSpace } from '@ea/layout';
 import { ARCHES } from '@ea/seccomp';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type Check, EPERM, buildFilter, checksHold, defaultEngine, needsOf, retErrno, version,
-  writeField,
-} from '../src/index.js';
+import { type Check, EPERM, buildFilter, checksHold, needsOf, retErrno, version, writeField } from '@ea/policy';
+import { defaultEngine } from '../src/index.js';
 
 const RUNS = process.env['EA_FUZZ'] ? 2000 : 100;
 const openat2 = version('openat2');

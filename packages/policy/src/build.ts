@@ -18,10 +18,10 @@ import {
   EA_META_ESIZE, EA_META_ROOT, type Insn, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS,
 } from '@ea/bpf';
 import { foreignNrBit } from '@ea/seccomp';
-import { Assembler, NEXT } from './asm.js';
-import { words64 } from './fields.js';
+import { Assembler, NEXT } from './assembler.js';
+import { words64 } from './judge.js';
 import type { Check, GuardForm, Policy } from './policy.js';
-import { type ResolvedPath, type StructShape, resolvePath } from './shapes.js';
+import { type ResolvedPath, type StructShape, resolvePath } from './path.js';
 
 /** Holds EPERM, the errno a failed check returns. */
 export const EPERM = 1;

@@ -3,9 +3,9 @@
  * refuses to stand in silently for the interpreter: a comparison of the interpreter with
  * itself would prove nothing.
  */
+import type { Endian } from '@ea/bpf';
 import { type Compiled, compile } from '@ea/jit';
 import type { VerifiedProgram } from '@ea/verifier';
-import type { Endian } from '@ea/bpf';
 
 const caches = { le: new WeakMap<object, Compiled>(), be: new WeakMap<object, Compiled>() };
 

@@ -18,14 +18,11 @@ import {
   SECCOMP_RET_ERRNO, type Endian,
 } from '@ea/bpf';
 import { AddressSpace, copyEaArgs } from '@ea/layout';
-import { buildFilter, needsOf } from './build.js';
-import type { Version } from './catalog.js';
+import {
+  buildFilter, checksHold, type GuardForm, needsOf, readField, resolvePath, type Strategy, type Version, writeField,
+} from '@ea/policy';
 import type { EaCall, Engine } from './engine.js';
-import { checksHold, readField, writeField } from './fields.js';
-import type { GuardForm } from './policy.js';
 import type { Program, Scenario } from './scenarios.js';
-import { resolvePath } from './shapes.js';
-import type { Strategy } from './placement.js';
 
 /** Tells whether a side of a compatibility cell is the old or the new version. */
 export type Age = 'old' | 'new';

@@ -5,7 +5,7 @@
  */
 import type { Endian } from '@ea/bpf';
 import type { Check, Test } from './policy.js';
-import { type StructShape, resolvePath } from './shapes.js';
+import { type StructShape, resolvePath } from './path.js';
 
 /** Reads an unsigned 4- or 8-byte field; bytes past the end read as zero (copy_struct_from_user). */
 export function readField(bytes: Uint8Array, offset: number, size: 4 | 8, order: Endian): bigint {

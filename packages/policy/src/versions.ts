@@ -7,8 +7,8 @@ import {
   type CType, type EaSyscall, LayoutError, type MemberSpec, type StructType, eaSyscall, pointee, struct,
   versionSize,
 } from '@ea/layout';
-import type { FieldShape, StructShape } from './shapes.js';
-import { u32Array } from './shapes.js';
+import type { FieldShape, StructShape } from './path.js';
+import { u32Array } from './path.js';
 
 /** Elements shown for a counted array pointer (set_tid holds at most MAX_PID_NS_LEVEL = 32). */
 const ARRAY_ELEMENTS = 32;

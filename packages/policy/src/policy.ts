@@ -5,7 +5,7 @@
  */
 import type { ArchInfo } from '@ea/seccomp';
 import type { Placement } from './placement.js';
-import type { StructShape } from './shapes.js';
+import type { StructShape } from './path.js';
 
 /** A condition on one field (value semantics are unsigned, the field's own width). */
 export type Test =

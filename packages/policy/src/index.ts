@@ -1,0 +1,16 @@
+/**
+ * @ea/policy: the EA policy language. A Policy (arch, syscall, struct version, checks on field
+ * paths, guard, actions) compiles to an ordinary classic BPF filter for the verifier's `ea`
+ * profile, with the tail-zero guard; judge.ts says what the checks mean on the caller's bytes.
+ * Running policies over flattened calls and the compatibility matrix live in @ea/workbench.
+ */
+export { Assembler, AssembleError, NEXT, type Target } from './assembler.js';
+export { buildFilter, emitGuard, needsOf, chainOf, retErrno, EPERM, E2BIG, type BuiltFilter, type Needs } from './build.js';
+export type { Check, GuardForm, Policy, Test } from './policy.js';
+export {
+  layoutPlacement, type FixedWindowPlacement, type JumpTablePlacement, type Placement, type Strategy, type WindowSpot,
+} from './placement.js';
+export { shapeOf, truncate, version, type Version } from './versions.js';
+export { resolvePath, u32Array, PathError, type FieldShape, type StructShape, type ResolvedPath } from './path.js';
+export * from './flags.js';
+export { readField, writeField, words64, holds, checksHold, effectiveSize } from './judge.js';
