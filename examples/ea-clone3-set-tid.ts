@@ -18,7 +18,7 @@ const UNMAPPED = 0x7f0000009000;
 
 /** A clone3 call: clone_args with set_tid/set_tid_size, and the set_tid array (if any) mapped. */
 function call(setTid: number, setTidSize: number, tids: readonly number[] | null): DemoCase['call'] {
-  const args = new DataView(new ArrayBuffer(clone3.shape.size));
+  const args = new DataView(new ArrayBuffer(clone3.struct.size));
   args.setBigUint64(32, 17n, true); // exit_signal = SIGCHLD
   args.setBigUint64(64, BigInt(setTid), true);
   args.setBigUint64(72, BigInt(setTidSize), true);
@@ -28,7 +28,7 @@ function call(setTid: number, setTidSize: number, tids: readonly number[] | null
     for (const [i, t] of tids.entries()) arr.setInt32(4 * i, t, true);
     memory.map(SET_TID, new Uint8Array(arr.buffer));
   }
-  return { regs: { nr: clone3.sys.nr, arch: x86.auditArch, args: [STRUCT, clone3.shape.size] }, memory };
+  return { regs: { nr: clone3.sys.nr, arch: x86.auditArch, args: [STRUCT, clone3.struct.size] }, memory };
 }
 
 export const CASES: readonly DemoCase[] = [

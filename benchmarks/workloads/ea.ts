@@ -53,12 +53,12 @@ export function runEaWorkload(engines: readonly JsEngine[], calls: number, timin
   const rows: EaRow[] = [];
   for (const spec of SPECS) {
     const v = version(spec.syscall);
-    const needs = needsOf(v.shape, spec.checks);
+    const needs = needsOf(v.struct, spec.checks);
     for (const strategy of STRATEGIES) {
       const built = buildFilter({
         arch: x86,
         nr: v.sys.nr,
-        struct: v.shape,
+        struct: v.struct,
         placement: layoutPlacement(v.sys, strategy, needs),
         checks: spec.checks,
         guard: 'tailzero',

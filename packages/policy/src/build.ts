@@ -17,11 +17,12 @@
 import {
   EA_META_ESIZE, EA_META_ROOT, type Insn, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS,
 } from '@ea/bpf';
+import type { StructType } from '@ea/layout';
 import { foreignNrBit } from '@ea/seccomp';
 import { Assembler, NEXT } from './assembler.js';
 import { words64 } from './judge.js';
 import type { Check, GuardForm, Policy } from './policy.js';
-import { type ResolvedPath, type StructShape, resolvePath } from './path.js';
+import { type ResolvedPath, resolvePath } from './path.js';
 
 /** Holds EPERM, the errno a failed check returns. */
 export const EPERM = 1;
@@ -223,7 +224,7 @@ export interface Needs {
 }
 
 /** Returns the bytes a policy's checks read in the root and in each pointee. */
-export function needsOf(struct: StructShape, checks: readonly Check[]): Needs {
+export function needsOf(struct: StructType, checks: readonly Check[]): Needs {
   let root = struct.size;
   const pointees: Record<string, number> = {};
   for (const c of checks) {

@@ -10,7 +10,7 @@ export type { Check, GuardForm, Policy, Test } from './policy.js';
 export {
   layoutPlacement, type FixedWindowPlacement, type JumpTablePlacement, type Placement, type Strategy, type WindowSpot,
 } from './placement.js';
-export { shapeOf, truncate, version, type Version } from './versions.js';
-export { resolvePath, u32Array, PathError, type FieldShape, type StructShape, type ResolvedPath } from './path.js';
+export { truncate, version, type Version } from './versions.js';
+export { pathFields, resolvePath, PathError, type PathField, type ResolvedPath } from './path.js';
 export * from './flags.js';
 export { readField, writeField, words64, holds, checksHold, effectiveSize } from './judge.js';

@@ -4,8 +4,9 @@
  * to enforce: a cell is fail-safe only if a call that goes through satisfies it.
  */
 import type { Endian } from '@ea/bpf';
+import type { StructType } from '@ea/layout';
 import type { Check, Test } from './policy.js';
-import { type StructShape, resolvePath } from './path.js';
+import { resolvePath } from './path.js';
 
 /** Reads an unsigned 4- or 8-byte field; bytes past the end read as zero (copy_struct_from_user). */
 export function readField(bytes: Uint8Array, offset: number, size: 4 | 8, order: Endian): bigint {
@@ -56,7 +57,7 @@ function assertTest(test: never): never {
 
 /** Judges root-level checks on a struct's bytes (nested paths are not judged here). */
 export function checksHold(
-  struct: StructShape,
+  struct: StructType,
   checks: readonly Check[],
   bytes: Uint8Array,
   order: Endian,

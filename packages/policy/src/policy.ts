@@ -3,9 +3,9 @@
  * version I know), allow only if every check holds". `buildFilter` turns it into an ordinary
  * classic BPF program for the `ea` profile, with the tail-zero guard added automatically.
  */
+import type { StructType } from '@ea/layout';
 import type { ArchInfo } from '@ea/seccomp';
 import type { Placement } from './placement.js';
-import type { StructShape } from './path.js';
 
 /** A condition on one field (value semantics are unsigned, the field's own width). */
 export type Test =
@@ -32,7 +32,7 @@ export interface Policy {
   readonly arch: ArchInfo;
   readonly nr: number;
   /** The struct as the filter's author knows it; the guard's k is its size. */
-  readonly struct: StructShape;
+  readonly struct: StructType;
   readonly placement: Placement;
   readonly checks: readonly Check[];
   /** Default 'tailzero'. */

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type Check, type Placement, PathError, buildFilter, checksHold, retErrno, EPERM, E2BIG, layoutPlacement,
-  needsOf, version, writeField,
+  chainOf, needsOf, resolvePath, version, writeField,
 } from '../src/index.js';
 import { contractImage } from './image.js';
 
@@ -19,7 +19,7 @@ const rootOnly: Placement = {
     throw new Error('root-only');
   },
 };
-const cloneArgs = (v: string) => version('clone3', v).shape;
+const cloneArgs = (v: string) => version('clone3', v).struct;
 
 const tests = fc.oneof(
   fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((value) => ({ op: 'eq' as const, value })),
@@ -55,7 +55,7 @@ describe('buildFilter', () => {
           const caller = new Uint8Array(64);
           for (const [i, f] of (['flags', 'exit_signal', 'tls'] as const).entries()) {
             const v = useSmall && i === 0 ? small : wide >> BigInt(i);
-            writeField(caller, struct.fields.find((x) => x.name === f)!.offset, 8, 'le', v);
+            writeField(caller, struct.fields.get(f)!.offset, 8, 'le', v);
           }
           const want = checksHold(struct, checks, caller, 'le') ? SECCOMP_RET_ALLOW : retErrno(EPERM);
           expect(interpret(prog, contractImage(435, AUDIT_ARCH_X86_64, caller))).toBe(want);
@@ -69,8 +69,8 @@ describe('buildFilter', () => {
     const nested = version('openat2_nested');
     const eq = (path: string, value = 34n): Check => ({ path, test: { op: 'eq', value } });
     const count = (strategy: 'jump-table' | 'fixed-window', v: typeof nested, check: Check) => {
-      const placement = layoutPlacement(v.sys, strategy, needsOf(v.shape, [check]));
-      return buildFilter({ arch: x86, nr: v.sys.nr, struct: v.shape, placement, checks: [check] }).perCheck[0];
+      const placement = layoutPlacement(v.sys, strategy, needsOf(v.struct, [check]));
+      return buildFilter({ arch: x86, nr: v.sys.nr, struct: v.struct, placement, checks: [check] }).perCheck[0];
     };
     // root u64 == c: 2 x (ld + jeq); jump tables first fetch ea_meta.root into X (ld + tax)
     expect(count('fixed-window', nested, eq('flags'))).toBe(4);
@@ -94,5 +94,17 @@ describe('buildFilter', () => {
     expect(() =>
       buildFilter({ arch: x86, nr: 435, struct: cloneArgs('VER0'), placement: rootOnly, checks: [{ path: 'flags->x', test: { op: 'eq', value: 0n } }] }),
     ).toThrow(/not a pointer/);
+  });
+
+  it('resolves paths against @ea/layout\'s structs: pointers, counted arrays, and what a check cannot read', () => {
+    const clone = version('clone3').struct;
+    expect(resolvePath(clone, 'set_tid[31]')).toMatchObject({ hops: [{ field: { name: 'set_tid', offset: 64 } }], field: { offset: 124, size: 4 } });
+    expect(() => resolvePath(clone, 'set_tid[32]')).toThrow(/set_tid has no field \[32\]/);
+    const nested = version('openat2_nested').struct;
+    expect(chainOf(resolvePath(nested, 'bar->barbaz->barbaz'))).toBe('bar->barbaz');
+    // setxattrat's value points to bytes: its root fields can be checked, its pointee cannot.
+    const xattr = version('setxattrat').struct;
+    expect(resolvePath(xattr, 'flags').field.size).toBe(4);
+    expect(() => resolvePath(xattr, 'value[0]')).toThrow(PathError);
   });
 });

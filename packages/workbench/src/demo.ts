@@ -45,11 +45,11 @@ export interface DemoSpec {
 /** Builds, verifies and runs a policy over each case with both engines; returns the report. */
 export function runDemo(engine: Engine, spec: DemoSpec): DemoResult {
   const { version: v, strategy } = spec;
-  const needs = needsOf(v.shape, spec.checks);
+  const needs = needsOf(v.struct, spec.checks);
   const built = buildFilter({
     arch: spec.arch,
     nr: v.sys.nr,
-    struct: v.shape,
+    struct: v.struct,
     placement: engine.placement(v.sys, strategy, needs),
     checks: spec.checks,
     guard: spec.guard ?? 'tailzero',

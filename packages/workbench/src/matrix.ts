@@ -19,7 +19,8 @@ import {
 } from '@ea/bpf';
 import { AddressSpace, copyEaArgs } from '@ea/layout';
 import {
-  buildFilter, checksHold, type GuardForm, needsOf, readField, resolvePath, type Strategy, type Version, writeField,
+  buildFilter, checksHold, type GuardForm, needsOf, pathFields, readField, resolvePath, type Strategy, type Version,
+  writeField,
 } from '@ea/policy';
 import type { EaCall, Engine } from './engine.js';
 import type { Program, Scenario } from './scenarios.js';
@@ -79,15 +80,15 @@ export function compatMatrix(scenario: Scenario, engine: Engine, options: Matrix
   const strategy = options.strategy ?? 'jump-table';
   const order = scenario.arch.endian;
   const cells: Cell[] = [];
-  const newest = scenario.versions.new.shape;
+  const newest = scenario.versions.new.struct;
   for (const filterAge of ['old', 'new'] as const) {
     const fv = scenario.versions[filterAge];
     const checks = scenario.filters[filterAge];
-    const needs = needsOf(fv.shape, checks);
+    const needs = needsOf(fv.struct, checks);
     const built = buildFilter({
       arch: scenario.arch,
       nr: fv.sys.nr,
-      struct: fv.shape,
+      struct: fv.struct,
       placement: engine.placement(fv.sys, strategy, needs),
       checks,
       guard: options.guard,
@@ -106,16 +107,16 @@ export function compatMatrix(scenario: Scenario, engine: Engine, options: Matrix
         const allowed = (ret & SECCOMP_RET_ACTION_FULL) >>> 0 === SECCOMP_RET_ALLOW;
         const goesThrough = allowed && outcome.ok;
         const consumed = outcome.ok ? outcome.bytes : new Uint8Array(0);
-        const unvetted = kv.shape.fields
-          .filter((f) => f.offset >= fv.shape.size && readField(consumed, f.offset, f.size, order) !== 0n)
+        const unvetted = pathFields(kv.struct)
+          .filter((f) => f.offset >= fv.struct.size && readField(consumed, f.offset, f.size, order) !== 0n)
           .map((f) => f.name);
-        const vetted = checksHold(fv.shape, checks, consumed, order);
+        const vetted = checksHold(fv.struct, checks, consumed, order);
         const little = order === 'le';
         const root = image.view.getUint32(EA_META_ROOT, little);
         const seen: Record<string, string> = {};
-        for (const f of newest.fields) {
+        for (const f of pathFields(newest)) {
           if (!scenario.shown.includes(f.name)) continue;
-          seen[f.name] = f.offset < fv.shape.size ? hex(imageField(image.view, root + f.offset, f.size, order)) : '-';
+          seen[f.name] = f.offset < fv.struct.size ? hex(imageField(image.view, root + f.offset, f.size, order)) : '-';
         }
         cells.push({
           filter: filterAge,
@@ -139,10 +140,10 @@ export function compatMatrix(scenario: Scenario, engine: Engine, options: Matrix
 
 /** Returns the caller's struct bytes for a program (its header's size, its field values). */
 export function programBytes(scenario: Scenario, program: Program): Uint8Array {
-  const shape = scenario.versions[program.version].shape;
-  const bytes = new Uint8Array(shape.size);
+  const struct = scenario.versions[program.version].struct;
+  const bytes = new Uint8Array(struct.size);
   for (const [name, value] of Object.entries(program.fields)) {
-    const f = resolvePath(shape, name).field;
+    const f = resolvePath(struct, name).field;
     writeField(bytes, f.offset, f.size, scenario.arch.endian, value);
   }
   return bytes;

@@ -12,7 +12,7 @@ import { verify } from '@ea/verifier';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  type Check, type Strategy, type Test, type Version, buildFilter, layoutPlacement, needsOf, version,
+  type Check, type Strategy, type Test, type Version, buildFilter, layoutPlacement, needsOf, pathFields, version,
 } from '@ea/policy';
 import { flatImage, jitCompile } from '../src/index.js';
 
@@ -47,9 +47,9 @@ const EXAMPLES: readonly { name: string; v: Version; checks: readonly Check[] }[
 ];
 
 function compileBoth(v: Version, checks: readonly Check[], strategy: Strategy) {
-  const needs = needsOf(v.shape, checks);
+  const needs = needsOf(v.struct, checks);
   const placement = layoutPlacement(v.sys, strategy, needs);
-  const built = buildFilter({ arch: x86, nr: v.sys.nr, struct: v.shape, placement, checks });
+  const built = buildFilter({ arch: x86, nr: v.sys.nr, struct: v.struct, placement, checks });
   const verified = verify(built.insns, { profile: 'ea' });
   return { verified, jit: jitCompile(verified), needs, insns: built.insns };
 }
@@ -70,11 +70,11 @@ function randomCall(v: Version) {
       tailByte: fc.integer({ min: 0, max: 1 }),
     })
     .map((r) => {
-      const usize = v.shape.size + r.extra;
+      const usize = v.struct.size + r.extra;
       const s = new DataView(new ArrayBuffer(usize));
       let p = 0;
       let z = 0;
-      for (const f of v.shape.fields) {
+      for (const f of pathFields(v.struct)) {
         if (f.size !== 8) continue;
         const value = f.pointer !== undefined ? BigInt(r.ptrs[p++ % 4]!) : /_size$/.test(f.name) ? BigInt(r.sizes[z++ % 4]!) : r.fields[(f.offset / 8) % 12]!;
         s.setBigUint64(f.offset, value, true);

@@ -30,9 +30,9 @@ describe.each(ORDERS)('byte order on %s', (archName, order: Endian) => {
   const engine = defaultEngine(order);
 
   it.each(['jump-table', 'fixed-window'] as const)('open_how checks on 64-bit halves (%s)', (strategy) => {
-    const needs = needsOf(openat2.shape, CHECKS);
+    const needs = needsOf(openat2.struct, CHECKS);
     const built = buildFilter({
-      arch, nr: openat2.sys.nr, struct: openat2.shape, checks: CHECKS, placement: engine.placement(openat2.sys, strategy, needs),
+      arch, nr: openat2.sys.nr, struct: openat2.struct, checks: CHECKS, placement: engine.placement(openat2.sys, strategy, needs),
     });
     const verified = engine.verify(built.insns);
     // Values made of the bits the checks look at, in either half, so every check is reached.
@@ -49,7 +49,7 @@ describe.each(ORDERS)('byte order on %s', (archName, order: Endian) => {
         writeField(bytes, 16, 8, order, resolve);
         const call = { regs: { nr: 437, arch: arch.auditArch, args: [0, 0, 0x1000, 24] }, memory: new AddressSpace().map(0x1000, bytes) };
         const img = engine.image(call, openat2.sys, strategy, needs).view;
-        const want = checksHold(openat2.shape, CHECKS, bytes, order) ? SECCOMP_RET_ALLOW : retErrno(EPERM);
+        const want = checksHold(openat2.struct, CHECKS, bytes, order) ? SECCOMP_RET_ALLOW : retErrno(EPERM);
         expect(engine.interpret(verified, img)).toBe(want);
         expect(engine.jit!(verified, img)).toBe(want);
       }),
@@ -59,9 +59,9 @@ describe.each(ORDERS)('byte order on %s', (archName, order: Endian) => {
 
   it.each(['jump-table', 'fixed-window'] as const)('set_tid[0] == 34 through a native-order pointer (%s)', (strategy) => {
     const checks: Check[] = [{ path: 'set_tid[0]', test: { op: 'eq', value: 34n } }];
-    const needs = needsOf(clone3.shape, checks);
+    const needs = needsOf(clone3.struct, checks);
     const built = buildFilter({
-      arch, nr: clone3.sys.nr, struct: clone3.shape, checks, placement: engine.placement(clone3.sys, strategy, needs),
+      arch, nr: clone3.sys.nr, struct: clone3.struct, checks, placement: engine.placement(clone3.sys, strategy, needs),
     });
     const verified = engine.verify(built.insns);
     for (const [tid, want] of [

@@ -39,7 +39,7 @@ describe('tail-zero guard over flattened images', () => {
     ['openat2', 'jump-table'],
   ] as const)('gives the same verdict in both forms on %s images flattened with %s (interpreter and JIT)', (name, strategy) => {
     const v = version(name);
-    const needs = needsOf(v.shape, []);
+    const needs = needsOf(v.struct, []);
     const cache = new Map<string, ReturnType<typeof guardProgram>>();
     const prog = (form: GuardForm, k: number) => {
       const id = `${form}:${k}`;
@@ -53,8 +53,8 @@ describe('tail-zero guard over flattened images', () => {
     // Up to a page: past what the image can hold after the root's table, too.
     const room = 4096;
     const sized = fc.oneof(
-      caller.filter((b) => b.length >= v.shape.size),
-      fc.integer({ min: v.shape.size, max: room }).chain((usize) =>
+      caller.filter((b) => b.length >= v.struct.size),
+      fc.integer({ min: v.struct.size, max: room }).chain((usize) =>
         fc.array(fc.integer({ min: 0, max: usize - 1 }), { maxLength: 2 }).map((at) => {
           const b = new Uint8Array(usize);
           for (const i of at) b[i] = 0x5a;
@@ -91,7 +91,7 @@ describe('tail-zero guard when the struct does not fit in the image', () => {
       const bytes = new Uint8Array(4096);
       bytes[at] = 1;
       const call = { regs: { args: argsFor(v, 0x10000, bytes.length) }, memory: new AddressSpace().map(0x10000, bytes) };
-      const img = flatImage(call, v.sys, 'jump-table', needsOf(v.shape, [])).view;
+      const img = flatImage(call, v.sys, 'jump-table', needsOf(v.struct, [])).view;
       expect(interpret(guardProgram('esize', 88), img)).toBe(want);
       expect(interpret(guardProgram('tailzero', 88), img)).toBe(want);
     }

@@ -1,7 +1,7 @@
 import { EA_META_ESIZE, EA_META_USIZE, EA_REGION_OFFSET } from '@ea/bpf';
 import { Flattener } from '@ea/layout';
 import { describe, expect, it } from 'vitest';
-import { type GuardForm, type Strategy, readField } from '@ea/policy';
+import { type GuardForm, type Strategy, pathFields, readField } from '@ea/policy';
 import {
   type Cell, type Engine, type Scenario, SCENARIOS, compatMatrix, defaultEngine, formatMatrix, programBytes,
 } from '../src/index.js';
@@ -15,11 +15,11 @@ const FORMS: readonly GuardForm[] = ['tailzero', 'esize'];
  * kernel, called by a program that sets a field only the new struct has.
  */
 function predictedUnsafe(s: Scenario): string[] {
-  const oldSize = s.versions.old.shape.size;
+  const oldSize = s.versions.old.struct.size;
   return s.programs
     .filter((p) => {
       const bytes = programBytes(s, p);
-      return s.versions.new.shape.fields.some(
+      return pathFields(s.versions.new.struct).some(
         (f) => f.offset >= oldSize && readField(bytes, f.offset, f.size, s.arch.endian) !== 0n,
       );
     })
@@ -63,7 +63,7 @@ describe.each(Object.values(SCENARIOS))('compat matrix: $name', (scenario) => {
       m.cells.forEach((c, i) => {
         if (predicted.has(key(c))) expect(c.verdict).toBe('ERRNO(E2BIG)');
         // A caller that set nothing past what the filter knows never meets the guard.
-        if (c.esize <= scenario.versions[c.filter].shape.size) expect(c.verdict).toBe(bare.cells[i]!.verdict);
+        if (c.esize <= scenario.versions[c.filter].struct.size) expect(c.verdict).toBe(bare.cells[i]!.verdict);
         else expect(c.verdict).toBe('ERRNO(E2BIG)');
       });
     });
@@ -71,7 +71,7 @@ describe.each(Object.values(SCENARIOS))('compat matrix: $name', (scenario) => {
 
   it('catches a broken guard: an image whose metadata hides the tail makes cells unsafe again', () => {
     // Mutant flattener: reports usize/esize as if the caller had passed only the old struct.
-    const oldSize = scenario.versions.old.shape.size;
+    const oldSize = scenario.versions.old.struct.size;
     const broken: Engine = {
       ...engine,
       image: (call, sys, strategy, needs) => {
