@@ -137,8 +137,14 @@ function parseLine(line: Line, index: number, target: Target): Insn {
   const m32 = name.endsWith('32') && name !== 'ja32';
   const base = m32 ? name.slice(0, -2) : name;
   const width = m32 ? 32 : 64;
-  if (name === 'exit') return line.arity(0), { kind: 'exit' };
-  if (name === 'ja' || name === 'ja32') return line.arity(1), { kind: 'ja', off: target(index, line.op(0), name === 'ja32'), long: name === 'ja32' };
+  if (name === 'exit') {
+    line.arity(0);
+    return { kind: 'exit' };
+  }
+  if (name === 'ja' || name === 'ja32') {
+    line.arity(1);
+    return { kind: 'ja', off: target(index, line.op(0), name === 'ja32'), long: name === 'ja32' };
+  }
   if (name === 'call') return parseCall(line, index, target);
   if (name === 'lock') return parseLock(line);
   if (name === 'lddw') return parseLddw(line);
@@ -146,7 +152,10 @@ function parseLine(line: Line, index: number, target: Target): Insn {
     line.arity(3);
     return { kind: 'jmp', width, op: base as JmpOp, dst: line.reg(0), src: line.operand(1), off: target(index, line.op(2), false) };
   }
-  if (base === 'neg') return line.arity(1), { kind: 'neg', width, dst: line.reg(0) };
+  if (base === 'neg') {
+    line.arity(1);
+    return { kind: 'neg', width, dst: line.reg(0) };
+  }
   if ((ALU_NAMES as string[]).includes(base)) {
     line.arity(2);
     return { kind: 'alu', width, op: base as AluOp, dst: line.reg(0), src: line.operand(1) };
@@ -201,8 +210,12 @@ function parseLine(line: Line, index: number, target: Target): Insn {
 
 function parseCall(line: Line, index: number, target: Target): Insn {
   const first = line.op(0);
-  if (first.text === 'local') return line.arity(2), { kind: 'call_local', off: target(index, line.op(1), true) };
-  const which = first.text === 'helper' ? (line.arity(2), 1) : (line.arity(1), 0);
+  if (first.text === 'local') {
+    line.arity(2);
+    return { kind: 'call_local', off: target(index, line.op(1), true) };
+  }
+  const which = first.text === 'helper' ? 1 : 0;
+  line.arity(which + 1);
   const tok = line.op(which);
   if (tok.text.startsWith('%')) return { kind: 'callx', reg: line.reg(which) };
   return { kind: 'call', helper: line.imm32(which) };

@@ -5,3 +5,4 @@ export * from './run.js';
 export * from './verdict.js';
 export * from './copy.js';
 export * from './libpcap.js';
+export * from './ebpf.js';
