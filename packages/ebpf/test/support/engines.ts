@@ -1,0 +1,23 @@
+/**
+ * The engines every corpus case and conformance test runs through, and the one way a case's
+ * outcome is written: `0x<r0>` or `reason@pc` (`reason` alone for a whole-program error).
+ */
+import { check, conformanceHelpers, decodeBytes, EbpfLoadError, EbpfRunError, interpret } from '@ea/ebpf';
+
+/** Is an engine: program bytes and input memory in, r0 out (or a typed error thrown). */
+export type Engine = (program: Uint8Array, mem: Uint8Array) => bigint;
+
+/** Lists the engines by name. */
+export const ENGINES: Record<string, Engine> = {
+  interp: (program, mem) => interpret(check(decodeBytes(program)), mem, { helpers: conformanceHelpers(), budget: 1_000_000 }),
+};
+
+/** Runs a case and writes its outcome as the corpus does. */
+export function outcome(engine: Engine, program: Uint8Array, mem: Uint8Array): string {
+  try {
+    return `0x${engine(program, mem.slice()).toString(16)}`;
+  } catch (error) {
+    if (error instanceof EbpfLoadError || error instanceof EbpfRunError) return error.pc >= 0 ? `${error.reason}@${error.pc}` : error.reason;
+    throw error;
+  }
+}
