@@ -14,3 +14,4 @@ export * from './memory.js';
 export * from './helpers.js';
 export * from './alu.js';
 export * from './interpret.js';
+export * from './cbpf.js';

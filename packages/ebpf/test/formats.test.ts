@@ -3,7 +3,7 @@
  * bytes (generated programs and every opcode), bad text gets line and column, objdump output reads.
  */
 import {
-  assemble, decodeBytes, decodeInsn, disassemble, EbpfLoadError, EbpfSyntaxError, encode, encodeInsn, formatInsn,
+  assemble, decodeBytes, decodeInsn, type Insn, disassemble, EbpfLoadError, EbpfSyntaxError, encode, encodeInsn, formatInsn,
   parseObjdump, readProgramBytes, toHex, writeSlots,
 } from '@ea/ebpf';
 import { describe, expect, it } from 'vitest';
@@ -23,7 +23,7 @@ describe('binary encoding', () => {
     for (let code = 0; code < 256; code++) {
       for (const raw of shapes(code)) {
         const next = { code: 0, dst: 0, src: 0, off: 0, imm: 9 };
-        let insn;
+        let insn: Insn;
         try {
           insn = decodeInsn(raw, next, 0);
         } catch (error) {
