@@ -4,6 +4,7 @@
  */
 import { type ProgramFormat, readProgram } from '@ea/bpf';
 import type { CAC } from 'cac';
+import { ebpfAsm, isaOption } from '../ebpf.js';
 import { readInput } from '../output.js';
 import { endianOption, formatOption, naming, printProgram } from './disasm.js';
 
@@ -11,6 +12,7 @@ interface AsmOptions {
   readonly to?: string;
   readonly endian?: string;
   readonly json?: boolean;
+  readonly isa?: string;
 }
 
 const OUTPUTS: readonly ProgramFormat[] = ['ddd', 'dd', 'd', 'bin', 'asm'];
@@ -22,7 +24,9 @@ export function register(cli: CAC): void {
     .option('--to <format>', 'output format: ddd, dd, bin (raw bytes), d or asm', { default: 'ddd' })
     .option('--endian <endian>', 'byte order of bin output: le or be', { default: 'le' })
     .option('--json', 'print {"insns": [{pc, code, jt, jf, k, text}]}')
+    .option('--isa <isa>', 'classic (default) or ebpf (eBPF output: --to hex, bin or asm)')
     .action((file: string, options: AsmOptions) => {
+      if (isaOption(options.isa) === 'ebpf') return ebpfAsm(file, options.to);
       const to = formatOption(options.to, 'to', OUTPUTS) ?? 'ddd';
       const endian = endianOption(options.endian);
       const bytes = readInput(file);

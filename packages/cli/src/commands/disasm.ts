@@ -4,6 +4,7 @@
  */
 import { disassemble, type Endian, FormatError, formatInsn, isProgramFormat, type ProgramFormat, readProgram, type SockFilter, writeProgram } from '@ea/bpf';
 import type { CAC } from 'cac';
+import { ebpfDisasm, isaOption } from '../ebpf.js';
 import { printJson, readInput, STDIN_ARGUMENT, UsageError } from '../output.js';
 
 interface ConvertOptions {
@@ -12,6 +13,7 @@ interface ConvertOptions {
   readonly endian?: string;
   readonly json?: boolean;
   readonly seccomp?: boolean;
+  readonly isa?: string;
 }
 
 /** Checks a --format/--to value against the formats a command allows. */
@@ -76,7 +78,9 @@ export function register(cli: CAC): void {
     .option('--endian <endian>', 'byte order of bin input and output: le or be', { default: 'le' })
     .option('--json', 'print {"insns": [{pc, code, jt, jf, k, text}]}')
     .option('--seccomp', 'comment seccomp actions and seccomp_data fields (asm and --json output)')
+    .option('--isa <isa>', 'classic (default) or ebpf')
     .action((file: string, options: ConvertOptions) => {
+      if (isaOption(options.isa) === 'ebpf') return ebpfDisasm(file, options.to === 'asm' ? undefined : options.to, options.json === true);
       const format = formatOption(options.format, 'format', ALL);
       const to = formatOption(options.to, 'to', ALL) ?? 'asm';
       const endian = endianOption(options.endian);

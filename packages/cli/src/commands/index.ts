@@ -12,6 +12,7 @@ import { register as run } from './run.js';
 import { register as jit } from './jit.js';
 import { register as layout } from './layout.js';
 import { register as verify } from './verify.js';
+import { register as ebpfPlugin } from './ebpf-plugin.js';
 
 /** Adds one subcommand to the cac CLI. */
 export type RegisterCommand = (cli: CAC) => void;
@@ -26,4 +27,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   run,
   layout,
   jit,
+  ebpfPlugin,
 ];

@@ -14,6 +14,7 @@ import { type Interpreter, type PacketContext, packetContext, prepare } from '@e
 import { ARCHES, type ArchName, callData, decodeAction, SYSCALL_ARCHES, writeSeccompData } from '@ea/seccomp';
 import { type Profile, type VerifiedProgram, verify } from '@ea/verifier';
 import type { CAC } from 'cac';
+import { ebpfRun, isaOption } from '../ebpf.js';
 import { printJson, readInput, UsageError } from '../output.js';
 
 interface RunOptions {
@@ -26,6 +27,9 @@ interface RunOptions {
   readonly arch?: string;
   readonly ip?: string | number;
   readonly trace?: boolean;
+  readonly isa?: string;
+  readonly mem?: string | number;
+  readonly memFile?: string;
 }
 
 /** A malformed input line: names the line (1-based) and column. */
@@ -179,7 +183,13 @@ export function register(cli: CAC): void {
     .option('--arch <arch>', 'seccomp: the architecture seccomp_data describes', { default: 'x86_64' })
     .option('--ip <n>', 'seccomp: the instruction pointer in seccomp_data', { default: 0 })
     .option('--trace', 'print every executed instruction with A and X (interpreter)')
+    .option('--isa <isa>', 'classic (default) or ebpf (prints {"r0": "0x…"})')
+    .option('--mem <hex>', 'ebpf: the input memory in hex (r1 = its address, r2 = its length)')
+    .option('--mem-file <file>', 'ebpf: the input memory as a file of raw bytes')
     .action(async (file: string, parsed: RunOptions) => {
+      if (isaOption(parsed.isa) === 'ebpf') {
+        return ebpfRun(file, { mem: rawOption(cli.rawArgs, 'mem'), memFile: parsed.memFile, engine: rawOption(cli.rawArgs, 'engine') ?? 'interp' });
+      }
       const options: RunOptions = {
         ...parsed,
         ...(parsed.nr !== undefined && { nr: rawOption(cli.rawArgs, 'nr') ?? parsed.nr }),

@@ -16,6 +16,7 @@ import {
 } from '@ea/verifier';
 import type { CAC } from 'cac';
 import { EXIT_OK, EXIT_REJECTED, printJson, readInput, UsageError } from '../output.js';
+import { ebpfVerify, isaOption } from '../ebpf.js';
 import { endianOption, formatOption, naming } from './disasm.js';
 
 interface VerifyCliOptions {
@@ -201,7 +202,12 @@ export function register(cli: CAC): void {
     .option('--ea-bound <n>', 'ea profile: one past the last image byte a load may read')
     .option('--optmem-max <n>', 'socket profile: net.core.optmem_max (default: this machine)')
     .option('--arch <arch>', `--explain cache emulation arch: ${SYSCALL_ARCHES.join(', ')}`, { default: 'x86_64' })
-    .action((file: string | undefined, options: VerifyCliOptions) => {
+    .option('--isa <isa>', 'classic (default) or ebpf (the eBPF load-time checks)')
+    .action((file: string | undefined, options: VerifyCliOptions & { readonly isa?: string }) => {
+      if (isaOption(options.isa) === 'ebpf') {
+        if (file === undefined) throw new UsageError('missing FILE argument (use - for standard input)');
+        return ebpfVerify(file, options.json === true);
+      }
       if (options.batch !== undefined) {
         if (file !== undefined) throw new UsageError('give either FILE or --batch FILE, not both');
         return runBatch(String(options.batch), options);

@@ -1,0 +1,71 @@
+/** `--isa ebpf` on asm, disasm, verify and run, and the bpf_conformance plugin protocol. */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, tempFiles } from './support.js';
+
+const tempFile = tempFiles('ea-ebpf-');
+const PROGRAM = 'ldxh %r0, [%r1]\nbe16 %r0\nlddw %r2, 0x100000000\nadd %r0, %r2\nexit\n';
+const HEX = '6910000000000000dc00000010000000180200000000000000000000010000000f200000000000009500000000000000';
+
+/** Runs the plugin as the suite's runner does: a process, the program on stdin. */
+function plugin(args: string[], stdin: string) {
+  const result = spawnSync('npx', ['tsx', 'packages/cli/src/main.ts', 'ebpf-plugin', ...args], {
+    input: stdin,
+    encoding: 'utf8',
+    cwd: join(import.meta.dirname, '../../..'),
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('ea-bpf --isa ebpf', () => {
+  it('assembles to hex and disassembles back', async () => {
+    const file = tempFile('p.s', PROGRAM);
+    expect(await cli(['asm', file, '--isa', 'ebpf'])).toMatchObject({ code: 0, stdout: `${HEX}\n` });
+    const hex = tempFile('p.hex', HEX);
+    expect((await cli(['disasm', hex, '--isa', 'ebpf'])).stdout).toBe(PROGRAM);
+  });
+
+  it('runs a program and prints the full 64-bit r0', async () => {
+    const file = tempFile('p.s', PROGRAM);
+    expect(await cli(['run', file, '--isa', 'ebpf', '--mem', '0011'])).toMatchObject({ code: 0, stdout: '{"r0":"0x100000011"}\n' });
+    const mem = tempFile('m.bin', '');
+    writeFileSync(mem, Uint8Array.from([0xab, 0xcd]));
+    expect((await cli(['run', file, '--isa', 'ebpf', '--mem-file', mem])).stdout).toBe('{"r0":"0x10000abcd"}\n');
+  });
+
+  it('names the file, reason and pc of an out-of-bounds access (exit 1)', async () => {
+    const file = tempFile('p.s', PROGRAM);
+    const run = await cli(['run', file, '--isa', 'ebpf', '--mem', '00']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/p\.s: pc 0: out_of_bounds/);
+  });
+
+  it('verifies with the load-time checks', async () => {
+    const bad = tempFile('bad.s', 'mov %r10, 1\nexit\n');
+    const out = await cli(['verify', bad, '--isa', 'ebpf', '--json']);
+    expect(out.code).toBe(1);
+    expect(JSON.parse(out.stdout)).toMatchObject({ accepted: false, reason: 'write_fp', pc: 0 });
+    expect((await cli(['verify', tempFile('ok.s', PROGRAM), '--isa', 'ebpf'])).code).toBe(0);
+  });
+
+  it('refuses an unknown --isa and --engine (usage, exit 2)', async () => {
+    const file = tempFile('p.s', PROGRAM);
+    expect((await cli(['run', file, '--isa', 'arm'])).code).toBe(2);
+    expect((await cli(['run', file, '--isa', 'ebpf', '--engine', 'x'])).code).toBe(2);
+  });
+});
+
+describe('ea-bpf ebpf-plugin (spawned, as the suite runs it)', () => {
+  it('reads hex on stdin and MEM_HEX, prints r0 in hex, exits 0', () => {
+    expect(plugin(['0011'], `${HEX}\n`)).toMatchObject({ code: 0, stdout: '100000011\n', stderr: '' });
+  });
+
+  it('reports a refused program on stderr with a non-zero exit', () => {
+    const out = plugin([], '95000000000000009500');
+    expect(out.code).not.toBe(0);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toMatch(/truncated/);
+  });
+});
