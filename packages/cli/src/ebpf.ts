@@ -36,7 +36,7 @@ function naming<T>(file: string, body: () => T): T {
   }
 }
 
-/** `asm FILE --isa ebpf [--to hex|bin|asm]`: assembles (or re-encodes) a program. */
+/** Assembles (or re-encodes) a program: `asm FILE --isa ebpf [--to hex|bin|asm]`. */
 export function ebpfAsm(file: string, to: unknown): number {
   const { bytes } = naming(file, () => readProgramBytes(readInput(file)));
   naming(file, () => decodeBytes(bytes));
@@ -48,7 +48,7 @@ export function ebpfAsm(file: string, to: unknown): number {
   return 0;
 }
 
-/** `disasm FILE --isa ebpf [--to asm|hex|bin] [--json]`. */
+/** Prints a program as assembly: `disasm FILE --isa ebpf [--to asm|hex|bin] [--json]`. */
 export function ebpfDisasm(file: string, to: unknown, json: boolean): number {
   const { bytes } = naming(file, () => readProgramBytes(readInput(file)));
   const program = naming(file, () => decodeBytes(bytes));
@@ -62,7 +62,7 @@ export function ebpfDisasm(file: string, to: unknown, json: boolean): number {
   return 0;
 }
 
-/** `verify FILE --isa ebpf [--json]`: the load-time checks; exit 1 with reason and pc when refused. */
+/** Runs the load-time checks, `verify FILE --isa ebpf [--json]`; exit 1 with reason and pc when refused. */
 export function ebpfVerify(file: string, json: boolean): number {
   const { bytes } = naming(file, () => readProgramBytes(readInput(file)));
   try {
@@ -95,7 +95,7 @@ function engineRun(engine: unknown): (bytes: Uint8Array, mem: Uint8Array) => big
   throw new UsageError(`--engine must be interp or jit (got ${JSON.stringify(String(name))})`);
 }
 
-/** `run FILE --isa ebpf [--mem HEX | --mem-file F] [--engine interp|jit]`: prints {"r0": "0x…"}. */
+/** Runs a program and prints {"r0": "0x…"}: `run FILE --isa ebpf [--mem HEX | --mem-file F] [--engine interp|jit]`. */
 export function ebpfRun(file: string, options: { mem?: unknown; memFile?: unknown; engine?: unknown }): number {
   const mem = memoryOption(options.mem, options.memFile);
   const run = engineRun(options.engine);
@@ -106,7 +106,7 @@ export function ebpfRun(file: string, options: { mem?: unknown; memFile?: unknow
 }
 
 /**
- * The bpf_conformance plugin protocol: the program as hex on stdin, the memory as the first
+ * Implements the bpf_conformance plugin protocol: the program as hex on stdin, the memory as the first
  * argument (hex), r0 in hex on stdout and exit 0; or a message on stderr and exit 1.
  */
 export function ebpfPlugin(memHex: string | undefined, engine: unknown, stdin: Uint8Array): number {
