@@ -1,6 +1,6 @@
 /**
  * Hand-assembled seccomp policies shaped like libseccomp's output, used until (or
- * where) the libseccomp-generated policies in benchmarks/policies are missing: an
+ * where) the libseccomp-generated policies of @ea/testkit are missing: an
  * allow-list of every x86_64 syscall but the dangerous ones as a linear chain and
  * as a binary tree (SCMP_FLTATR_CTL_OPTIMIZE 2's shape), a deny-list with ERRNO,
  * and a policy with 64-bit argument comparisons (high word, then low word).

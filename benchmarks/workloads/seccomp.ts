@@ -1,6 +1,6 @@
 /**
  * The seccomp workload: policies (libseccomp-generated ones from
- * benchmarks/policies when present, hand-assembled ones otherwise) evaluated over
+ * @ea/testkit when present, hand-assembled ones otherwise) evaluated over
  * a realistic x86_64 syscall mix from @ea/seccomp. The calls are laid out as
  * 64-byte `struct seccomp_data` records in one buffer, with one DataView each.
  * The C harnesses read the same records from a pcap file (link type RAW); the
@@ -95,7 +95,7 @@ export function prepareSeccompWorkload(dir: string, count: number): SeccompWorkl
   writeFileSync(pcapPath, asPcap(bytes));
   writeFileSync(swappedPcapPath, asPcap(swapped));
   const generated = libseccompPolicies(dir);
-  const source = generated === null ? 'hand-assembled (benchmarks/policies not available)' : generated.source;
+  const source = generated === null ? 'hand-assembled (the libseccomp policies of @ea/testkit are not available)' : generated.source;
   const list = generated?.policies ?? handPolicies();
   const programs = list.map(({ name, insns }, i): SeccompProgram => {
     const binPath = join(dir, `seccomp-${i}.bin`);

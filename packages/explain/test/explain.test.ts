@@ -6,7 +6,7 @@
 import { assemble } from '@ea/bpf';
 import { explain, syscallDecisions } from '@ea/explain';
 import { programArb } from '../../interpreter/test/gen.js';
-import { committedPolicies } from '../../../benchmarks/policies/generate.js';
+import { committedPolicies } from '@ea/testkit';
 import { check, verify } from '@ea/verifier';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -12,6 +12,7 @@ import { AUDIT_ARCH_X86_64, assemble, readProgram, readTcpdumpD } from '@ea/bpf'
 import { packetContext, prepare } from '@ea/interpreter';
 import type { Profile } from '@ea/verifier';
 import { compile, type RunBatch, toModule } from '@ea/jit';
+import { COMMITTED_DIR } from '@ea/testkit';
 import { EDGES, Rng, genEaInput, genPacket, genProgram, genSeccompInput } from './support/gen.js';
 import { verified } from './support/verified.js';
 
@@ -252,10 +253,10 @@ describe('standalone modules', () => {
   });
 });
 
-const POLICIES = resolve(here, '../../../benchmarks/policies/bpf');
+const POLICIES = COMMITTED_DIR;
 const policyFiles = existsSync(POLICIES) ? readdirSync(POLICIES).filter((f) => f.endsWith('.bpf')) : [];
 
-describe.skipIf(policyFiles.length === 0)('libseccomp-generated policies (benchmarks/policies/bpf missing: skipped)', () => {
+describe.skipIf(policyFiles.length === 0)('libseccomp-generated policies (@ea/testkit libseccomp/bpf missing: skipped)', () => {
   for (const f of policyFiles) {
     it(`${f}: jit == interpreter on 20,000 syscalls`, () => {
       const { insns } = readProgram(readFileSync(join(POLICIES, f)), {});

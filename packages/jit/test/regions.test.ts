@@ -7,8 +7,7 @@
  * region whose ranges agree with the interpreter on every syscall number.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -18,6 +17,7 @@ import {
 import { prepare } from '@ea/interpreter';
 import { verify } from '@ea/verifier';
 import { compile } from '@ea/jit';
+import { COMMITTED_DIR } from '@ea/testkit';
 import { type Flow, type SwitchInfo, analyse } from '../src/flow.js';
 import { Rng } from './support/gen.js';
 import { verified } from './support/verified.js';
@@ -337,11 +337,9 @@ zero: ret #5
   });
 });
 
-const here = dirname(fileURLToPath(import.meta.url));
-
-describe('benchmarks/policies/bpf/allowlist-tree.bpf', () => {
+describe('libseccomp\'s allowlist-tree.bpf (@ea/testkit)', () => {
   it('its tree is one region that sends every syscall to the return the interpreter reaches', () => {
-    const file = resolve(here, '../../../benchmarks/policies/bpf/allowlist-tree.bpf');
+    const file = join(COMMITTED_DIR, 'allowlist-tree.bpf');
     const program = verify(readProgram(readFileSync(join(file)), {}).insns, { profile: 'seccomp' });
     const insns = program.insns;
     const flow = flowOf(insns, 4);

@@ -6,8 +6,7 @@
  */
 import { AUDIT_ARCH_X86_64, decodeProgram, type Insn, SECCOMP_RET_ACTION_FULL, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG, SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF, SECCOMP_RET_TRACE, SECCOMP_RET_ALLOW } from '@ea/bpf';
 import { actionEffect, callData, type FilterFn, runChainDetailed, syscallMix, syscallNumber, writeSeccompData } from '@ea/seccomp';
-import { evaluateLibseccomp } from '../../../benchmarks/policies/evaluate.js';
-import { committedPolicies } from '../../../benchmarks/policies/generate.js';
+import { committedPolicies, evaluateLibseccomp } from '@ea/testkit';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -179,7 +178,7 @@ describe.skipIf(unavailable !== null)(`seccomp filter chains vs the kernel${unav
 });
 
 /**
- * The libseccomp policies of benchmarks/policies on the kernel, each stacked over an older filter
+ * The libseccomp policies of @ea/testkit on the kernel, each stacked over an older filter
  * that returns ERRNO(4000) for the probe: the kernel applies the stricter of the two, so ALLOW
  * shows up as errno 4000 and no probed call ever runs (kernel-observed item 15). This checks the
  * seccomp_data layout @ea/seccomp writes (64-bit args as low/high words, x32 numbers) and the

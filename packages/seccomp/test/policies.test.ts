@@ -1,7 +1,7 @@
 /**
- * The libseccomp-generated benchmark policies (benchmarks/policies/gen.c): they decode, they are
+ * The libseccomp-generated policies (@ea/testkit's libseccomp/gen.c): they decode, they are
  * what gen.c produces, and known calls get the expected action. The evaluation uses a tiny
- * evaluator for the handful of instructions libseccomp emits (benchmarks/policies/evaluate.ts);
+ * evaluator for the handful of instructions libseccomp emits (@ea/testkit's evaluateLibseccomp);
  * packages/oracle/test/chain.test.ts checks that evaluator against the kernel on these policies.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,18 +18,21 @@ import {
   BPF_RET,
   SECCOMP_RET_ALLOW,
   SECCOMP_RET_ERRNO,
+  type SockFilter,
 } from '@ea/bpf';
-import { describe, expect, it } from 'vitest';
+import { prepare } from '@ea/interpreter';
 import {
   COMMITTED_DIR,
   COMMITTED_LIBSECCOMP,
   committedPolicies,
+  evaluateLibseccomp,
   generatePolicies,
   type Policy,
   type PolicyName,
   policiesUnavailable,
-} from '../../../benchmarks/policies/generate.js';
-import { evaluateLibseccomp, interpreterEngine } from '../../../benchmarks/policies/evaluate.js';
+} from '@ea/testkit';
+import { verify } from '@ea/verifier';
+import { describe, expect, it } from 'vitest';
 import { callData, decodeAction, seccompDataBytes, syscallMix, syscallNumber, writeMixCall, writeSeccompDataWords } from '../src/index.js';
 
 const evaluate = evaluateLibseccomp;
@@ -156,11 +159,14 @@ describe('committed libseccomp policies', () => {
   });
 });
 
-const engine = await interpreterEngine();
+/** @ea/interpreter over a policy: verified with the seccomp profile, little-endian. */
+function engine(program: readonly SockFilter[]): (view: DataView) => number {
+  const interpreter = prepare(verify(program, { profile: 'seccomp' }), { endian: 'le' });
+  return (view) => interpreter.runSeccomp(view);
+}
 
-describe.skipIf(typeof engine === 'string')(`@ea/interpreter on the policies${typeof engine === 'string' ? ` (skipped: ${engine})` : ''}`, () => {
+describe('@ea/interpreter on the policies', () => {
   it('decides like the evaluator over the syscall mix', () => {
-    if (typeof engine === 'string') return;
     const view = new DataView(new ArrayBuffer(64));
     const mix = syscallMix({ count: 5_000, seed: 5 });
     const differ: string[] = [];

@@ -55,23 +55,3 @@ export function evaluateLibseccomp(program: readonly SockFilter[], view: DataVie
   }
   throw new Error('the program fell off its end');
 }
-
-/** Turns a policy into a filter function `(view) => u32` run by some engine. */
-export type PolicyEngine = (program: readonly SockFilter[]) => (view: DataView) => number;
-
-/**
- * Loads @ea/interpreter (verify with the seccomp profile, then prepare) as a PolicyEngine, or
- * returns why it cannot be used yet (the package is optional here: tests skip with the reason).
- */
-export async function interpreterEngine(): Promise<PolicyEngine | string> {
-  try {
-    const { verify } = await import('@ea/verifier');
-    const { prepare } = await import('@ea/interpreter');
-    return (program) => {
-      const interpreter = prepare(verify(program, { profile: 'seccomp' }), { endian: 'le' });
-      return (view) => interpreter.runSeccomp(view);
-    };
-  } catch (error) {
-    return `@ea/interpreter is not usable: ${error instanceof Error ? error.message : String(error)}`;
-  }
-}

@@ -1,7 +1,7 @@
 /**
- * Builds benchmarks/policies/gen.c against libseccomp (cached by source hash, like @ea/oracle's
+ * Builds libseccomp/gen.c against libseccomp (cached by source hash, like @ea/oracle's
  * buildHelper) and returns the policies it writes, decoded into instructions. The benchmarks run
- * them over @ea/seccomp's syscallMix; the tests check their actions.
+ * them over @ea/seccomp's syscallMix; the seccomp, oracle, explain and JIT tests check them.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -11,13 +11,14 @@ import { fileURLToPath } from 'node:url';
 import { decodeProgram, type Insn } from '@ea/bpf';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SOURCE = join(here, 'gen.c');
-const CACHE_DIR = join(here, '..', '..', 'node_modules', '.cache', 'ea-policies');
+const SOURCE = join(here, '..', 'libseccomp', 'gen.c');
+const CACHE_DIR = join(here, '..', 'node_modules', '.cache', 'ea-policies');
 /** The libseccomp version that produced the committed .bpf files. */
 export const COMMITTED_LIBSECCOMP = '2.5.4';
 /** The policies gen.c writes, committed as COMMITTED_DIR/<name>.bpf. */
-export const COMMITTED_DIR = join(here, 'bpf');
+export const COMMITTED_DIR = join(here, '..', 'libseccomp', 'bpf');
 
+/** Names one of the policies gen.c writes. */
 export type PolicyName = 'allowlist' | 'allowlist-tree' | 'denylist' | 'args' | 'args-tree' | 'multiarch';
 
 /** What each policy is (the comment at the top of gen.c has the details). */
@@ -30,6 +31,7 @@ export const POLICY_DESCRIPTIONS: Readonly<Record<PolicyName, string>> = {
   multiarch: 'the allow-list for x86_64 + i386 + x32 in one filter',
 };
 
+/** Holds one generated policy: its name, what it is, its file and its decoded program. */
 export interface Policy {
   readonly name: PolicyName;
   readonly description: string;
@@ -40,6 +42,7 @@ export interface Policy {
   readonly rules: number;
 }
 
+/** Holds the policies one run of gen.c wrote and the libseccomp version that wrote them. */
 export interface GeneratedPolicies {
   /** The libseccomp version that compiled them, as seccomp_version() reports it. */
   readonly libseccomp: string;
@@ -91,7 +94,7 @@ function readPolicy(name: PolicyName, file: string, rules: number): Policy {
   return { name, description: POLICY_DESCRIPTIONS[name], file, program: decodeProgram(readFileSync(file)), rules };
 }
 
-/** Returns the committed policies (benchmarks/policies/bpf), for machines without libseccomp. */
+/** Returns the committed policies (libseccomp/bpf), for machines without libseccomp. */
 export function committedPolicies(): readonly Policy[] {
   return (Object.keys(POLICY_DESCRIPTIONS) as PolicyName[]).map((name) =>
     readPolicy(name, join(COMMITTED_DIR, `${name}.bpf`), -1),

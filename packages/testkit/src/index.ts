@@ -1,0 +1,9 @@
+/**
+ * @ea/testkit (test-only, never published): what the packages' tests and the benchmarks share,
+ * so that none of them imports another's files by relative path.
+ */
+export {
+  COMMITTED_DIR, COMMITTED_LIBSECCOMP, POLICY_DESCRIPTIONS, committedPolicies, generatePolicies, policiesUnavailable,
+  type GeneratedPolicies, type Policy, type PolicyName,
+} from './libseccomp.js';
+export { evaluateLibseccomp } from './evaluate.js';
