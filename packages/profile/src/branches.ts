@@ -1,0 +1,117 @@
+/**
+ * Code for one syscall's branches (conditions ANDed within a branch, branches ORed). Branches with
+ * different return values are disjoint (the planner proved it) and branches with the same one are
+ * interchangeable, so their order is free: single-condition branches on one argument are gathered
+ * and share their loads. On a 64-bit ABI, when every constant fits 32 bits, one test of the high
+ * word settles the case of a non-zero high word (EQ, LT, LE fail; NE, GT, GE hold) and the low
+ * word is loaded once for all of them; libseccomp reloads the argument for each rule.
+ */
+import type { Endian } from '@ea/bpf';
+import type { Assembler, Label } from './asm.js';
+import { argWord, emitCond } from './args.js';
+import type { Cond } from './conditions.js';
+import type { Branch } from './plan.js';
+
+const LOW32 = 0xffffffffn;
+
+function chainable(c: Cond, bits: 32 | 64): boolean {
+  if (c.op === 'SCMP_CMP_MASKED_EQ') return false; // its `and` clobbers A
+  return bits === 32 || c.value <= LOW32;
+}
+
+/** Emits one 32-bit compare of A with k. */
+function compare(asm: Assembler, c: Cond, pass: Label, fail: Label): void {
+  const k = Number(c.value & LOW32);
+  switch (c.op) {
+    case 'SCMP_CMP_EQ':
+      asm.emit({ op: 'jmp', cmp: 'jeq', k, t: pass, f: fail });
+      break;
+    case 'SCMP_CMP_NE':
+      asm.emit({ op: 'jmp', cmp: 'jeq', k, t: fail, f: pass });
+      break;
+    case 'SCMP_CMP_GT':
+      asm.emit({ op: 'jmp', cmp: 'jgt', k, t: pass, f: fail });
+      break;
+    case 'SCMP_CMP_GE':
+      asm.emit({ op: 'jmp', cmp: 'jge', k, t: pass, f: fail });
+      break;
+    case 'SCMP_CMP_LT':
+      asm.emit({ op: 'jmp', cmp: 'jge', k, t: fail, f: pass });
+      break;
+    case 'SCMP_CMP_LE':
+      asm.emit({ op: 'jmp', cmp: 'jgt', k, t: fail, f: pass });
+      break;
+    case 'SCMP_CMP_MASKED_EQ':
+      throw new Error('MASKED_EQ is never chained');
+  }
+}
+
+/** True when a condition holds for every value whose high word is non-zero (low-word constants only). */
+function holdsAboveLow(c: Cond): boolean {
+  return c.op === 'SCMP_CMP_NE' || c.op === 'SCMP_CMP_GT' || c.op === 'SCMP_CMP_GE';
+}
+
+/** Emits the branches of one syscall; no match returns `fallback`. */
+export function emitBranches(
+  asm: Assembler,
+  branches: readonly Branch[],
+  bits: 32 | 64,
+  endian: Endian,
+  retLabel: (ret: number) => Label,
+  fallback: number,
+): void {
+  // Runs of single-condition branches on one argument, then everything else in order.
+  const runs = new Map<number, Branch[]>();
+  const rest: Branch[] = [];
+  for (const b of branches) {
+    const c = b.conds[0];
+    if (b.conds.length === 1 && c !== undefined && chainable(c, bits)) {
+      const run = runs.get(c.index) ?? [];
+      runs.set(c.index, run);
+      run.push(b);
+    } else {
+      rest.push(b);
+    }
+  }
+  const groups: (Branch | Branch[])[] = [];
+  for (const run of runs.values()) {
+    if (run.length > 1) groups.push(run);
+    else rest.unshift(run[0]!);
+  }
+  groups.push(...rest);
+  groups.forEach((g, n) => {
+    const last = n === groups.length - 1;
+    const fail = last ? retLabel(fallback) : asm.label();
+    if (Array.isArray(g)) emitRun(asm, g, bits, endian, retLabel, fail);
+    else emitBranch(asm, g, bits, endian, retLabel, fail);
+    if (!last) asm.place(fail);
+  });
+}
+
+function emitBranch(asm: Assembler, b: Branch, bits: 32 | 64, endian: Endian, retLabel: (ret: number) => Label, fail: Label): void {
+  b.conds.forEach((c, m) => {
+    const end = m === b.conds.length - 1;
+    const pass = end ? retLabel(b.ret) : asm.label();
+    emitCond(asm, c, bits, endian, pass, fail);
+    if (!end) asm.place(pass);
+  });
+}
+
+function emitRun(asm: Assembler, run: readonly Branch[], bits: 32 | 64, endian: Endian, retLabel: (ret: number) => Label, fail: Label): void {
+  const index = run[0]!.conds[0]!.index;
+  if (bits === 64) {
+    // High word non-zero: the first branch whose condition then holds decides, else none does.
+    const above = run.find((b) => holdsAboveLow(b.conds[0]!));
+    const low = asm.label();
+    asm.emit({ op: 'ld', k: argWord(index, 'hi', endian) });
+    asm.emit({ op: 'jmp', cmp: 'jeq', k: 0, t: low, f: above === undefined ? fail : retLabel(above.ret) });
+    asm.place(low);
+  }
+  asm.emit({ op: 'ld', k: argWord(index, 'lo', endian) });
+  run.forEach((b, m) => {
+    const end = m === run.length - 1;
+    const next = end ? fail : asm.label();
+    compare(asm, b.conds[0]!, retLabel(b.ret), next);
+    if (!end) asm.place(next);
+  });
+}

@@ -1,0 +1,71 @@
+/**
+ * compileProfile(): profile text (or a read document) to a verified seccomp filter, for one
+ * machine (architecture, capabilities, kernel). Read, resolve, plan each architecture, generate,
+ * then verify with @ea/verifier's seccomp profile: what comes out is a VerifiedProgram the
+ * interpreter and the JIT accept, or a ProfileError.
+ */
+import { BPF_MAXINSNS, type Insn, SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG } from '@ea/bpf';
+import { formatAction } from '@ea/seccomp';
+import type { ArchName } from '@ea/seccomp';
+import { type VerifiedProgram, verify } from '@ea/verifier';
+import { Assembler, assemble } from './asm.js';
+import { emitFilter } from './codegen.js';
+import { ProfileError, type ProfileWarning } from './errors.js';
+import type { ProfileDocument } from './model.js';
+import { type ArchPlan, planArch } from './plan.js';
+import { readProfile } from './read.js';
+import { type ResolvedProfile, type ResolveOptions, resolveProfile } from './resolve.js';
+
+/** Options of compileProfile: the machine, and what to answer for an architecture the filter does not cover. */
+export interface CompileOptions extends ResolveOptions {
+  /** Return value for calls from other architectures (default KILL_THREAD, libseccomp's SCMP_ACT_KILL). */
+  readonly badArchRet?: number;
+}
+
+/** A compiled profile: the verified program and everything learnt on the way. */
+export interface CompiledProfile {
+  readonly program: VerifiedProgram;
+  readonly insns: readonly Insn[];
+  readonly resolved: ResolvedProfile;
+  readonly plans: readonly ArchPlan[];
+  /** Per architecture, the names it does not know (skipped). */
+  readonly unknown: Readonly<Partial<Record<ArchName, readonly string[]>>>;
+  readonly warnings: readonly ProfileWarning[];
+}
+
+function allowsSomething(resolved: ResolvedProfile): boolean {
+  const runs = (ret: number): boolean => ret >>> 0 === SECCOMP_RET_ALLOW || (ret & 0xffff0000) >>> 0 === SECCOMP_RET_LOG;
+  return runs(resolved.defaultRet) || resolved.rules.some((r) => runs(r.ret));
+}
+
+/** Compiles a resolved profile; throws ProfileError (AMBIGUOUS_RULES, TOO_LARGE). */
+export function compileResolved(resolved: ResolvedProfile, badArchRet: number = SECCOMP_RET_KILL_THREAD): CompiledProfile {
+  if (!Number.isInteger(badArchRet) || badArchRet < 0 || badArchRet > 0xffffffff) {
+    throw new ProfileError('BAD_OPTION', 'badArchRet', 'expected a u32 return value');
+  }
+  const warnings: ProfileWarning[] = [...resolved.warnings];
+  const plans = resolved.arches.map((a) => planArch(resolved, a, warnings));
+  if (!allowsSomething(resolved)) {
+    warnings.push({
+      code: 'ALLOWS_NOTHING',
+      paths: [],
+      message: `no rule allows anything and the default is ${formatAction(resolved.defaultRet)}: a process under this filter cannot make a single syscall`,
+    });
+  }
+  const asm = new Assembler();
+  emitFilter(asm, plans, resolved.defaultRet, badArchRet);
+  const insns = assemble(asm.items);
+  if (insns.length > BPF_MAXINSNS) {
+    throw new ProfileError('TOO_LARGE', 'syscalls', `the filter needs ${insns.length} instructions, the kernel takes at most ${BPF_MAXINSNS}`);
+  }
+  const program = verify(insns, { profile: 'seccomp' });
+  const unknown: Partial<Record<ArchName, readonly string[]>> = {};
+  for (const p of plans) if (p.unknown.length > 0) unknown[p.arch] = p.unknown;
+  return { program, insns, resolved, plans, unknown, warnings };
+}
+
+/** Reads, resolves and compiles a profile; throws ProfileError for anything wrong with it. */
+export function compileProfile(input: string | ProfileDocument, options: CompileOptions): CompiledProfile {
+  const doc = typeof input === 'string' ? readProfile(input) : input;
+  return compileResolved(resolveProfile(doc, options), options.badArchRet);
+}
