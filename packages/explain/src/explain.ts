@@ -5,7 +5,8 @@
  * each arch's numbers into ranges on which the same paths apply; each range gets one list.
  */
 import type { Endian } from '@ea/bpf';
-import { ARCHES, type ArchName, archOfData, decodeAction, SYSCALL_ARCHES, syscallName, syscallTable } from '@ea/seccomp';
+import { ARCHES, type ArchName, decodeAction, SYSCALL_ARCHES } from '@ea/seccomp';
+import { namedPieces } from './names.js';
 import type { VerifiedProgram } from '@ea/verifier';
 import { ARCH_WORD, type Exploration, explore, type ExploreLimits, type Leaf, NR_WORD } from './explore.js';
 import { type IntervalSet, U32_MAX } from './interval.js';
@@ -199,44 +200,18 @@ function nrRanges(leaves: readonly Leaf[], active: readonly number[], endian: En
 
 /** Lists one entry per named syscall number and one per run of unnamed numbers, for one arch value. */
 export function syscallDecisions(arch: ArchExplanation): SyscallDecision[] {
-  const named = new Map<number, string>();
-  for (const name of arch.names) for (const [, nr] of syscallTable(name)) if (!named.has(nr)) named.set(nr, syscallName(name, nr)!);
-  const numbers = [...named.keys()].sort((a, b) => a - b);
-  // x32 shares x86_64's AUDIT_ARCH: numbers with X32_SYSCALL_BIT are labelled x32 (archOfData).
-  const cuts = [0x40000000, 0x80000000, 0xc0000000];
   const out: SyscallDecision[] = [];
-  const label = (nr: number): ArchName => (archOfData(arch.auditArch, nr)?.name ?? arch.names[0]!) as ArchName;
   for (const r of arch.ranges) {
-    let next = r.first;
-    const flush = (to: number) => {
-      // Unnamed numbers from `next` to `to`, split where the label changes.
-      while (next <= to) {
-        const cut = cuts.find((c) => c > next && c <= to);
-        const end = cut === undefined ? to : cut - 1;
-        out.push({ arch: label(next), nr: next, ...(end > next && { to: end }), cases: r.cases });
-        next = end + 1;
-      }
-    };
-    for (const nr of numbersIn(numbers, r.first, r.last)) {
-      flush(nr - 1);
-      out.push({ arch: label(nr), nr, name: named.get(nr)!, cases: r.cases });
-      next = nr + 1;
+    for (const p of namedPieces(arch.auditArch, r.first, r.last)) {
+      out.push({
+        arch: p.arch ?? arch.names[0]!,
+        nr: p.nr,
+        ...(p.to !== undefined && { to: p.to }),
+        ...(p.name !== undefined && { name: p.name }),
+        cases: r.cases,
+      });
     }
-    flush(r.last);
   }
-  return out;
-}
-
-function numbersIn(sorted: readonly number[], first: number, last: number): number[] {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! < first) lo = mid + 1;
-    else hi = mid;
-  }
-  const out: number[] = [];
-  for (let i = lo; i < sorted.length && sorted[i]! <= last; i++) out.push(sorted[i]!);
   return out;
 }
 

@@ -34,12 +34,12 @@ export interface Leaf {
 }
 
 /** A persistent list of jumps (shared between paths that forked from one another). */
-export type Trail = { readonly pc: number; readonly taken: boolean; readonly prev: Trail } | null;
+export type Trail = { readonly pc: number; readonly taken: boolean; readonly word: number; readonly prev: Trail } | null;
 
 /** Returns a trail's jumps in path order. */
-export function trailJumps(trail: Trail): { pc: number; taken: boolean }[] {
-  const out: { pc: number; taken: boolean }[] = [];
-  for (let t = trail; t !== null; t = t.prev) out.push({ pc: t.pc, taken: t.taken });
+export function trailJumps(trail: Trail): { pc: number; taken: boolean; word: number }[] {
+  const out: { pc: number; taken: boolean; word: number }[] = [];
+  for (let t = trail; t !== null; t = t.prev) out.push({ pc: t.pc, taken: t.taken, word: t.word });
   return out.reverse();
 }
 
@@ -267,7 +267,7 @@ function branch(s: State, i: KnownInsn & { kind: 'jmp' }, stack: State[]): void 
   for (const [outcome, target, took] of [[other, fPc, false], [taken, tPc, true]] as const) {
     if (outcome === false) continue;
     if (outcome === true) {
-      children.push(fork(s, target, s.words, pc, took));
+      children.push({ ...fork(s, target, s.words, pc, took, sym.word), jumps: s.jumps });
       continue;
     }
     for (const atom of outcome) {
@@ -275,7 +275,7 @@ function branch(s: State, i: KnownInsn & { kind: 'jmp' }, stack: State[]): void 
       if (c === null) continue;
       const words = s.words.slice();
       words[sym.word] = c;
-      children.push(fork(s, target, words, pc, took));
+      children.push(fork(s, target, words, pc, took, sym.word));
     }
   }
   // The last child continues in `s` itself; the others go on the stack (true branch explored first).
@@ -285,8 +285,8 @@ function branch(s: State, i: KnownInsn & { kind: 'jmp' }, stack: State[]): void 
   for (const c of children) stack.push(c);
 }
 
-function fork(s: State, pc: number, words: WordConstraint[], at: number, took: boolean): State {
-  return { pc, a: s.a, x: s.x, mem: s.mem, words, jumps: { pc: at, taken: took, prev: s.jumps } };
+function fork(s: State, pc: number, words: WordConstraint[], at: number, took: boolean, word: number): State {
+  return { pc, a: s.a, x: s.x, mem: s.mem, words, jumps: { pc: at, taken: took, word, prev: s.jumps } };
 }
 
 /** Applies an atom; nr and arch stay pure interval sets. Returns null when nothing is left. */

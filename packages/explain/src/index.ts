@@ -22,3 +22,6 @@ export {
   syscallDecisions,
 } from './explain.js';
 export { type Case, decide, fieldValue, holds, type Predicate, type PredicateOp } from './predicate.js';
+export { type DiffOptions, type DiffResult, type Difference, diff, diffExplorations, sameEffect } from './diff.js';
+export { type AuditOptions, audit, auditExplanation, type Finding, type FindingKind, type Severity } from './audit.js';
+export { archLabel, namedPieces, type NamedPiece, nameOf, syscallNumbersIn } from './names.js';

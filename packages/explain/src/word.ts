@@ -4,7 +4,7 @@
  * comparisons after `and`, shifts, `or` and `xor`). Words are independent of each other, so a
  * conjunction over all words is satisfiable exactly when each word's is; `witness` finds a value.
  */
-import { contains, FULL, type IntervalSet, intersect, intersectRange, isFull, singleValue, subtractRange, U32_MAX } from './interval.js';
+import { contains, FULL, type IntervalSet, intersect, intersectRange, isFull, popcount, singleValue, subtractRange, U32_MAX } from './interval.js';
 
 /** `(w & mask) == value` when `eq`, else `!=`. `value` has no bits outside `mask`. */
 export interface MaskAtom {
@@ -99,15 +99,37 @@ export function witness(c: WordConstraint): number | null | undefined {
   for (let i = 0; i < r.length; i += 2) {
     for (const x of [r[i]!, r[i + 1]!]) if (satisfies(c, x)) return x;
   }
-  let budget = SEARCH_LIMIT;
-  let gaveUp = false;
-  // Depth-first over bits from the top, pruning prefixes whose completions miss every interval
-  // or fix every bit of a `!=` mask to its forbidden value.
-  const search = (bit: number, prefix: number): number | null => {
-    if (--budget < 0) {
-      gaveUp = true;
-      return null;
+  // Only the bits some mask looks at matter to the masks: enumerate the ones no `==` mask fixes
+  // (when there are few), keep the assignments every `!=` mask accepts, and look for a value in
+  // the ranges with exactly those bits.
+  let union = eqMask;
+  for (const m of ne) union = (union | m.mask) >>> 0;
+  const free = (union & ~eqMask) >>> 0;
+  if (popcount(free) <= 16) {
+    for (let sub = 0; ; ) {
+      const a = (eqValue | sub) >>> 0;
+      if (ne.every((m) => ((a & m.mask) >>> 0) !== m.value)) {
+        const x = search(r, union, a, [], { budget: SEARCH_LIMIT });
+        if (typeof x === 'number') return x;
+      }
+      if (sub === free) break;
+      sub = ((sub - free) & free) >>> 0;
     }
+    return null;
+  }
+  const budget = { budget: SEARCH_LIMIT };
+  const found = search(r, eqMask, eqValue, ne, budget);
+  return found === 'gave-up' ? undefined : found;
+}
+
+/**
+ * Depth-first over bits from the top, pruning prefixes whose completions miss every interval or
+ * fix every bit of a `!=` mask to its forbidden value; bits in `fixMask` take `fixValue`'s. Returns
+ * the smallest value found, null when there is none, 'gave-up' when the budget ran out.
+ */
+function search(r: IntervalSet, fixMask: number, fixValue: number, ne: readonly MaskAtom[], state: { budget: number }): number | null | 'gave-up' {
+  const go = (bit: number, prefix: number): number | null | 'gave-up' => {
+    if (--state.budget < 0) return 'gave-up';
     const span = 2 ** (bit + 1);
     if (!overlaps(r, prefix, prefix + span - 1)) return null;
     const decided = bit === 31 ? 0 : (~(span - 1) >>> 0);
@@ -116,16 +138,14 @@ export function witness(c: WordConstraint): number | null | undefined {
     }
     if (bit < 0) return prefix;
     const b = 2 ** bit;
-    const choices = (eqMask & b) !== 0 ? [(eqValue & b) !== 0 ? b : 0] : [0, b];
+    const choices = (fixMask & b) !== 0 ? [(fixValue & b) !== 0 ? b : 0] : [0, b];
     for (const choice of choices) {
-      const found = search(bit - 1, prefix + choice);
+      const found = go(bit - 1, prefix + choice);
       if (found !== null) return found;
-      if (gaveUp) return null;
     }
     return null;
   };
-  const found = search(31, 0);
-  return found === null && gaveUp ? undefined : found;
+  return go(31, 0);
 }
 
 function overlaps(r: IntervalSet, lo: number, hi: number): boolean {

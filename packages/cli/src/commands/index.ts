@@ -13,6 +13,9 @@ import { register as jit } from './jit.js';
 import { register as layout } from './layout.js';
 import { register as verify } from './verify.js';
 import { register as ebpfPlugin } from './ebpf-plugin.js';
+import { register as explain } from './explain.js';
+import { register as diff } from './diff.js';
+import { register as audit } from './audit.js';
 
 /** Adds one subcommand to the cac CLI. */
 export type RegisterCommand = (cli: CAC) => void;
@@ -24,6 +27,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   compat,
   syscalls,
   verify,
+  explain, diff, audit,
   run,
   layout,
   jit,
