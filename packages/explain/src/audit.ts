@@ -88,7 +88,8 @@ function pcsOf(leaves: readonly Leaf[], paths: readonly number[], words?: readon
   for (const i of paths) {
     const l = leaves[i]!;
     set.add(l.pc);
-    for (const j of trailJumps(l.jumps)) if (words === undefined || words.includes(j.word)) set.add(j.pc);
+    // The tests that matched (a failed nr test only says "not this rule") and every argument test.
+    for (const j of trailJumps(l.jumps)) if ((words === undefined || words.includes(j.word)) && (j.taken || j.word > 1)) set.add(j.pc);
   }
   return [...set].sort((a, b) => a - b);
 }
@@ -172,7 +173,7 @@ function defaultAllow(arch: ArchExplanation, name: ArchName, leaves: readonly Le
     severity: 'medium',
     arch: name,
     message: `the default action is ${formatAction(range.cases[0]!.ret)}: syscalls the filter does not list, including ones added to the kernel later, run`,
-    pcs: pcsOf(leaves, range.paths, []),
+    pcs: pcsOf(leaves, range.paths),
   });
 }
 
@@ -190,7 +191,7 @@ function equivalents(arch: ArchExplanation, name: ArchName, leaves: readonly Lea
       severity: fallback ? 'info' : unconditional ? 'medium' : 'low',
       arch: name,
       message: `${blocked.map(([s]) => s).join(', ')} ${blocked.length > 1 ? 'are' : 'is'} blocked but ${open.map(([s, st]) => (st.kind === 'allowed' ? s : `${s} (conditionally)`)).join(', ')} ${open.length > 1 ? 'do' : 'does'} the same and ${open.length > 1 ? 'are' : 'is'} allowed${fallback ? ' (ERRNO(ENOSYS) makes callers fall back, as intended)' : ''}`,
-      pcs: pcsOf(leaves, [...blocked, ...open].flatMap(([, s]) => s.range.paths), []),
+      pcs: pcsOf(leaves, [...blocked, ...open].flatMap(([, s]) => s.range.paths)),
     });
   }
   if (name !== 'i386') return;
@@ -203,7 +204,7 @@ function equivalents(arch: ArchExplanation, name: ArchName, leaves: readonly Lea
     severity: 'medium',
     arch: name,
     message: `socketcall is ${sc.kind === 'allowed' ? 'allowed' : 'conditionally allowed'} while ${list(restricted.map(([s]) => s))} ${restricted.length > 1 ? 'are' : 'is'} blocked or restricted: on i386 socketcall(2) performs them with its arguments behind a pointer the filter cannot read`,
-    pcs: pcsOf(leaves, [sc.range, ...restricted.map(([, s]) => s!.range)].flatMap((r) => r.paths), []),
+    pcs: pcsOf(leaves, [sc.range, ...restricted.map(([, s]) => s!.range)].flatMap((r) => r.paths)),
   });
 }
 
@@ -217,7 +218,7 @@ function ioUring(arch: ArchExplanation, name: ArchName, leaves: readonly Leaf[],
     severity: 'medium',
     arch: name,
     message: `io_uring is allowed, and it performs ${list(blocked.map(([s]) => s))} without a syscall, while the filter blocks or restricts ${blocked.length > 1 ? 'them' : 'it'}`,
-    pcs: pcsOf(leaves, [...setup.map((s) => s!.range), ...blocked.map(([, s]) => s!.range)].flatMap((r) => r.paths), []),
+    pcs: pcsOf(leaves, [...setup.map((s) => s!.range), ...blocked.map(([, s]) => s!.range)].flatMap((r) => r.paths)),
   });
 }
 
@@ -245,7 +246,8 @@ function unreachable(program: VerifiedProgram, e: Explanation, out: Finding[]): 
     i = j + 1;
   }
   // libseccomp ends its filters with a `ret` no path reaches: only a dead rule is worth a warning.
-  const onlyRets = dead.every((pc) => program.insns[pc]!.kind === 'ret_k' || program.insns[pc]!.kind === 'ret_a');
+  const last = program.insns.length - 1;
+  const onlyRets = dead.length === 1 && dead[0] === last && program.insns[last]!.kind === 'ret_k';
   out.push({
     kind: 'unreachable',
     severity: onlyRets ? 'info' : 'low',

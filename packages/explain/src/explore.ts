@@ -45,9 +45,9 @@ export function trailJumps(trail: Trail): { pc: number; taken: boolean; word: nu
 
 /** Bounds on the walk. */
 export interface ExploreLimits {
-  /** Instructions executed over all paths (default 4,000,000). */
+  /** Instructions executed over all paths (default 1,000,000). */
   readonly maxSteps?: number;
-  /** Paths (default 200,000). */
+  /** Paths (default 100,000). */
   readonly maxLeaves?: number;
 }
 
@@ -77,8 +77,8 @@ export function explore(program: VerifiedProgram, limits: ExploreLimits = {}, st
   if (program.profile !== 'seccomp') {
     throw new ExplainError('NOT_SECCOMP', `explain reads seccomp filters; this program was verified as '${program.profile}'`);
   }
-  const maxSteps = limits.maxSteps ?? 4_000_000;
-  const maxLeaves = limits.maxLeaves ?? 200_000;
+  const maxSteps = limits.maxSteps ?? 1_000_000;
+  const maxLeaves = limits.maxLeaves ?? 100_000;
   const insns = program.insns;
   const visited = new Uint8Array(insns.length);
   const leaves: Leaf[] = [];

@@ -38,7 +38,7 @@ export function pinned(c: WordConstraint): number | undefined {
   return c.masks.length === 0 ? singleValue(c.ranges) : undefined;
 }
 
-/** Adds an atom to a constraint (no satisfiability check). */
+/** Adds an atom to a constraint (no satisfiability check; an impossible one gets empty ranges). */
 export function apply(c: WordConstraint, atom: Atom): WordConstraint {
   switch (atom.kind) {
     case 'in':
@@ -51,10 +51,54 @@ export function apply(c: WordConstraint, atom: Atom): WordConstraint {
       if (m === 0) return v === 0 === atom.eq ? c : { ranges: [], masks: c.masks };
       // A full mask is a plain (in)equality: keep it as an interval.
       if (m === U32_MAX) return apply(c, { kind: atom.eq ? 'in' : 'out', lo: v, hi: v });
-      if (c.masks.some((x) => x.mask === m && x.value === v && x.eq === atom.eq)) return c;
-      return { ranges: c.ranges, masks: [...c.masks, { mask: m, value: v, eq: atom.eq }] };
+      const masks = normalize([...c.masks, { mask: m, value: v, eq: atom.eq }]);
+      return masks === null ? { ranges: [], masks: c.masks } : { ranges: c.ranges, masks };
     }
   }
+}
+
+/**
+ * Brings masked constraints to a canonical form: at most one `==` (all fixed bits together) and
+ * `!=` constraints only on bits it does not fix. A `!=` on a single bit fixes that bit; a `!=`
+ * whose bits the `==` already fixes is either always true (dropped) or never (null). Keeping the
+ * form small keeps witness() fast on long chains of bit tests.
+ */
+function normalize(masks: readonly MaskAtom[]): MaskAtom[] | null {
+  let fixMask = 0;
+  let fixValue = 0;
+  let ne: MaskAtom[] = [];
+  for (const m of masks) {
+    if (!m.eq) {
+      ne.push(m);
+      continue;
+    }
+    if (((fixValue ^ m.value) & fixMask & m.mask) >>> 0 !== 0) return null;
+    fixMask = (fixMask | m.mask) >>> 0;
+    fixValue = (fixValue | m.value) >>> 0;
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    const kept: MaskAtom[] = [];
+    for (const m of ne) {
+      const common = (m.mask & fixMask) >>> 0;
+      // Some fixed bit already differs from the forbidden value: always true.
+      if (((m.value ^ fixValue) & common) >>> 0 !== 0) continue;
+      const rest = (m.mask & ~fixMask) >>> 0;
+      if (rest === 0) return null;
+      const restValue = (m.value & rest) >>> 0;
+      if ((rest & (rest - 1)) === 0) {
+        // One free bit that must differ from restValue's: it is fixed.
+        fixMask = (fixMask | rest) >>> 0;
+        if (restValue === 0) fixValue = (fixValue | rest) >>> 0;
+        changed = true;
+        continue;
+      }
+      const reduced = { mask: rest, value: restValue, eq: false };
+      if (!kept.some((k) => k.mask === reduced.mask && k.value === reduced.value)) kept.push(reduced);
+    }
+    ne = kept;
+  }
+  return fixMask === 0 ? ne : [{ mask: fixMask, value: fixValue, eq: true }, ...ne];
 }
 
 /** Conjoins two constraints on the same word. */
@@ -96,6 +140,8 @@ export function witness(c: WordConstraint): number | null | undefined {
     eqValue = (eqValue | m.value) >>> 0;
   }
   for (const m of ne) if (((m.mask & ~eqMask) >>> 0) === 0 && ((eqValue & m.mask) >>> 0) === m.value) return null;
+  const full = isFull(r);
+  if (full && ne.length === 0) return eqValue;
   for (let i = 0; i < r.length; i += 2) {
     for (const x of [r[i]!, r[i + 1]!]) if (satisfies(c, x)) return x;
   }
@@ -109,6 +155,7 @@ export function witness(c: WordConstraint): number | null | undefined {
     for (let sub = 0; ; ) {
       const a = (eqValue | sub) >>> 0;
       if (ne.every((m) => ((a & m.mask) >>> 0) !== m.value)) {
+        if (full) return a;
         const x = search(r, union, a, [], { budget: SEARCH_LIMIT });
         if (typeof x === 'number') return x;
       }

@@ -3,7 +3,7 @@
  * verified seccomp filter, the --arch option, and the JSON spelling of actions and predicates.
  */
 import { readProgram } from '@ea/bpf';
-import { type Case, type Predicate } from '@ea/explain';
+import type { Case, Predicate } from '@ea/explain';
 import { type ArchName, decodeAction, SYSCALL_ARCHES } from '@ea/seccomp';
 import { type VerifiedProgram, verify } from '@ea/verifier';
 import { readInput, UsageError } from '../output.js';
