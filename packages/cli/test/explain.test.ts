@@ -1,11 +1,12 @@
 /** ea-bpf explain, diff and audit: the JSON shapes of the issue, human tables, bad input and exit codes. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { COMMITTED_DIR } from '@ea/testkit';
 import { describe, expect, it } from 'vitest';
 import { cli, tempFiles } from './support.js';
 
 const file = tempFiles('ea-explain-');
-const POLICIES = join(import.meta.dirname, '..', '..', '..', 'benchmarks', 'policies', 'bpf');
+const POLICIES = COMMITTED_DIR;
 const jsonLines = (text: string): Record<string, unknown>[] =>
   text
     .split('\n')

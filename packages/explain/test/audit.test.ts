@@ -3,7 +3,7 @@ import { assemble } from '@ea/bpf';
 import { audit, type Finding } from '@ea/explain';
 import { verify } from '@ea/verifier';
 import { describe, expect, it } from 'vitest';
-import { committedPolicies } from '../../../benchmarks/policies/generate.js';
+import { committedPolicies } from '@ea/testkit';
 
 const seccomp = (text: string) => verify(assemble(text), { profile: 'seccomp' });
 const kinds = (f: readonly Finding[]) => f.map((x) => `${x.severity} ${x.kind}${x.arch ? ` ${x.arch}` : ''}`);

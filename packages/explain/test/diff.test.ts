@@ -9,7 +9,7 @@ import { prepare } from '@ea/interpreter';
 import { ARCHES, callData, syscallTable, writeSeccompData } from '@ea/seccomp';
 import { check, type VerifiedProgram, verify } from '@ea/verifier';
 import { describe, expect, it } from 'vitest';
-import { committedPolicies } from '../../../benchmarks/policies/generate.js';
+import { committedPolicies } from '@ea/testkit';
 import { rng } from './check.js';
 import { libseccompFilter, libseccompUnavailable, RULES } from './libseccomp.js';
 
