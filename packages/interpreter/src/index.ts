@@ -4,5 +4,6 @@ export { defaultRandom, packetContext, type Endian, type EngineOptions, type Pac
 export { decode, decodeOp, type DecodedProgram } from './decode.js';
 export { InterpreterError, type InterpreterErrorCode } from './errors.js';
 export { loadImageIndirect, loadImageWord, tailZero } from './image.js';
+export { checkImage, checkPacket, describe, imageSize } from './input.js';
 export { interpret, Interpreter, prepare, type StepHook } from './interpret.js';
 export { loadPacket, negativeOffset, nlattr, nlattrNest, packetLength } from './packet.js';

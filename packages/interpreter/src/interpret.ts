@@ -10,6 +10,7 @@ import * as D from './decode.js';
 import { InterpreterError } from './errors.js';
 import { fuse } from './fuse.js';
 import { loadImageIndirect, loadImageWord, tailZero } from './image.js';
+import { checkImage, checkPacket, imageSize } from './input.js';
 import { loadPacket, nlattr, nlattrNest, packetLength } from './packet.js';
 
 /** Called before each executed instruction with the pc and the registers, for tracing. */
@@ -34,6 +35,8 @@ export class Interpreter {
   private readonly retK: number[];
   /** The operations with superinstructions (fuse.ts) that `run` executes; `trace` runs `decoded.op`. */
   private readonly fused: Uint8Array;
+  /** Seccomp/EA: the fewest bytes a view must hold (input.ts, imageSize), checked at every entry. */
+  private readonly need: number;
 
   constructor(program: VerifiedProgram, options: EngineOptions = {}) {
     this.program = program;
@@ -47,17 +50,21 @@ export class Interpreter {
     this.retK = retK as number[];
     this.little = (options.endian ?? 'le') === 'le';
     this.fused = fuse(this.decoded);
+    this.need = imageSize(program);
   }
 
   /** Runs a seccomp or EA program over seccomp_data (or the EA image); returns the u32 action. */
   runSeccomp(view: DataView): number {
-    if (this.decoded.profile === 'socket') throw wrongProfile('runSeccomp', 'socket');
+    const profile = this.decoded.profile;
+    if (profile === 'socket') throw wrongProfile('runSeccomp', 'socket');
+    checkImage(view, this.need, profile, 'runSeccomp');
     return this.exec(this.fused, view, 0, view.byteLength, null, null);
   }
 
   /** Runs a socket program over a packet; returns the number of bytes to keep (0 drops). */
   runPacket(ctx: PacketContext): number {
     if (this.decoded.profile !== 'socket') throw wrongProfile('runPacket', this.decoded.profile);
+    checkPacket(ctx, 'runPacket');
     const length = packetLength(ctx);
     return this.exec(this.fused, ctx.data, ctx.offset ?? 0, length, ctx, null);
   }
@@ -73,18 +80,22 @@ export class Interpreter {
     return runBatchWith((ctx) => this.exec(op, ctx.data, ctx.offset as number, ctx.length as number, ctx, null), batch, count, results);
   }
 
-  /** Runs over either kind of input, choosing by the program's profile. */
+  /**
+   * Runs over the input the program's profile reads (chosen by the profile, never by the input,
+   * so a wrong input gets the typed error of the entry it should have gone to).
+   */
   run(input: DataView | PacketContext): number {
-    return input instanceof DataView ? this.runSeccomp(input) : this.runPacket(input);
+    return this.decoded.profile === 'socket' ? this.runPacket(input as PacketContext) : this.runSeccomp(input as DataView);
   }
 
   /** Runs like `run`, calling `hook` before every executed instruction. */
   trace(input: DataView | PacketContext, hook: StepHook): number {
-    if (input instanceof DataView) {
-      if (this.decoded.profile === 'socket') throw wrongProfile('trace', 'socket');
+    const profile = this.decoded.profile;
+    if (profile !== 'socket') {
+      checkImage(input, this.need, profile, 'trace');
       return this.exec(this.decoded.op, input, 0, input.byteLength, null, hook);
     }
-    if (this.decoded.profile !== 'socket') throw wrongProfile('trace', this.decoded.profile);
+    checkPacket(input, 'trace');
     const length = packetLength(input);
     return this.exec(this.decoded.op, input.data, input.offset ?? 0, length, input, hook);
   }
@@ -505,7 +516,7 @@ export class Interpreter {
 const SIGN = -0x80000000;
 
 function wrongProfile(method: string, profile: string): InterpreterError {
-  const want = method === 'runPacket' || method === 'runBatch' ? 'a PacketContext' : 'a DataView';
+  const want = method === 'runPacket' ? 'a PacketContext' : method === 'runBatch' ? 'a PacketBatch' : 'a DataView';
   return new InterpreterError('WRONG_PROFILE', `${method}: a ${profile} program does not run over ${want}`);
 }
 

@@ -92,12 +92,15 @@ describe('u32 arithmetic matches a BigInt model', () => {
 });
 
 describe('profiles', () => {
-  it('ea runs every seccomp program like seccomp over a bare seccomp_data', () => {
+  it('ea runs every seccomp program like seccomp over seccomp_data and an empty ea_meta', () => {
     fc.assert(
       fc.property(programArb('seccomp', 24), fc.nat(0xffffffff), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (insns, nr, arg) => {
         const data = seccompData(nr, [arg, arg >> 3n]);
+        // An EA image is seccomp_data followed by ea_meta (80 bytes at least).
+        const image = new Uint8Array(80);
+        image.set(new Uint8Array(data.buffer));
         const seccomp = prepare(verify(insns, { profile: 'seccomp' })).runSeccomp(data);
-        const ea = prepare(verify(insns, { profile: 'ea' })).runSeccomp(data);
+        const ea = prepare(verify(insns, { profile: 'ea' })).runSeccomp(new DataView(image.buffer));
         expect(ea).toBe(seccomp);
       }),
       { numRuns: RUNS / 4 },

@@ -1,4 +1,4 @@
-/** seccomp_data and the EA image: native-endian words, LEN = 64, zero-fill, EA IND and tail-zero. */
+/** seccomp_data and the EA image: native-endian words, LEN = 64, whole views only, EA IND and tail-zero. */
 import { EA_META_ROOT, EA_META_USIZE, EA_REGION_OFFSET } from '@ea/bpf';
 import { describe, expect, it } from 'vitest';
 import { InterpreterError, packetContext, prepare, tailZero } from '../src/index.js';
@@ -47,12 +47,14 @@ function runEa(text: string, view: DataView): number {
 }
 
 describe('ea profile', () => {
-  it('zero-fills loads past the end of the image', () => {
+  it('refuses an image shorter than its header or than an absolute load: the flattener zero-fills, not the engine', () => {
     const view = image(8, [1, 0, 0, 0, 2, 0, 0, 0]);
     expect(runEa('ld [84]\nret a', view)).toBe(2);
-    expect(runEa('ld [88]\nret a', view)).toBe(0);
-    expect(runEa('ld [1000]\nret a', view)).toBe(0);
-    expect(runEa('ld [200]\nret a', seccompData(1))).toBe(0);
+    expect(() => runEa('ld [88]\nret a', view)).toThrow(/the EA image is 88 bytes, fewer than 92/);
+    expect(() => runEa('ld [1000]\nret a', view)).toThrow(expect.objectContaining({ code: 'BAD_INPUT' }));
+    expect(() => runEa('ld [0]\nret a', seccompData(1))).toThrow(/the EA image is 64 bytes, fewer than 80/);
+    // ldtz reads ea_meta: on a bare seccomp_data it would have answered 1 ("the tail is zero").
+    expect(() => runEa('ldtz #0\nret a', seccompData(1))).toThrow(expect.objectContaining({ code: 'BAD_INPUT' }));
   });
   it('loads X + k words, failing safe (0) when misaligned or outside the image', () => {
     const view = image(8, [1, 0, 0, 0, 2, 0, 0, 0]);

@@ -67,7 +67,7 @@ export const LOCALS = ['A', 'X', 'T', 'len', 'base', 'view', 'input'] as const;
 export const BATCH_LOCALS = ['offsets', 'lengths', 'wires', 'count', 'out', 'batch', 'total', 'matched', 'i', 'wire', 'R', 'packet'] as const;
 /** Names of the runtime helpers generated code may call (factory parameters or module imports). */
 export const HELPERS = [
-  'imul', 'slow', 'packetLength', 'loadPacket', 'ancillary', 'loadImageWord', 'loadImageIndirect', 'tailZero', 'moveContext', 'badPacket',
+  'imul', 'slow', 'checkView', 'packetLength', 'loadPacket', 'ancillary', 'loadImageWord', 'loadImageIndirect', 'tailZero', 'moveContext', 'badPacket',
 ] as const;
 
 /** The per-instruction code generator the structurer calls. */

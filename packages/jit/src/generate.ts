@@ -12,6 +12,7 @@ import {
   Scope, assign, assignExpr, bin, block, call, countedLoop, declare, exprStmt, fnDecl, forLoop, ifElse, labelled, lineComment, logical,
   not, nullLiteral, ret, throwStmt, toU32, tryCatch, u32, withComments,
 } from '@ea/codegen';
+import { imageSize } from '@ea/interpreter';
 import { computed, member } from './access.js';
 import { predicate, predicatedMinLength } from './predicate.js';
 import { structure } from './structure.js';
@@ -104,7 +105,10 @@ export function generateRun(
   const head: ES.Statement[] = [];
   const param = socket ? 'input' : 'view';
   if (socket) {
-    head.push(declare('const', [[scope.id('view'), member(scope.id('input'), 'data')]]));
+    // `run` reads `input?.data`, so undefined or null reaches the interpreter's typed error below.
+    const data = member(scope.id('input'), 'data');
+    const view: ES.Expression = name === 'run' ? { type: 'ChainExpression', expression: { ...data, optional: true } } : data;
+    head.push(declare('const', [[scope.id('view'), view]]));
     if (name === 'run') {
       // Not a PacketContext (a DataView, say): the interpreter throws its typed error.
       head.push(ifElse(not(scope.id('view')), [ret(call(scope.id('slow'), [scope.id('input')]))]));
@@ -114,7 +118,10 @@ export function generateRun(
   // The verifier's bound, widened by our own scan so a direct read can never throw.
   let entry = program.maxLoadEnd;
   for (const ins of program.insns) if (ins.kind === 'ld_abs') entry = Math.max(entry, ins.k + 4);
-  const guard = !socket && guarded && entry > 0;
+  // Seccomp/EA: the view must hold imageSize bytes (64, or the EA header and every absolute load),
+  // whatever path the program takes: a short view is the caller's error, never a verdict.
+  const need = socket ? 0 : imageSize(program);
+  const guard = !socket && guarded;
   if (socket) {
     // The packet is `len` bytes at `base` in the view; packetLength throws the interpreter's
     // typed error when offset/length do not lie inside it, so no read can leave the packet.
@@ -145,15 +152,22 @@ export function generateRun(
   } else if (emit.used.has('len')) {
     head.push(declare('const', [[scope.id('len'), member(scope.id('view'), 'byteLength')]]));
   }
+  if (!socket && !guarded) {
+    // The unguarded copy (toModule's `slow`) is reached only when the guarded one threw: the
+    // runtime's checkView throws the interpreter's typed error for a short view or a non-DataView.
+    head.unshift(exprStmt(call(scope.id('checkView'), [scope.id('view'), u32(need, 'offset')])));
+    emit.used.add('checkView');
+  }
   let main = body;
   if (guard) {
-    // Loads read the view directly: on a view shorter than `entry` (or no DataView at all) one
-    // throws, and the exact slow path decides (zero fill, or the interpreter's typed error).
-    // The body has no side effects, so starting over is exact; a path that returns before the
-    // failing load read only bytes that both agree on. Cheaper than testing byteLength, which
-    // node 20 does not inline.
-    const attempt = tryCatch(body, [ret(call(scope.id('slow'), [scope.id('view')]))]);
-    main = [withComments(attempt, [lineComment(`entry: every absolute load lies below ${entry}`)])];
+    // Loads read the view directly: on a view shorter than `need` (or no DataView at all) the
+    // probe throws before any of them, and the slow path throws the interpreter's typed error.
+    // Cheaper than testing byteLength, which node 20 does not inline.
+    // The probe of the view's last needed byte throws first for a short view or a non-DataView
+    // (undefined, a Uint8Array), so no such input can reach a return: the slow path throws.
+    const probe = exprStmt(call(member(scope.id('view'), 'getUint8'), [u32(need - 1, 'offset')]));
+    const attempt = tryCatch([probe, ...body], [ret(call(scope.id('slow'), [scope.id('view')]))]);
+    main = [withComments(attempt, [lineComment(`entry: the view must hold ${need} bytes (absolute loads end by ${entry})`)])];
     emit.used.add('slow');
   }
   head.push(...registerLocals(emit, scope, []));

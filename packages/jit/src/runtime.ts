@@ -8,13 +8,22 @@
 import {
   SKF_AD_CPU, SKF_AD_HATYPE, SKF_AD_IFINDEX, SKF_AD_MARK, SKF_AD_NLATTR, SKF_AD_NLATTR_NEST,
   SKF_AD_PAY_OFFSET, SKF_AD_PKTTYPE, SKF_AD_PROTOCOL, SKF_AD_QUEUE, SKF_AD_RANDOM, SKF_AD_RXHASH,
-  SKF_AD_VLAN_TAG, SKF_AD_VLAN_TAG_PRESENT, SKF_AD_VLAN_TPID,
+  SKF_AD_VLAN_TAG, SKF_AD_VLAN_TAG_PRESENT, SKF_AD_VLAN_TPID, SECCOMP_DATA_SIZE,
 } from '@ea/bpf';
 import {
-  batchContext, batchCount, defaultRandom, nlattr, nlattrNest, type PacketBatch, type PacketContext,
+  batchContext, batchCount, checkImage, defaultRandom, nlattr, nlattrNest, type PacketBatch, type PacketContext,
 } from '@ea/interpreter';
 
 export { badPacket, loadImageIndirect, loadImageWord, loadPacket, moveContext, packetLength, tailZero } from '@ea/interpreter';
+
+/**
+ * Checks a seccomp/EA view at the entry of a standalone module's exact path: a DataView of at
+ * least `need` bytes (64 for seccomp, the interpreter's imageSize for ea), else the
+ * interpreter's typed 'BAD_INPUT' error.
+ */
+export function checkView(view: unknown, need: number): void {
+  checkImage(view, need, need > SECCOMP_DATA_SIZE ? 'ea' : 'seccomp', 'run');
+}
 
 /** The packet's readable length, already checked by packetLength at entry. */
 function packetBytes(ctx: PacketContext): number {

@@ -15,9 +15,9 @@ import { EDGES, Rng, genProgram } from './support/gen.js';
 import { verified } from './support/verified.js';
 
 const NAMES =
-  /^(A|X|T|len|base|view|input|run|slow|M([0-9]|1[0-5])|imul|packetLength|loadPacket|ancillary|loadImageWord|loadImageIndirect|tailZero|moveContext|badPacket|runBatch|offsets|lengths|wires|count|out|batch|total|matched|i|next|wire|R|v[0-9]+)$/;
+  /^(A|X|T|len|base|view|input|run|slow|checkView|M([0-9]|1[0-5])|imul|packetLength|loadPacket|ancillary|loadImageWord|loadImageIndirect|tailZero|moveContext|badPacket|runBatch|offsets|lengths|wires|count|out|batch|total|matched|i|next|wire|R|v[0-9]+)$/;
 const HELPERS = new Set([
-  'imul', 'slow', 'packetLength', 'loadPacket', 'ancillary', 'loadImageWord', 'loadImageIndirect', 'tailZero', 'moveContext', 'badPacket',
+  'imul', 'slow', 'checkView', 'packetLength', 'loadPacket', 'ancillary', 'loadImageWord', 'loadImageIndirect', 'tailZero', 'moveContext', 'badPacket',
 ]);
 /** runBatch's typed arrays (checked by compile.ts before the call), indexed only by the loop counter. */
 const INDEXED = new Set(['offsets', 'lengths', 'wires', 'out']);
@@ -27,6 +27,7 @@ const NODES = new Set([
   'ExpressionStatement', 'AssignmentExpression', 'BinaryExpression', 'LogicalExpression', 'UnaryExpression',
   'CallExpression', 'MemberExpression', 'Literal', 'IfStatement', 'BlockStatement', 'LabeledStatement', 'BreakStatement',
   'ForStatement', 'UpdateExpression', 'ThrowStatement', 'SwitchStatement', 'SwitchCase', 'TryStatement', 'CatchClause',
+  'ChainExpression',
 ]);
 /** Dispatch tables: factory parameters (Uint8Arrays compile.ts made), indexed only by A. */
 const TABLE = /^[tuw][0-9]+$/;
