@@ -22,7 +22,7 @@ describe('ea-bpf jit', () => {
   it('socket programs read packets big-endian with one hoisted length check', async () => {
     const r = await cli(['jit', TCP, '--profile', 'socket']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('const view = input.data;');
+    expect(r.stdout).toContain('const view = input?.data;');
     expect(r.stdout).toContain('if (len < 24)');
     expect(r.stdout).toContain('view.getUint16(base + 12)');
   });

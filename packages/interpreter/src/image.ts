@@ -1,8 +1,9 @@
 /**
  * Loads from seccomp_data and the EA image (the `seccomp` and `ea` profiles). All of them are
  * native-endian 32-bit reads (seccomp_check_filter rewrites `ld [k]` into one) and none can
- * throw: bytes past the end of the view read as zero, the zero-fill rule of the 2020 design
- * (Kees Cook's option 3: the image is zero-filled up to the largest offset the filter reads).
+ * throw. Every entry has checked that the view holds every absolute load (input.ts), so the
+ * zero fill of loadImageWord is a last defence, not a rule callers may rely on: zero-filling
+ * the image up to what the filter reads (the 2020 design's option 3) is the kernel's job.
  * The JIT calls these same functions for its slow paths.
  */
 import { EA_META_ROOT, EA_META_USIZE } from '@ea/bpf';

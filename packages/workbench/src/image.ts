@@ -3,12 +3,29 @@
  * would build them, and a short human summary of an image (what the examples print).
  */
 import { EA_META_ESIZE, EA_META_FLAGS, EA_META_ROOT, EA_META_USIZE, EA_REGION_OFFSET, type Endian } from '@ea/bpf';
+import { imageSize } from '@ea/interpreter';
 import { type EaSyscall, Flattener, type PointerNode } from '@ea/layout';
 import type { Needs, Strategy } from '@ea/policy';
+import type { VerifiedProgram } from '@ea/verifier';
 import type { EaCall, FlatImage } from './engine.js';
 
 function flattener(sys: EaSyscall, strategy: Strategy, needs: Needs, order: Endian): Flattener {
   return new Flattener(sys, { root: needs.root, pointees: needs.pointees }, { strategy, endian: order });
+}
+
+/**
+ * Returns the image as the kernel hands it to `verified`: zero-filled up to the end of the
+ * filter's furthest absolute load (the seed's option 3). The flattener fills to the needs it
+ * was given; a filter that reads further (an absolute root offset taken from another kernel)
+ * sees zeros there, as it would in the kernel, and the engines, which refuse an image shorter
+ * than the filter reads, get a whole one. Anything but a DataView is passed on for them to refuse.
+ */
+export function filterImage(view: DataView, verified: VerifiedProgram): DataView {
+  const need = imageSize(verified);
+  if (!(view instanceof DataView) || view.byteLength >= need) return view;
+  const bytes = new Uint8Array(need);
+  bytes.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  return new DataView(bytes.buffer);
 }
 
 /** Flattens one call as a kernel that knows `sys` would, and summarizes the image. */

@@ -7,7 +7,7 @@
 export type { EaCall, Engine, FlatImage } from './engine.js';
 export { defaultEngine } from './wiring.js';
 export { jitCompile, jitRunner } from './jit.js';
-export { flatImage } from './image.js';
+export { filterImage, flatImage } from './image.js';
 export { compatMatrix, actionName, programBytes, STRUCT_ADDRESS, type Cell, type Matrix, type MatrixOptions, type Age } from './matrix.js';
 export { CLONE3, OPENAT2, SCENARIOS, EXT_UNSAFE, type Scenario, type Program } from './scenarios.js';
 export { formatMatrix } from './table.js';

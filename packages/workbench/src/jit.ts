@@ -6,6 +6,7 @@
 import type { Endian } from '@ea/bpf';
 import { type Compiled, compile } from '@ea/jit';
 import type { VerifiedProgram } from '@ea/verifier';
+import { filterImage } from './image.js';
 
 const caches = { le: new WeakMap<object, Compiled>(), be: new WeakMap<object, Compiled>() };
 
@@ -21,7 +22,7 @@ export function jitCompile(verified: VerifiedProgram, order: Endian = 'le'): Com
   return c;
 }
 
-/** Returns a runner that executes a verified program through the JIT. */
+/** Returns a runner that executes a verified program through the JIT (over the image the kernel would hand it). */
 export function jitRunner(order: Endian = 'le'): (verified: VerifiedProgram, image: DataView) => number {
-  return (verified, image) => jitCompile(verified, order).run(image);
+  return (verified, image) => jitCompile(verified, order).run(filterImage(image, verified));
 }

@@ -8,7 +8,7 @@ import { interpret } from '@ea/interpreter';
 import { type VerifiedProgram, verify } from '@ea/verifier';
 import { layoutPlacement } from '@ea/policy';
 import type { Engine } from './engine.js';
-import { flatImage } from './image.js';
+import { filterImage, flatImage } from './image.js';
 import { jitRunner } from './jit.js';
 
 /** Returns the engine backed by the real verifier, interpreter, JIT and flattener. */
@@ -17,7 +17,7 @@ export function defaultEngine(order: Endian = 'le'): Engine {
     placement: layoutPlacement,
     image: (call, sys, strategy, needs) => flatImage(call, sys, strategy, needs, order),
     verify: (insns: readonly Insn[]) => verify(insns, { profile: 'ea' }),
-    interpret: (v: VerifiedProgram, image: DataView) => interpret(v, image, { endian: order }),
+    interpret: (v: VerifiedProgram, image: DataView) => interpret(v, filterImage(image, v), { endian: order }),
     jit: jitRunner(order),
   };
 }
