@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runExample, sections } from './ea-output.js';
+import { runExample, sections } from './support/ea-output.js';
 
 describe('examples/ea-clone3-set-tid.ts', () => {
   const out = runExample('ea-clone3-set-tid');

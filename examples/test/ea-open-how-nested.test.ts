@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runExample, sections } from './ea-output.js';
+import { runExample, sections } from './support/ea-output.js';
 
 describe('examples/ea-open-how-nested.ts', () => {
   const out = runExample('ea-open-how-nested');

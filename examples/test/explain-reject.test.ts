@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { assemble, writeProgram } from '@ea/bpf';
 import { describe, expect, it } from 'vitest';
 import { BROKEN, explainRejects } from '../explain-reject.js';
-import { runExample } from './run-example.js';
+import { runExample } from './support/run-example.js';
 
 describe('examples/explain-reject.ts', () => {
   const { rejections, text } = explainRejects();

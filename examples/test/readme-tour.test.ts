@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli } from '../../packages/cli/test/support.js';
+import { cli } from '../../packages/cli/test/support/cli.js';
 
 const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
 const tour = /## A CLI tour[^\n]*\n+```text\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ALLOWED, runAllowlist } from '../seccomp-allowlist.js';
-import { runExample } from './run-example.js';
+import { runExample } from './support/run-example.js';
 
 // Numbers from arch/x86/entry/syscalls/syscall_64.tbl, written out here so the test does not
 // trust the table the example resolves names through.

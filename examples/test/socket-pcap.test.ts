@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { generateCapture } from '@ea/pcap';
 import { describe, expect, it } from 'vitest';
 import { PACKETS, SEED, runSocketPcap } from '../socket-pcap.js';
-import { runExample } from './run-example.js';
+import { runExample } from './support/run-example.js';
 
 /**
  * `tcp port 80` decided by hand from the frame bytes, as libpcap's program decides it: untagged

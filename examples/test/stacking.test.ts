@@ -1,7 +1,7 @@
 import { formatAction, syscallNumber } from '@ea/seccomp';
 import { describe, expect, it } from 'vitest';
 import { CALLS, FILTERS, runStacking } from '../stacking.js';
-import { runExample } from './run-example.js';
+import { runExample } from './support/run-example.js';
 
 const ALLOW = 0x7fff0000;
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assemble, encodeProgram, readProgram } from '@ea/bpf';
 import { describe, expect, it, } from 'vitest';
-import { cli } from './support.js';
+import { cli } from './support/cli.js';
 
 const SOURCE = `
   ld [4]                 ; arch

@@ -1,5 +1,5 @@
 import { describe, expect, it, } from 'vitest';
-import { cli, } from './support.js';
+import { cli, } from './support/cli.js';
 
 interface JsonCell {
   filter: string;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assemble, encodeProgram, readProgram, writeProgram } from '@ea/bpf';
 import { describe, expect, it, } from 'vitest';
-import { cli } from './support.js';
+import { cli } from './support/cli.js';
 
 const program = assemble(`
   ldh [12]

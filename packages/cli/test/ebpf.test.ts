@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, tempFiles } from './support.js';
+import { cli, tempFiles } from './support/cli.js';
 
 const tempFile = tempFiles('ea-ebpf-');
 const PROGRAM = 'ldxh %r0, [%r1]\nbe16 %r0\nlddw %r2, 0x100000000\nadd %r0, %r2\nexit\n';

@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { generateCapture, writePcap, writePcapng } from '@ea/pcap';
 import { describe, expect, it } from 'vitest';
-import { cli, tempFiles } from './support.js';
+import { cli, tempFiles } from './support/cli.js';
 
 function tcpdumpMissing(): string | null {
   try {

@@ -1,6 +1,6 @@
 
 import { describe, expect, it, } from 'vitest';
-import { cli, tempFiles } from './support.js';
+import { cli, tempFiles } from './support/cli.js';
 
 const file = tempFiles('ea-jit-cli-');
 const SECCOMP = file('allow.asm', 'ld [0]\njeq #39, allow\nret #0\nallow: ret #0x7fff0000\n');

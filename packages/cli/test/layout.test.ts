@@ -1,5 +1,5 @@
 import { describe, expect, it, } from 'vitest';
-import { cli, } from './support.js';
+import { cli, } from './support/cli.js';
 
 describe('ea-bpf layout', () => {
   it('prints the pahole layout and the jump-table image of clone3 with set_tid', async () => {

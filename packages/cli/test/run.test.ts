@@ -1,6 +1,6 @@
 
 import { describe, expect, it, } from 'vitest';
-import { cli, tempFiles } from './support.js';
+import { cli, tempFiles } from './support/cli.js';
 
 const file = tempFiles('ea-run-');
 const jsonLines = (text: string): unknown[] =>

@@ -5,12 +5,12 @@
  */
 import { assemble } from '@ea/bpf';
 import { explain, syscallDecisions } from '@ea/explain';
-import { programArb } from '../../interpreter/test/gen.js';
+import { programArb } from '../../interpreter/test/support/gen.js';
 import { committedPolicies } from '@ea/testkit';
 import { check, verify } from '@ea/verifier';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkByRunning } from './check.js';
+import { checkByRunning } from './support/check.js';
 
 const seccomp = (text: string) => verify(assemble(text), { profile: 'seccomp' });
 

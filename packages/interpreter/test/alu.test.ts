@@ -1,6 +1,6 @@
 /** Registers, scratch memory, u32 arithmetic, shifts and division rules (kernel-semantics §4.1). */
 import { describe, expect, it } from 'vitest';
-import { runSeccomp, runSocket, seccompData } from './helpers.js';
+import { runSeccomp, runSocket, seccompData } from './support/run.js';
 
 /** Computes `a op b` with both operand sources: K and X. */
 function alu(op: string, a: number, b: number, profile: 'seccomp' | 'socket' = 'socket'): [number, number] {

@@ -1,7 +1,7 @@
 /** Ancillary loads SKF_AD_* and their documented defaults (an AF_UNIX datagram, kernel-observed 8). */
 import { describe, expect, it } from 'vitest';
 import { ANCILLARY, SKF_AD_OFF } from '@ea/bpf';
-import { runSocket } from './helpers.js';
+import { runSocket } from './support/run.js';
 
 /** The absolute offset of an ancillary load, for the sizes bpf_asm only spells numerically. */
 function anc(name: string): string {

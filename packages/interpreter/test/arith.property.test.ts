@@ -8,8 +8,8 @@ import { verify } from '@ea/verifier';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { packetContext, prepare } from '../src/index.js';
-import { programArb } from './gen.js';
-import { program, seccompData } from './helpers.js';
+import { programArb } from './support/gen.js';
+import { program, seccompData } from './support/run.js';
 
 const RUNS = process.env['EA_FUZZ'] ? 20_000 : 1_000;
 const M32 = (1n << 32n) - 1n;

@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { decode, OPS } from '../src/decode.js';
 import { fuse } from '../src/fuse.js';
 import { packetContext, prepare } from '../src/index.js';
-import { program } from './helpers.js';
+import { program } from './support/run.js';
 
 const RUNS = process.env.EA_FUZZ ? 50000 : 4000;
 const SIZES = [BPF_W, BPF_H, BPF_B] as const;

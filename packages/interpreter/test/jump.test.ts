@@ -1,6 +1,6 @@
 /** Jumps: JA and every conditional with K and X, unsigned compares, jt/jf targets. */
 import { describe, expect, it } from 'vitest';
-import { runSocket } from './helpers.js';
+import { runSocket } from './support/run.js';
 
 function cond(op: string, a: number, b: number): [number, number] {
   const k = runSocket(`ld #${a}\n${op} #${b}, yes, no\nyes: ret #1\nno: ret #2`);
@@ -26,7 +26,7 @@ describe('conditional jumps', () => {
 describe('trace and one-shot interpret', () => {
   it('reports every executed instruction with A and X, and interpret() agrees with prepare()', async () => {
     const { interpret, prepare, packetContext } = await import('../src/index.js');
-    const { program } = await import('./helpers.js');
+    const { program } = await import('./support/run.js');
     const prog = program('socket', 'ld #3\ntax\njeq #3, l1\nret #0\nl1: ret a');
     const steps: [number, number, number][] = [];
     const ctx = packetContext(new Uint8Array(0));

@@ -13,8 +13,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Interpreter, type PacketContext, packetContext, prepare } from '../src/index.js';
 import { OPS } from '../src/decode.js';
-import { ANC, ANC_PACKET, callArb, frameArb, framesArb, type GenProfile, loadPrefixes, packetArb, programArb, readout } from './gen.js';
-import { seccompData } from './helpers.js';
+import { ANC, ANC_PACKET, callArb, frameArb, framesArb, type GenProfile, loadPrefixes, packetArb, programArb, readout } from './support/gen.js';
+import { seccompData } from './support/run.js';
 
 const unavailable = oracleUnavailable();
 const FUZZ = process.env['EA_FUZZ'] !== undefined && process.env['EA_FUZZ'] !== '0';

@@ -7,8 +7,8 @@ import { verify } from '@ea/verifier';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InterpreterError, type PacketContext, packetContext, prepare } from '../src/index.js';
-import { programArb } from './gen.js';
-import { program, runSocket } from './helpers.js';
+import { programArb } from './support/gen.js';
+import { program, runSocket } from './support/run.js';
 
 const RUNS = process.env['EA_FUZZ'] ? 20_000 : 1_000;
 

@@ -1,7 +1,7 @@
 /** Socket filter packet access: ABS/IND/MSH, failed loads, SKF_NET_OFF/SKF_LL_OFF, LEN (§4.2). */
 import { describe, expect, it } from 'vitest';
 import { prepare } from '../src/index.js';
-import { program, runSocket } from './helpers.js';
+import { program, runSocket } from './support/run.js';
 
 const PKT = [0x45, 0x01, 0x02, 0x03, 0x84, 0x05, 0x06, 0x07, 0x08, 0x09];
 

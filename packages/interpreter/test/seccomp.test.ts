@@ -2,7 +2,7 @@
 import { EA_META_ROOT, EA_META_USIZE, EA_REGION_OFFSET } from '@ea/bpf';
 import { describe, expect, it } from 'vitest';
 import { InterpreterError, packetContext, prepare, tailZero } from '../src/index.js';
-import { program, runSeccomp, seccompData } from './helpers.js';
+import { program, runSeccomp, seccompData } from './support/run.js';
 
 describe('seccomp', () => {
   it('reads nr, arch and both halves of a 64-bit argument (§3.1)', () => {

@@ -8,7 +8,7 @@ import {
   type Check, type Placement, PathError, buildFilter, checksHold, retErrno, EPERM, E2BIG, layoutPlacement,
   chainOf, needsOf, resolvePath, version, writeField,
 } from '../src/index.js';
-import { contractImage } from './image.js';
+import { contractImage } from './support/image.js';
 
 const RUNS = process.env['EA_FUZZ'] ? 5_000 : 300;
 const x86 = ARCHES.x86_64;

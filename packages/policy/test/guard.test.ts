@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Assembler, E2BIG, type GuardForm, emitGuard, retErrno,
 } from '../src/index.js';
-import { contractImage } from './image.js';
+import { contractImage } from './support/image.js';
 
 const RUNS = process.env['EA_FUZZ'] ? 20_000 : 1_000;
 /** The mode docs/ea-profile.md documents for the tail-zero load (unused by classic BPF). */

@@ -7,3 +7,4 @@ export {
   type GeneratedPolicies, type Policy, type PolicyName,
 } from './libseccomp.js';
 export { evaluateLibseccomp } from './evaluate.js';
+export { runReadmeExample, type ReadmeRun } from './readme.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 /** Runs `npx tsx examples/<name>.ts` and returns stdout (throws on a non-zero exit). */
 export function runExample(name: string, env: Record<string, string> = {}): string {
-  const root = join(import.meta.dirname, '..', '..');
+  const root = join(import.meta.dirname, '..', '..', '..');
   const r = spawnSync('npx', ['tsx', join('examples', `${name}.ts`)], {
     cwd: root,
     encoding: 'utf8',

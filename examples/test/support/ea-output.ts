@@ -1,17 +1,8 @@
 /**
- * Helpers for the EA example tests: run an example the way a reader does (npx tsx) and split
- * its report into sections and verdicts.
+ * Helpers for the EA example tests: split an example's report (run with runExample) into
+ * sections and verdicts.
  */
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-
-/** Runs `npx tsx examples/<name>.ts` and returns stdout (throws on a non-zero exit). */
-export function runExample(name: string): string {
-  const root = join(import.meta.dirname, '..', '..');
-  const r = spawnSync('npx', ['tsx', join('examples', `${name}.ts`)], { cwd: root, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${name} exited ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
+export { runExample } from './run-example.js';
 
 export interface Section {
   readonly strategy: string;

@@ -4,7 +4,7 @@
  * can be compared on arbitrary callers without depending on a flattening strategy.
  */
 import { EA_FLAG_PRESENT, EA_META_ESIZE, EA_META_FLAGS, EA_META_ROOT, EA_META_USIZE, EA_REGION_OFFSET } from '@ea/bpf';
-import { effectiveSize } from '../src/index.js';
+import { effectiveSize } from '../../src/index.js';
 
 /** Returns a little-endian image of `caller` for syscall nr on x86_64. */
 export function contractImage(nr: number, audit: number, caller: Uint8Array): DataView {

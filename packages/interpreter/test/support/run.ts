@@ -1,7 +1,7 @@
 /** Test helpers: assemble bpf_asm text, verify it for a profile, and build inputs. */
 import { assemble } from '@ea/bpf';
 import { type Profile, type VerifiedProgram, verify } from '@ea/verifier';
-import { type PacketContext, packetContext, prepare } from '../src/index.js';
+import { type PacketContext, packetContext, prepare } from '../../src/index.js';
 
 /** Assembles and verifies `text` (lines of bpf_asm) for `profile`. */
 export function program(profile: Profile, text: string): VerifiedProgram {
