@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMITTED_DIR } from '@ea/testkit';
 import { describe, expect, it } from 'vitest';
-import { cli, tempFiles } from './support.js';
+import { cli, tempFiles } from './support/cli.js';
 
 const file = tempFiles('ea-explain-');
 const POLICIES = COMMITTED_DIR;

@@ -7,7 +7,7 @@ import { assemble, BPF_ABS, BPF_JEQ, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_RET, 
 import { audit, diff, ExplainError, explain } from '@ea/explain';
 import { check, verify } from '@ea/verifier';
 import { describe, expect, it } from 'vitest';
-import { checkByRunning } from './check.js';
+import { checkByRunning } from './support/check.js';
 
 describe('bad input', () => {
   it('socket and EA programs are refused with NOT_SECCOMP', () => {

@@ -10,7 +10,7 @@ import { ARCHES, callData, syscallTable, writeSeccompData } from '@ea/seccomp';
 import { check, type VerifiedProgram, verify } from '@ea/verifier';
 import { describe, expect, it } from 'vitest';
 import { committedPolicies } from '@ea/testkit';
-import { rng } from './check.js';
+import { rng } from './support/check.js';
 import { libseccompFilter, libseccompUnavailable, RULES } from './libseccomp.js';
 
 const seccomp = (insns: readonly Insn[]) => verify(insns, { profile: 'seccomp' });
