@@ -8,3 +8,4 @@ export {
 } from './libseccomp.js';
 export { evaluateLibseccomp } from './evaluate.js';
 export { runReadmeExample, type ReadmeRun } from './readme.js';
+export { CaseSyntaxError, parseCase, type CaseProfile, type CbpfCase } from './corpus.js';
