@@ -13,7 +13,7 @@ import {
 } from '@ea/bpf';
 import { prepare } from '@ea/interpreter';
 import { compile } from '@ea/jit';
-import { ARCHES, callData, formatAction, syscallName, syscallNumber, syscallTable, writeSeccompData } from '@ea/seccomp';
+import { ARCHES, callData, formatAction, syscallCount, syscallName, syscallNumber, writeSeccompData } from '@ea/seccomp';
 import { constantAllowed, verify } from '@ea/verifier';
 
 /** The syscalls allowed unconditionally. */
@@ -100,9 +100,10 @@ export function runAllowlist(): AllowlistResult {
     return { label: c.label, interpreter: formatAction(interpreter.runSeccomp(view)), jit: formatAction(jit.run(view)) };
   });
 
-  // The bitmap covers every x86_64 number the table knows, and at least the two hard-wired ones.
-  const count = Math.max(337, ...syscallTable('x86_64').map(([, n]) => n + 1));
-  const cacheAllowed = constantAllowed([program], { arch: AUDIT_ARCH_X86_64, syscalls: count });
+  // The bitmap is NR_syscalls of the kernel modelled (6.18, as on the machine the README was
+  // written on): the hard-wired uretprobe and uprobe come with it.
+  const count = syscallCount('x86_64', '6.18');
+  const cacheAllowed = constantAllowed([program], { arch: AUDIT_ARCH_X86_64, kernel: '6.18' });
 
   const lines = [
     '== seccomp allow-list for x86_64 ==',
@@ -114,8 +115,8 @@ export function runAllowlist(): AllowlistResult {
     ...rows.map((r) => `  ${r.label.padEnd(34)} interpreter ${r.interpreter.padEnd(14)} JIT ${r.jit}`),
     `  (i386 arch value 0x${AUDIT_ARCH_I386.toString(16)} is not x86_64's: killed by the arch check)`,
     '',
-    `constant-action cache (seccomp_cache_prepare), ${cacheAllowed.length} of ${count} numbers skip the filter:`,
-    ...cacheAllowed.map((n) => `  ${String(n).padStart(3)} ${syscallName('x86_64', n) ?? (n === 335 ? 'uretprobe (hard-wired)' : n === 336 ? 'uprobe (hard-wired)' : '?')}`),
+    `constant-action cache (seccomp_cache_prepare, Linux 6.18), ${cacheAllowed.length} of ${count} numbers skip the filter:`,
+    ...cacheAllowed.map((n) => `  ${String(n).padStart(3)} ${syscallName('x86_64', n) ?? '?'}${n === 335 || n === 336 ? ' (hard-wired)' : ''}`),
     `  socket (${nr('socket')}) is not cached: its verdict depends on args[0], so the filter runs on every call.`,
     '',
   ];

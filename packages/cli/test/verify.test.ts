@@ -57,6 +57,24 @@ describe('ea-bpf verify', () => {
     expect(text.stdout).toContain('seccomp_data read: nr, arch, args[0].hi');
   });
 
+  it('sizes the cache emulation by --kernel, default the newest table', async () => {
+    const mseal = file('mseal.asm', '  ld [0]\n  jeq #462, allow, deny\nallow: ret #0x7fff0000\ndeny: ret #0\n');
+    const newest = JSON.parse((await cli(['verify', mseal, '--explain', '--json'])).stdout).analysis.cache;
+    expect([newest.kernel, newest.syscalls]).toEqual(['7.3', 473]);
+    expect(newest.alwaysAllowed).toEqual([{ nr: 335, name: 'uretprobe' }, { nr: 336, name: 'uprobe' }, { nr: 462, name: 'mseal' }]);
+    const k618 = JSON.parse((await cli(['verify', mseal, '--explain', '--json', '--kernel', '6.18'])).stdout).analysis.cache;
+    expect([k618.kernel, k618.syscalls, k618.hardwired]).toEqual(['6.18', 470, [335, 336]]);
+    const k61 = JSON.parse((await cli(['verify', mseal, '--explain', '--json', '--kernel', '6.1.0-30-amd64'])).stdout).analysis.cache;
+    expect([k61.kernel, k61.syscalls, k61.alwaysAllowed]).toEqual(['6.1', 451, []]);
+    const arm = JSON.parse((await cli(['verify', mseal, '--explain', '--json', '--arch', 'arm'])).stdout).analysis.cache;
+    expect([arm.syscalls, arm.alwaysAllowed]).toEqual([473, [{ nr: 462, name: 'mseal' }]]);
+    const text = await cli(['verify', mseal, '--explain', '--kernel', '6.18']);
+    expect(text.stdout).toContain('always allowed on x86_64 under Linux 6.18 (constant-action cache, 470 numbers): uretprobe(335), uprobe(336), mseal(462)');
+    const bad = await cli(['verify', mseal, '--explain', '--kernel', '6.19']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--kernel: 6\.19: no exact syscall table/);
+  });
+
   it('verifies a batch of -ddd programs, one JSON line each', async () => {
     const batch = file('batch.txt', '2\n6 0 0 0\n6 0 0 1\n\n\n1\n21 0 0 0\n\n2\nbogus\n\n1\n6 0 0 0\n');
     const r = await cli(['verify', '--batch', batch, '--profile', 'socket']);

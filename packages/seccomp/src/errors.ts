@@ -1,9 +1,9 @@
 /**
- * The one error type of @ea/seccomp: bad seccomp_data fields, unknown architectures and
- * syscall names. It names the field (or argument) that was wrong.
+ * The one error type of @ea/seccomp: bad seccomp_data fields, unknown architectures, kernel
+ * releases and syscall names. It names the field (or argument) that was wrong.
  */
 
-export type SeccompErrorCode = 'BAD_FIELD' | 'SHORT_BUFFER' | 'UNKNOWN_ARCH' | 'UNKNOWN_SYSCALL';
+export type SeccompErrorCode = 'BAD_FIELD' | 'SHORT_BUFFER' | 'UNKNOWN_ARCH' | 'UNKNOWN_KERNEL' | 'UNKNOWN_SYSCALL';
 
 /** Signals input a public function of @ea/seccomp cannot take (the only error type it throws). */
 export class SeccompError extends Error {

@@ -6,6 +6,8 @@
 export * from './errors.js';
 export * from './arch.js';
 export * from './syscalls.js';
+export * from './kernels.js';
+export { SYSCALL_TABLES_SOURCE } from './generated/source.js';
 export * from './data.js';
 export * from './action.js';
 export * from './chain.js';

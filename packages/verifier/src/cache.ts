@@ -4,9 +4,12 @@
  * program with only nr and arch known; if it provably returns exactly SECCOMP_RET_ALLOW the
  * number is marked always-allowed and later calls skip every filter. A chain's bitmap is the
  * AND of its filters'. Syscalls hard-wired as allowed (x86_64 uretprobe 335 and uprobe 336 on
- * 6.18) bypass every filter of the native arch.
+ * 6.18) bypass every filter of the native arch. The bitmap's size and the hard-wired numbers
+ * depend on the kernel release being modelled (@ea/seccomp's kernelRelease): the newest release
+ * the syscall tables were generated for, unless `kernel` names another.
  */
-import { assertNever, AUDIT_ARCH_X86_64, SECCOMP_RET_ALLOW, type KnownInsn, X86_64_HARDWIRED_ALLOW } from '@ea/bpf';
+import { assertNever, SECCOMP_RET_ALLOW, type KnownInsn, X86_64_HARDWIRED_ALLOW } from '@ea/bpf';
+import { archOfData, hardwiredAllow, kernelRelease, SeccompError, syscallCount } from '@ea/seccomp';
 import type { VerifiedProgram } from './program.js';
 import { VerifyUsageError } from './errors.js';
 
@@ -20,9 +23,18 @@ export { X86_64_HARDWIRED_ALLOW };
 export interface CacheOptions {
   /** The AUDIT_ARCH_* value the bitmap is for. */
   readonly arch: number;
-  /** The arch's syscall count (bitmap size): numbers >= count always run the filters. */
-  readonly syscalls: number;
-  /** Numbers allowed regardless of the filter (default: 335 and 336 for AUDIT_ARCH_X86_64). */
+  /**
+   * The kernel release modelled ("6.18", a `uname -r` string, or "newest", the default: the
+   * release @ea/seccomp's syscall tables come from). It decides `syscalls` and `hardwired` when
+   * they are not given.
+   */
+  readonly kernel?: string;
+  /**
+   * The arch's syscall count (bitmap size): numbers >= count always run the filters. Default:
+   * NR_syscalls of `arch` on `kernel` (required for an AUDIT_ARCH value @ea/seccomp does not know).
+   */
+  readonly syscalls?: number;
+  /** Numbers allowed regardless of the filter (default: what `kernel` hard-wires on `arch`). */
   readonly hardwired?: readonly number[];
 }
 
@@ -80,8 +92,21 @@ export function isConstAllow(insns: readonly KnownInsn[], nr: number, arch: numb
   return false; // ran off the end (impossible for a verified program)
 }
 
-function hardwiredFor(options: CacheOptions): readonly number[] {
-  return options.hardwired ?? (options.arch >>> 0 === AUDIT_ARCH_X86_64 ? X86_64_HARDWIRED_ALLOW : []);
+/** The bitmap size and hard-wired numbers `options` ask for, defaults filled from the kernel model. */
+function resolve(options: CacheOptions): { syscalls: number; hardwired: readonly number[] } {
+  try {
+    const kernel = kernelRelease(options.kernel).release;
+    // nr 0 picks x86_64 over x32 for AUDIT_ARCH_X86_64: x32 calls are outside the bitmap anyway.
+    const arch = archOfData(options.arch, 0);
+    const syscalls = options.syscalls ?? (arch === undefined ? undefined : syscallCount(arch.name, kernel));
+    if (syscalls === undefined) {
+      throw new VerifyUsageError('syscalls', `required for arch 0x${(options.arch >>> 0).toString(16)}, which has no syscall table`);
+    }
+    return { syscalls, hardwired: options.hardwired ?? (arch === undefined ? [] : hardwiredAllow(arch.name, kernel)) };
+  } catch (error) {
+    if (error instanceof SeccompError) throw new VerifyUsageError('kernel', error.message);
+    throw error;
+  }
 }
 
 /**
@@ -89,15 +114,16 @@ function hardwiredFor(options: CacheOptions): readonly number[] {
  * (oldest first; one filter is a chain of one), in increasing order.
  */
 export function constantAllowed(filters: readonly VerifiedProgram[], options: CacheOptions): number[] {
-  if (!Number.isInteger(options.syscalls) || options.syscalls < 0 || options.syscalls > 0x10000) {
+  const { syscalls, hardwired } = resolve(options);
+  if (!Number.isInteger(syscalls) || syscalls < 0 || syscalls > 0x10000) {
     throw new VerifyUsageError('syscalls', 'must be an integer in [0, 65536]');
   }
   for (const f of filters) {
     if (f.profile === 'socket') throw new VerifyUsageError('filters', 'a socket-profile program is not a seccomp filter');
   }
-  const hard = new Set(hardwiredFor(options));
+  const hard = new Set(hardwired);
   const out: number[] = [];
-  for (let nr = 0; nr < options.syscalls; nr++) {
+  for (let nr = 0; nr < syscalls; nr++) {
     if (hard.has(nr) || filters.every((f) => isConstAllow(f.insns, nr, options.arch))) out.push(nr);
   }
   return out;

@@ -76,6 +76,25 @@ describe('seccomp_cache_prepare emulation', () => {
     expect(constantAllowed([v], { arch: AUDIT_ARCH_I386, syscalls: 400 })).toEqual([]);
     expect(constantAllowed([v], { arch: AUDIT_ARCH_AARCH64, syscalls: 400, hardwired: [] })).toEqual([]);
   });
+  it('sizes the bitmap and the hard-wired numbers by the kernel release modelled', () => {
+    // Allows mseal (462) and statmount (457) on x86_64, denies the rest.
+    const prog = verify(
+      [LD(4), j(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 4), LD(0), j(BPF_JMP | BPF_JEQ | BPF_K, 462, 1, 0),
+        j(BPF_JMP | BPF_JEQ | BPF_K, 457, 0, 1), ALLOW, ERRNO],
+      { profile: 'seccomp' },
+    );
+    expect(constantAllowed([prog], { arch: AUDIT_ARCH_X86_64 })).toEqual([335, 336, 457, 462]);
+    expect(constantAllowed([prog], { arch: AUDIT_ARCH_X86_64, kernel: '6.18' })).toEqual([335, 336, 457, 462]);
+    expect(constantAllowed([prog], { arch: AUDIT_ARCH_X86_64, kernel: '6.9' })).toEqual([457]);
+    expect(constantAllowed([prog], { arch: AUDIT_ARCH_X86_64, kernel: '6.1' })).toEqual([]);
+    expect(constantAllowed([prog], { arch: AUDIT_ARCH_I386, kernel: '6.18' })).toEqual([]);
+    const all = verify([ALLOW], { profile: 'seccomp' });
+    expect(constantAllowed([all], { arch: AUDIT_ARCH_X86_64, kernel: '6.18' })).toHaveLength(470);
+    expect(constantAllowed([all], { arch: AUDIT_ARCH_AARCH64, kernel: '6.1' })).toHaveLength(451);
+    expect(constantAllowed([all], { arch: AUDIT_ARCH_X86_64 })).toHaveLength(473);
+    expect(() => constantAllowed([all], { arch: AUDIT_ARCH_X86_64, kernel: '6.19' })).toThrow(/kernel: 6\.19: no exact syscall table/);
+    expect(() => constantAllowed([all], { arch: 0x1234 })).toThrow(/syscalls: required for arch 0x1234/);
+  });
   it('ANDs a chain', () => {
     const only5 = verify([LD(0), j(BPF_JMP | BPF_JEQ | BPF_K, 5, 0, 1), ALLOW, ERRNO], { profile: 'seccomp' });
     expect(constantAllowed([v, only5], { arch: AUDIT_ARCH_X86_64, syscalls: 10, hardwired: [] })).toEqual([5]);

@@ -3,13 +3,14 @@
  * and if not, why, in the manner of a compiler error (listing around the failing instruction).
  *   --json      one line {"accepted", "reason", "pc", "errno"} (plus "analysis" with --explain)
  *   --explain   reachability, CFG, longest path, seccomp_data fields read, load bounds and the
- *               syscalls the kernel's constant-action cache would always allow (--arch)
+ *               syscalls the kernel's constant-action cache would always allow (--arch, and
+ *               --kernel: the release modelled, which sizes the cache; default the newest table)
  *   --batch     FILE holds many programs in tcpdump -ddd form separated by blank lines; one JSON
  *               line per program, in order
  * Exit 0 when every program is accepted, 1 when one is refused or unreadable, 2 on usage errors.
  */
 import { FormatError, type Insn, readProgram } from '@ea/bpf';
-import { ARCHES, type ArchName, SYSCALL_ARCHES, syscallName } from '@ea/seccomp';
+import { ARCHES, type ArchName, hardwiredAllow, kernelRelease, NEWEST_KERNEL, SeccompError, SYSCALL_ARCHES, syscallCount, syscallName } from '@ea/seccomp';
 import {
   type Analysis, analyze, check, constantAllowed, formatDiagnostic, type Profile, type VerifiedProgram,
   type VerifyError, type VerifyOptions, VerifyUsageError,
@@ -29,6 +30,7 @@ interface VerifyCliOptions {
   readonly eaBound?: string | number;
   readonly optmemMax?: string | number;
   readonly arch?: string;
+  readonly kernel?: string;
 }
 
 const PROFILES: readonly Profile[] = ['seccomp', 'socket', 'ea'];
@@ -56,6 +58,15 @@ function archOption(value: unknown): ArchName {
   return found;
 }
 
+function kernelOption(value: unknown): string {
+  try {
+    return kernelRelease(value === undefined ? NEWEST_KERNEL : String(value)).release;
+  } catch (error) {
+    if (error instanceof SeccompError) throw new UsageError(`--kernel: ${error.message}`);
+    throw error;
+  }
+}
+
 /** The JSON line for one verdict. */
 function verdictJson(error: VerifyError | null): Record<string, unknown> {
   if (error === null) return { accepted: true, reason: null, pc: null, errno: null };
@@ -63,7 +74,7 @@ function verdictJson(error: VerifyError | null): Record<string, unknown> {
 }
 
 /** The --explain data: the analysis plus the cache emulation for one arch. */
-function explainData(program: VerifiedProgram, arch: ArchName): Record<string, unknown> {
+function explainData(program: VerifiedProgram, arch: ArchName, kernel: string): Record<string, unknown> {
   const info = ARCHES[arch];
   const analysis: Analysis = analyze(program, info.endian);
   const unreachable = analysis.reachable.flatMap((r, pc) => (r ? [] : [pc]));
@@ -79,14 +90,16 @@ function explainData(program: VerifiedProgram, arch: ArchName): Record<string, u
   };
   if (program.profile !== 'socket') {
     data['fieldsRead'] = analysis.fieldsRead;
-    // x32 numbers carry X32_SYSCALL_BIT: they are outside every bitmap and always run the filters.
-    const count = info.nrBit === 0 ? Math.max(-1, ...Object.values(info.syscalls)) + 1 : 0;
-    const allowed = constantAllowed([program], { arch: info.auditArch, syscalls: count, hardwired: info.bypass });
+    // x32 numbers carry X32_SYSCALL_BIT: they are outside every bitmap (count 0) and always run the filters.
+    const count = syscallCount(arch, kernel);
+    const hardwired = hardwiredAllow(arch, kernel);
+    const allowed = constantAllowed([program], { arch: info.auditArch, kernel, syscalls: count, hardwired });
     data['cache'] = {
       arch,
+      kernel,
       syscalls: count,
       alwaysAllowed: allowed.map((nr) => ({ nr, name: syscallName(arch, nr) ?? null })),
-      hardwired: info.bypass,
+      hardwired,
     };
   }
   return data;
@@ -101,10 +114,14 @@ function explainText(data: Record<string, unknown>): string {
     `cfg: ${(data['successors'] as number[][]).map((s, pc) => `${pc}->${s.length === 0 ? 'ret' : s.join('|')}`).join(' ')}`,
   ];
   if (data['fieldsRead'] !== undefined) lines.push(`seccomp_data read: ${(data['fieldsRead'] as string[]).join(', ') || 'nothing'}`);
-  const cache = data['cache'] as { arch: string; syscalls: number; alwaysAllowed: { nr: number; name: string | null }[] } | undefined;
+  const cache = data['cache'] as
+    | { arch: string; kernel: string; syscalls: number; alwaysAllowed: { nr: number; name: string | null }[] }
+    | undefined;
   if (cache !== undefined) {
     const names = cache.alwaysAllowed.map((a) => (a.name === null ? String(a.nr) : `${a.name}(${a.nr})`));
-    lines.push(`always allowed on ${cache.arch} (constant-action cache, ${cache.syscalls} numbers): ${names.join(', ') || 'none'}`);
+    lines.push(
+      `always allowed on ${cache.arch} under Linux ${cache.kernel} (constant-action cache, ${cache.syscalls} numbers): ${names.join(', ') || 'none'}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -119,6 +136,7 @@ function runOne(file: string, options: VerifyCliOptions): number {
   const profile = profileOption(options.profile);
   const vopts = verifyOptions(profile, options);
   const arch = archOption(options.arch);
+  const kernel = kernelOption(options.kernel);
   const format = formatOption(options.format, 'format', ['asm', 'd', 'dd', 'ddd', 'bin']);
   const endian = endianOption(options.endian);
   const input = readInput(file);
@@ -127,11 +145,11 @@ function runOne(file: string, options: VerifyCliOptions): number {
   const name = file === '-' ? '<stdin>' : file;
   if (options.json === true) {
     const line = verdictJson(result.ok ? null : result.error);
-    if (result.ok && options.explain === true) line['analysis'] = explainData(result.program, arch);
+    if (result.ok && options.explain === true) line['analysis'] = explainData(result.program, arch, kernel);
     printJson(line);
   } else if (result.ok) {
     process.stdout.write(`${name}: accepted (${profile} profile, ${insns.length} instructions)\n`);
-    if (options.explain === true) process.stdout.write(explainText(explainData(result.program, arch)));
+    if (options.explain === true) process.stdout.write(explainText(explainData(result.program, arch, kernel)));
   } else {
     process.stdout.write(formatDiagnostic(name, insns, result.error));
   }
@@ -202,6 +220,7 @@ export function register(cli: CAC): void {
     .option('--ea-bound <n>', 'ea profile: one past the last image byte a load may read')
     .option('--optmem-max <n>', 'socket profile: net.core.optmem_max (default: this machine)')
     .option('--arch <arch>', `--explain cache emulation arch: ${SYSCALL_ARCHES.join(', ')}`, { default: 'x86_64' })
+    .option('--kernel <release>', `--explain cache emulation: the Linux release modelled (default: ${NEWEST_KERNEL}, the newest table)`)
     .option('--isa <isa>', 'classic (default) or ebpf (the eBPF load-time checks)')
     .action((file: string | undefined, options: VerifyCliOptions & { readonly isa?: string }) => {
       if (isaOption(options.isa) === 'ebpf') {
