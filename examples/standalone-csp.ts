@@ -67,8 +67,10 @@ export const HEAD_LINES = 14;
 export function runStandaloneCsp(): CspResult {
   const program = verify(assemble(allowlistSource()), { profile: 'seccomp' });
   // The module imports its few helpers (here the zero-fill load for short inputs) from the
-  // runtime; point it at this checkout's file so it resolves from a temporary directory.
-  const moduleText = toModule(program, { runtime: import.meta.resolve('@ea/jit/runtime') });
+  // runtime; point it at this checkout's source file so it resolves from a temporary directory
+  // (an installed @ea/jit would leave the default, '@ea/jit/runtime').
+  const runtime = new URL('../packages/jit/src/runtime.ts', import.meta.url).href;
+  const moduleText = toModule(program, { runtime });
   const interpreter = prepare(program);
   const inputs = CALLS.map(([, arch, name, args]) => {
     const bytes = new Uint8Array(64);

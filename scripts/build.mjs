@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
  * `pnpm build`: emits dist/ JavaScript and .d.ts for every workspace package, dependencies
- * first, with `tsc -p packages/<p>/tsconfig.build.json`. Each tsconfig.build.json sets the
- * `ea-dist` condition, so a package compiles against the dist/ types of the @ea packages it
- * imports, exactly as plain `node --conditions=ea-dist` will load them.
+ * first, with `tsc -p packages/<p>/tsconfig.build.json`. Each tsconfig.build.json switches off
+ * the root tsconfig's paths (which map @ea/* to sources inside the workspace), so a package
+ * compiles against the dist/ types of the @ea packages it imports, through their published
+ * exports, exactly as plain `node` and an npm consumer will load them.
  *
  *   node scripts/build.mjs                 build every package
  *   node scripts/build.mjs @ea/bpf ...     build these packages and what they depend on
@@ -21,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 
-/** Reads every packages/<dir>/package.json into { name, dir, deps } (deps: @ea packages only). */
+/** Reads every published packages/<dir>/package.json into { name, dir, deps } (deps: @ea packages only). */
 function workspacePackages() {
   const base = join(root, 'packages');
   const out = new Map();
@@ -29,6 +30,8 @@ function workspacePackages() {
     const manifest = join(base, entry.name, 'package.json');
     if (!entry.isDirectory() || !existsSync(manifest)) continue;
     const pkg = JSON.parse(readFileSync(manifest, 'utf8'));
+    // Private packages (@ea/oracle, @ea/testkit) are test-only: never published, never built.
+    if (pkg.private === true) continue;
     const deps = (field) => Object.keys(pkg[field] ?? {}).filter((d) => d.startsWith('@ea/'));
     out.set(pkg.name, { name: pkg.name, dir: join(base, entry.name), deps: deps('dependencies'), devDeps: deps('devDependencies') });
   }

@@ -5,7 +5,6 @@
  * forbids eval (compile() must fall back to the interpreter and say so). Answers are compared
  * with the same computation in Node.
  */
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -13,21 +12,9 @@ import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eaDemo, type DemoResult } from '../browser/entry.js';
+import { CHROMIUM, CHROMIUM_ARGS, CHROMIUM_MISSING } from './chromium.js';
 
-const CHROMIUM = process.env['EA_CHROMIUM'] ?? '/usr/bin/chromium';
-const unavailable = existsSync(CHROMIUM) ? null : `${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`;
-
-// Flags for a sandboxed root session on a machine without network (see the env notes).
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const unavailable = CHROMIUM_MISSING;
 
 describe.skipIf(unavailable !== null)(`browser bundle in headless Chromium${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   let server: Server;

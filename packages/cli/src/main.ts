@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env node
 /**
  * ea-bpf: the command-line face of the workspace. Each subcommand lives in
  * src/commands/<name>.ts and registers itself on the shared cac instance.
