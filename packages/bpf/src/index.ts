@@ -1,4 +1,8 @@
-/** @ea/bpf: the classic BPF instruction set, its binary encoding and its text formats. */
+/**
+ * @ea/bpf: the classic BPF instruction set, its binary encoding and its text formats.
+ *
+ * @module @ea/bpf
+ */
 export * from './opcodes.js';
 export * from './table.js';
 export * from './insn.js';

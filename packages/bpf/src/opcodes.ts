@@ -260,7 +260,7 @@ export const X32_SYSCALL_BIT = 0x40000000;
 /**
  * Lists the x86_64 syscall numbers no seccomp filter ever sees from the native ABI: uretprobe
  * (335) and uprobe (336) are allowed before any filter runs (seccomp_is_const_allow and the
- * seccomp entry path: uretprobe since 6.14, uprobe since 6.18). The one list
+ * seccomp entry path: uretprobe since 6.14, uprobe since 6.18; docs/kernel-facts.md §5.3). The one list
  * @ea/seccomp's ARCHES, @ea/verifier's cache emulation and the kernel oracle all use.
  */
 export const X86_64_HARDWIRED_ALLOW: readonly number[] = Object.freeze([335, 336]);

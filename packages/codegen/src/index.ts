@@ -3,6 +3,8 @@
  * Scope, every number is range-checked and spelt by us, comments cannot end early, member and
  * computed access are limited to what the generator allows: nothing reaches the printed source
  * except names we declared and numbers we formatted.
+ *
+ * @module @ea/codegen
  */
 export { CodegenError, Scope, checkName, checkInt } from './scope.js';
 export { type Radix, u32, i32, u64, bool, nullLiteral, array } from './literals.js';

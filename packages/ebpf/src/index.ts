@@ -1,4 +1,8 @@
-/** @ea/ebpf: the eBPF instruction set (RFC 9669, cpu v4), its formats, load-time checks and interpreter. */
+/**
+ * @ea/ebpf: the eBPF instruction set (RFC 9669, cpu v4), its formats, load-time checks and interpreter.
+ *
+ * @module @ea/ebpf
+ */
 export * from './opcodes.js';
 export * from './insn.js';
 export * from './errors.js';

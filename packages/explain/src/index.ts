@@ -3,6 +3,8 @@
  * and syscall number (one action, or an ordered decision list over the arguments); diff() tells
  * whether two filters are equivalent or gives a counterexample each has been run on; audit()
  * lists the usual mistakes, naming the instructions involved.
+ *
+ * @module @ea/explain
  */
 export { ExplainError, type ExplainErrorCode } from './errors.js';
 export { type Exploration, type ExploreLimits, explore, type Leaf, type Trail, trailJumps, WORDS } from './explore.js';

@@ -23,7 +23,7 @@ export interface EngineOptions {
  * A packet as a socket filter sees it. Reuse one object across packets (set `data` and the
  * fields that change) so that running a filter allocates nothing.
  *
- * Defaults are what an `AF_UNIX` datagram socket gives (kernel-observed item 8), so that a
+ * Defaults are what an `AF_UNIX` datagram socket gives (docs/kernel-facts.md, observed 8), so that a
  * context with only `data` behaves like the kernel oracle's socketpair.
  */
 export interface PacketContext {

@@ -1,4 +1,8 @@
-/** @ea/interpreter: the kernel-exact classic BPF interpreter, the reference engine and the CSP fallback. */
+/**
+ * @ea/interpreter: the kernel-exact classic BPF interpreter, the reference engine and the CSP fallback.
+ *
+ * @module @ea/interpreter
+ */
 export { badPacket, batchContext, batchCount, moveContext, type PacketBatch, type PacketIndex, runBatchWith } from './batch.js';
 export { defaultRandom, packetContext, type Endian, type EngineOptions, type PacketContext } from './context.js';
 export { decode, decodeOp, type DecodedProgram } from './decode.js';

@@ -1,4 +1,4 @@
-/** Registers, scratch memory, u32 arithmetic, shifts and division rules (kernel-semantics §4.1). */
+/** Registers, scratch memory, u32 arithmetic, shifts and division rules (docs/kernel-facts.md §4.1). */
 import { describe, expect, it } from 'vitest';
 import { runSeccomp, runSocket, seccompData } from './support/run.js';
 
@@ -55,7 +55,7 @@ describe('u32 arithmetic, K and X', () => {
   });
 });
 
-describe('shifts by X use X & 31 (kernel-observed 5)', () => {
+describe('shifts by X use X & 31 (docs/kernel-facts.md, observed 5)', () => {
   it.each([
     ['lsh', 1, 32, 1],
     ['lsh', 1, 33, 2],
@@ -67,7 +67,7 @@ describe('shifts by X use X & 31 (kernel-observed 5)', () => {
   });
 });
 
-describe('division by X == 0 ends the program with 0 (kernel-observed 4)', () => {
+describe('division by X == 0 ends the program with 0 (docs/kernel-facts.md, observed 4)', () => {
   it('drops the packet for DIV X and MOD X', () => {
     expect(runSocket('ld #5\ndiv x\nret #77')).toBe(0);
     expect(runSocket('ld #5\nmod x\nret #77')).toBe(0);

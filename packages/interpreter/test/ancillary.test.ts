@@ -1,4 +1,4 @@
-/** Ancillary loads SKF_AD_* and their documented defaults (an AF_UNIX datagram, kernel-observed 8). */
+/** Ancillary loads SKF_AD_* and their documented defaults (an AF_UNIX datagram, docs/kernel-facts.md, observed 8). */
 import { describe, expect, it } from 'vitest';
 import { ANCILLARY, SKF_AD_OFF } from '@ea/bpf';
 import { runSocket } from './support/run.js';

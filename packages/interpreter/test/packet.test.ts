@@ -27,7 +27,7 @@ describe('indirect loads', () => {
     expect(runSocket('ldx #4\nld [x + 2]\nret a', PKT)).toBe(0x06070809);
     expect(runSocket('ldx #4\nld [x + 3]\nret #1', PKT)).toBe(0);
   });
-  it('wraps X + k at 32 bits (kernel-observed 7)', () => {
+  it('wraps X + k at 32 bits (docs/kernel-facts.md, observed 7)', () => {
     expect(runSocket('ldx #0xffffffff\nldb [x + 1]\nret a', PKT)).toBe(0x45);
     expect(runSocket('ldx #0xfffffffe\nldh [x + 5]\nret a', PKT)).toBe(0x0384);
   });

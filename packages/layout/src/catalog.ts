@@ -2,7 +2,7 @@
  * The catalog: each EA syscall bound to its x86_64 number, the register holding the
  * struct pointer, where the size comes from (a register, a field inside the struct, or
  * the ioctl number), its published versions, and the order of the kernel's size checks
- * (kernel-semantics.md §6.3, measured on Linux 6.18).
+ * (docs/kernel-facts.md §6.3, measured on Linux 6.18).
  */
 import { LayoutError } from './errors.js';
 import * as S from './structs.js';

@@ -1,6 +1,6 @@
 /**
  * copy_struct_from_user (include/linux/uaccess.h) and the per-syscall size rules around
- * it, as Linux 6.18 applies them (kernel-semantics.md §6.1, §6.3). Validated against the
+ * it, as Linux 6.18 applies them (docs/kernel-facts.md §6.1, §6.3). Validated against the
  * running kernel by packages/oracle/test/copy.test.ts.
  */
 import type { EaSyscall, Errno } from './catalog.js';

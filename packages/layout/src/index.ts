@@ -1,4 +1,8 @@
-/** @ea/layout: EA struct descriptions, the kernel catalog, copy_struct_from_user and flattening. */
+/**
+ * @ea/layout: EA struct descriptions, the kernel catalog, copy_struct_from_user and flattening.
+ *
+ * @module @ea/layout
+ */
 export * from './errors.js';
 export * from './types.js';
 export * from './structs.js';

@@ -1,6 +1,6 @@
 /**
  * The first checks four EA syscalls make on the copied struct, right after
- * copy_struct_from_user (kernel-semantics.md §6.4–6.6). Partial on purpose: enough to
+ * copy_struct_from_user (docs/kernel-facts.md §6.4–6.6). Partial on purpose: enough to
  * predict the errno of every call the kernel oracle makes, not a full syscall model.
  * Each returns an errno name, 'nop' (the syscall returns 0 without acting), or null when
  * the syscall goes on past its argument checks.

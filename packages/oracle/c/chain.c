@@ -33,7 +33,7 @@
  * are harmless when they do run: getpid, getppid, gettid, numbers no kernel defines (1000+) and
  * x86_64's uprobe (336, which fails with ENXIO outside a uprobe trampoline). uretprobe (335) is
  * not probed: outside a trampoline the kernel answers it with SIGILL. Probes with arguments are
- * always stacked under an older filter returning ERRNO for the probe (kernel-observed item 15):
+ * always stacked under an older filter returning ERRNO for the probe (docs/kernel-facts.md, observed 15):
  * the kernel applies the stricter of the two, so an ALLOW shows up as that ERRNO and the call
  * never runs (callers must not use the bypassing numbers 335/336 there).
  * The child is made non-dumpable so the kill actions leave no core files.

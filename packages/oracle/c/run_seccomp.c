@@ -7,7 +7,7 @@
  * no syscall behind them (1000..1999, 0xffffffff, x32-bit or negative numbers: -ENOSYS) and
  * getpid/getppid/gettid (which return a positive id). The arguments are never dereferenced.
  *
- * How results are observed (kernel-observed item 15). The worker first installs a helper filter
+ * How results are observed (docs/kernel-facts.md, observed 15). The worker first installs a helper filter
  * that only acts on syscalls issued from three known `syscall` instructions (probe1..3, matched
  * by instruction pointer), then the tested filter on top. Only the worker is filtered (no TSYNC),
  * so the main thread stays free to watch it. The tested filter must not read the instruction

@@ -126,7 +126,7 @@ export function expectedSeccomp(ret: number, nr: number): string {
     case SECCOMP_RET_ALLOW:
       return idCall ? 'allow' : 'allow_like';
     default:
-      // SECCOMP_RET_KILL_PROCESS, and undefined actions, which take its path (kernel-observed item 2).
+      // SECCOMP_RET_KILL_PROCESS, and undefined actions, which take its path (docs/kernel-facts.md, observed 2).
       return 'kill_process';
   }
 }

@@ -180,7 +180,7 @@ describe.skipIf(unavailable !== null)(`seccomp filter chains vs the kernel${unav
 /**
  * The libseccomp policies of @ea/testkit on the kernel, each stacked over an older filter
  * that returns ERRNO(4000) for the probe: the kernel applies the stricter of the two, so ALLOW
- * shows up as errno 4000 and no probed call ever runs (kernel-observed item 15). This checks the
+ * shows up as errno 4000 and no probed call ever runs (docs/kernel-facts.md, observed 15). This checks the
  * seccomp_data layout @ea/seccomp writes (64-bit args as low/high words, x32 numbers) and the
  * evaluator the policy tests rely on.
  */

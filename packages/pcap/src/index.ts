@@ -1,4 +1,8 @@
-/** @ea/pcap: pcap/pcapng reading and writing, packed in-memory captures, a deterministic capture generator. */
+/**
+ * @ea/pcap: pcap/pcapng reading and writing, packed in-memory captures, a deterministic capture generator.
+ *
+ * @module @ea/pcap
+ */
 export * from './errors.js';
 export * from './linktype.js';
 export * from './capture.js';

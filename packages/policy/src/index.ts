@@ -3,6 +3,8 @@
  * paths, guard, actions) compiles to an ordinary classic BPF filter for the verifier's `ea`
  * profile, with the tail-zero guard; judge.ts says what the checks mean on the caller's bytes.
  * Running policies over flattened calls and the compatibility matrix live in @ea/workbench.
+ *
+ * @module @ea/policy
  */
 export { Assembler, AssembleError, NEXT, type Target } from './assembler.js';
 export { buildFilter, emitGuard, needsOf, chainOf, retErrno, EPERM, E2BIG, type BuiltFilter, type Needs } from './build.js';

@@ -1,6 +1,8 @@
 /**
  * @ea/profile: seccomp profiles as people write them (OCI runtime-spec `linux.seccomp`, Docker's
  * and Podman's JSON) read, resolved for a machine and compiled to verified classic BPF.
+ *
+ * @module @ea/profile
  */
 export { ProfileError, type ProfileErrorCode, type ProfileWarning, type ProfileWarningCode } from './errors.js';
 export { parseJson, MAX_JSON_DEPTH, type JsonNode, type JsonPosition } from './json.js';

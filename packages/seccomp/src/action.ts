@@ -1,6 +1,6 @@
 /**
  * Seccomp return values: `ret & SECCOMP_RET_ACTION_FULL` is the action, `ret & SECCOMP_RET_DATA`
- * its 16 bits of data. What each action does follows __seccomp_filter (kernel-semantics.md 5.1):
+ * its 16 bits of data. What each action does follows __seccomp_filter (docs/kernel-facts.md §5.1):
  * values the kernel does not define fall into its `default` branch and kill the process.
  */
 import {

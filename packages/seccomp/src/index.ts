@@ -2,6 +2,8 @@
  * @ea/seccomp: everything about seccomp that is not an engine: struct seccomp_data, return
  * actions, the precedence of stacked filters, the x86_64 bypass syscalls, per-arch syscall tables
  * generated from the kernel's headers, and a deterministic syscall mix for benchmarks.
+ *
+ * @module @ea/seccomp
  */
 export * from './errors.js';
 export * from './arch.js';

@@ -33,7 +33,7 @@ describe('seccomp actions', () => {
     ]);
   });
 
-  it('treats undefined action values as unknown, acting as KILL_PROCESS (kernel-observed 2)', () => {
+  it('treats undefined action values as unknown, acting as KILL_PROCESS (docs/kernel-facts.md, observed 2)', () => {
     for (const ret of [0x00010000, 0x00020000, 0x00040000, 0x00060000, 0x7fbf0000, 0x7fd00000, 0x7ff80000, 0x7ffe0000, 0x80010000, 0xffff0000]) {
       expect(actionName(ret)).toBe('unknown');
       expect(actionEffect(ret)).toEqual({ kind: 'kill_process' });
@@ -41,7 +41,7 @@ describe('seccomp actions', () => {
     expect(formatAction(0x00010000)).toBe('UNKNOWN(0x00010000) = KILL_PROCESS');
   });
 
-  it('clamps ERRNO data to 4095 and returns 0 for ERRNO(0) (kernel-observed 3)', () => {
+  it('clamps ERRNO data to 4095 and returns 0 for ERRNO(0) (docs/kernel-facts.md, observed 3)', () => {
     expect(actionEffect(SECCOMP_RET_ERRNO | 5000)).toEqual({ kind: 'return', value: -4095 });
     expect(actionEffect(SECCOMP_RET_ERRNO | 4095)).toEqual({ kind: 'return', value: -4095 });
     expect(actionEffect(SECCOMP_RET_ERRNO | 4094)).toEqual({ kind: 'return', value: -4094 });

@@ -65,7 +65,7 @@ describe('runChain precedence (seccomp_run_filters)', () => {
     expect(runChain([constant(SECCOMP_RET_ERRNO | 2), constant(SECCOMP_RET_ERRNO | 1)], view, x86)).toBe(SECCOMP_RET_ERRNO | 1);
   });
 
-  it('reproduces the observed orderings (kernel-semantics 5.2)', () => {
+  it('reproduces the observed orderings (docs/kernel-facts.md §5.2)', () => {
     const two = (a: number, b: number) => runChain([constant(a), constant(b)], view, x86);
     expect(two(SECCOMP_RET_ERRNO | 1, SECCOMP_RET_TRAP)).toBe(SECCOMP_RET_TRAP);
     expect(two(SECCOMP_RET_USER_NOTIF, SECCOMP_RET_ERRNO | 3)).toBe(SECCOMP_RET_ERRNO | 3);
@@ -93,7 +93,7 @@ describe('runChain precedence (seccomp_run_filters)', () => {
     expect(runChain([], view, x86)).toBe(SECCOMP_RET_KILL_PROCESS);
   });
 
-  it('lets x86_64 uretprobe (335) and uprobe (336) through without running a filter (kernel-observed 1)', () => {
+  it('lets x86_64 uretprobe (335) and uprobe (336) through without running a filter (docs/kernel-facts.md, observed 1)', () => {
     let ran = 0;
     const kill: FilterFn = () => {
       ran++;

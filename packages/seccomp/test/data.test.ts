@@ -28,7 +28,7 @@ const data = fc.record({
 });
 
 describe('seccomp_data layout', () => {
-  it('puts the low word first on little-endian (kernel-semantics 3.1)', () => {
+  it('puts the low word first on little-endian (docs/kernel-facts.md §3.1)', () => {
     const view = new DataView(seccompDataBytes(sample, 'le').buffer);
     expect(view.getUint32(0, true)).toBe(0x101);
     expect(view.getUint32(4, true)).toBe(0xc000003e);

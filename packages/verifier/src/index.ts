@@ -1,4 +1,8 @@
-/** @ea/verifier: classic BPF verified exactly as Linux verifies it, with diagnostics and analysis. */
+/**
+ * @ea/verifier: classic BPF verified exactly as Linux verifies it, with diagnostics and analysis.
+ *
+ * @module @ea/verifier
+ */
 export type { Profile, VerifiedProgram } from './program.js';
 export { verify, check, type VerifyOptions, type CheckResult } from './verify.js';
 export { VerifyError, VerifyUsageError, REASONS, ERRNO, type ReasonCode, type ErrnoName, type Failure } from './errors.js';

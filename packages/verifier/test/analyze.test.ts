@@ -1,6 +1,6 @@
 /**
  * The analysis API: CFG, longest path, seccomp_data fields and argument halves, load bounds,
- * converted lengths, and the seccomp_cache_prepare emulation (kernel-semantics.md section 5.3).
+ * converted lengths, and the seccomp_cache_prepare emulation (docs/kernel-facts.md §5.3).
  */
 import {
   AUDIT_ARCH_AARCH64, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, BPF_A, BPF_ABS, BPF_ALU, BPF_AND, BPF_IMM, BPF_JA, BPF_JEQ,

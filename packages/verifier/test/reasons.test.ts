@@ -1,6 +1,6 @@
 /**
  * One test per reject rule, each naming its reason code and pc, plus the accept-side subtleties
- * of check_load_and_stores (kernel-observed.md item 9) and the fields the kernel ignores.
+ * of check_load_and_stores (docs/kernel-facts.md, observed 9) and the fields the kernel ignores.
  */
 import {
   BPF_A, BPF_ABS, BPF_ALU, BPF_B, BPF_DIV, BPF_H, BPF_IMM, BPF_IND, BPF_JA, BPF_JEQ, BPF_JMP, BPF_JSET,
@@ -69,7 +69,7 @@ describe('bpf_check_classic reject rules', () => {
   });
 });
 
-describe('check_load_and_stores is a linear scan (kernel-observed item 9)', () => {
+describe('check_load_and_stores is a linear scan (docs/kernel-facts.md, observed 9)', () => {
   const ST0 = s(BPF_ST, 0);
   const LD0 = s(BPF_LD | BPF_MEM, 0);
   it('accepts st M[0]; ret; ld M[0]', () => expect(accepted([ST0, RET, LD0, RET], 'seccomp')).toBe(true));

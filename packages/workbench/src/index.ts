@@ -3,6 +3,8 @@
  * @ea/verifier's `ea` profile, @ea/interpreter and @ea/jit), demos that run an @ea/policy
  * policy over flattened calls with both engines, and the fail-safe compatibility matrix
  * ({old, new} filter x {old, new} kernel x program) with its table.
+ *
+ * @module @ea/workbench
  */
 export type { EaCall, Engine, FlatImage } from './engine.js';
 export { defaultEngine } from './wiring.js';
