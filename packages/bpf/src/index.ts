@@ -6,6 +6,7 @@
 export * from './opcodes.js';
 export * from './table.js';
 export * from './insn.js';
+export * from './effects.js';
 export * from './errors.js';
 export * from './binary.js';
 export * from './format/index.js';

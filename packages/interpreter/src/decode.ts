@@ -5,7 +5,7 @@
  * (as seccomp_check_filter rewrites it), `ld [k]` becomes an image load for seccomp/EA and a
  * packet load (or an ancillary load) for sockets.
  */
-import { assertNever, SKF_AD_OFF, SECCOMP_DATA_SIZE, type AluOp, type JmpOp, type KnownInsn } from '@ea/bpf';
+import { ancillaryField, assertNever, isNegativeOffset, SECCOMP_DATA_SIZE, type AluOp, type JmpOp, type KnownInsn } from '@ea/bpf';
 import type { Profile, VerifiedProgram } from '@ea/verifier';
 import { InterpreterError } from './errors.js';
 
@@ -171,16 +171,14 @@ export function decodeOp(ins: KnownInsn, profile: Profile): number {
       return OPS.JA;
     case 'jmp':
       return JMP_BASE[ins.op] + (ins.src === 'x' ? OPS.JEQ_X - OPS.JEQ_K : 0);
-    case 'ld_abs':
+    case 'ld_abs': {
       if (!packet) return ins.size === 'w' ? OPS.IMG_W_ABS : notIn(ins, profile);
-      if (ins.k >= SKF_AD_OFF) {
-        const n = ins.k - SKF_AD_OFF;
-        // An unknown ancillary offset cannot pass the verifier; were one to reach us anyway it
-        // runs as a plain negative load, which fails and returns 0.
-        if (n % 4 === 0 && n / 4 <= OPS.ANC_VLAN_TPID - OPS.ANC_PROTOCOL) return OPS.ANC_PROTOCOL + n / 4;
-        return OPS.PKT_W_NEG + SIZE_INDEX[ins.size];
-      }
-      return (ins.k | 0) >= 0 ? OPS.PKT_W_ABS + SIZE_INDEX[ins.size] : OPS.PKT_W_NEG + SIZE_INDEX[ins.size];
+      const n = ancillaryField(ins);
+      // An unknown ancillary offset cannot pass the verifier; were one to reach us anyway it
+      // runs as a plain negative load, which fails and returns 0.
+      if (n !== undefined && n % 4 === 0 && n / 4 <= OPS.ANC_VLAN_TPID - OPS.ANC_PROTOCOL) return OPS.ANC_PROTOCOL + n / 4;
+      return (isNegativeOffset(ins.k) ? OPS.PKT_W_NEG : OPS.PKT_W_ABS) + SIZE_INDEX[ins.size];
+    }
     case 'ld_ind':
       if (packet) return OPS.PKT_W_IND + SIZE_INDEX[ins.size];
       return ins.size === 'w' && profile === 'ea' ? OPS.IMG_W_IND : notIn(ins, profile);

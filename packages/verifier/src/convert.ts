@@ -6,7 +6,7 @@
  * charged bpf_prog_size(len) against net.core.optmem_max (ENOMEM). Seccomp's path limit
  * (MAX_INSNS_PER_PATH) counts the same converted length.
  */
-import { assertNever, OPCODES, SKF_AD_OFF, type OpShape, type LoadSize } from '@ea/bpf';
+import { assertNever, isNegativeOffset, OPCODES, SKF_AD_OFF, type OpShape, type LoadSize } from '@ea/bpf';
 import { SKF_AD_ALU_XOR_X, SKF_AD_CPU, SKF_AD_HATYPE, SKF_AD_IFINDEX, SKF_AD_MARK } from '@ea/bpf';
 import { SKF_AD_NLATTR, SKF_AD_NLATTR_NEST, SKF_AD_PAY_OFFSET, SKF_AD_PKTTYPE, SKF_AD_PROTOCOL } from '@ea/bpf';
 import { SKF_AD_QUEUE, SKF_AD_RANDOM, SKF_AD_RXHASH, SKF_AD_VLAN_TAG, SKF_AD_VLAN_TAG_PRESENT } from '@ea/bpf';
@@ -21,6 +21,7 @@ export const PROLOGUE = 3;
 export const LD_ABS_PROLOGUE = 4;
 /** eBPF jump offsets are signed 16-bit. */
 const S16_MAX = 0x7fff;
+/** eBPF immediates are sign-extended from 32 bits: from this one up they read as negative. */
 const SIGN_BIT = 0x80000000;
 
 /** eBPF length of each ancillary load (convert_bpf_extensions, x86_64 6.18), by offset from SKF_AD_OFF. */
@@ -46,7 +47,7 @@ const ANCILLARY_COST: ReadonlyMap<number, number> = new Map([
 /** Counts the eBPF length of a non-ancillary packet load (convert_bpf_ld_abs): inline fast path + helper call. */
 export function ldAbsCost(size: LoadSize, k: number): number {
   const slow = 8; // three argument moves, offset, call, error test, clear A, exit
-  if (k >= SIGN_BIT) return slow; // negative offsets only take the helper path
+  if (isNegativeOffset(k)) return slow; // negative offsets only take the helper path
   // mov, [sub k], bounds jump, load (3 insns when k does not fit the 16-bit ldx offset), [bswap], ja
   const fast = 1 + (k === 0 ? 0 : 1) + 1 + (k <= S16_MAX ? 1 : 3) + (size === 'b' ? 0 : 1) + 1;
   return fast + slow;

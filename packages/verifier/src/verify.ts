@@ -3,7 +3,7 @@
  * bpf_check_basics_ok and bpf_check_classic (with check_load_and_stores), then
  * seccomp_check_filter (or our ea pass), then for sockets the conversion and memory limits.
  */
-import { EA_IMAGE_MAX, LOAD_SIZES, SECCOMP_DATA_SIZE, type KnownInsn, type SockFilter } from '@ea/bpf';
+import { EA_IMAGE_MAX, isNegativeOffset, loadWidth, SECCOMP_DATA_SIZE, type KnownInsn, type SockFilter } from '@ea/bpf';
 import { checkClassic, checkLength } from './classic.js';
 import { checkConvertedJumps, convert } from './convert.js';
 import { type Failure, VerifyError, VerifyUsageError } from './errors.js';
@@ -32,9 +32,6 @@ export interface VerifyOptions {
 export type CheckResult =
   | { readonly ok: true; readonly program: VerifiedProgram }
   | { readonly ok: false; readonly error: VerifyError };
-
-/** Offsets at or above this are negative as the kernel's `int k`: ancillary, SKF_NET_OFF, SKF_LL_OFF. */
-const SIGN_BIT = 0x80000000;
 
 const PROFILES: ReadonlySet<string> = new Set(['socket', 'seccomp', 'ea']);
 
@@ -105,8 +102,7 @@ function build(f: Fields, profile: Profile, convertedLength: number): VerifiedPr
     const i = Object.freeze(makeInsn(code[pc] as number, jt[pc] as number, jf[pc] as number, k[pc] as number));
     out[pc] = i;
     // Ancillary and negative (SKF_NET_OFF, SKF_LL_OFF) offsets are not image bytes.
-    if (i.kind === 'ld_abs' && i.k < SIGN_BIT) maxLoadEnd = Math.max(maxLoadEnd, i.k + LOAD_SIZES[i.size].bytes);
-    else if (i.kind === 'ldx_msh' && i.k < SIGN_BIT) maxLoadEnd = Math.max(maxLoadEnd, i.k + 1);
+    if ((i.kind === 'ld_abs' || i.kind === 'ldx_msh') && !isNegativeOffset(i.k)) maxLoadEnd = Math.max(maxLoadEnd, i.k + loadWidth(i));
     else if (i.kind === 'ld_ind') hasIndexedLoads = true;
   }
   const reachable = reachableOf(f);
