@@ -6,7 +6,7 @@
  * and anything else (ancillary loads, `ja`, a non-zero unused field) goes to formatInsn itself.
  * test/comment.test.ts checks the two agree on every known opcode.
  */
-import { formatInsn, type KnownInsn } from '@ea/bpf';
+import { assertNever, formatInsn, isNegativeOffset, type KnownInsn } from '@ea/bpf';
 
 const imm = (k: number): string => (k < 10 ? String(k) : `0x${k.toString(16)}`);
 const off = (k: number): string => (k < 0x10000 ? String(k) : `0x${k.toString(16)}`);
@@ -21,28 +21,25 @@ export function insnText(ins: KnownInsn, pc: number): string {
 
 function fastText(ins: KnownInsn, pc: number): string | undefined {
   const k = ins.k;
-  if (ins.kind === 'jmp') {
-    // Labels are absolute pcs; formatInsn keeps `+off` only past 2^32, which we leave to it.
-    if (pc > 0xfffffe00) return undefined;
-    let operand: string;
-    if (ins.src === 'x') {
-      if (k !== 0) return undefined;
-      operand = 'x';
-    } else {
-      operand = `#${imm(k)}`;
-    }
-    if (ins.jf === 0) return `${ins.op} ${operand}, L${pc + 1 + ins.jt}`;
-    const inverse = INVERSE[ins.op];
-    if (ins.jt === 0 && inverse !== undefined) return `${inverse} ${operand}, L${pc + 1 + ins.jf}`;
-    return `${ins.op} ${operand}, L${pc + 1 + ins.jt}, L${pc + 1 + ins.jf}`;
-  }
-  if (ins.jt !== 0 || ins.jf !== 0) return undefined;
+  if (ins.kind !== 'jmp' && (ins.jt !== 0 || ins.jf !== 0)) return undefined;
+  /** An instruction without operand: formatInsn shows a non-zero k, so leave that to it. */
+  const bare = (text: string): string | undefined => (k === 0 ? text : undefined);
   switch (ins.kind) {
+    case 'jmp': {
+      // Labels are absolute pcs; formatInsn keeps `+off` only past 2^32, which we leave to it.
+      if (pc > 0xfffffe00) return undefined;
+      if (ins.src === 'x' && k !== 0) return undefined;
+      const operand = ins.src === 'x' ? 'x' : `#${imm(k)}`;
+      if (ins.jf === 0) return `${ins.op} ${operand}, L${pc + 1 + ins.jt}`;
+      const inverse = INVERSE[ins.op];
+      if (ins.jt === 0 && inverse !== undefined) return `${inverse} ${operand}, L${pc + 1 + ins.jf}`;
+      return `${ins.op} ${operand}, L${pc + 1 + ins.jt}, L${pc + 1 + ins.jf}`;
+    }
     case 'ret_k':
       return `ret #${imm(k)}`;
     case 'ld_abs':
-      // Offsets from 2^31 up include the ancillary names: formatInsn spells those.
-      return k < 0x80000000 ? `${LD[ins.size]} [${off(k)}]` : undefined;
+      // Negative offsets include the ancillary names: formatInsn spells those.
+      return isNegativeOffset(k) ? undefined : `${LD[ins.size]} [${off(k)}]`;
     case 'ld_ind':
       return `${LD[ins.size]} [x + ${off(k)}]`;
     case 'ld_imm':
@@ -62,26 +59,23 @@ function fastText(ins: KnownInsn, pc: number): string | undefined {
     case 'ld_tailzero':
       return `ldtz #${imm(k)}`;
     case 'alu':
-      if (ins.src === 'k') return `${ins.op} #${imm(k)}`;
-      return k === 0 ? `${ins.op} x` : undefined;
-    default:
-      break;
-  }
-  if (k !== 0) return undefined;
-  switch (ins.kind) {
+      return ins.src === 'k' ? `${ins.op} #${imm(k)}` : bare(`${ins.op} x`);
     case 'ret_a':
-      return 'ret a';
+      return bare('ret a');
     case 'ld_len':
-      return 'ld #len';
+      return bare('ld #len');
     case 'ldx_len':
-      return 'ldx #len';
+      return bare('ldx #len');
     case 'neg':
-      return 'neg';
+      return bare('neg');
     case 'tax':
-      return 'tax';
+      return bare('tax');
     case 'txa':
-      return 'txa';
-    default:
+      return bare('txa');
+    case 'ja':
+      // formatInsn spells ja's target.
       return undefined;
+    default:
+      return assertNever(ins);
   }
 }

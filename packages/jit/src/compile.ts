@@ -31,7 +31,7 @@ export interface CompileOptions extends EngineOptions {
   /** Fewest tests on A (jeq/jgt/jge regions, dispatch.ts) turned into one dispatch (default 4). */
   readonly minSwitch?: number;
   /**
-   * runBatch: evaluate small socket programs without branches (if-conversion, predicate.ts), which
+   * runBatch: evaluate small socket programs without branches (if-conversion, ifconvert.ts), which
    * random traffic would mispredict. Default true.
    */
   readonly ifConvert?: boolean;

@@ -5,14 +5,18 @@
  * straight-line stretch share one bounds check for the largest offset the stretch reads.
  */
 import type * as ES from 'estree';
-import { type KnownInsn, SKF_AD_IFINDEX, SKF_AD_HATYPE, SKF_AD_OFF, SKF_AD_ALU_XOR_X } from '@ea/bpf';
+import {
+  ancillaryField, assertNever, type KnownInsn, LOAD_SIZES, SKF_AD_ALU_XOR_X, SKF_AD_HATYPE, SKF_AD_IFINDEX,
+} from '@ea/bpf';
 import type { Profile } from '@ea/verifier';
 import {
   CodegenError, type Scope, assign, bin, bool, brk, call, exprStmt, ifElse, lineComment, logical, ret, toU32, u32, withComments,
 } from '@ea/codegen';
 import { computed, member } from './access.js';
 import { insnText } from './comment.js';
-import { type Flow, SLOT_A, SLOT_X } from './flow.js';
+import type { Flow } from './flow.js';
+import { aluValue, indirectOffset, isPlainPacketLoad, jumpTest, nibble, packetRead, plainLoadEnd } from './lower.js';
+import { isKnown, SLOT_A, SLOT_X, UNKNOWN } from './state.js';
 import type { BlockEmitter } from './structure.js';
 
 /** How packet and image loads are emitted. */
@@ -36,29 +40,10 @@ export interface LoadPlan {
   readonly tablePrefix: 't' | 'u' | 'w';
 }
 
-const SIZE_BYTES = { w: 4, h: 2, b: 1 } as const;
-const GETTER = { w: 'getUint32', h: 'getUint16', b: 'getUint8' } as const;
-
-/** Returns whether a socket `ld [k]` is an ordinary load at k >= 0 (not negative, not ancillary). */
-export function isPlainPacketLoad(ins: KnownInsn): boolean {
-  return (ins.kind === 'ld_abs' || ins.kind === 'ldx_msh') && ins.k < 0x80000000;
-}
-
-/** Returns one past the last byte a plain packet load reads, else 0. */
-export function plainLoadEnd(ins: KnownInsn): number {
-  if (!isPlainPacketLoad(ins)) return 0;
-  return ins.k + (ins.kind === 'ld_abs' ? SIZE_BYTES[ins.size] : 1);
-}
-
 /** Returns whether a socket instruction can end the program with A (ifindex/hatype, no device). */
 export function mayExitNonZero(ins: KnownInsn): boolean {
-  const anc = ancillaryIndex(ins);
+  const anc = ancillaryField(ins);
   return anc === SKF_AD_IFINDEX || anc === SKF_AD_HATYPE;
-}
-
-/** Returns whether a socket `ld [k]` is ancillary (SKF_AD_OFF + n). */
-function ancillaryIndex(ins: KnownInsn): number | undefined {
-  return ins.kind === 'ld_abs' && ins.k >= SKF_AD_OFF ? ins.k - SKF_AD_OFF : undefined;
 }
 
 /** Names every generated function may use, declared in `scope` by the caller. */
@@ -100,8 +85,8 @@ export class InsnEmitter implements BlockEmitter {
 
   /** The value of A (or X) before `pc`: a literal when constant propagation knows it. */
   private reg(pc: number, slot: number): ES.Expression {
-    const v = this.flow.stateIn[pc]?.[slot] ?? -1;
-    return v >= 0 ? u32(v, 'imm') : this.id(slot === SLOT_A ? 'A' : 'X');
+    const v = this.flow.stateIn[pc]?.[slot];
+    return isKnown(v) ? u32(v, 'imm') : this.id(slot === SLOT_A ? 'A' : 'X');
   }
 
   private operand(pc: number, ins: KnownInsn & { src: 'k' | 'x' }): ES.Expression {
@@ -176,18 +161,7 @@ export class InsnEmitter implements BlockEmitter {
   test(pc: number): ES.Expression {
     const ins = this.flow.insns[pc] as KnownInsn;
     if (ins.kind !== 'jmp') throw new Error(`no test at ${pc}`);
-    const a = this.reg(pc, SLOT_A);
-    const b = this.operand(pc, ins);
-    switch (ins.op) {
-      case 'jeq':
-        return bin('===', a, b);
-      case 'jgt':
-        return bin('>', a, b);
-      case 'jge':
-        return bin('>=', a, b);
-      case 'jset':
-        return bin('!==', bin('&', a, b), u32(0));
-    }
+    return jumpTest(ins.op, this.reg(pc, SLOT_A), this.operand(pc, ins));
   }
 
   /** Returns a test that A lies in [lo, hi], given that A >= `known` already holds. */
@@ -215,31 +189,8 @@ export class InsnEmitter implements BlockEmitter {
     const ins = f.insns[pc] as KnownInsn;
     if (f.div0[pc]) return [...this.exit(u32(0))];
     if (f.dead[pc]) return [];
-    const out = f.stateOut[pc] as readonly number[];
-    const constA = out[SLOT_A] ?? -1;
-    const constX = out[SLOT_X] ?? -1;
-    switch (ins.kind) {
-      case 'ld_imm':
-      case 'ld_len':
-      case 'ld_mem':
-      case 'txa':
-      case 'neg':
-        if (constA >= 0) return [assign(this.id('A'), u32(constA, 'imm'))];
-        break;
-      case 'ldx_imm':
-      case 'ldx_len':
-      case 'ldx_mem':
-      case 'tax':
-        if (constX >= 0) return [assign(this.id('X'), u32(constX, 'imm'))];
-        break;
-      case 'alu':
-        if (constA >= 0 && !(ins.src === 'x' && (ins.op === 'div' || ins.op === 'mod') && f.stateIn[pc]?.[SLOT_X] === -1)) {
-          return [assign(this.id('A'), u32(constA, 'imm'))];
-        }
-        break;
-      default:
-        break;
-    }
+    const known = this.constantResult(pc, ins);
+    if (known !== undefined) return [known];
     switch (ins.kind) {
       case 'ld_imm':
       case 'ldx_imm':
@@ -268,19 +219,12 @@ export class InsnEmitter implements BlockEmitter {
         return this.loadAbs(pc, ins);
       case 'ld_ind':
         return this.loadInd(pc, ins);
-      case 'ldx_msh': {
-        const byte = isPlainPacketLoad(ins)
-          ? call(member(this.id('view'), 'getUint8'), [this.at(u32(ins.k, 'offset'))])
-          : undefined;
-        if (byte !== undefined) {
+      case 'ldx_msh':
+        if (isPlainPacketLoad(ins)) {
           this.covered(ins);
-          return [assign(this.id('X'), bin('<<', bin('&', byte, u32(0xf, 'hex')), u32(2)))];
+          return [assign(this.id('X'), nibble(this.packetRead('b', u32(ins.k, 'offset'))))];
         }
-        return [
-          ...this.slowPacket(u32(ins.k, 'offset'), 1),
-          assign(this.id('X'), bin('<<', bin('&', this.id('T'), u32(0xf, 'hex')), u32(2))),
-        ];
-      }
+        return [...this.slowPacket(u32(ins.k, 'offset'), 1), assign(this.id('X'), nibble(this.id('T')))];
       case 'ld_tailzero':
         return [assign(this.id('A'), call(this.id('tailZero'), [this.id('view'), u32(ins.k, 'imm'), bool(this.plan.little)]))];
       case 'ret_k':
@@ -290,17 +234,62 @@ export class InsnEmitter implements BlockEmitter {
       case 'ja':
       case 'jmp':
         return [];
+      default:
+        return assertNever(ins);
     }
+  }
+
+  /**
+   * `A = k;` or `X = k;` when constant propagation knows what a pure instruction leaves in the
+   * register it writes (a division by an unknown X still tests X first); else undefined.
+   */
+  private constantResult(pc: number, ins: KnownInsn): ES.Statement | undefined {
+    const out = this.flow.stateOut[pc] as readonly number[];
+    const a = out[SLOT_A];
+    const x = out[SLOT_X];
+    switch (ins.kind) {
+      case 'ld_imm':
+      case 'ld_len':
+      case 'ld_mem':
+      case 'txa':
+      case 'neg':
+        return isKnown(a) ? assign(this.id('A'), u32(a, 'imm')) : undefined;
+      case 'ldx_imm':
+      case 'ldx_len':
+      case 'ldx_mem':
+      case 'tax':
+        return isKnown(x) ? assign(this.id('X'), u32(x, 'imm')) : undefined;
+      case 'alu':
+        return isKnown(a) && !this.divByUnknownX(pc, ins) ? assign(this.id('A'), u32(a, 'imm')) : undefined;
+      case 'ld_abs':
+      case 'ld_ind':
+      case 'ld_tailzero':
+      case 'ldx_msh':
+      case 'st':
+      case 'stx':
+      case 'ja':
+      case 'jmp':
+      case 'ret_k':
+      case 'ret_a':
+        return undefined;
+      default:
+        return assertNever(ins);
+    }
+  }
+
+  /** Whether an ALU instruction divides by an X the analysis does not know (so X may be 0). */
+  private divByUnknownX(pc: number, ins: KnownInsn & { kind: 'alu' }): boolean {
+    return (ins.op === 'div' || ins.op === 'mod') && ins.src === 'x' && this.flow.stateIn[pc]?.[SLOT_X] === UNKNOWN;
+  }
+
+  /** `view.getUintN(base + off)`: a read at a packet offset (the packet starts at `base`). */
+  private packetRead(size: 'w' | 'h' | 'b', off: ES.Expression): ES.Expression {
+    return packetRead(this.id('view'), this.id('base'), size, off);
   }
 
   /** Asserts that a dominating check proved this plain load in range. */
   private covered(ins: KnownInsn): void {
     if (plainLoadEnd(ins) > this.bound) throw new CodegenError(`load ending at ${plainLoadEnd(ins)} is not covered`);
-  }
-
-  /** `base + off`: a packet offset as a position in the view (the packet starts at `base`). */
-  private at(off: ES.Expression): ES.Expression {
-    return bin('+', this.id('base'), off);
   }
 
   private wireLength(): ES.Expression {
@@ -310,50 +299,11 @@ export class InsnEmitter implements BlockEmitter {
   }
 
   private alu(pc: number, ins: KnownInsn & { kind: 'alu' }): ES.Statement[] {
-    const a = this.reg(pc, SLOT_A);
-    const b = this.operand(pc, ins);
-    const A = this.id('A');
-    const guard: ES.Statement[] = [];
-    if ((ins.op === 'div' || ins.op === 'mod') && ins.src === 'x' && this.flow.stateIn[pc]?.[SLOT_X] === -1) {
-      // bpf_convert_filter's guard: DIV/MOD by X == 0 ends the program returning 0.
-      guard.push(ifElse(bin('===', this.id('X'), u32(0)), [...this.exit(u32(0))]));
-    }
-    let value: ES.Expression;
-    switch (ins.op) {
-      case 'add':
-        value = toU32(bin('+', a, b));
-        break;
-      case 'sub':
-        value = toU32(bin('-', a, b));
-        break;
-      case 'mul':
-        value = toU32(call(this.id('imul'), [a, b]));
-        break;
-      case 'div':
-        // u32 / u32 is never within double rounding of the next integer, so >>> 0 floors exactly.
-        value = toU32(bin('/', a, b));
-        break;
-      case 'mod':
-        value = bin('%', a, b);
-        break;
-      case 'or':
-        value = toU32(bin('|', a, b));
-        break;
-      case 'and':
-        value = toU32(bin('&', a, b));
-        break;
-      case 'xor':
-        value = toU32(bin('^', a, b));
-        break;
-      case 'lsh':
-        // JavaScript masks shift counts to 5 bits: the kernel's X & 31 (constants are < 32).
-        value = toU32(bin('<<', a, b));
-        break;
-      case 'rsh':
-        value = bin('>>>', a, b);
-        break;
-    }
-    return [...guard, assign(A, value)];
+    const divisorMayBeZero = this.divByUnknownX(pc, ins);
+    // bpf_convert_filter's guard: DIV/MOD by X == 0 ends the program returning 0.
+    const guard = divisorMayBeZero ? [ifElse(bin('===', this.id('X'), u32(0)), [...this.exit(u32(0))])] : [];
+    const value = aluValue(ins.op, this.reg(pc, SLOT_A), this.operand(pc, ins), () => this.id('imul'), false);
+    return [...guard, assign(this.id('A'), value)];
   }
 
   /** `T = loadPacket(input, off | 0, size); if (T < 0) return 0;` for the rare packet paths. */
@@ -376,7 +326,7 @@ export class InsnEmitter implements BlockEmitter {
         : call(this.id('loadImageWord'), [view, k, bool(this.plan.little)]);
       return [assign(A, read)];
     }
-    const anc = ancillaryIndex(ins);
+    const anc = ancillaryField(ins);
     if (anc === SKF_AD_ALU_XOR_X) return [assign(A, toU32(bin('^', this.reg(pc, SLOT_A), this.reg(pc, SLOT_X))))];
     if (anc !== undefined) {
       const T = this.id('T');
@@ -391,9 +341,9 @@ export class InsnEmitter implements BlockEmitter {
     }
     if (isPlainPacketLoad(ins)) {
       this.covered(ins);
-      return [assign(A, call(member(view, GETTER[ins.size]), [this.at(u32(ins.k, 'offset'))]))];
+      return [assign(A, this.packetRead(ins.size, u32(ins.k, 'offset')))];
     }
-    return [...this.slowPacket(u32(ins.k, 'offset'), SIZE_BYTES[ins.size]), assign(this.id('A'), this.id('T'))];
+    return [...this.slowPacket(u32(ins.k, 'offset'), LOAD_SIZES[ins.size].bytes), assign(this.id('A'), this.id('T'))];
   }
 
   private loadInd(pc: number, ins: KnownInsn & { kind: 'ld_ind' }): ES.Statement[] {
@@ -406,12 +356,11 @@ export class InsnEmitter implements BlockEmitter {
         ifElse(bin('<', this.id('A'), u32(0)), [...this.exit(u32(0))]),
       ];
     }
-    // The kernel's offset: X + k wrapped to 32 bits, then read as a signed int.
-    const size = SIZE_BYTES[ins.size];
-    const fast = call(member(this.id('view'), GETTER[ins.size]), [this.at(this.id('T'))]);
+    const size = LOAD_SIZES[ins.size].bytes;
+    const fast = this.packetRead(ins.size, this.id('T'));
     const inRange = logical('&&', bin('>=', this.id('T'), u32(0)), bin('<=', this.id('T'), bin('-', this.id('len'), u32(size))));
     return [
-      assign(this.id('T'), bin('|', bin('+', x, u32(ins.k, 'offset')), u32(0))),
+      assign(this.id('T'), indirectOffset(x, ins.k)),
       ifElse(inRange, [assign(this.id('A'), fast)], [
         // At or past the end the load fails (the program returns 0); only a negative offset
         // (SKF_NET_OFF / SKF_LL_OFF) needs the context.

@@ -3,23 +3,14 @@
  * propagation for A, X and M[] (forward, in pc order: classic BPF only jumps forward, so pc order
  * is a topological order and one pass is exact), jump folding and threading (an edge whose
  * constants decide the next test skips it), liveness (backward, one pass) to drop dead stores,
- * and (dispatch.ts) the regions of tests on A that become one dispatch.
+ * and (regions.ts) the regions of tests on A that become one dispatch. The instruction facts
+ * (successors, registers read and written) are @ea/bpf's; the state is state.ts's.
  */
-import type { KnownInsn } from '@ea/bpf';
-import { findSwitches, type SwitchInfo } from './dispatch.js';
+import { assertNever, type KnownInsn, REG_A, REG_X, regM, regsRead, regsWritten, successors } from '@ea/bpf';
 import type { Profile } from '@ea/verifier';
-import { foldAlu, foldJump } from './values.js';
-
-/** A constant-propagation state: slot 0 is A, 1 is X, 2 + i is M[i]; -1 means unknown. */
-export type State = readonly number[];
-/** The State slot of A. */
-export const SLOT_A = 0;
-/** The State slot of X. */
-export const SLOT_X = 1;
-/** The State slot of M[0] (M[i] is SLOT_M + i). */
-export const SLOT_M = 2;
-const SLOTS = 18;
-const UNKNOWN = -1;
+import { foldAlu, foldJump } from './fold.js';
+import { type Dispatch, findDispatches } from './regions.js';
+import { SLOT_A, SLOT_M, SLOT_X, SLOTS, type State, UNKNOWN } from './state.js';
 
 /** What code generation needs to know about every instruction. */
 export interface Flow {
@@ -37,8 +28,8 @@ export interface Flow {
   readonly div0: readonly boolean[];
   /** A pure instruction whose result nobody reads: emitted as a comment only. */
   readonly dead: readonly boolean[];
-  /** Chains of jeq tests keyed by their first pc; the other members are absorbed. */
-  readonly switches: ReadonlyMap<number, SwitchInfo>;
+  /** Dispatches on A (regions.ts) keyed by their first test's pc; the other members are absorbed. */
+  readonly dispatches: ReadonlyMap<number, Dispatch>;
   readonly absorbed: readonly boolean[];
   /**
    * need[pc]: every run from pc on a packet shorter than this returns 0 (a load fails, or
@@ -65,66 +56,67 @@ function operand(insn: KnownInsn & { src: 'k' | 'x' }, s: State): number {
   return insn.src === 'k' ? insn.k : (s[SLOT_X] ?? UNKNOWN);
 }
 
-/** Returns the state after `insn` runs in state `s` (the fall-through view). */
-function transfer(insn: KnownInsn, s: State, profile: Profile): State {
-  // Jumps and returns change nothing: share the state (states are never mutated once a
-  // later pc is being processed, see meet()).
-  if (insn.kind === 'ja' || insn.kind === 'jmp' || insn.kind === 'ret_k' || insn.kind === 'ret_a') return s;
+/** Returns a copy of `s` with `slot` set to `value`. */
+function set(s: State, slot: number, value: number): State {
   const o = s.slice();
-  const lenConst = profile === 'socket' ? UNKNOWN : 64;
+  o[slot] = value;
+  return o;
+}
+
+/**
+ * Returns the state after `insn` runs in state `s` (the fall-through view). Jumps and returns
+ * change nothing and share the state (states are never mutated once a later pc is being
+ * processed, see meet()).
+ */
+function transfer(insn: KnownInsn, s: State, profile: Profile): State {
   switch (insn.kind) {
+    case 'ja':
+    case 'jmp':
+    case 'ret_k':
+    case 'ret_a':
+      return s;
     case 'ld_imm':
-      o[SLOT_A] = insn.k;
-      break;
+      return set(s, SLOT_A, insn.k);
     case 'ldx_imm':
-      o[SLOT_X] = insn.k;
-      break;
+      return set(s, SLOT_X, insn.k);
     case 'ld_mem':
-      o[SLOT_A] = s[SLOT_M + insn.k] ?? UNKNOWN;
-      break;
+      return set(s, SLOT_A, s[SLOT_M + insn.k] ?? UNKNOWN);
     case 'ldx_mem':
-      o[SLOT_X] = s[SLOT_M + insn.k] ?? UNKNOWN;
-      break;
+      return set(s, SLOT_X, s[SLOT_M + insn.k] ?? UNKNOWN);
     case 'st':
-      o[SLOT_M + insn.k] = s[SLOT_A] ?? UNKNOWN;
-      break;
+      return set(s, SLOT_M + insn.k, s[SLOT_A] ?? UNKNOWN);
     case 'stx':
-      o[SLOT_M + insn.k] = s[SLOT_X] ?? UNKNOWN;
-      break;
+      return set(s, SLOT_M + insn.k, s[SLOT_X] ?? UNKNOWN);
+    // seccomp_data and the EA image are 64 bytes to a filter's `len`; a packet's length is its own.
     case 'ld_len':
-      o[SLOT_A] = lenConst;
-      break;
+      return set(s, SLOT_A, profile === 'socket' ? UNKNOWN : 64);
     case 'ldx_len':
-      o[SLOT_X] = lenConst;
-      break;
+      return set(s, SLOT_X, profile === 'socket' ? UNKNOWN : 64);
     case 'ld_abs':
     case 'ld_ind':
     case 'ld_tailzero':
-      o[SLOT_A] = UNKNOWN;
-      break;
+      return set(s, SLOT_A, UNKNOWN);
     case 'ldx_msh':
-      o[SLOT_X] = UNKNOWN;
-      break;
+      return set(s, SLOT_X, UNKNOWN);
     case 'alu': {
       const a = s[SLOT_A] ?? UNKNOWN;
       const b = operand(insn, s);
       const r = a === UNKNOWN || b === UNKNOWN ? UNKNOWN : foldAlu(insn.op, a, b);
-      o[SLOT_A] = r === 'div0' ? UNKNOWN : r;
       // A few identities hold whatever A is.
-      if (b === 0 && (insn.op === 'and' || insn.op === 'mul')) o[SLOT_A] = 0;
-      break;
+      const identity = b === 0 && (insn.op === 'and' || insn.op === 'mul');
+      return set(s, SLOT_A, identity ? 0 : r === 'div0' ? UNKNOWN : r);
     }
-    case 'neg':
-      o[SLOT_A] = s[SLOT_A] === UNKNOWN ? UNKNOWN : (0 - (s[SLOT_A] ?? 0)) >>> 0;
-      break;
+    case 'neg': {
+      const a = s[SLOT_A] ?? UNKNOWN;
+      return set(s, SLOT_A, a === UNKNOWN ? UNKNOWN : (0 - a) >>> 0);
+    }
     case 'tax':
-      o[SLOT_X] = s[SLOT_A] ?? UNKNOWN;
-      break;
+      return set(s, SLOT_X, s[SLOT_A] ?? UNKNOWN);
     case 'txa':
-      o[SLOT_A] = s[SLOT_X] ?? UNKNOWN;
-      break;
+      return set(s, SLOT_A, s[SLOT_X] ?? UNKNOWN);
+    default:
+      return assertNever(insn);
   }
-  return o;
 }
 
 /** Refines the state on the taken edge of a `jeq`: the operands are equal there. */
@@ -158,15 +150,13 @@ function meet(into: number[] | undefined, s: State, fresh = false): number[] {
 
 const NO_PREDS: readonly number[] = Object.freeze([]);
 
+/** Most rounds of folding and threading (see analyse); programs seen in practice settle in 2 or 3. */
+const MAX_ROUNDS = 16;
+
 /** Analyses a verified program; see the module comment. */
 export function analyse(insns: readonly KnownInsn[], opts: FlowOptions): Flow {
   const n = insns.length;
-  const succ: number[][] = insns.map((ins, pc) => {
-    if (ins.kind === 'ret_k' || ins.kind === 'ret_a') return [];
-    if (ins.kind === 'ja') return [pc + 1 + ins.k];
-    if (ins.kind === 'jmp') return [pc + 1 + ins.jt, pc + 1 + ins.jf];
-    return [pc + 1];
-  });
+  const succ: number[][] = insns.map((ins, pc) => successors(ins, pc));
   const isTest = insns.map((ins) => ins.kind === 'jmp');
   const div0 = new Array<boolean>(n).fill(false);
   let stateIn: (number[] | undefined)[] = [];
@@ -199,7 +189,14 @@ export function analyse(insns: readonly KnownInsn[], opts: FlowOptions): Flow {
     }
   };
 
-  for (let iter = 0; iter < 16; iter++) {
+  // Rounds: each computes the constants over the current graph, then folds tests and threads
+  // edges with them. One change can enable another (a folded test no longer mixes its
+  // constants into a join further on), so rounds repeat until nothing changes. Every change is
+  // monotone (a test folds once, an edge's target only moves forward), so this ends, but a
+  // contrived program could need a round per test: MAX_ROUNDS bounds compile time, leaving
+  // what is left unfolded (folding only makes code smaller, never changes what it computes).
+  // The last round only computes, so the states always describe the final graph.
+  for (let round = 0; ; round++) {
     stateIn = new Array(n).fill(undefined);
     stateOut = new Array(n).fill(undefined);
     stateIn[0] = [0, 0, ...new Array<number>(16).fill(UNKNOWN)];
@@ -216,6 +213,7 @@ export function analyse(insns: readonly KnownInsn[], opts: FlowOptions): Flow {
         stateIn[t] = meet(stateIn[t], e, e !== out);
       }
     }
+    if (round === MAX_ROUNDS) break;
     let changed = false;
     for (let pc = 0; pc < n; pc++) {
       const s = stateIn[pc];
@@ -271,9 +269,9 @@ export function analyse(insns: readonly KnownInsn[], opts: FlowOptions): Flow {
   }
   const dead = liveness(insns, { stateIn, stateOut, succ, div0 }, opts);
   const predList: readonly (readonly number[])[] = preds.map((p) => p ?? NO_PREDS);
-  const { switches, absorbed } = findSwitches(insns, { stateIn, succ, isTest, preds: predList }, opts.minSwitch);
+  const { dispatches, absorbed } = findDispatches(insns, { stateIn, succ, isTest, preds: predList }, opts.minSwitch);
   const need = packetNeed(insns, { stateIn, succ, div0 }, opts);
-  return { insns, stateIn, stateOut, succ, preds: predList, isTest, div0, dead, switches, absorbed, need };
+  return { insns, stateIn, stateOut, succ, preds: predList, isTest, div0, dead, dispatches, absorbed, need };
 }
 
 /** Computes Flow.need backwards (one pass: the graph is a DAG in pc order). */
@@ -301,10 +299,6 @@ function packetNeed(
   return need;
 }
 
-const BIT_A = 1;
-const BIT_X = 2;
-const bitM = (k: number): number => 4 << k;
-
 interface LiveInput {
   stateIn: readonly (State | undefined)[];
   stateOut: readonly (State | undefined)[];
@@ -312,9 +306,54 @@ interface LiveInput {
   div0: readonly boolean[];
 }
 
+/** Returns the registers (REG_A, REG_X, regM(k)) whose value in `s` is not a known constant. */
+function unknownRegs(s: State): number {
+  let regs = (s[SLOT_A] === UNKNOWN ? REG_A : 0) | (s[SLOT_X] === UNKNOWN ? REG_X : 0);
+  for (let k = 0; k < 16; k++) if (s[SLOT_M + k] === UNKNOWN) regs |= regM(k);
+  return regs;
+}
+
 /**
- * Backward liveness over A, X and M[]; returns which pure instructions define only dead
- * values. Operands and results that constant propagation turns into literals are not uses.
+ * Returns whether an instruction is pure in emitted code: no exit, no call that reads the
+ * context, so it may be dropped when nothing reads what it writes. A division or modulo by an
+ * unknown X may end the program; loads that are not `pureAbsLoad` (FlowOptions) may fail.
+ */
+function isPure(ins: KnownInsn, s: State, opts: FlowOptions): boolean {
+  switch (ins.kind) {
+    case 'ld_imm':
+    case 'ld_len':
+    case 'ld_mem':
+    case 'ld_tailzero':
+    case 'ldx_imm':
+    case 'ldx_len':
+    case 'ldx_mem':
+    case 'st':
+    case 'stx':
+    case 'neg':
+    case 'tax':
+    case 'txa':
+      return true;
+    case 'alu':
+      return !((ins.op === 'div' || ins.op === 'mod') && ins.src === 'x' && s[SLOT_X] === UNKNOWN);
+    case 'ld_abs':
+      return opts.pureAbsLoad(ins);
+    case 'ld_ind':
+    case 'ldx_msh':
+    case 'ja':
+    case 'jmp':
+    case 'ret_k':
+    case 'ret_a':
+      return false;
+    default:
+      return assertNever(ins);
+  }
+}
+
+/**
+ * Backward liveness over A, X and M[] (the registers of @ea/bpf's regsRead/regsWritten);
+ * returns which pure instructions define only dead values. Operands constant propagation
+ * turns into literals are not uses, nor is anything read by a pure instruction whose result is
+ * known (it is emitted as a literal) or by a test that was folded away.
  */
 function liveness(insns: readonly KnownInsn[], f: LiveInput, opts: FlowOptions): boolean[] {
   const n = insns.length;
@@ -324,96 +363,18 @@ function liveness(insns: readonly KnownInsn[], f: LiveInput, opts: FlowOptions):
     const s = f.stateIn[pc];
     const o = f.stateOut[pc];
     if (s === undefined || o === undefined) continue;
+    const succ = f.succ[pc] as readonly number[];
     let out = 0;
-    for (const t of f.succ[pc] as number[]) out |= liveIn[t] as number;
+    for (const t of succ) out |= liveIn[t] as number;
     if (f.div0[pc]) {
       liveIn[pc] = 0;
       continue;
     }
     const ins = insns[pc] as KnownInsn;
-    const aConst = o[SLOT_A] !== UNKNOWN;
-    const xConst = o[SLOT_X] !== UNKNOWN;
-    const useA = s[SLOT_A] === UNKNOWN ? BIT_A : 0;
-    const useX = s[SLOT_X] === UNKNOWN ? BIT_X : 0;
-    let defs = 0;
-    let uses = 0;
-    let pure = true;
-    switch (ins.kind) {
-      case 'ld_imm':
-      case 'ld_len':
-        defs = BIT_A;
-        break;
-      case 'ldx_imm':
-      case 'ldx_len':
-        defs = BIT_X;
-        break;
-      case 'ld_mem':
-        defs = BIT_A;
-        uses = aConst ? 0 : bitM(ins.k);
-        break;
-      case 'ldx_mem':
-        defs = BIT_X;
-        uses = xConst ? 0 : bitM(ins.k);
-        break;
-      case 'st':
-        defs = bitM(ins.k);
-        uses = useA;
-        break;
-      case 'stx':
-        defs = bitM(ins.k);
-        uses = useX;
-        break;
-      case 'alu': {
-        defs = BIT_A;
-        const byX = ins.src === 'x';
-        if ((ins.op === 'div' || ins.op === 'mod') && byX && s[SLOT_X] === UNKNOWN) pure = false;
-        uses = aConst && pure ? 0 : useA | (byX ? useX : 0);
-        break;
-      }
-      case 'neg':
-        defs = BIT_A;
-        uses = aConst ? 0 : useA;
-        break;
-      case 'tax':
-        defs = BIT_X;
-        uses = xConst ? 0 : useA;
-        break;
-      case 'txa':
-        defs = BIT_A;
-        uses = aConst ? 0 : useX;
-        break;
-      case 'ld_abs':
-        defs = BIT_A;
-        pure = opts.pureAbsLoad(ins);
-        // Ancillary loads may read A and X (nlattr, xor_x) or return A (ifindex).
-        uses = pure ? 0 : useA | useX;
-        break;
-      case 'ld_ind':
-        defs = BIT_A;
-        pure = false;
-        uses = useX | useA;
-        break;
-      case 'ldx_msh':
-        defs = BIT_X;
-        pure = false;
-        uses = useA;
-        break;
-      case 'ld_tailzero':
-        defs = BIT_A;
-        break;
-      case 'ret_a':
-        pure = false;
-        uses = useA;
-        break;
-      case 'jmp':
-        pure = false;
-        uses = f.succ[pc]?.length === 2 ? useA | (ins.src === 'x' ? useX : 0) : 0;
-        break;
-      case 'ja':
-      case 'ret_k':
-        pure = false;
-        break;
-    }
+    const defs = regsWritten(ins);
+    const pure = isPure(ins, s, opts);
+    const folded = (pure && defs !== 0 && (defs & unknownRegs(o)) === 0) || (ins.kind === 'jmp' && succ.length !== 2);
+    const uses = folded ? 0 : regsRead(ins) & unknownRegs(s);
     if (pure && (defs & out) === 0) {
       dead[pc] = true;
       liveIn[pc] = out;
@@ -423,6 +384,3 @@ function liveness(insns: readonly KnownInsn[], f: LiveInput, opts: FlowOptions):
   }
   return dead;
 }
-
-export type { KeyRange, SwitchInfo } from './dispatch.js';
-export { caseRanges } from './dispatch.js';

@@ -3,7 +3,7 @@
  * constant propagation and jump threading. Written apart from the interpreter's arithmetic
  * (STYLE point 6) so the differential tests compare two implementations of each rule.
  */
-import type { AluOp, JmpOp } from '@ea/bpf';
+import { type AluOp, assertNever, type JmpOp } from '@ea/bpf';
 
 /** The result of folding an ALU operation: a u32, or `div0` (the program returns 0 there). */
 export type Folded = number | 'div0';
@@ -31,6 +31,8 @@ export function foldAlu(op: AluOp, a: number, b: number): Folded {
       return (a << (b & 31)) >>> 0;
     case 'rsh':
       return a >>> (b & 31);
+    default:
+      return assertNever(op);
   }
 }
 
@@ -45,5 +47,7 @@ export function foldJump(op: JmpOp, a: number, b: number): boolean {
       return a >= b;
     case 'jset':
       return (a & b) !== 0;
+    default:
+      return assertNever(op);
   }
 }

@@ -7,14 +7,15 @@ import type * as ES from 'estree';
 import type { KnownInsn } from '@ea/bpf';
 import type { VerifiedProgram } from '@ea/verifier';
 import { analyse } from './flow.js';
-import { BATCH_LOCALS, InsnEmitter, HELPERS, LOCALS, type LoadPlan, isPlainPacketLoad, mayExitNonZero, plainLoadEnd } from './emit.js';
+import { BATCH_LOCALS, InsnEmitter, HELPERS, LOCALS, type LoadPlan, mayExitNonZero } from './emit.js';
+import { isPlainPacketLoad, plainLoadEnd } from './lower.js';
 import {
   Scope, assign, assignExpr, bin, block, call, countedLoop, declare, exprStmt, fnDecl, forLoop, ifElse, labelled, lineComment, logical,
   not, nullLiteral, ret, throwStmt, toU32, tryCatch, u32, withComments,
 } from '@ea/codegen';
 import { imageSize } from '@ea/interpreter';
 import { computed, member } from './access.js';
-import { predicate, predicatedMinLength } from './predicate.js';
+import { ifConvert, ifConvertMinLength } from './ifconvert.js';
 import { structure } from './structure.js';
 
 /** Code generation options (the public ones are in compile.ts). */
@@ -22,7 +23,7 @@ export interface GenerateOptions {
   readonly little: boolean;
   /** Fewest chained `jeq` tests that become a decision tree. */
   readonly minSwitch: number;
-  /** runBatch: if-convert small programs (predicate.ts). */
+  /** runBatch: if-convert small programs (ifconvert.ts). */
   readonly ifConvert: boolean;
 }
 
@@ -53,16 +54,16 @@ function programBody(program: VerifiedProgram, opts: GenerateOptions, scope: Sco
 }
 
 /**
- * The branch-free form of a small socket program (predicate.ts), to run ahead of the ordinary
+ * The branch-free form of a small socket program (ifconvert.ts), to run ahead of the ordinary
  * code: `if (len >= minLength) { ...; <exit with the result> }` (the exit guarded by `esc === 0`
  * when a negative indirect offset can escape), or null when the program does not qualify.
  */
 function branchFree(program: VerifiedProgram, scope: Scope, emit: InsnEmitter, wire: () => ES.Identifier): ES.Statement | null {
   const insns = program.insns as readonly KnownInsn[];
-  const minLength = predicatedMinLength(insns);
+  const minLength = ifConvertMinLength(insns);
   if (minLength === null) return null;
   const names = { view: scope.id('view'), base: emit.id('base'), len: scope.id('len'), wire, imul: () => emit.id('imul') };
-  const p = predicate(insns, scope, names);
+  const p = ifConvert(insns, scope, names);
   const done = emit.exit(p.result);
   withComments(done[0] as ES.Statement, p.comments);
   const tail = p.escape === null ? done : [ifElse(bin('===', p.escape, u32(0)), done)];

@@ -21,32 +21,15 @@
  * (branching) code instead, which is exact for everything.
  */
 import type * as ES from 'estree';
-import type { KnownInsn } from '@ea/bpf';
+import {
+  assertNever, isNegativeOffset, type KnownInsn, LOAD_SIZES, REG_A, REG_X, regM, regsRead, regsWritten, successors,
+} from '@ea/bpf';
+import { CodegenError, type Scope, bin, declare, toU32, u32, withComments, lineComment } from '@ea/codegen';
 import { insnText } from './comment.js';
-import type { AluOp } from '@ea/bpf';
-import { CodegenError, type Scope, bin, call, declare, toU32, u32, withComments, lineComment } from '@ea/codegen';
-import { member } from './access.js';
+import { aluValue, indirectOffset, jumpTest, nibble, packetRead, plainLoadEnd } from './lower.js';
 
 /** Most reachable instructions a program may have to be if-converted (all of them run on every packet). */
-export const PREDICATE_LIMIT = 64;
-
-const SIZE = { w: 4, h: 2, b: 1 } as const;
-const GETTER = { w: 'getUint32', h: 'getUint16', b: 'getUint8' } as const;
-
-/** Returns the successors of `pc` (none for `ret`). */
-function successors(ins: KnownInsn, pc: number): number[] {
-  switch (ins.kind) {
-    case 'ret_k':
-    case 'ret_a':
-      return [];
-    case 'ja':
-      return [pc + 1 + ins.k];
-    case 'jmp':
-      return [pc + 1 + ins.jt, pc + 1 + ins.jf];
-    default:
-      return [pc + 1];
-  }
-}
+export const IF_CONVERT_LIMIT = 64;
 
 /** Returns the reachable pcs in order. */
 function reachable(insns: readonly KnownInsn[]): number[] {
@@ -61,16 +44,34 @@ function reachable(insns: readonly KnownInsn[]): number[] {
   return out;
 }
 
-/** Whether an instruction has a predicated form: everything but ancillary and negative absolute loads. */
+/** Whether an instruction has a predicated form: everything but ancillary, negative absolute and EA loads. */
 function convertible(ins: KnownInsn): boolean {
   switch (ins.kind) {
     case 'ld_abs':
     case 'ldx_msh':
-      return ins.k < 0x80000000;
+      return !isNegativeOffset(ins.k);
     case 'ld_tailzero':
       return false;
-    default:
+    case 'ld_imm':
+    case 'ld_ind':
+    case 'ld_mem':
+    case 'ld_len':
+    case 'ldx_imm':
+    case 'ldx_mem':
+    case 'ldx_len':
+    case 'st':
+    case 'stx':
+    case 'alu':
+    case 'neg':
+    case 'ja':
+    case 'jmp':
+    case 'ret_k':
+    case 'ret_a':
+    case 'tax':
+    case 'txa':
       return true;
+    default:
+      return assertNever(ins);
   }
 }
 
@@ -79,7 +80,7 @@ function convertible(ins: KnownInsn): boolean {
  * load in range, and at least 4 bytes for the fallback read of an indirect load), or null when
  * it cannot (too long, an ancillary or negative absolute load, no conditional jump at all).
  */
-export function predicatedMinLength(insns: readonly KnownInsn[], limit = PREDICATE_LIMIT): number | null {
+export function ifConvertMinLength(insns: readonly KnownInsn[], limit = IF_CONVERT_LIMIT): number | null {
   const pcs = reachable(insns);
   if (pcs.length > limit) return null;
   let end = 4;
@@ -88,52 +89,9 @@ export function predicatedMinLength(insns: readonly KnownInsn[], limit = PREDICA
     const ins = insns[pc] as KnownInsn;
     if (!convertible(ins)) return null;
     if (ins.kind === 'jmp' && ins.jt !== ins.jf) tests++;
-    if (ins.kind === 'ld_abs') end = Math.max(end, ins.k + SIZE[ins.size]);
-    if (ins.kind === 'ldx_msh') end = Math.max(end, ins.k + 1);
+    end = Math.max(end, plainLoadEnd(ins));
   }
   return tests === 0 || end > 0xffff ? null : end;
-}
-
-const BIT_A = 1;
-const BIT_X = 2;
-const cellBit = (k: number): number => 4 << (k & 15);
-
-/** Registers (bits: A, X, M[k]) an instruction reads and writes. */
-function usesDefs(ins: KnownInsn): [number, number] {
-  const x = 'src' in ins && ins.src === 'x' ? BIT_X : 0;
-  switch (ins.kind) {
-    case 'ld_imm':
-    case 'ld_len':
-    case 'ld_abs':
-      return [0, BIT_A];
-    case 'ld_ind':
-      return [BIT_X, BIT_A];
-    case 'ld_mem':
-      return [cellBit(ins.k), BIT_A];
-    case 'ldx_imm':
-    case 'ldx_len':
-    case 'ldx_msh':
-      return [0, BIT_X];
-    case 'ldx_mem':
-      return [cellBit(ins.k), BIT_X];
-    case 'st':
-      return [BIT_A, cellBit(ins.k)];
-    case 'stx':
-      return [BIT_X, cellBit(ins.k)];
-    case 'alu':
-    case 'neg':
-      return [BIT_A | x, BIT_A];
-    case 'tax':
-      return [BIT_A, BIT_X];
-    case 'txa':
-      return [BIT_X, BIT_A];
-    case 'jmp':
-      return [BIT_A | x, 0];
-    case 'ret_a':
-      return [BIT_A, 0];
-    default:
-      return [0, 0];
-  }
 }
 
 /** Returns, per pc, which registers are live on entry (read later on some path before a write). */
@@ -143,8 +101,7 @@ function liveIn(insns: readonly KnownInsn[]): Int32Array {
     const ins = insns[pc] as KnownInsn;
     let out = 0;
     for (const s of successors(ins, pc)) out |= live[s] as number;
-    const [use, def] = usesDefs(ins);
-    live[pc] = (out & ~def) | use;
+    live[pc] = (out & ~regsWritten(ins)) | regsRead(ins);
   }
   return live;
 }
@@ -163,7 +120,7 @@ interface Edge {
 }
 
 /** The names the predicated code needs from its surroundings. */
-export interface PredicateNames {
+export interface IfConvertNames {
   readonly view: ES.Identifier;
   readonly base: ES.Identifier;
   readonly len: ES.Identifier;
@@ -173,7 +130,7 @@ export interface PredicateNames {
 }
 
 /** The straight-line code of a predicated program. */
-export interface Predicated {
+export interface IfConverted {
   readonly stmts: ES.Statement[];
   /** The u32 the program returns (when `escape` is 0). */
   readonly result: ES.Expression;
@@ -186,8 +143,8 @@ export interface Predicated {
 const ONE = u32(1);
 const ZERO = u32(0);
 
-/** Builds the predicated form of a program that predicatedMinLength accepted. */
-export function predicate(insns: readonly KnownInsn[], scope: Scope, names: PredicateNames): Predicated {
+/** Builds the predicated form of a program that ifConvertMinLength accepted. */
+export function ifConvert(insns: readonly KnownInsn[], scope: Scope, names: IfConvertNames): IfConverted {
   const stmts: ES.Statement[] = [];
   let pending: ES.Comment[] = [];
   let counter = 0;
@@ -225,9 +182,9 @@ export function predicate(insns: readonly KnownInsn[], scope: Scope, names: Pred
     if (ins.kind === 'ret_k' && ins.k === 0) continue; // adds nothing to the result
     const pred = edges.length === 1 ? (edges[0] as Edge).pred : fresh(edges.map((e) => e.pred).reduce((a, b) => bin('|', a, b)));
     const here = live[pc] as number;
-    let A = select(edges, (s) => s.A, (here & BIT_A) !== 0);
-    let X = select(edges, (s) => s.X, (here & BIT_X) !== 0);
-    const M = cells.map((k, i) => select(edges, (s) => s.M[i] as ES.Expression, (here & cellBit(k)) !== 0));
+    let A = select(edges, (s) => s.A, (here & REG_A) !== 0);
+    let X = select(edges, (s) => s.X, (here & REG_X) !== 0);
+    const M = cells.map((k, i) => select(edges, (s) => s.M[i] as ES.Expression, (here & regM(k)) !== 0));
     const next = (p: ES.Expression): Edge => ({ pred: p, state: { A, X, M: [...M] } });
     const to = (target: number, p: ES.Expression): void => {
       (incoming[target] as Edge[]).push(next(p));
@@ -274,24 +231,23 @@ export function predicate(insns: readonly KnownInsn[], scope: Scope, names: Pred
           // Division by X == 0 ends the program returning 0 (bpf_convert_filter's guard).
           cont = and(pred, bin('!==', X, ZERO));
         }
-        A = fresh(aluValue(ins.op, A, b, names));
+        A = fresh(aluValue(ins.op, A, b, names.imul, true));
         break;
       }
       case 'ld_abs':
-        A = fresh(call(member(names.view, GETTER[ins.size]), [bin('+', names.base, u32(ins.k, 'offset'))]));
+        A = fresh(packetRead(names.view, names.base, ins.size, u32(ins.k, 'offset')));
         break;
       case 'ldx_msh': {
-        const byte = call(member(names.view, 'getUint8'), [bin('+', names.base, u32(ins.k, 'offset'))]);
-        X = fresh(bin('<<', bin('&', byte, u32(0xf, 'hex')), u32(2)));
+        X = fresh(nibble(packetRead(names.view, names.base, 'b', u32(ins.k, 'offset'))));
         break;
       }
       case 'ld_ind': {
         // The kernel's offset: X + k wrapped to 32 bits, read as signed.
-        const size = SIZE[ins.size];
-        const t = fresh(bin('|', bin('+', X, u32(ins.k, 'offset')), ZERO));
+        const size = LOAD_SIZES[ins.size].bytes;
+        const t = fresh(indirectOffset(X, ins.k));
         const ok = fresh(bin('&', bin('>=', t, ZERO), bin('<=', t, bin('-', names.len, u32(size)))));
         escapes.push(fresh(bin('&', pred, bin('<', t, ZERO))));
-        A = fresh(call(member(names.view, GETTER[ins.size]), [bin('+', names.base, bin('*', t, ok))]));
+        A = fresh(packetRead(names.view, names.base, ins.size, bin('*', t, ok)));
         cont = and(pred, ok);
         break;
       }
@@ -310,9 +266,7 @@ export function predicate(insns: readonly KnownInsn[], scope: Scope, names: Pred
           continue;
         }
         const b = ins.src === 'k' ? u32(ins.k, 'imm') : X;
-        const test =
-          ins.op === 'jeq' ? bin('===', A, b) : ins.op === 'jgt' ? bin('>', A, b) : ins.op === 'jge' ? bin('>=', A, b) : bin('!==', bin('&', A, b), ZERO);
-        const taken = and(pred, test);
+        const taken = and(pred, jumpTest(ins.op, A, b));
         const other = fresh(bin('^', pred, taken));
         to(pc + 1 + ins.jt, taken);
         to(pc + 1 + ins.jf, other);
@@ -320,6 +274,8 @@ export function predicate(insns: readonly KnownInsn[], scope: Scope, names: Pred
       }
       case 'ld_tailzero':
         throw new CodegenError(`instruction ${pc} has no predicated form`);
+      default:
+        return assertNever(ins);
     }
     to(pc + 1, cont);
   }
@@ -385,32 +341,4 @@ function withoutUnused(
     out.push(st);
   }
   return { stmts: out, comments: [...carried, ...trailing] };
-}
-
-/** A u32 ALU result, finite for every input (division and modulo by 0 give 0). */
-function aluValue(op: AluOp, a: ES.Expression, b: ES.Expression, names: PredicateNames): ES.Expression {
-  switch (op) {
-    case 'add':
-      return toU32(bin('+', a, b));
-    case 'sub':
-      return toU32(bin('-', a, b));
-    case 'mul':
-      return toU32(call(names.imul(), [a, b]));
-    case 'div':
-      return toU32(bin('/', a, b));
-    case 'mod':
-      return toU32(bin('%', a, b));
-    case 'or':
-      return toU32(bin('|', a, b));
-    case 'and':
-      return toU32(bin('&', a, b));
-    case 'xor':
-      return toU32(bin('^', a, b));
-    case 'lsh':
-      return toU32(bin('<<', a, b));
-    case 'rsh':
-      return bin('>>>', a, b);
-    default:
-      throw new CodegenError(`unknown ALU operation ${op}`);
-  }
 }

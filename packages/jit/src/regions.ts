@@ -1,16 +1,12 @@
 /**
- * Dispatches on A: regions of `jeq`/`jgt`/`jge #k` tests on one unknown A value, entered only at
- * their root (libseccomp's linear syscall chains and its OPTIMIZE=2 binary trees alike), turned
- * into sorted key ranges and their targets by following the values of A from the root through
- * every test (sets of intervals, kept as bitsets over the members' cut points). structure.ts
- * emits each as one dispatch: a byte table for low keys, a range search above.
+ * Dispatch regions: regions of `jeq`/`jgt`/`jge #k` tests on one unknown A value, entered only
+ * at their root (libseccomp's linear syscall chains and its OPTIMIZE=2 binary trees alike),
+ * turned into sorted key ranges and their targets by following the values of A from the root
+ * through every test (sets of intervals, kept as bitsets over the members' cut points).
+ * dispatch.ts lowers each to one dispatch: a byte table for low keys, a range search above.
  */
 import { assertNever, type KnownInsn } from '@ea/bpf';
-import type { State } from './flow.js';
-
-/** The State slot of A, and the value that means "not a constant" (as in flow.ts). */
-const SLOT_A = 0;
-const UNKNOWN = -1;
+import { SLOT_A, type State, UNKNOWN } from './state.js';
 
 /** Keys lo..hi (u32, inclusive) of a dispatch on A go to `target`. */
 export interface KeyRange {
@@ -24,29 +20,14 @@ export interface KeyRange {
  * sorted and disjoint, every key in none of them goes to `fallback`; `pcs` are the member tests
  * (for their comments), the first one is where the dispatch is.
  */
-export interface SwitchInfo {
+export interface Dispatch {
   readonly ranges: readonly KeyRange[];
   readonly fallback: number;
   readonly pcs: readonly number[];
 }
 
-/** Sorts (key, target) cases and merges runs of consecutive keys with the same target into ranges. */
-export function caseRanges(cases: readonly { readonly key: number; readonly target: number }[]): KeyRange[] {
-  const sorted = [...cases].sort((x, y) => x.key - y.key);
-  const out: KeyRange[] = [];
-  for (const c of sorted) {
-    const last = out[out.length - 1];
-    if (last !== undefined && last.target === c.target && last.hi + 1 === c.key) {
-      out[out.length - 1] = { ...last, hi: c.key };
-    } else {
-      out.push({ lo: c.key, hi: c.key, target: c.target });
-    }
-  }
-  return out;
-}
-
 /** What the region finder needs from the analysis. */
-export interface SwitchInput {
+export interface RegionInput {
   stateIn: readonly (State | undefined)[];
   succ: readonly (readonly number[])[];
   isTest: readonly boolean[];
@@ -226,7 +207,7 @@ interface Region {
 /** How growRegion runs: which pcs are region tests, where members are marked. */
 interface Grower {
   readonly insns: readonly KnownInsn[];
-  readonly f: SwitchInput;
+  readonly f: RegionInput;
   readonly isRegionTest: (pc: number) => boolean;
   readonly stamp: Int32Array;
 }
@@ -238,7 +219,7 @@ interface Grower {
  * the values of A are propagated too (the root receives every u32). A member the region already
  * decides (an edge that carries no value: the last `jeq` of a libseccomp leaf) costs nothing
  * once absorbed; `strict` keeps such tests outside as exits instead, for when an exit would
- * otherwise receive no value at all (see findSwitches), and gives undefined when the root is
+ * otherwise receive no value at all (see findDispatches), and gives undefined when the root is
  * one. `mark` tags this growth's members in `stamp`.
  */
 function growRegion(g: Grower, root: number, mark: number, cuts: Cuts | undefined, strict: boolean): Region | undefined {
@@ -282,12 +263,12 @@ function growRegion(g: Grower, root: number, mark: number, cuts: Cuts | undefine
 }
 
 /**
- * Turns a region's exit sets into a SwitchInfo: the exit whose values form the most intervals
+ * Turns a region's exit sets into a Dispatch: the exit whose values form the most intervals
  * (then the most keys, then the lowest pc) becomes the fallback, every other interval a range.
  * Returns undefined when the ranges would outnumber what the tests they replace are worth (the
  * exits partition the u32s at the members' 2 x members cut points, so this is a safety net).
  */
-function regionSwitch(region: Region, cuts: Cuts): SwitchInfo | undefined {
+function regionDispatch(region: Region, cuts: Cuts): Dispatch | undefined {
   const pieces: KeyRange[] = [];
   let fallback = -1;
   let bestCount = -1;
@@ -331,7 +312,7 @@ function regionSwitch(region: Region, cuts: Cuts): SwitchInfo | undefined {
  * dispatch would never branch there, leaving a block without predecessors that the
  * structurer cannot place (its dominator computation needs every block reachable).
  */
-function deadExit(region: Region, f: SwitchInput, stamp: Int32Array, mark: number): boolean {
+function deadExit(region: Region, f: RegionInput, stamp: Int32Array, mark: number): boolean {
   for (const [target, set] of region.exits) {
     if (isEmpty(set as Uint32Array) && (f.preds[target] ?? []).every((p) => stamp[p] === mark)) return true;
   }
@@ -344,12 +325,12 @@ function deadExit(region: Region, f: SwitchInput, stamp: Int32Array, mark: numbe
  * SCMP_FLTATR_CTL_OPTIMIZE=2 emits. Each becomes one dispatch over key ranges; regions of
  * fewer than `minSwitch` tests are left alone.
  */
-export function findSwitches(
+export function findDispatches(
   insns: readonly KnownInsn[],
-  f: SwitchInput,
+  f: RegionInput,
   minSwitch: number,
-): { switches: Map<number, SwitchInfo>; absorbed: boolean[] } {
-  const switches = new Map<number, SwitchInfo>();
+): { dispatches: Map<number, Dispatch>; absorbed: boolean[] } {
+  const dispatches = new Map<number, Dispatch>();
   const absorbed = new Array<boolean>(insns.length).fill(false);
   // Members of regions too small to keep: a region grown from one of them is no bigger.
   const tried = new Array<boolean>(insns.length).fill(false);
@@ -377,10 +358,10 @@ export function findSwitches(
     // A strict region is a subset of the loose one: the same cuts tell its values apart.
     if (region !== undefined && deadExit(region, f, g.stamp, 3 * pc + 2)) region = growRegion(g, pc, 3 * pc + 3, cuts, true);
     if (region === undefined || region.members.length < minSwitch) continue;
-    const sw = regionSwitch(region, cuts);
+    const sw = regionDispatch(region, cuts);
     if (sw === undefined) continue;
     for (const m of region.members.slice(1)) absorbed[m] = true;
-    switches.set(pc, sw);
+    dispatches.set(pc, sw);
   }
-  return { switches, absorbed };
+  return { dispatches, absorbed };
 }

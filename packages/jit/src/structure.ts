@@ -5,14 +5,18 @@
  * with one predecessor is inlined where it is reached, and a block several edges reach (a merge
  * block) is emitted once, right after a labelled block that its predecessors `break` out of.
  * Labels therefore appear only where a jump lands somewhere that is not the natural
- * fall-through, and a `break` that would fall through anyway is removed.
+ * fall-through. A block ending in a dispatch on A is lowered by dispatch.ts; the result is
+ * tidied by tidy.ts (breaks that would fall through anyway go, if/else chains flatten).
  */
 import type * as ES from 'estree';
-import type { Flow, KeyRange as Range } from './flow.js';
-import { type Scope, brk, ifElse, labelled, not, switchOn, withComments } from '@ea/codegen';
+import { assertNever } from '@ea/bpf';
+import { type Scope, brk, ifElse, labelled, withComments } from '@ea/codegen';
+import { type DispatchPlan, type KeyTests, lowerDispatch, planDispatch } from './dispatch.js';
+import type { Flow } from './flow.js';
+import { flatten, stripTail } from './tidy.js';
 
 /** Produces the code of one block; the structurer only arranges it. */
-export interface BlockEmitter {
+export interface BlockEmitter extends KeyTests {
   /**
    * Straight-line code of `pcs`, including a final return when the block ends in one; the
    * comments of instructions that emitted nothing at the end come back as `leftover`.
@@ -27,50 +31,6 @@ export interface BlockEmitter {
   comments(pc: number): ES.Comment[];
   /** The test of the live conditional at `pc` (true goes to succ[pc][0]). */
   test(pc: number): ES.Expression;
-  /**
-   * `A === lo` or `A >= lo && A <= hi` where A >= `known` already holds, and `A < key`, for
-   * decision trees.
-   */
-  keyIn(lo: number, hi: number, known: number): ES.Expression;
-  keyBelow(key: number): ES.Expression;
-  /** `tN[A]` for a dispatch table (entry k: which case key k goes to, 0 the fallback). */
-  tableLookup(slots: Uint8Array): ES.Expression;
-}
-
-/** Keys below this may be dispatched through a table of one byte per key. */
-const TABLE_KEYS = 4096;
-/** Fewest ranges below TABLE_KEYS that make a table worth it. */
-const TABLE_MIN_RANGES = 4;
-
-/** How one dispatch is emitted: a table for its low keys (or none), ranges for the rest. */
-interface DispatchPlan {
-  readonly table: { readonly size: number; readonly slots: Uint8Array; readonly targets: readonly number[] } | null;
-  /** Ranges above the table (all of them when there is no table), in order. */
-  readonly rest: readonly Range[];
-}
-
-/**
- * Plans a dispatch: the ranges that start below TABLE_KEYS go to a byte table indexed by A
- * (slot 0: the fallback, slot i: the i-th target), which costs one load and one indirect jump
- * where a search costs a mispredicted branch per level (syscall numbers are as good as random);
- * keys from the table's end upwards keep the range search.
- */
-function planDispatch(ranges: readonly Range[]): DispatchPlan {
-  const low = ranges.filter((r) => r.lo < TABLE_KEYS);
-  if (low.length < TABLE_MIN_RANGES) return { table: null, rest: ranges };
-  const size = Math.min(TABLE_KEYS, Math.max(...low.map((r) => r.hi)) + 1);
-  const targets: number[] = [];
-  const slots = new Uint8Array(size);
-  for (const r of low) {
-    let slot = targets.indexOf(r.target) + 1;
-    if (slot === 0) {
-      if (targets.length === 255) return { table: null, rest: ranges };
-      slot = targets.push(r.target);
-    }
-    slots.fill(slot, r.lo, Math.min(r.hi, size - 1) + 1);
-  }
-  const rest = ranges.filter((r) => r.hi >= size).map((r) => (r.lo < size ? { ...r, lo: size } : r));
-  return { table: { size, slots, targets }, rest };
 }
 
 interface Block {
@@ -78,7 +38,7 @@ interface Block {
   readonly pcs: number[];
   /** Successor blocks by start pc. */
   readonly succ: number[];
-  readonly kind: 'ret' | 'goto' | 'test' | 'switch';
+  readonly kind: 'ret' | 'goto' | 'test' | 'dispatch';
 }
 
 /** Splits the reachable instructions into blocks (maximal single-entry straight-line runs). */
@@ -90,7 +50,7 @@ function buildBlocks(flow: Flow): Map<number, Block> {
     if (pc === 0) return true;
     if (p.length !== 1) return true;
     const q = p[0] as number;
-    return flow.isTest[q] === true || flow.switches.has(q) || flow.absorbed[q] === true;
+    return flow.isTest[q] === true || flow.dispatches.has(q) || flow.absorbed[q] === true;
   };
   for (let pc = 0; pc < n; pc++) {
     if (flow.stateIn[pc] === undefined || flow.absorbed[pc] || !isLeader(pc)) continue;
@@ -98,18 +58,18 @@ function buildBlocks(flow: Flow): Map<number, Block> {
     let cur = pc;
     for (;;) {
       const s = flow.succ[cur] ?? [];
-      if (flow.switches.has(cur) || flow.isTest[cur] || s.length !== 1) break;
+      if (flow.dispatches.has(cur) || flow.isTest[cur] || s.length !== 1) break;
       const next = s[0] as number;
       if (isLeader(next)) break;
       pcs.push(next);
       cur = next;
     }
-    const sw = flow.switches.get(cur);
+    const d = flow.dispatches.get(cur);
     let succ: number[];
     let kind: Block['kind'];
-    if (sw !== undefined) {
-      succ = [...new Set([...sw.ranges.map((r) => r.target), sw.fallback])];
-      kind = 'switch';
+    if (d !== undefined) {
+      succ = [...new Set([...d.ranges.map((r) => r.target), d.fallback])];
+      kind = 'dispatch';
     } else {
       succ = [...(flow.succ[cur] ?? [])];
       kind = flow.isTest[cur] ? 'test' : succ.length === 0 ? 'ret' : 'goto';
@@ -147,19 +107,19 @@ export function structure(flow: Flow, scope: Scope, emit: BlockEmitter): ES.Stat
     idom.set(b, d as number);
   }
 
-  // A merge block is reached by several edges; a switch's fallback is reached from every leaf
+  // A merge block is reached by several edges; a dispatch's fallback is reached from every leaf
   // of its decision tree, so it is emitted once after a label too.
   const merge = new Set(order.filter((b) => (preds.get(b)?.length ?? 0) >= 2));
   const plans = new Map<number, DispatchPlan>();
   for (const b of blocks.values()) {
-    if (b.kind !== 'switch') continue;
+    if (b.kind !== 'dispatch') continue;
     const last = b.pcs[b.pcs.length - 1] as number;
-    const sw = flow.switches.get(last);
-    if (sw === undefined) continue;
-    merge.add(sw.fallback);
+    const d = flow.dispatches.get(last);
+    if (d === undefined) continue;
+    merge.add(d.fallback);
     // A target branched to from more than one place (two ranges, the table and a range, or
     // the fallback) is emitted once, after a label.
-    const plan = planDispatch(sw.ranges);
+    const plan = planDispatch(d.ranges);
     plans.set(last, plan);
     const seen = new Set<number>();
     for (const t of [...(plan.table?.targets ?? []), ...plan.rest.map((r) => r.target)]) {
@@ -200,7 +160,7 @@ export function structure(flow: Flow, scope: Scope, emit: BlockEmitter): ES.Stat
     }
     const blk = blocks.get(b) as Block;
     const last = blk.pcs[blk.pcs.length - 1] as number;
-    const straight = blk.kind === 'test' || blk.kind === 'switch' ? blk.pcs.slice(0, -1) : blk.pcs;
+    const straight = blk.kind === 'test' || blk.kind === 'dispatch' ? blk.pcs.slice(0, -1) : blk.pcs;
     const entry = b === 0 ? 0 : (exitBound.get(idom.get(b) as number) ?? 0);
     const { stmts: out, leftover, exitBound: after } = emit.body(straight, entry);
     exitBound.set(b, after);
@@ -217,15 +177,17 @@ export function structure(flow: Flow, scope: Scope, emit: BlockEmitter): ES.Stat
         tail = [ifElse(emit.test(last), branch(t), branch(f))];
         break;
       }
-      case 'switch': {
-        const sw = flow.switches.get(last);
-        if (sw === undefined) throw new Error('switch block without a switch');
-        for (const pc of sw.pcs) leftover.push(...emit.comments(pc));
-        const end = flow.insns[sw.fallback];
+      case 'dispatch': {
+        const d = flow.dispatches.get(last);
+        if (d === undefined) throw new Error('dispatch block without a dispatch');
+        for (const pc of d.pcs) leftover.push(...emit.comments(pc));
+        const end = flow.insns[d.fallback];
         const fallbackValue = end?.kind === 'ret_k' ? end.k : undefined;
-        tail = dispatch(plans.get(last) as DispatchPlan, () => branch(sw.fallback), branch, emit, fallbackValue);
+        tail = lowerDispatch(plans.get(last) as DispatchPlan, () => branch(d.fallback), branch, emit, fallbackValue);
         break;
       }
+      default:
+        assertNever(blk.kind);
     }
     const first = tail[0];
     if (first !== undefined) withComments(first, leftover);
@@ -236,176 +198,3 @@ export function structure(flow: Flow, scope: Scope, emit: BlockEmitter): ES.Stat
   return flatten(tree(0));
 }
 
-/**
- * A planned dispatch: `if (A < size) { switch (tN[A]) { case i: <target i> } <fallback> }`,
- * then the range search for keys from `size` up. Case bodies end in a return or a break (the
- * structurer never lets a branch fall off its end), so no case runs into the next.
- */
-function dispatch(
-  plan: DispatchPlan,
-  fallback: () => ES.Statement[],
-  branch: (t: number) => ES.Statement[],
-  emit: BlockEmitter,
-  fallbackValue: number | undefined,
-): ES.Statement[] {
-  const table = plan.table;
-  if (table === null) return decisionTree(plan.rest, fallback, branch, emit);
-  // Targets that only return the same constant share a slot (slot 0 when the fallback returns
-  // it): libseccomp repeats `ret ALLOW` at several pcs, and fewer distinct slots mean an
-  // indirect jump the predictor gets right more often.
-  const slotOf = new Uint8Array(table.targets.length + 1);
-  const byValue = new Map<number, number>();
-  if (fallbackValue !== undefined) byValue.set(fallbackValue, 0);
-  const cases: [number, ES.Statement[]][] = [];
-  table.targets.forEach((t, i) => {
-    const body = branch(t);
-    const value = constantReturn(body);
-    const shared = value === undefined ? undefined : byValue.get(value);
-    if (shared !== undefined) {
-      slotOf[i + 1] = shared;
-      return;
-    }
-    cases.push([cases.length + 1, body]);
-    slotOf[i + 1] = cases.length;
-    if (value !== undefined) byValue.set(value, cases.length);
-  });
-  if (cases.some(([, body]) => fallsThrough(body))) throw new Error('a dispatch case falls through');
-  const slots = table.slots.map((s) => slotOf[s] as number);
-  return [
-    ifElse(emit.keyBelow(table.size), [switchOn(emit.tableLookup(slots), cases), ...fallback()]),
-    ...decisionTree(plan.rest, fallback, branch, emit, table.size),
-  ];
-}
-
-/** The constant a branch returns when it is nothing but `return <number>`, else undefined. */
-function constantReturn(body: readonly ES.Statement[]): number | undefined {
-  const only = body.length === 1 ? body[0] : undefined;
-  if (only?.type !== 'ReturnStatement' || only.argument?.type !== 'Literal') return undefined;
-  return typeof only.argument.value === 'number' ? only.argument.value : undefined;
-}
-
-/**
- * A binary search over sorted key ranges (libseccomp's binary tree and the kernel's action
- * cache are the models): `A < lo` splits until a few ranges remain, which are tested in order.
- * Each range's target appears once; keys between ranges go to the fallback, a `break`.
- * `known` is a lower bound on A that the tests above this subtree proved.
- */
-function decisionTree(
-  ranges: readonly Range[],
-  fallback: () => ES.Statement[],
-  branch: (t: number) => ES.Statement[],
-  emit: BlockEmitter,
-  known = 0,
-): ES.Statement[] {
-  if (ranges.length <= 3) {
-    const out: ES.Statement[] = [];
-    let floor = known;
-    for (const r of ranges) {
-      out.push(ifElse(emit.keyIn(Math.max(r.lo, floor), r.hi, floor), branch(r.target)));
-      // Past a test that only checked the upper end, A is above the range.
-      if (r.lo <= floor) floor = r.hi + 1;
-    }
-    out.push(...fallback());
-    return out;
-  }
-  const mid = ranges.length >> 1;
-  const pivot = ranges[mid] as Range;
-  return [
-    ifElse(
-      emit.keyBelow(pivot.lo),
-      decisionTree(ranges.slice(0, mid), fallback, branch, emit, known),
-      decisionTree(ranges.slice(mid), fallback, branch, emit, pivot.lo),
-    ),
-  ];
-}
-
-/** Removes `break name` where it is the last thing that runs before the end of `stmts`. */
-function stripTail(stmts: ES.Statement[], name: string, uses: Map<string, number>): void {
-  for (;;) {
-    const last = stmts[stmts.length - 1];
-    if (last === undefined) return;
-    if (last.type === 'BreakStatement' && last.label?.name === name) {
-      stmts.pop();
-      uses.set(name, (uses.get(name) ?? 1) - 1);
-      continue;
-    }
-    if (last.type === 'IfStatement') {
-      stripTail((last.consequent as ES.BlockStatement).body, name, uses);
-      if (last.alternate !== null && last.alternate !== undefined) {
-        stripTail((last.alternate as ES.BlockStatement).body, name, uses);
-      }
-    } else if (last.type === 'LabeledStatement') {
-      stripTail((last.body as ES.BlockStatement).body, name, uses);
-    }
-    return;
-  }
-}
-
-/** Whether control can leave `stmts` by falling off its end. */
-function fallsThrough(stmts: readonly ES.Statement[]): boolean {
-  const last = stmts[stmts.length - 1];
-  if (last === undefined) return true;
-  switch (last.type) {
-    case 'ReturnStatement':
-    case 'BreakStatement':
-    case 'ThrowStatement':
-      return false;
-    case 'IfStatement':
-      return (
-        last.alternate === null ||
-        last.alternate === undefined ||
-        fallsThrough((last.consequent as ES.BlockStatement).body) ||
-        fallsThrough((last.alternate as ES.BlockStatement).body)
-      );
-    default:
-      return true;
-  }
-}
-
-const NEGATE: Partial<Record<ES.BinaryOperator, ES.BinaryOperator>> = {
-  '===': '!==', '!==': '===', '<': '>=', '>=': '<', '>': '<=', '<=': '>',
-};
-
-function negate(e: ES.Expression): ES.Expression {
-  if (e.type === 'BinaryExpression') {
-    const op = NEGATE[e.operator];
-    if (op !== undefined) return { ...e, operator: op };
-  }
-  return not(e);
-}
-
-/**
- * Tidies if/else: `if (c) { ...; return } else { F }` becomes `if (c) { ...; return } F`, and a
- * short jump-only else is swapped to the front, so chains of tests read as a flat sequence.
- */
-function flatten(stmts: ES.Statement[]): ES.Statement[] {
-  const out: ES.Statement[] = [];
-  for (const s of stmts) {
-    if (s.type === 'LabeledStatement') {
-      const body = s.body as ES.BlockStatement;
-      out.push({ ...s, body: { ...body, body: flatten(body.body) } });
-      continue;
-    }
-    if (s.type === 'SwitchStatement') {
-      out.push({ ...s, cases: s.cases.map((c) => ({ ...c, consequent: flatten(c.consequent) })) });
-      continue;
-    }
-    if (s.type !== 'IfStatement') {
-      out.push(s);
-      continue;
-    }
-    let cons = flatten((s.consequent as ES.BlockStatement).body);
-    let alt = s.alternate ? flatten((s.alternate as ES.BlockStatement).body) : [];
-    let test = s.test;
-    if (cons.length === 0 && alt.length === 0) continue;
-    if (cons.length === 0 || (alt.length === 1 && !fallsThrough(alt) && cons.length > 1)) {
-      [cons, alt] = [alt, cons];
-      test = negate(test);
-    }
-    const comments = (s as { comments?: ES.Comment[] }).comments;
-    const head = ifElse(test, cons, alt.length > 0 && fallsThrough(cons) ? alt : undefined);
-    out.push(comments === undefined ? head : Object.assign(head, { comments }));
-    if (!fallsThrough(cons)) out.push(...alt);
-  }
-  return out;
-}

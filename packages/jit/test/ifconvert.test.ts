@@ -1,5 +1,5 @@
 /**
- * The if-converted form on its own (predicate.ts), without the ordinary code behind it: on
+ * The if-converted form on its own (ifconvert.ts), without the ordinary code behind it: on
  * random programs of plain packet loads, ALU, scratch memory and jumps, over packets long
  * enough for it, its result must be the interpreter's whenever it does not ask to escape, and
  * it may only escape for a negative indirect offset. runBatch's own differential test
@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { formatInsn, type KnownInsn } from '@ea/bpf';
 import { packetContext, prepare } from '@ea/interpreter';
 import { Scope, print } from '@ea/codegen';
-import { predicate, predicatedMinLength } from '../src/predicate.js';
+import { ifConvert, ifConvertMinLength } from '../src/ifconvert.js';
 import { EDGES, Rng, genProgram } from './support/gen.js';
 import { verified } from './support/verified.js';
 
@@ -23,7 +23,7 @@ function build(insns: readonly KnownInsn[]): Predicated {
   const scope = new Scope();
   for (const n of ['view', 'base', 'len', 'wire', 'imul']) scope.declare(n);
   const id = (n: string) => scope.id(n);
-  const p = predicate(insns, scope, { view: id('view'), base: id('base'), len: id('len'), wire: () => id('wire'), imul: () => id('imul') });
+  const p = ifConvert(insns, scope, { view: id('view'), base: id('base'), len: id('len'), wire: () => id('wire'), imul: () => id('imul') });
   const body = p.stmts.map((s) => print(s)).join('\n');
   const result = print(p.result);
   const esc = p.escape === null ? '0' : print(p.escape);
@@ -41,7 +41,7 @@ describe('if-converted programs == interpreter', () => {
         const insns = genProgram(r, 'socket', 40, EDGES, { plain: true });
         const program = verified(insns, 'socket');
         const known = program.insns as readonly KnownInsn[];
-        const min = predicatedMinLength(known);
+        const min = ifConvertMinLength(known);
         if (min === null) return;
         predicated++;
         const run = build(known);
@@ -79,10 +79,10 @@ describe('if-converted programs == interpreter', () => {
     const ld = (k: number): KnownInsn => ({ code: 0x28, jt: 0, jf: 0, k, kind: 'ld_abs', size: 'h' }) as KnownInsn;
     const jeq: KnownInsn = { code: 0x15, jt: 0, jf: 1, k: 0x800, kind: 'jmp', op: 'jeq', src: 'k' } as KnownInsn;
     const ret = (k: number): KnownInsn => ({ code: 0x06, jt: 0, jf: 0, k, kind: 'ret_k' }) as KnownInsn;
-    expect(predicatedMinLength([ld(12), jeq, ret(1), ret(0)])).toBe(14);
-    expect(predicatedMinLength([ld(0xfffff000), jeq, ret(1), ret(0)])).toBeNull();
-    expect(predicatedMinLength([ld(0xfff00000), jeq, ret(1), ret(0)])).toBeNull();
-    expect(predicatedMinLength([ld(12), ret(0)])).toBeNull();
-    expect(predicatedMinLength([ld(12), jeq, ret(1), ret(0)], 3)).toBeNull();
+    expect(ifConvertMinLength([ld(12), jeq, ret(1), ret(0)])).toBe(14);
+    expect(ifConvertMinLength([ld(0xfffff000), jeq, ret(1), ret(0)])).toBeNull();
+    expect(ifConvertMinLength([ld(0xfff00000), jeq, ret(1), ret(0)])).toBeNull();
+    expect(ifConvertMinLength([ld(12), ret(0)])).toBeNull();
+    expect(ifConvertMinLength([ld(12), jeq, ret(1), ret(0)], 3)).toBeNull();
   });
 });

@@ -18,7 +18,8 @@ import { prepare } from '@ea/interpreter';
 import { verify } from '@ea/verifier';
 import { compile } from '@ea/jit';
 import { COMMITTED_DIR } from '@ea/testkit';
-import { type Flow, type SwitchInfo, analyse } from '../src/flow.js';
+import { type Flow, analyse } from '../src/flow.js';
+import type { Dispatch } from '../src/regions.js';
 import { Rng } from './support/gen.js';
 import { verified } from './support/verified.js';
 
@@ -205,13 +206,13 @@ function flowOf(insns: readonly KnownInsn[], minSwitch: number): Flow {
 }
 
 /** Where a dispatch sends A. */
-function dispatch(sw: SwitchInfo, a: number): number {
+function dispatch(sw: Dispatch, a: number): number {
   for (const x of sw.ranges) if (a >= x.lo && a <= x.hi) return x.target;
   return sw.fallback;
 }
 
-/** Checks the shape every SwitchInfo promises: sorted, disjoint, in u32, merged, no fallback range. */
-function checkShape(sw: SwitchInfo): void {
+/** Checks the shape every Dispatch promises: sorted, disjoint, in u32, merged, no fallback range. */
+function checkShape(sw: Dispatch): void {
   let prev: { hi: number; target: number } | undefined;
   for (const x of sw.ranges) {
     expect(Number.isInteger(x.lo) && Number.isInteger(x.hi) && x.lo >= 0 && x.lo <= x.hi && x.hi <= MAX).toBe(true);
@@ -241,7 +242,7 @@ describe('regions of jgt/jge/jeq tests on one A', () => {
         const minSwitch = 2 + r.int(4);
         const flow = flowOf(program.insns, minSwitch);
         let sawTree = false;
-        for (const sw of flow.switches.values()) {
+        for (const sw of flow.dispatches.values()) {
           checkShape(sw);
           expect(sw.pcs.length).toBeGreaterThanOrEqual(minSwitch);
           expect(sw.ranges.length).toBeLessThanOrEqual(4 * sw.pcs.length + 4);
@@ -294,8 +295,8 @@ errno: ret #0x50001
       'seccomp',
     );
     const flow = flowOf(program.insns, 4);
-    expect([...flow.switches.keys()]).toEqual([1]);
-    const sw = flow.switches.get(1) as SwitchInfo;
+    expect([...flow.dispatches.keys()]).toEqual([1]);
+    const sw = flow.dispatches.get(1) as Dispatch;
     expect(sw.pcs).toEqual([1, 2, 3, 4, 5]);
     expect(sw.fallback).toBe(6);
     expect(sw.ranges).toEqual([
@@ -305,7 +306,7 @@ errno: ret #0x50001
     ]);
     expect(flow.absorbed.filter(Boolean)).toHaveLength(4);
     // Fewer tests than minSwitch: nothing.
-    expect(flowOf(program.insns, 6).switches.size).toBe(0);
+    expect(flowOf(program.insns, 6).dispatches.size).toBe(0);
   });
 
   it('splits exactly at jgt k (k + 1 is above) and jge k (k is above), up to 0xffffffff', () => {
@@ -325,7 +326,7 @@ zero: ret #5
       'seccomp',
     );
     const flow = flowOf(program.insns, 4);
-    const sw = flow.switches.get(1) as SwitchInfo;
+    const sw = flow.dispatches.get(1) as Dispatch;
     expect(sw.pcs).toEqual([1, 2, 3, 5]);
     const interp = prepare(program);
     const view = new DataView(new ArrayBuffer(64));
@@ -349,9 +350,9 @@ describe('libseccomp\'s allowlist-tree.bpf (@ea/testkit)', () => {
     const treeStart = (loads[1] as number) + 1;
     const treeTests = insns.filter((x, pc) => pc >= treeStart && x.kind === 'jmp').length;
     expect(treeTests).toBeGreaterThan(300);
-    const sw = flow.switches.get(treeStart);
+    const sw = flow.dispatches.get(treeStart);
     expect(sw).toBeDefined();
-    const region = sw as SwitchInfo;
+    const region = sw as Dispatch;
     checkShape(region);
     expect(region.pcs.length).toBeGreaterThan(0.9 * treeTests);
     expect(region.ranges.length).toBeLessThan(region.pcs.length);

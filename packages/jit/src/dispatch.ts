@@ -1,0 +1,140 @@
+/**
+ * Dispatch lowering: a dispatch on A (regions.ts) becomes a byte table for its low keys,
+ * `switch (tN[A])` with one case per target, and a binary search over key ranges above it.
+ * Syscall numbers are as good as random to a branch predictor, so each level of a search costs
+ * a misprediction where the table costs one load and one indirect jump.
+ */
+import type * as ES from 'estree';
+import { ifElse, switchOn } from '@ea/codegen';
+import type { KeyRange as Range } from './regions.js';
+import { fallsThrough } from './tidy.js';
+
+/** The tests a dispatch is made of (emit.ts makes them). */
+export interface KeyTests {
+  /** Returns `A === lo` or `A >= lo && A <= hi` where A >= `known` already holds. */
+  keyIn(lo: number, hi: number, known: number): ES.Expression;
+  /** Returns `A < key`. */
+  keyBelow(key: number): ES.Expression;
+  /** Returns `tN[A]` for a dispatch table (entry k: which case key k goes to, 0 the fallback). */
+  tableLookup(slots: Uint8Array): ES.Expression;
+}
+
+/** Keys below this may be dispatched through a table of one byte per key. */
+const TABLE_KEYS = 4096;
+/** Fewest ranges below TABLE_KEYS that make a table worth it. */
+const TABLE_MIN_RANGES = 4;
+
+/** How one dispatch is emitted: a table for its low keys (or none), ranges for the rest. */
+export interface DispatchPlan {
+  readonly table: { readonly size: number; readonly slots: Uint8Array; readonly targets: readonly number[] } | null;
+  /** Ranges above the table (all of them when there is no table), in order. */
+  readonly rest: readonly Range[];
+}
+
+/**
+ * Plans a dispatch: the ranges that start below TABLE_KEYS go to a byte table indexed by A
+ * (slot 0: the fallback, slot i: the i-th target), which costs one load and one indirect jump
+ * where a search costs a mispredicted branch per level (syscall numbers are as good as random);
+ * keys from the table's end upwards keep the range search.
+ */
+export function planDispatch(ranges: readonly Range[]): DispatchPlan {
+  const low = ranges.filter((r) => r.lo < TABLE_KEYS);
+  if (low.length < TABLE_MIN_RANGES) return { table: null, rest: ranges };
+  const size = Math.min(TABLE_KEYS, Math.max(...low.map((r) => r.hi)) + 1);
+  const targets: number[] = [];
+  const slots = new Uint8Array(size);
+  for (const r of low) {
+    let slot = targets.indexOf(r.target) + 1;
+    if (slot === 0) {
+      if (targets.length === 255) return { table: null, rest: ranges };
+      slot = targets.push(r.target);
+    }
+    slots.fill(slot, r.lo, Math.min(r.hi, size - 1) + 1);
+  }
+  const rest = ranges.filter((r) => r.hi >= size).map((r) => (r.lo < size ? { ...r, lo: size } : r));
+  return { table: { size, slots, targets }, rest };
+}
+
+/**
+ * A planned dispatch: `if (A < size) { switch (tN[A]) { case i: <target i> } <fallback> }`,
+ * then the range search for keys from `size` up. Case bodies end in a return or a break (the
+ * structurer never lets a branch fall off its end), so no case runs into the next.
+ */
+export function lowerDispatch(
+  plan: DispatchPlan,
+  fallback: () => ES.Statement[],
+  branch: (t: number) => ES.Statement[],
+  emit: KeyTests,
+  fallbackValue: number | undefined,
+): ES.Statement[] {
+  const table = plan.table;
+  if (table === null) return decisionTree(plan.rest, fallback, branch, emit);
+  // Targets that only return the same constant share a slot (slot 0 when the fallback returns
+  // it): libseccomp repeats `ret ALLOW` at several pcs, and fewer distinct slots mean an
+  // indirect jump the predictor gets right more often.
+  const slotOf = new Uint8Array(table.targets.length + 1);
+  const byValue = new Map<number, number>();
+  if (fallbackValue !== undefined) byValue.set(fallbackValue, 0);
+  const cases: [number, ES.Statement[]][] = [];
+  table.targets.forEach((t, i) => {
+    const body = branch(t);
+    const value = constantReturn(body);
+    const shared = value === undefined ? undefined : byValue.get(value);
+    if (shared !== undefined) {
+      slotOf[i + 1] = shared;
+      return;
+    }
+    cases.push([cases.length + 1, body]);
+    slotOf[i + 1] = cases.length;
+    if (value !== undefined) byValue.set(value, cases.length);
+  });
+  if (cases.some(([, body]) => fallsThrough(body))) throw new Error('a dispatch case falls through');
+  const slots = table.slots.map((s) => slotOf[s] as number);
+  return [
+    ifElse(emit.keyBelow(table.size), [switchOn(emit.tableLookup(slots), cases), ...fallback()]),
+    ...decisionTree(plan.rest, fallback, branch, emit, table.size),
+  ];
+}
+
+/** The constant a branch returns when it is nothing but `return <number>`, else undefined. */
+function constantReturn(body: readonly ES.Statement[]): number | undefined {
+  const only = body.length === 1 ? body[0] : undefined;
+  if (only?.type !== 'ReturnStatement' || only.argument?.type !== 'Literal') return undefined;
+  return typeof only.argument.value === 'number' ? only.argument.value : undefined;
+}
+
+/**
+ * A binary search over sorted key ranges (libseccomp's binary tree and the kernel's action
+ * cache are the models): `A < lo` splits until a few ranges remain, which are tested in order.
+ * Each range's target appears once; keys between ranges go to the fallback, a `break`.
+ * `known` is a lower bound on A that the tests above this subtree proved.
+ */
+function decisionTree(
+  ranges: readonly Range[],
+  fallback: () => ES.Statement[],
+  branch: (t: number) => ES.Statement[],
+  emit: KeyTests,
+  known = 0,
+): ES.Statement[] {
+  if (ranges.length <= 3) {
+    const out: ES.Statement[] = [];
+    let floor = known;
+    for (const r of ranges) {
+      out.push(ifElse(emit.keyIn(Math.max(r.lo, floor), r.hi, floor), branch(r.target)));
+      // Past a test that only checked the upper end, A is above the range.
+      if (r.lo <= floor) floor = r.hi + 1;
+    }
+    out.push(...fallback());
+    return out;
+  }
+  const mid = ranges.length >> 1;
+  const pivot = ranges[mid] as Range;
+  return [
+    ifElse(
+      emit.keyBelow(pivot.lo),
+      decisionTree(ranges.slice(0, mid), fallback, branch, emit, known),
+      decisionTree(ranges.slice(mid), fallback, branch, emit, pivot.lo),
+    ),
+  ];
+}
+
