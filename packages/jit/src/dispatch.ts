@@ -56,7 +56,7 @@ export function planDispatch(ranges: readonly Range[]): DispatchPlan {
 }
 
 /**
- * A planned dispatch: `if (A < size) { switch (tN[A]) { case i: <target i> } <fallback> }`,
+ * Lowers a planned dispatch: `if (A < size) { switch (tN[A]) { case i: <target i> } <fallback> }`,
  * then the range search for keys from `size` up. Case bodies end in a return or a break (the
  * structurer never lets a branch fall off its end), so no case runs into the next.
  */

@@ -27,7 +27,7 @@ export function stripTail(stmts: ES.Statement[], name: string, uses: Map<string,
   }
 }
 
-/** Whether control can leave `stmts` by falling off its end. */
+/** Returns whether control can leave `stmts` by falling off its end. */
 export function fallsThrough(stmts: readonly ES.Statement[]): boolean {
   const last = stmts[stmts.length - 1];
   if (last === undefined) return true;
