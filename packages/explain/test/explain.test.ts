@@ -5,7 +5,7 @@
  */
 import { assemble } from '@ea/bpf';
 import { explain, syscallDecisions } from '@ea/explain';
-import { programArb } from '../../interpreter/test/support/gen.js';
+import { programArb } from '@ea/testkit';
 import { committedPolicies } from '@ea/testkit';
 import { check, verify } from '@ea/verifier';
 import fc from 'fast-check';

@@ -8,7 +8,7 @@ import { verify } from '@ea/verifier';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { packetContext, prepare } from '../src/index.js';
-import { programArb } from './support/gen.js';
+import { programArb } from '@ea/testkit';
 import { program, seccompData } from './support/run.js';
 
 const RUNS = process.env['EA_FUZZ'] ? 20_000 : 1_000;

@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Interpreter, type PacketContext, packetContext, prepare } from '../src/index.js';
 import { OPS } from '../src/decode.js';
-import { ANC, ANC_PACKET, callArb, frameArb, framesArb, type GenProfile, loadPrefixes, packetArb, programArb, readout } from './support/gen.js';
+import { ANC, ANC_PACKET, callArb, frameArb, framesArb, type GenProfile, loadPrefixes, packetArb, programArb, readout } from '@ea/testkit';
 import { seccompData } from './support/run.js';
 
 const unavailable = oracleUnavailable();

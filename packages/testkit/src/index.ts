@@ -9,3 +9,7 @@ export {
 export { evaluateLibseccomp } from './evaluate.js';
 export { runReadmeExample, type ReadmeRun } from './readme.js';
 export { CaseSyntaxError, parseCase, type CaseProfile, type CbpfCase } from './corpus.js';
+export {
+  ANC, ANC_PACKET, SECCOMP_POOL, build, callArb, frameArb, framesArb, loadPrefixes, packetArb, programArb, readout,
+  type GenProfile,
+} from './accepted-programs.js';

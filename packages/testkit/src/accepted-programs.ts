@@ -1,5 +1,6 @@
 /**
- * Random programs the kernel accepts, by construction (for the kernel differential tests):
+ * fast-check arbitraries of random programs the kernel accepts, by construction (for the kernel
+ * differential tests of @ea/interpreter, and @ea/explain's checks):
  * forward jumps in range, DIV/MOD by K != 0, constant shifts < 32, scratch loads only from cells a
  * straight-line prologue stored, a RET at the end. Seccomp programs never read the instruction
  * pointer (offsets 8 and 12), which the oracle's probes set. Operands come from small pools that
@@ -46,6 +47,7 @@ const SIZES = [BPF_W, BPF_H, BPF_B];
 export const ANC = ANCILLARY.filter((a) => a.offset !== SKF_AD_CPU && a.offset !== SKF_AD_RANDOM).map(
   (a) => (SKF_AD_OFF + a.offset) >>> 0,
 );
+/** Lists ANC without SKF_AD_PAY_OFFSET, which needs the flow dissector on an AF_PACKET socket. */
 export const ANC_PACKET = ANC.filter((k) => k !== ((SKF_AD_OFF + SKF_AD_PAY_OFFSET) >>> 0));
 /** Seccomp word offsets other than the instruction pointer's. */
 const SECCOMP_WORDS = [0, 4, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60];
@@ -143,7 +145,7 @@ export function build(profile: GenProfile, memMask: number, choices: readonly Ch
   return [...out, ...epilogue];
 }
 
-/** Arbitrary programs for a profile: a scratch-memory mask and 1..maxLen instructions. */
+/** Generates programs for a profile: a scratch-memory mask and 1..maxLen instructions. */
 export function programArb(profile: GenProfile, maxLen = 40): fc.Arbitrary<Insn[]> {
   // (profile 'packet' builds socket programs without SKF_AD_PAY_OFFSET)
   return fc
@@ -206,7 +208,7 @@ export function framesArb(minPayload: number): fc.Arbitrary<Uint8Array> {
 }
 
 /**
- * Programs that make the kernel show all 32 bits of the A a `prefix` leaves: each returns one
+ * Returns programs that make the kernel show all 32 bits of the A a `prefix` leaves: each returns one
  * 5-bit slice plus one (1..32), which a datagram or frame of at least 32 bytes delivers exactly.
  */
 export function readout(prefix: readonly Insn[]): Insn[][] {
