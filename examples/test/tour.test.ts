@@ -35,8 +35,8 @@ describe('the tour', () => {
   });
 
   it('prints the matrix: unsafe cells without the guard, none with it', () => {
-    expect(text).toMatch(/openat2: guard none[\s\S]*NO \(unvetted ext_flags\)[\s\S]*2 of 20 cells are NOT fail-safe/);
-    expect(text).toMatch(/openat2: guard tailzero[\s\S]*every cell is fail-safe \(20 cells\)/);
+    expect(text).toMatch(/openat2: guard none[\s\S]*NO \(unvetted ext_flags\)[\s\S]*2 of 28 cells are NOT fail-safe/);
+    expect(text).toMatch(/openat2: guard tailzero[\s\S]*every cell is fail-safe \(28 cells\)/);
   });
 
   it('filters the generated capture with the same count in both engines', () => {

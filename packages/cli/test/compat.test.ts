@@ -30,7 +30,7 @@ describe('ea-bpf compat', () => {
         expect(r.code).toBe(0);
         expect(r.stdout).toMatch(new RegExp(`guard ${form}`));
         expect(r.stdout).not.toMatch(/NO \(/);
-        expect(r.stdout).toMatch(/every cell is fail-safe \(20 cells\)/);
+        expect(r.stdout).toMatch(/every cell is fail-safe \(28 cells\)/);
       });
     }
   }

@@ -180,6 +180,7 @@ export class Flattener {
     if (usize < 0) {
       this.fail('FAULT', EA_FLAG_FAULT, 'cannot read the size field', 'size', sys.size.kind === 'field' ? sys.size.offset : 0);
       usize = 0;
+      end = this.copyFailed(0);
     } else {
       if (usize > EA_MAX_STRUCT) {
         this.fail('NO_SPACE', EA_FLAG_TRUNCATED, `size ${usize} exceeds one page`, '', EA_MAX_STRUCT);
@@ -199,8 +200,9 @@ export class Flattener {
           }
         }
         if (tailZero < 0) {
-          image.fill(0, root, root + fit);
           this.fail('FAULT', EA_FLAG_FAULT, 'struct tail is unmapped', '', memory.firstUnmapped(ptr, usize) - ptr);
+          end = this.copyFailed(fit);
+          usize = fit;
         } else {
           if (esize === fit) {
             const u32 = this.u32;
@@ -225,15 +227,34 @@ export class Flattener {
           }
         }
       } else {
-        image.fill(0, root, root + fit);
         const at = memory.firstUnmapped(ptr, fit);
         this.fail('FAULT', EA_FLAG_FAULT, 'struct is unmapped', '', at < 0 || ptr < 0 ? 0 : at - ptr);
+        end = this.copyFailed(fit);
+        usize = fit;
       }
     }
     this.w32(EA_META_USIZE, usize);
     this.w32(EA_META_FLAGS, this.flags);
     this.length = Math.max(end, this.strategy === 'fixed-window' ? root : EA_REGION_OFFSET + this.rootTableSize);
     return this.length;
+  }
+
+  /**
+   * The image when the caller's struct (or its size field) cannot be copied: what the kernel
+   * would answer EFAULT for (copy_struct_from_user) before the syscall could use it. Both
+   * strategies show it alike, so no verdict depends on the layout: `flags` FAULT without
+   * PRESENT, `esize` 0, the root zero-filled as far as a copy of `fit` zero bytes would reach
+   * (so `ld [x + k]` through ea_meta.root reads zeros, as absolute loads do), every jump-table
+   * slot 0 and every window `{length 0, status FAULT}`. Returns the image's end.
+   */
+  private copyFailed(fit: number): number {
+    const root = this.rootOffset;
+    this.image.fill(0, root, root + fit);
+    for (const w of this.windows) {
+      this.w32(w.offset, 0);
+      this.w32(w.offset + 4, WINDOW_FAULT);
+    }
+    return Math.min(EA_IMAGE_MAX, root + round8(Math.max(fit, this.rootNeed)));
   }
 
   /** Writes a u32 at a 4-aligned image offset. */

@@ -10,7 +10,7 @@ import {
   EA_REGION_OFFSET,
 } from '@ea/bpf';
 import { describe, expect, it } from 'vitest';
-import { AddressSpace, Flattener, LayoutError, flatten } from '@ea/layout';
+import { AddressSpace, Flattener, LayoutError, WINDOW_FAULT, flatten } from '@ea/layout';
 
 const BASE = 0x10000;
 const u32 = (img: Uint8Array, at: number): number => new DataView(img.buffer, img.byteOffset).getUint32(at, true);
@@ -88,6 +88,28 @@ describe('flatten: the root struct', () => {
     }
     expect(meta(flatten('openat2', { args: [0, 0, 0, 24] }, m)).flags).toBe(EA_FLAG_FAULT);
     expect(meta(flatten('openat2', { args: [0, 0, 2n ** 63n, 24] }, m)).flags).toBe(EA_FLAG_FAULT);
+  });
+
+  it('a failed copy looks alike in both strategies: FAULT, a zero root as long as a copy, slots 0, windows FAULT', () => {
+    for (const [ptr, memory] of [[0, mem()], [0x7000000, mem()], [BASE + 4040, mem()]] as const) {
+      const images = (['jump-table', 'fixed-window'] as const).map((strategy) => {
+        const f = new Flattener('clone3', { root: 88, pointees: { set_tid: 8 } }, { strategy });
+        f.flatten({ args: [ptr, 88] }, memory);
+        const img = f.image.subarray(0, f.length);
+        const root = meta(img).root;
+        // The root reaches as far as a copy of 88 bytes would: `ld [x + 0]` through ea_meta.root is inside.
+        expect(f.length, `${strategy} ${ptr}`).toBe(root + 88);
+        expect(img.subarray(root).every((b) => b === 0)).toBe(true);
+        return { f, img, root };
+      });
+      const [jump, window] = images;
+      expect(meta(jump!.img)).toEqual({ usize: 88, esize: 0, root: jump!.root, flags: EA_FLAG_FAULT });
+      expect(meta(window!.img)).toEqual({ ...meta(jump!.img), root: window!.root });
+      // jump-table: every slot of the root table absent; fixed-window: the set_tid window faulted.
+      expect(jump!.img.subarray(EA_REGION_OFFSET, jump!.root).every((b) => b === 0)).toBe(true);
+      const w = window!.f.windows[0]!;
+      expect([u32(window!.img, w.offset), u32(window!.img, w.offset + 4)]).toEqual([0, WINDOW_FAULT]);
+    }
   });
 
   it('refuses bad needs and registers with typed errors', () => {

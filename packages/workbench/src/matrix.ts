@@ -98,7 +98,7 @@ export function compatMatrix(scenario: Scenario, engine: Engine, options: Matrix
       const kv = scenario.versions[kernelAge];
       for (const program of scenario.programs) {
         const bytes = programBytes(scenario, program);
-        const call = callOf(scenario, kv, bytes);
+        const call = callOf(scenario, kv, bytes, program.pointer ?? 'struct');
         const image = engine.image(call, kv.sys, strategy, needs);
         const ret = engine.interpret(verified, image.view);
         const jitRet = engine.jit === null ? null : engine.jit(verified, image.view);
@@ -152,9 +152,12 @@ export function programBytes(scenario: Scenario, program: Program): Uint8Array {
 /** The struct lives at this address in the modelled caller's memory. */
 export const STRUCT_ADDRESS = 0x7f0000001000n;
 
-function callOf(scenario: Scenario, kv: Version, bytes: Uint8Array): EaCall {
+/** An address nothing is mapped at in the modelled memory. */
+const UNMAPPED_ADDRESS = 0x7f0000100000n;
+
+function callOf(scenario: Scenario, kv: Version, bytes: Uint8Array, pointer: NonNullable<Program['pointer']>): EaCall {
   const args: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n];
-  args[kv.sys.ptrArg] = STRUCT_ADDRESS;
+  args[kv.sys.ptrArg] = pointer === 'struct' ? STRUCT_ADDRESS : pointer === 'null' ? 0n : UNMAPPED_ADDRESS;
   if (kv.sys.size.kind === 'arg') args[kv.sys.size.arg] = BigInt(bytes.length);
   return {
     regs: { nr: kv.sys.nr, arch: scenario.arch.auditArch, args },

@@ -13,6 +13,12 @@ export interface Program {
   /** The header the program was built against. */
   readonly version: 'old' | 'new';
   readonly fields: Readonly<Record<string, bigint>>;
+  /**
+   * Where the struct pointer points: the struct (default), NULL, or an unmapped page. The copy
+   * then fails (the kernel's EFAULT); the filter sees the same image in both strategies
+   * (docs/ea-image.md, "When the copy fails").
+   */
+  readonly pointer?: 'struct' | 'null' | 'unmapped';
 }
 
 /** Describes a compatibility scenario: struct versions, old and new filters, and the callers. */
@@ -43,6 +49,8 @@ export const CLONE3: Scenario = {
     { name: 'VER2 cgroup=0', version: 'new', fields: { exit_signal: SIGCHLD } },
     { name: 'VER2 cgroup=5', version: 'new', fields: { flags: CLONE_INTO_CGROUP, exit_signal: SIGCHLD, cgroup: 5n } },
     { name: 'VER2 cgroup=9', version: 'new', fields: { flags: CLONE_INTO_CGROUP, exit_signal: SIGCHLD, cgroup: 9n } },
+    { name: 'VER2 NULL', version: 'new', fields: {}, pointer: 'null' },
+    { name: 'VER2 unmapped', version: 'new', fields: {}, pointer: 'unmapped' },
   ],
   shown: ['flags', 'cgroup'],
 };
@@ -67,6 +75,8 @@ export const OPENAT2: Scenario = {
     { name: 'VER1 ext_flags=0', version: 'new', fields: { resolve: RESOLVE_BENEATH } },
     { name: 'VER1 ext_flags=1', version: 'new', fields: { resolve: RESOLVE_BENEATH, ext_flags: 1n } },
     { name: 'VER1 ext_flags=2', version: 'new', fields: { resolve: RESOLVE_BENEATH, ext_flags: EXT_UNSAFE } },
+    { name: 'VER1 NULL', version: 'new', fields: {}, pointer: 'null' },
+    { name: 'VER1 unmapped', version: 'new', fields: {}, pointer: 'unmapped' },
   ],
   shown: ['flags', 'resolve', 'ext_flags'],
 };

@@ -69,6 +69,28 @@ describe.each(Object.values(SCENARIOS))('compat matrix: $name', (scenario) => {
     });
   }
 
+  it('a bad struct pointer gets the same verdict in both strategies and both engines; the syscall faults', () => {
+    const bad = scenario.programs.filter((p) => p.pointer === 'null' || p.pointer === 'unmapped').map((p) => p.name);
+    expect(bad.length).toBe(2);
+    for (const guard of ['none', ...FORMS] as const) {
+      const [jump, window] = STRATEGIES.map((strategy) => compatMatrix(scenario, engine, { guard, strategy }));
+      jump!.cells.forEach((c, i) => {
+        const w = window!.cells[i]!;
+        expect(key(w)).toBe(key(c));
+        if (!bad.includes(c.program)) return;
+        // Before: jump-table KILL_THREAD (ld [x + 0] past a 168-byte image), fixed-window ALLOW.
+        expect(`${key(c)} ${guard}: ${c.verdict}`).toBe(`${key(c)} ${guard}: ${w.verdict}`);
+        expect(c.jitVerdict).toBe(c.verdict);
+        expect(w.jitVerdict).toBe(w.verdict);
+        expect(c.syscall).toBe('EFAULT');
+        expect(c.failSafe && w.failSafe).toBe(true);
+        // The filter saw a zero struct: usize as passed (clamped to what fits), nothing set.
+        expect(c.esize).toBe(0);
+        expect(Object.values(c.seen).every((v) => v === '0' || v === '-')).toBe(true);
+      });
+    }
+  });
+
   it('catches a broken guard: an image whose metadata hides the tail makes cells unsafe again', () => {
     // Mutant flattener: reports usize/esize as if the caller had passed only the old struct.
     const oldSize = scenario.versions.old.struct.size;
