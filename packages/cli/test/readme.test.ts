@@ -91,7 +91,7 @@ describe('README examples', () => {
 
   it('documents every subcommand', () => {
     const used = new Set(list.map((e) => /^pnpm ea-bpf (\S+)/.exec(e.command)?.[1]).filter((c) => c !== undefined));
-    expect([...used].sort()).toEqual(['asm', 'compat', 'disasm', 'filter', 'jit', 'layout', 'run', 'syscalls', 'verify']);
+    expect([...used].sort()).toEqual(['asm', 'audit', 'compat', 'diff', 'disasm', 'explain', 'filter', 'jit', 'layout', 'run', 'syscalls', 'verify']);
   });
 
   for (const { command, output } of list) {

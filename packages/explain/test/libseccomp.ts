@@ -33,7 +33,8 @@ export interface Rule {
 /** Options of a generated policy. */
 export interface PolicyOptions {
   readonly defaultAction: string;
-  readonly arches?: readonly ('X86' | 'X32')[];
+  /** Python `Arch` names added besides the native one (X86, X32, AARCH64, ...). */
+  readonly arches?: readonly string[];
   readonly optimize: 1 | 2;
 }
 

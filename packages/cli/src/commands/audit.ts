@@ -9,7 +9,7 @@ import { formatInsn } from '@ea/bpf';
 import { audit } from '@ea/explain';
 import type { CAC } from 'cac';
 import { printJson } from '../output.js';
-import { readFilter } from './read-filter.js';
+import { archFilter, readFilter } from './read-filter.js';
 
 /** How many instructions a human-readable finding lists before eliding the rest. */
 const SHOWN = 12;
@@ -19,8 +19,9 @@ export function register(cli: CAC): void {
   cli
     .command('audit <file>', 'List the usual mistakes in a seccomp filter, with severity and the instructions involved')
     .option('--json', 'one JSON line per finding')
-    .action((file: string, options: { json?: boolean }) => {
-      const program = readFilter(file);
+    .option('--arch <arch>', 'a profile JSON is compiled for this native architecture (default x86_64)')
+    .action((file: string, options: { json?: boolean; arch?: string }) => {
+      const program = readFilter(file, archFilter(options.arch) ?? 'x86_64');
       const findings = audit(program);
       if (options.json) {
         for (const f of findings) printJson({ kind: f.kind, severity: f.severity, arch: f.arch ?? null, message: f.message, pcs: f.pcs });

@@ -33,6 +33,18 @@ function differenceJson(d: Difference): Record<string, unknown> {
   };
 }
 
+/** Groups consecutive differences that share arch, counterexample arguments and both results (for people). */
+function groups(differences: readonly Difference[]): Difference[][] {
+  const out: Difference[][] = [];
+  const key = (d: Difference) => `${d.arch}|${d.data.arch}|${d.data.args.join(',')}|${d.data.instructionPointer}|${d.a}|${d.b}`;
+  for (const d of differences) {
+    const last = out[out.length - 1];
+    if (last !== undefined && key(last[0]!) === key(d)) last.push(d);
+    else out.push([d]);
+  }
+  return out;
+}
+
 /** Registers `diff` on the CLI. */
 export function register(cli: CAC): void {
   cli
@@ -41,7 +53,7 @@ export function register(cli: CAC): void {
     .option('--json', 'one JSON object')
     .action((a: string, b: string, options: DiffCliOptions) => {
       const arch = archFilter(options.arch);
-      const result = diff(readFilter(a), readFilter(b));
+      const result = diff(readFilter(a, arch ?? 'x86_64'), readFilter(b, arch ?? 'x86_64'));
       const differences = result.differences.filter((d) => arch === undefined || d.arch === arch);
       const equivalent = differences.length === 0 && result.undecided === 0;
       if (options.json) {
@@ -50,8 +62,11 @@ export function register(cli: CAC): void {
         process.stdout.write(`equivalent${arch === undefined ? '' : ` on ${arch}`}: the two filters decide alike on every input\n`);
       } else {
         process.stdout.write(`${differences.length} difference(s)${arch === undefined ? '' : ` on ${arch}`}:\n`);
-        for (const d of differences) {
-          const call = `${d.name ?? 'nr'} ${d.data.nr}${d.to !== undefined ? `-${d.to}` : ''}`;
+        for (const g of groups(differences)) {
+          const d = g[0]!;
+          const last = g[g.length - 1]!;
+          const one = (x: Difference) => `${x.name ?? 'nr'} ${x.data.nr}${x.to !== undefined ? `-${x.to}` : ''}`;
+          const call = g.length === 1 ? one(d) : `${one(d)} .. ${one(last)} (${g.length} entries)`;
           const args = d.data.args.some((x) => x !== 0n) ? ` args ${d.data.args.map(hex).join(',')}` : '';
           const ip = d.data.instructionPointer !== 0n ? ` ip ${hex(d.data.instructionPointer)}` : '';
           process.stdout.write(`  ${d.arch ?? `arch ${hex(d.data.arch)}`} ${call}${args}${ip}: ${formatAction(d.a)} vs ${formatAction(d.b)}\n`);

@@ -13,7 +13,7 @@ import {
   type ArchExplanation, type Case, explain, type Explanation, holds, type Leaf, rangeOf, type SyscallDecision,
   syscallDecisions, trailJumps,
 } from '@ea/explain';
-import { ARCHES, type ArchName, formatAction, syscallNumber } from '@ea/seccomp';
+import { ARCHES, type ArchName, decodeAction, formatAction, syscallNumber } from '@ea/seccomp';
 import type { VerifiedProgram } from '@ea/verifier';
 import type { CAC } from 'cac';
 import { printJson, UsageError } from '../output.js';
@@ -38,6 +38,12 @@ function linesOf(e: Explanation, arch: ArchName | undefined): SyscallDecision[] 
   return e.arches.filter((a) => a.accepted).flatMap(syscallDecisions);
 }
 
+/** Tells whether a result lets the call run (allow, log). */
+function letsRun(ret: number): boolean {
+  const a = decodeAction(ret).action;
+  return a === 'allow' || a === 'log';
+}
+
 function caseText(c: Case): string {
   return c.when.length === 0 ? `otherwise ${formatAction(c.ret)}` : `${c.when.map(predicateText).join(' && ')} -> ${formatAction(c.ret)}`;
 }
@@ -52,7 +58,9 @@ function printHuman(e: Explanation, arch: ArchName | undefined): void {
     const conditional = named.filter((l) => l.cases.length > 1);
     for (const l of named) if (l.cases.length === 1) plain.set(l.cases[0]!.ret, [...(plain.get(l.cases[0]!.ret) ?? []), l.name!]);
     const runs = [...plain.entries()].sort((x, y) => y[1].length - x[1].length);
-    process.stdout.write(`${a} (AUDIT_ARCH 0x${ARCHES[a].auditArch.toString(16)}): ${named.length} named syscalls, ${conditional.length} conditional\n`);
+    const allowed = named.filter((l) => l.cases.length === 1 && letsRun(l.cases[0]!.ret)).length;
+    const denied = named.length - allowed - conditional.length;
+    process.stdout.write(`${a} (AUDIT_ARCH 0x${ARCHES[a].auditArch.toString(16)}): ${named.length} named syscalls: ${allowed} allowed, ${denied} denied, ${conditional.length} conditional\n`);
     for (const [ret, names] of runs) process.stdout.write(`  ${formatAction(ret)} (${names.length}): ${names.join(' ')}\n`);
     if (conditional.length > 0) {
       process.stdout.write(`  conditional (${conditional.length}):\n`);
@@ -128,7 +136,8 @@ function explainOne(program: VerifiedProgram, e: Explanation, arch: ArchName, nr
     if (json) printJson({ arch: line.arch, nr, name: line.name ?? null, ...decisionJson(range.cases) });
     else {
       process.stdout.write(`${line.arch} ${line.name ?? 'nr'} (${nr}):\n`);
-      for (const c of range.cases) process.stdout.write(`  ${caseText(c)}\n`);
+      if (range.cases.length === 1) process.stdout.write(`  ${formatAction(range.cases[0]!.ret)}\n`);
+      else for (const c of range.cases) process.stdout.write(`  ${caseText(c)}\n`);
       const steps = new Map<string, Step>();
       for (const i of range.paths) for (const s of deciding(program, leaves[i]!)) steps.set(`${s.pc}:${s.to}`, s);
       const sorted = [...steps.values()].sort((x, y) => x.pc - y.pc || (x.to ?? 0) - (y.to ?? 0));
@@ -175,7 +184,7 @@ export function register(cli: CAC): void {
     .action((file: string, options: ExplainCliOptions) => {
       const arch = archFilter(options.arch);
       if (options.args !== undefined && options.nr === undefined) throw new UsageError('--args needs --nr');
-      const program = readFilter(file);
+      const program = readFilter(file, arch ?? 'x86_64');
       const e = explain(program);
       if (options.nr !== undefined) {
         explainOne(program, e, arch ?? 'x86_64', rawText(cli.rawArgs, 'nr') ?? String(options.nr), rawText(cli.rawArgs, 'args') ?? options.args, options.json === true);

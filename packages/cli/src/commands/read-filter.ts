@@ -1,8 +1,11 @@
 /**
- * What explain, diff and audit share: reading FILE (any program format the CLI reads) as a
- * verified seccomp filter, the --arch option, and the JSON spelling of actions and predicates.
+ * What explain, diff and audit share: reading FILE as a verified seccomp filter (any program format
+ * the CLI reads, or a seccomp profile JSON, OCI/Docker/Podman, compiled first by @ea/profile for
+ * the given native arch with Docker's default capabilities), the --arch option, and the JSON
+ * spelling of actions and predicates.
  */
 import { readProgram } from '@ea/bpf';
+import { compileProfile, ProfileError } from '@ea/profile';
 import type { Case, Predicate } from '@ea/explain';
 import { type ArchName, decodeAction, SYSCALL_ARCHES } from '@ea/seccomp';
 import { type VerifiedProgram, verify } from '@ea/verifier';
@@ -10,9 +13,32 @@ import { readInput, UsageError } from '../output.js';
 import { naming } from './disasm.js';
 
 /** Reads and verifies FILE as a seccomp filter; format errors name the file, verifier errors keep their reason and pc. */
-export function readFilter(file: string): VerifiedProgram {
-  const { insns } = naming(file, () => readProgram(readInput(file)));
+export function readFilter(file: string, arch: ArchName = 'x86_64'): VerifiedProgram {
+  const bytes = readInput(file);
+  if (looksLikeJson(bytes)) {
+    try {
+      return compileProfile(new TextDecoder().decode(bytes), { arch }).program;
+    } catch (error) {
+      if (error instanceof ProfileError) {
+        const where = file === '-' ? 'standard input' : file;
+        throw error.position === undefined
+          ? new ProfileError(error.code, `${where}: ${error.path}`, error.reason)
+          : new ProfileError(error.code, `${where}: ${error.path}`, `${where}: ${error.reason}`, error.position);
+      }
+      throw error;
+    }
+  }
+  const { insns } = naming(file, () => readProgram(bytes));
   return verify(insns, { profile: 'seccomp' });
+}
+
+/** A profile is a JSON object; no program format starts with `{`. */
+function looksLikeJson(bytes: Uint8Array): boolean {
+  for (const b of bytes) {
+    if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue;
+    return b === 0x7b;
+  }
+  return false;
 }
 
 /** Checks an --arch value (undefined when absent). */
