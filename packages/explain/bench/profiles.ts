@@ -11,7 +11,7 @@
  * the two profiles, whether each profile's two builds are equivalent, and the times.
  */
 import { readFileSync } from 'node:fs';
-import { type Insn } from '@ea/bpf';
+import type { Insn } from '@ea/bpf';
 import { audit, diff, explain, syscallDecisions } from '@ea/explain';
 import { compileProfile, readProfile, resolveProfile, type ResolvedProfile } from '@ea/profile';
 import { decodeAction, formatAction } from '@ea/seccomp';
