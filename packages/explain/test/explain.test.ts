@@ -90,6 +90,45 @@ describe('explain on hand-written filters', () => {
     checkByRunning(program, e, 3);
   });
 
+  it('reads the halves of an argument in each architecture\'s byte order (x86_64, i386, s390x in one filter)', () => {
+    // args[0] > 0x1_0000_0000 on x86_64 (lo word at 16) and on s390x (hi word at 16); i386 compares the low word.
+    const program = seccomp(`
+      ld [4]
+      jeq #0xc000003e, x86
+      jeq #0x80000016, s390
+      jeq #0x40000003, i386, kill
+    x86:
+      ld [20]
+      jgt #1, deny
+      jeq #1, x86lo, allow
+    x86lo:
+      ld [16]
+      jgt #0, deny, allow
+    s390:
+      ld [16]
+      jgt #1, deny
+      jeq #1, s390lo, allow
+    s390lo:
+      ld [20]
+      jgt #0, deny, allow
+    i386:
+      ld [16]
+      jgt #7, deny, allow
+    deny: ret #0x50001
+    allow: ret #0x7fff0000
+    kill: ret #0x80000000
+    `);
+    const e = explain(program);
+    const wide = [{ when: [{ field: 'args[0]', op: 'ge', value: 0x100000001n }], ret: 0x50001 }, { when: [], ret: 0x7fff0000 }];
+    expect(e.arches.find((a) => a.names.includes('x86_64'))!.ranges.map((r) => r.cases)).toEqual([wide]);
+    expect(e.arches.find((a) => a.names.includes('s390x'))!.ranges.map((r) => r.cases)).toEqual([wide]);
+    expect(e.arches.find((a) => a.names.includes('i386'))!.ranges.map((r) => r.cases)).toEqual([
+      [{ when: [{ field: 'args[0].lo', op: 'ge', value: 8n }], ret: 0x50001 }, { when: [], ret: 0x7fff0000 }],
+    ]);
+    expect(e.arches.filter((a) => a.accepted).map((a) => a.names[0])).toEqual(['x86_64', 'i386', 's390x']);
+    expect(checkByRunning(program, e, 13)).toBeGreaterThan(100);
+  });
+
   it('handles masks, shifts and scratch memory exactly', () => {
     const program = seccomp(`
       ld [16]
