@@ -38,6 +38,11 @@ export class FormatError extends Error {
   }
 }
 
+/** Formats a count with its noun, singular for one: `1 instruction`, `2 instructions`. */
+export function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** Formats a location as `line L, column C` or `byte N`. */
 export function describeWhere(where: Where): string {
   return where.kind === 'byte' ? `byte ${where.offset}` : `line ${where.line}, column ${where.column}`;

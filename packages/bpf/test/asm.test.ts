@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ANCILLARY, assemble, BPF_ABS, BPF_B, BPF_H, SKF_AD_VLAN_TAG_PRESENT, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_K, BPF_LD, BPF_LDX, BPF_LEN,
-  BPF_RET, BPF_W, BPF_X, codeOf, detectFormat, disassemble, FormatError, jump, MAX_TEXT_INSNS, MAX_TEXT_LENGTH, readProgram, SKF_AD_OFF,
+  BPF_RET, BPF_W, BPF_X, codeOf, detectFormat, detectInput, disassemble, FormatError, jump, MAX_TEXT_INSNS, MAX_TEXT_LENGTH, readProgram, SKF_AD_OFF,
   stmt, writeProgram, type FormatErrorCode, type SockFilter,
 } from '../src/index.js';
 
@@ -244,6 +244,26 @@ describe('detectFormat', () => {
     expect(detectFormat(Uint8Array.from([0x06, 0, 0, 0, 0, 0, 0, 0]))).toBe('bin');
     expect(detectFormat(Uint8Array.from([0xff, 0xfe]))).toBe('bin');
     expect(() => readProgram(Uint8Array.from([0x06, 0, 0]))).toThrow(expect.objectContaining({ code: 'BAD_LENGTH' }));
+  });
+
+  it('keeps text with a stray byte as text when it cannot be a binary program, and says so', () => {
+    const stray = new TextEncoder().encode('ld [0]\nret #0\x01\n'); // 15 bytes
+    expect(detectInput(stray)).toEqual({
+      format: 'asm',
+      assumed: 'read as text: byte 13 (0x01) is not text, but 15 bytes is not a whole number of 8-byte instructions, so it is no binary program either',
+    });
+    expect(() => readProgram(stray)).toThrow(/line 2, column 7: .*\(read as text: byte 13 \(0x01\)/);
+    // A valid program in either byte order is binary whatever its share of text.
+    expect(detectInput(new TextEncoder().encode('\x06\x00abcdef'))).toEqual({ format: 'bin' });
+    expect(detectInput(new TextEncoder().encode('\x00\x06abcdef'))).toEqual({ format: 'bin' });
+    // 16 bytes of text with one control byte and a code above 0xff: text.
+    expect(detectInput(new TextEncoder().encode('ret #0 ; ab\x01cdef')).format).toBe('asm');
+    // Mostly binary junk stays binary, with the reason.
+    expect(detectInput(Uint8Array.from([0x06, 0, 0, 0, 0, 0, 0xff]))).toEqual({
+      format: 'bin',
+      assumed: 'read as a binary program: byte 0 (0x06) is not text and only 0% of it is text',
+    });
+    expect(readProgram(new TextEncoder().encode('ret #0\n')).assumed).toBeUndefined();
   });
 
   it('names the byte offset of invalid UTF-8 when text is forced', () => {

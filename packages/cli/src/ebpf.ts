@@ -7,7 +7,7 @@ import {
   conformanceHelpers, decodeBytes, disassemble, EbpfLoadError, EbpfRunError, EbpfSyntaxError, interpret, load,
   parseHex, readProgramBytes, toHex,
 } from '@ea/ebpf';
-import { printJson, readInput, UsageError } from './output.js';
+import { inputName, printJson, readInput, UsageError } from './output.js';
 
 /** Names the instruction sets the program commands take. */
 export type Isa = 'classic' | 'ebpf';
@@ -30,7 +30,7 @@ function naming<T>(file: string, body: () => T): T {
     return body();
   } catch (error) {
     if (isEbpfError(error)) {
-      error.message = `${file === '-' || file === '\0stdin' ? 'standard input' : file}: ${error.message}`;
+      error.message = `${inputName(file)}: ${error.message}`;
     }
     throw error;
   }

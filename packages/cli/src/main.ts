@@ -6,6 +6,8 @@
  * Conventions: human text on stdout by default, `--json` for machines, errors on
  * stderr; exit 0 on success, 1 on a rejected or invalid program, 2 on usage errors.
  */
-import { runCli } from './cli.js';
+import { callerDirectory, runCli } from './cli.js';
 
+// `pnpm ea-bpf` runs this from the repository root: relative paths are the caller's.
+process.chdir(callerDirectory(process.env, process.cwd()));
 process.exitCode = await runCli(process.argv.slice(2));

@@ -28,8 +28,37 @@ export function readInput(file: string | undefined): Uint8Array {
   try {
     return file === '-' || file === STDIN_ARGUMENT ? readFileSync(0) : readFileSync(file);
   } catch (error) {
-    throw new UsageError(`cannot read ${file === STDIN_ARGUMENT ? 'standard input' : file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new UsageError(`cannot read ${inputName(file)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
+}
+
+/** Longest piece of user text an error message quotes. */
+const CLIP = 40;
+
+/**
+ * Quotes user text for an error message (JSON string syntax, so control characters are
+ * visible), cut to its first 40 characters with the full length said: a 1 MB token must not
+ * come back whole on stderr.
+ */
+export function clip(text: string): string {
+  if (text.length <= CLIP) return JSON.stringify(text);
+  return `${JSON.stringify(text.slice(0, CLIP))}... (${text.length} characters)`;
+}
+
+/** A token of an error message longer than this is user text echoed back: it is cut. */
+const LONG_TOKEN = 200;
+
+/**
+ * Cuts every run of more than 200 non-space characters in a message to its first 40, saying how
+ * long it was: whatever echoed a 1 MB argument or token, stderr gets a line, not the megabyte.
+ */
+export function cutLongTokens(message: string): string {
+  return message.replace(new RegExp(`\\S{${LONG_TOKEN + 1},}`, 'g'), (t) => `${t.slice(0, CLIP)}... (${t.length} characters)`);
+}
+
+/** Names a FILE argument for messages: standard input for `-`. */
+export function inputName(file: string): string {
+  return file === '-' || file === STDIN_ARGUMENT ? 'standard input' : file;
 }
 
 /** Writes one JSON value per line. */
@@ -43,7 +72,7 @@ export function printJson(value: unknown): void {
  */
 export function reportError(error: unknown): number {
   const err = error instanceof Error ? error : new Error(String(error));
-  process.stderr.write(`ea-bpf: ${err.message}\n`);
+  process.stderr.write(`ea-bpf: ${cutLongTokens(err.message)}\n`);
   const isUsage = err instanceof UsageError || err.name === 'CACError';
   return isUsage ? EXIT_USAGE : EXIT_REJECTED;
 }

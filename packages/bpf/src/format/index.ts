@@ -5,5 +5,5 @@ export { disassemble } from './disasm.js';
 export { assemble, MAX_TEXT_INSNS, MAX_TEXT_LENGTH } from './asm.js';
 export { readTcpdumpD, readTcpdumpDd, readTcpdumpDdd, writeTcpdumpD, writeTcpdumpDd, writeTcpdumpDdd } from './tcpdump.js';
 export {
-  detectFormat, FORMATS, isProgramFormat, readProgram, writeProgram, type ProgramFormat, type ReadOptions,
+  detectFormat, detectInput, type Detection, FORMATS, isProgramFormat, readProgram, writeProgram, type ProgramFormat, type ReadOptions,
 } from './program.js';

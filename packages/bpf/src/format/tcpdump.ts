@@ -6,7 +6,7 @@
  * The -d writer follows tcpdump's spelling and radix so its output matches tcpdump's for the
  * programs tcpdump emits; encodings tcpdump cannot print use our raw `.insn` directive.
  */
-import { FormatError } from '../errors.js';
+import { countOf, FormatError } from '../errors.js';
 import { insn, assertNever, type Insn, type SockFilter } from '../insn.js';
 import { ANCILLARY, SKF_AD_OFF } from '../opcodes.js';
 import { checkCount, checkTextSize, resolve } from './asm.js';
@@ -213,7 +213,7 @@ export function readTcpdumpDdd(text: string): Insn[] {
         if (!/^-?[0-9]+$/.test(w.text)) throw new FormatError('BAD_NUMBER', `bad decimal number ${quote(w.text)}`, at(line, w.column));
       }
       if (out.length === count.value) {
-        throw new FormatError('BAD_COUNT', `count says ${count.value} instructions but more follow`, at(line, first.column));
+        throw new FormatError('BAD_COUNT', `count says ${countOf(count.value, 'instruction')} but more follow`, at(line, first.column));
       }
       // Decimal only: strip leading zeros so "010" is not read as octal.
       out.push(fourFields(words.map((w) => ({ text: w.text.replace(/^(-?)0+(?=[0-9])/, '$1'), column: w.column })), line));
@@ -237,7 +237,7 @@ export function readTcpdumpDdd(text: string): Insn[] {
   endRecord();
   if (count === undefined) return [];
   if (out.length !== count.value) {
-    throw new FormatError('BAD_COUNT', `count says ${count.value} instructions but ${out.length} follow`, at(count.line, count.column));
+    throw new FormatError('BAD_COUNT', `count says ${countOf(count.value, 'instruction')} but ${out.length} follow`, at(count.line, count.column));
   }
   return out;
 }

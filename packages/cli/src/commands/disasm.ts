@@ -5,7 +5,7 @@
 import { disassemble, type Endian, FormatError, formatInsn, isProgramFormat, type ProgramFormat, readProgram, type SockFilter, writeProgram } from '@ea/bpf';
 import type { CAC } from 'cac';
 import { ebpfDisasm, isaOption } from '../ebpf.js';
-import { printJson, readInput, STDIN_ARGUMENT, UsageError } from '../output.js';
+import { cutLongTokens, inputName, printJson, readInput, UsageError } from '../output.js';
 
 interface ConvertOptions {
   readonly format?: string;
@@ -55,16 +55,22 @@ export function printProgram(
   process.stdout.write(out);
 }
 
-/** Runs a reader, naming the input in any FormatError so the message says which file is bad. */
+/**
+ * Runs a reader, naming the input in any FormatError so the message says which file is bad, and
+ * warning on stderr when readProgram had to assume text or binary (its `assumed`).
+ */
 export function naming<T>(file: string, read: () => T): T {
+  let result: T;
   try {
-    return read();
+    result = read();
   } catch (error) {
     if (!(error instanceof FormatError)) throw error;
-    const name = file === '-' || file === STDIN_ARGUMENT ? 'standard input' : file;
-    const named = new FormatError(error.code, `${name}: ${error.message}`);
+    const named = new FormatError(error.code, `${inputName(file)}: ${error.message}`);
     throw Object.assign(named, { where: error.where });
   }
+  const assumed = typeof result === 'object' && result !== null && 'assumed' in result ? result.assumed : undefined;
+  if (typeof assumed === 'string') process.stderr.write(`ea-bpf: warning: ${cutLongTokens(`${inputName(file)}: ${assumed}`)}\n`);
+  return result;
 }
 
 const ALL: readonly ProgramFormat[] = ['asm', 'd', 'dd', 'ddd', 'bin'];

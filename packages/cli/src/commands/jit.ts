@@ -8,6 +8,7 @@ import { factorySource, toModule } from '@ea/jit';
 import { type Profile, verify } from '@ea/verifier';
 import type { CAC } from 'cac';
 import { readInput, UsageError } from '../output.js';
+import { naming } from './disasm.js';
 
 interface JitOptions {
   readonly profile?: string;
@@ -50,7 +51,7 @@ export function register(cli: CAC): void {
         throw new UsageError(`--format must be bin, asm, d, dd or ddd (got ${JSON.stringify(String(format))})`);
       }
       const input = readInput(file);
-      const { insns } = readProgram(input, format === undefined ? { endian } : { format: String(format) as never, endian });
+      const { insns } = naming(file, () => readProgram(input, format === undefined ? { endian } : { format: String(format) as never, endian }));
       const program = verify(insns, { profile });
       if (options.batch === true && (profile !== 'socket' || options.standalone === true)) {
         throw new UsageError('--batch is for socket programs, without --standalone (the module has runBatch already)');

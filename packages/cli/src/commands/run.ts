@@ -1,8 +1,10 @@
 /**
  * `ea-bpf run FILE`: runs a filter over inputs and prints one JSON line per input.
  *   --profile seccomp|ea (default seccomp): `--inputs FILE` with one call per line,
- *     `nr a0 a1 a2 a3 a4 a5` (decimal or 0x hex, unsigned 64-bit, missing args 0), or one call
- *     with `--nr N --args a,b,...`; prints {"ret", "action", "data"} per call.
+ *     `nr a0 a1 a2 a3 a4 a5 [# comment]` (calls.ts: nr a number or a syscall name, numbers
+ *     decimal or 0x hex, negative ones as two's complement, missing args 0), or one call with
+ *     `--nr N --args a,b,...`; `--arch` a name or an AUDIT_ARCH number; prints
+ *     {"ret", "action", "data"} per call.
  *   --profile socket: `--packets FILE` with one packet per line in hex (`-` is the empty packet);
  *     prints {"ret"} per packet.
  * A bad input line prints {"line": n, "error": "..."} in its place (and the error on stderr): the
@@ -11,11 +13,15 @@
  */
 import { type Endian, formatInsn, readProgram } from '@ea/bpf';
 import { type Interpreter, type PacketContext, packetContext, prepare } from '@ea/interpreter';
-import { ARCHES, type ArchName, callData, decodeAction, SYSCALL_ARCHES, writeSeccompData } from '@ea/seccomp';
+import { decodeAction, SYSCALL_ARCHES, writeSeccompData } from '@ea/seccomp';
 import { type Profile, type VerifiedProgram, verify } from '@ea/verifier';
 import type { CAC } from 'cac';
 import { ebpfRun, isaOption } from '../ebpf.js';
-import { printJson, readInput, UsageError } from '../output.js';
+import { clip, cutLongTokens, printJson, readInput, UsageError } from '../output.js';
+import { naming } from './disasm.js';
+import { type CallInput, InputError, parseArch, parseCallLine, type RunArch, stripComment } from './calls.js';
+
+export { type CallInput, InputError, parseCallLine } from './calls.js';
 
 interface RunOptions {
   readonly profile?: string;
@@ -32,18 +38,6 @@ interface RunOptions {
   readonly memFile?: string;
 }
 
-/** A malformed input line: names the line (1-based) and column. */
-export class InputError extends Error {
-  override readonly name = 'InputError';
-  constructor(
-    readonly line: number,
-    readonly column: number,
-    readonly reason: string,
-  ) {
-    super(`line ${line}, column ${column}: ${reason}`);
-  }
-}
-
 /** A runner for one kind of input. */
 type Run<T> = (input: T) => number;
 
@@ -51,29 +45,9 @@ const U64_MAX = (1n << 64n) - 1n;
 
 /** Parses a decimal or 0x-hex unsigned integer no larger than `max`, or returns why not. */
 export function parseUnsigned(text: string, max: bigint): bigint | string {
-  if (!/^(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(text)) return `${JSON.stringify(text)} is not a decimal or 0x-hex number`;
+  if (!/^(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(text)) return `${clip(text)} is not a decimal or 0x-hex number`;
   const value = BigInt(text);
-  return value > max ? `${text} is larger than 0x${max.toString(16)}` : value;
-}
-
-/** One syscall from an INPUTS line. */
-export interface CallInput {
-  readonly nr: number;
-  readonly args: readonly bigint[];
-}
-
-/** Parses an INPUTS line `nr a0 .. a5`; throws InputError naming the line and column. */
-export function parseCallLine(text: string, line: number): CallInput {
-  const fields: { text: string; column: number }[] = [];
-  for (const m of text.matchAll(/\S+/g)) fields.push({ text: m[0], column: (m.index ?? 0) + 1 });
-  if (fields.length === 0) throw new InputError(line, 1, 'empty line (expected nr and up to 6 arguments)');
-  if (fields.length > 7) throw new InputError(line, fields[7]!.column, `${fields.length} fields, at most 7 (nr and 6 arguments)`);
-  const values = fields.map((f, i) => {
-    const v = parseUnsigned(f.text, i === 0 ? 0xffffffffn : U64_MAX);
-    if (typeof v === 'string') throw new InputError(line, f.column, `${i === 0 ? 'nr' : `argument ${i - 1}`}: ${v}`);
-    return v;
-  });
-  return { nr: Number(values[0]!), args: values.slice(1) };
+  return value > max ? `${clip(text)} is larger than 0x${max.toString(16)}` : value;
 }
 
 /** Parses a PACKETS line of hex digits (`-` for an empty packet); throws InputError. */
@@ -81,18 +55,19 @@ export function parsePacketLine(text: string, line: number): Uint8Array {
   const hex = text.trim();
   if (hex === '-') return new Uint8Array(0);
   const bad = /[^0-9a-fA-F]/.exec(hex);
+  // JSON.stringify shows a control character as an escape, never raw on the terminal.
   if (bad !== null) throw new InputError(line, text.indexOf(hex) + bad.index + 1, `${JSON.stringify(bad[0])} is not a hex digit`);
   if (hex.length % 2 !== 0) throw new InputError(line, text.indexOf(hex) + hex.length, `odd number of hex digits (${hex.length})`);
   return Uint8Array.from(Buffer.from(hex, 'hex'));
 }
 
-/** The lines of an input file that carry data: numbered from 1, blank and `#` lines skipped. */
+/** The lines of an input file that carry data: numbered from 1, `# comments` cut, blank lines skipped. */
 function dataLines(bytes: Uint8Array): { text: string; line: number }[] {
   return new TextDecoder()
     .decode(bytes)
     .split(/\r?\n/)
-    .map((text, i) => ({ text, line: i + 1 }))
-    .filter(({ text }) => text.trim() !== '' && !text.trimStart().startsWith('#'));
+    .map((text, i) => ({ text: stripComment(text), line: i + 1 }))
+    .filter(({ text }) => text.trim() !== '');
 }
 
 function profileOption(value: string | undefined): Profile {
@@ -103,12 +78,10 @@ function profileOption(value: string | undefined): Profile {
   return profile;
 }
 
-function archOption(value: string | undefined): ArchName {
-  const arch = value ?? 'x86_64';
-  if (!(SYSCALL_ARCHES as readonly string[]).includes(arch)) {
-    throw new UsageError(`--arch must be one of ${SYSCALL_ARCHES.join(', ')} (got ${JSON.stringify(arch)})`);
-  }
-  return arch as ArchName;
+function archOption(value: string | undefined): RunArch {
+  const arch = parseArch(value ?? 'x86_64');
+  if (typeof arch === 'string') throw new UsageError(`--arch ${arch}`);
+  return arch;
 }
 
 function numberOption(value: string | number | undefined, option: string, max: bigint): bigint | undefined {
@@ -161,7 +134,7 @@ function eachLine<T>(lines: { text: string; line: number }[], parse: (text: stri
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       failed++;
-      process.stderr.write(`ea-bpf: ${error.message}\n`);
+      process.stderr.write(`ea-bpf: ${cutLongTokens(error.message)}\n`);
       printJson({ line, error: error.reason });
       continue;
     }
@@ -175,12 +148,12 @@ export function register(cli: CAC): void {
   cli
     .command('run <file>', 'Run a filter over syscalls (seccomp, ea) or packets (socket); one JSON line per input')
     .option('--profile <profile>', 'seccomp, ea or socket', { default: 'seccomp' })
-    .option('--inputs <file>', 'seccomp: one call per line, `nr a0 a1 a2 a3 a4 a5` (decimal or 0x hex)')
-    .option('--nr <n>', 'seccomp: a single call with this syscall number')
+    .option('--inputs <file>', 'seccomp: one call per line, `nr a0 a1 a2 a3 a4 a5` (nr may be a name; numbers decimal or 0x hex, negative = two\'s complement; # comments)')
+    .option('--nr <n>', 'seccomp: a single call with this syscall number or name')
     .option('--args <list>', 'seccomp: comma-separated arguments of the --nr call')
     .option('--packets <file>', 'socket: one packet per line in hex (- for an empty packet)')
     .option('--engine <engine>', 'jit or interp (--trace always interprets)', { default: 'jit' })
-    .option('--arch <arch>', 'seccomp: the architecture seccomp_data describes', { default: 'x86_64' })
+    .option('--arch <arch>', `seccomp: the architecture seccomp_data describes (${SYSCALL_ARCHES.join(', ')}, or an AUDIT_ARCH number)`, { default: 'x86_64' })
     .option('--ip <n>', 'seccomp: the instruction pointer in seccomp_data', { default: 0 })
     .option('--trace', 'print every executed instruction with A and X (interpreter)')
     .option('--isa <isa>', 'classic (default) or ebpf (prints {"r0": "0x…"})')
@@ -199,9 +172,10 @@ export function register(cli: CAC): void {
       const profile = profileOption(options.profile);
       const engine = options.engine ?? 'jit';
       if (engine !== 'interp' && engine !== 'jit') throw new UsageError(`--engine must be jit or interp (got ${JSON.stringify(engine)})`);
-      const arch = archOption(options.arch);
-      const endian = ARCHES[arch].endian;
-      const { insns } = readProgram(readInput(file));
+      const arch = archOption(rawOption(cli.rawArgs, 'arch') ?? options.arch);
+      const endian = arch.endian;
+      const input = readInput(file);
+      const { insns } = naming(file, () => readProgram(input));
       const program = verify(insns, { profile });
       const interpreter = prepare(program, { endian });
       const run: Run<DataView | PacketContext> = options.trace
@@ -224,12 +198,13 @@ function runPackets(options: RunOptions, run: Run<PacketContext>): number {
   });
 }
 
-function runCalls(options: RunOptions, arch: ArchName, run: Run<DataView>): number {
+function runCalls(options: RunOptions, arch: RunArch, run: Run<DataView>): number {
   if (options.packets !== undefined) throw new UsageError('--packets is for socket programs');
   const ip = numberOption(options.ip, 'ip', U64_MAX) ?? 0n;
   const view = new DataView(new ArrayBuffer(64));
   const handle = (call: CallInput): void => {
-    writeSeccompData(view, callData(arch, call.nr, call.args, ip), ARCHES[arch].endian);
+    const args = [...call.args, ...new Array<bigint>(6 - call.args.length).fill(0n)];
+    writeSeccompData(view, { nr: call.nr, arch: arch.auditArch, instructionPointer: ip, args }, arch.endian);
     const { action, data, ret } = decodeAction(run(view));
     // Undefined actions take the kernel's kill-process path.
     printJson({ ret, action: action === 'unknown' ? 'kill_process' : action, data });
@@ -238,7 +213,7 @@ function runCalls(options: RunOptions, arch: ArchName, run: Run<DataView>): numb
     if (options.inputs !== undefined) throw new UsageError('give either --inputs or --nr, not both');
     const text = [String(options.nr), ...(options.args === undefined ? [] : String(options.args).split(','))].join(' ');
     try {
-      handle(parseCallLine(text, 1));
+      handle(parseCallLine(text, 1, arch));
     } catch (error) {
       if (error instanceof InputError) throw new UsageError(`--nr/--args: ${error.reason}`);
       throw error;
@@ -246,5 +221,5 @@ function runCalls(options: RunOptions, arch: ArchName, run: Run<DataView>): numb
     return 0;
   }
   if (options.inputs === undefined) throw new UsageError('seccomp programs need --inputs FILE or --nr N [--args a,b,...]');
-  return eachLine(dataLines(readInput(options.inputs)), parseCallLine, handle);
+  return eachLine(dataLines(readInput(options.inputs)), (text, line) => parseCallLine(text, line, arch), handle);
 }

@@ -4,7 +4,7 @@
  */
 import { isArchName, SYSCALL_ARCHES, syscallName, syscallNumber, syscallTable } from '@ea/seccomp';
 import type { CAC } from 'cac';
-import { EXIT_OK, EXIT_REJECTED, printJson, UsageError } from '../output.js';
+import { clip, cutLongTokens, EXIT_OK, EXIT_REJECTED, printJson, UsageError } from '../output.js';
 
 interface SyscallsOptions {
   readonly json?: boolean;
@@ -34,14 +34,14 @@ export function register(cli: CAC): void {
         if (nr > 0xffffffff) throw new UsageError(`syscall number ${text} does not fit 32 bits`);
         name = syscallName(arch, nr);
         if (name === undefined) {
-          process.stderr.write(`ea-bpf: ${arch} has no syscall number ${text}\n`);
+          process.stderr.write(`ea-bpf: ${arch} has no syscall number ${cutLongTokens(text)}\n`);
           return EXIT_REJECTED;
         }
       } else {
         name = text;
         nr = syscallNumber(arch, text);
         if (nr === undefined) {
-          process.stderr.write(`ea-bpf: ${arch} has no syscall named ${JSON.stringify(text)}\n`);
+          process.stderr.write(`ea-bpf: ${arch} has no syscall named ${clip(text)}\n`);
           return EXIT_REJECTED;
         }
       }

@@ -9,14 +9,14 @@
  *               line per program, in order
  * Exit 0 when every program is accepted, 1 when one is refused or unreadable, 2 on usage errors.
  */
-import { FormatError, type Insn, readProgram } from '@ea/bpf';
+import { countOf, FormatError, type Insn, readProgram } from '@ea/bpf';
 import { ARCHES, type ArchName, hardwiredAllow, kernelRelease, NEWEST_KERNEL, SeccompError, SYSCALL_ARCHES, syscallCount, syscallName } from '@ea/seccomp';
 import {
   type Analysis, analyze, check, constantAllowed, formatDiagnostic, type Profile, type VerifiedProgram,
   type VerifyError, type VerifyOptions, VerifyUsageError,
 } from '@ea/verifier';
 import type { CAC } from 'cac';
-import { EXIT_OK, EXIT_REJECTED, printJson, readInput, UsageError } from '../output.js';
+import { EXIT_OK, EXIT_REJECTED, inputName, printJson, readInput, UsageError } from '../output.js';
 import { ebpfVerify, isaOption } from '../ebpf.js';
 import { endianOption, formatOption, naming } from './disasm.js';
 
@@ -109,7 +109,7 @@ function explainText(data: Record<string, unknown>): string {
   const lines = [
     `instructions: ${String(data['instructions'])}, converted eBPF length: ${String(data['convertedLength'])}`,
     `unreachable: ${(data['unreachable'] as number[]).join(', ') || 'none'}`,
-    `longest path: ${String(data['longestPath'])} instructions (${(data['longestPathPcs'] as number[]).join(' -> ')})`,
+    `longest path: ${countOf(data['longestPath'] as number, 'instruction')} (${(data['longestPathPcs'] as number[]).join(' -> ')})`,
     `max load end: ${String(data['maxLoadEnd'])}${data['hasIndexedLoads'] === true ? ' (plus indexed loads)' : ''}`,
     `cfg: ${(data['successors'] as number[][]).map((s, pc) => `${pc}->${s.length === 0 ? 'ret' : s.join('|')}`).join(' ')}`,
   ];
@@ -142,13 +142,13 @@ function runOne(file: string, options: VerifyCliOptions): number {
   const input = readInput(file);
   const { insns } = naming(file, () => readProgram(input, { ...(format && { format }), ...(endian && { endian }) }));
   const result = guarded(() => check(insns, vopts));
-  const name = file === '-' ? '<stdin>' : file;
+  const name = inputName(file);
   if (options.json === true) {
     const line = verdictJson(result.ok ? null : result.error);
     if (result.ok && options.explain === true) line['analysis'] = explainData(result.program, arch, kernel);
     printJson(line);
   } else if (result.ok) {
-    process.stdout.write(`${name}: accepted (${profile} profile, ${insns.length} instructions)\n`);
+    process.stdout.write(`${name}: accepted (${profile} profile, ${countOf(insns.length, 'instruction')})\n`);
     if (options.explain === true) process.stdout.write(explainText(explainData(result.program, arch, kernel)));
   } else {
     process.stdout.write(formatDiagnostic(name, insns, result.error));
