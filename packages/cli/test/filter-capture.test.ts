@@ -4,7 +4,7 @@
  * capture given where the program belongs.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { generateCapture, writePcap, writePcapng } from '@ea/pcap';
+import { captureFromPackets, generateCapture, writePcap, writePcapng } from '@ea/pcap';
 import { describe, expect, it } from 'vitest';
 import { cli, tempFiles } from './support/cli.js';
 
@@ -102,5 +102,48 @@ describe('ea-bpf filter: capture errors', () => {
     const out = JSON.parse(run.stdout);
     expect(out).toMatchObject({ matched: out.total, damage: { code: 'TRUNCATED' } });
     expect(out.damage.offset).toBeGreaterThan(24);
+  });
+});
+
+describe.skipIf(tcpdumpMissing())('ea-bpf filter runs programs as libpcap does (the libpcap profile)', () => {
+  // IPv6 frames with chains of extension headers, so protochain's backward jumps are taken.
+  const chains = captureFromPackets(
+    Array.from({ length: 300 }, (_, i) => {
+      const kinds = [0, 43, 60, 44];
+      const headers = Array.from({ length: i % 5 }, (_, j) => kinds[(i + j) % kinds.length]!);
+      const last = [6, 17, 58][i % 3]!;
+      const bytes = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x86, 0xdd, 0x60, 0, 0, 0, 0, 0, headers[0] ?? last, 64];
+      bytes.push(...new Array<number>(32).fill(1));
+      for (let j = 0; j < headers.length; j++) bytes.push(headers[j + 1] ?? last, 0, 0, 0, 0, 0, 0, 0);
+      bytes.push(...new Array<number>(20).fill(0));
+      return { data: Uint8Array.from(bytes) };
+    }),
+  );
+  const path = file('chains.pcap', writePcap(chains));
+
+  for (const expr of ['ip6 protochain 6', 'ip6 protochain 17', 'ip protochain 6', 'ip6 and not ip6 protochain 58']) {
+    it(`counts ${JSON.stringify(expr)} as tcpdump --count does`, async () => {
+      const prog = file('chain.ddd', execFileSync('tcpdump', ['-ddd', '-y', 'EN10MB', expr], { stdio: ['ignore', 'pipe', 'ignore'] }));
+      const expected = tcpdumpCount(path, expr);
+      expect(expected.status).toBe(0);
+      for (const engine of ['jit', 'interp']) {
+        const run = await cli(['filter', prog, path, '--json', '--engine', engine]);
+        expect(run.stderr).toBe('');
+        expect(JSON.parse(run.stdout)).toEqual({ matched: expected.count, total: chains.count });
+      }
+    });
+  }
+
+  it('keeps the kernel rules for run --profile socket, and runs the loop with --profile libpcap', async () => {
+    const prog = file('pc6.ddd', execFileSync('tcpdump', ['-ddd', '-y', 'EN10MB', 'ip6 protochain 6'], { stdio: ['ignore', 'pipe', 'ignore'] }));
+    // Frame 6 of the chains capture: one fragment header, then TCP.
+    const o = chains.offsets[6]!;
+    const hex = Buffer.from(chains.data.subarray(o, o + chains.capLengths[6]!)).toString('hex');
+    const packets = file('one.hex', `${hex}\n`);
+    const kernel = await cli(['run', prog, '--profile', 'socket', '--packets', packets]);
+    expect(kernel.code).toBe(1);
+    expect(kernel.stderr).toContain('JUMP_OUT_OF_RANGE');
+    const userland = await cli(['run', prog, '--profile', 'libpcap', '--packets', packets]);
+    expect(userland).toMatchObject({ code: 0, stdout: '{"ret":262144}\n' });
   });
 });

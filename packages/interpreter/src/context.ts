@@ -17,6 +17,12 @@ export interface EngineOptions {
    * Socket filters ignore it: packet loads are always big-endian (network order).
    */
   readonly endian?: Endian;
+  /**
+   * libpcap profile: the most instructions a run may execute (default 2^24). Checked when a
+   * backward jump is taken (only those let a run exceed the program's length); past it the
+   * run throws InterpreterError 'BUDGET_EXHAUSTED' instead of looping forever.
+   */
+  readonly budget?: number;
 }
 
 /**

@@ -6,7 +6,7 @@
  * packet load (or an ancillary load) for sockets.
  */
 import { ancillaryField, assertNever, isNegativeOffset, SECCOMP_DATA_SIZE, type AluOp, type JmpOp, type KnownInsn } from '@ea/bpf';
-import type { Profile, VerifiedProgram } from '@ea/verifier';
+import { libpcapJaTarget, type Profile, runsOnPackets, type VerifiedProgram } from '@ea/verifier';
 import { InterpreterError } from './errors.js';
 
 /** What `ld #len` gives a seccomp or EA filter: sizeof(struct seccomp_data). */
@@ -137,7 +137,7 @@ export interface DecodedProgram {
 
 /** Returns the dense operation for one instruction under a profile. */
 export function decodeOp(ins: KnownInsn, profile: Profile): number {
-  const packet = profile === 'socket';
+  const packet = runsOnPackets(profile);
   switch (ins.kind) {
     case 'ret_k':
       return OPS.RET_K;
@@ -173,6 +173,8 @@ export function decodeOp(ins: KnownInsn, profile: Profile): number {
       return JMP_BASE[ins.op] + (ins.src === 'x' ? OPS.JEQ_X - OPS.JEQ_K : 0);
     case 'ld_abs': {
       if (!packet) return ins.size === 'w' ? OPS.IMG_W_ABS : notIn(ins, profile);
+      // pcap_filter: every k is a packet offset (libpcap.ts reads it as a u32).
+      if (profile === 'libpcap') return OPS.PKT_W_ABS + SIZE_INDEX[ins.size];
       const n = ancillaryField(ins);
       // An unknown ancillary offset cannot pass the verifier; were one to reach us anyway it
       // runs as a plain negative load, which fails and returns 0.
@@ -206,12 +208,13 @@ export function decode(program: VerifiedProgram): DecodedProgram {
   const jt = new Uint16Array(n);
   const jf = new Uint16Array(n);
   const k = new Uint32Array(n);
-  const lenIsConstant = program.profile !== 'socket';
+  const lenIsConstant = !runsOnPackets(program.profile);
   program.insns.forEach((ins, pc) => {
     op[pc] = decodeOp(ins, program.profile);
     const isLen = ins.kind === 'ld_len' || ins.kind === 'ldx_len';
     k[pc] = isLen && lenIsConstant ? SECCOMP_LEN : ins.k;
-    if (ins.kind === 'ja') jt[pc] = pc + 1 + ins.k;
+    // libpcap's pcap_filter adds ja's k as a signed offset (backward jumps); the kernel's never wraps.
+    if (ins.kind === 'ja') jt[pc] = program.profile === 'libpcap' ? libpcapJaTarget(pc, ins.k) : pc + 1 + ins.k;
     if (ins.kind === 'jmp') {
       jt[pc] = pc + 1 + ins.jt;
       jf[pc] = pc + 1 + ins.jf;

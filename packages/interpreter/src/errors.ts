@@ -4,8 +4,11 @@
  * engine the wrong way: the wrong kind of input for the program's profile, or a bad context.
  */
 
-/** The kinds of engine misuse. */
-export type InterpreterErrorCode = 'WRONG_PROFILE' | 'BAD_INPUT';
+/**
+ * The kinds of engine misuse, and BUDGET_EXHAUSTED: a libpcap-profile run (which may loop)
+ * executed more instructions than its budget allows.
+ */
+export type InterpreterErrorCode = 'WRONG_PROFILE' | 'BAD_INPUT' | 'BUDGET_EXHAUSTED';
 
 /** Reports a misuse of the engine; `code` says which kind. */
 export class InterpreterError extends Error {

@@ -10,4 +10,5 @@ export { InterpreterError, type InterpreterErrorCode } from './errors.js';
 export { loadImageIndirect, loadImageWord, tailZero } from './image.js';
 export { checkImage, checkPacket, describe, imageSize } from './input.js';
 export { interpret, Interpreter, prepare, type StepHook } from './interpret.js';
+export { DEFAULT_BUDGET } from './libpcap.js';
 export { loadPacket, negativeOffset, nlattr, nlattrNest, packetLength } from './packet.js';

@@ -3,7 +3,7 @@
  * at 0, u32 arithmetic, division by X == 0 and failed packet loads return 0 from the program,
  * shifts by X use X & 31). `prepare()` decodes once; running allocates nothing.
  */
-import type { VerifiedProgram } from '@ea/verifier';
+import { runsOnPackets, type VerifiedProgram } from '@ea/verifier';
 import { defaultRandom, type EngineOptions, type PacketContext } from './context.js';
 import { batchCount, type PacketBatch, runBatchWith } from './batch.js';
 import * as D from './decode.js';
@@ -11,6 +11,7 @@ import { InterpreterError } from './errors.js';
 import { fuse } from './fuse.js';
 import { loadImageIndirect, loadImageWord, tailZero } from './image.js';
 import { checkImage, checkPacket, imageSize } from './input.js';
+import { DEFAULT_BUDGET, execLibpcap } from './libpcap.js';
 import { loadPacket, nlattr, nlattrNest, packetLength } from './packet.js';
 
 /** Called before each executed instruction with the pc and the registers, for tracing. */
@@ -37,6 +38,8 @@ export class Interpreter {
   private readonly fused: Uint8Array;
   /** Seccomp/EA: the fewest bytes a view must hold (input.ts, imageSize), checked at every entry. */
   private readonly need: number;
+  /** libpcap profile: the instruction budget of one run (EngineOptions.budget). */
+  private readonly budget: number;
 
   constructor(program: VerifiedProgram, options: EngineOptions = {}) {
     this.program = program;
@@ -49,6 +52,9 @@ export class Interpreter {
     });
     this.retK = retK as number[];
     this.little = (options.endian ?? 'le') === 'le';
+    const budget = options.budget ?? DEFAULT_BUDGET;
+    if (!Number.isSafeInteger(budget) || budget < 1) throw new RangeError('budget must be a positive integer');
+    this.budget = budget;
     this.fused = fuse(this.decoded);
     this.need = imageSize(program);
   }
@@ -56,16 +62,17 @@ export class Interpreter {
   /** Runs a seccomp or EA program over seccomp_data (or the EA image); returns the u32 action. */
   runSeccomp(view: DataView): number {
     const profile = this.decoded.profile;
-    if (profile === 'socket') throw wrongProfile('runSeccomp', 'socket');
+    if (runsOnPackets(profile)) throw wrongProfile('runSeccomp', profile);
     checkImage(view, this.need, profile, 'runSeccomp');
     return this.exec(this.fused, view, 0, view.byteLength, null, null);
   }
 
   /** Runs a socket program over a packet; returns the number of bytes to keep (0 drops). */
   runPacket(ctx: PacketContext): number {
-    if (this.decoded.profile !== 'socket') throw wrongProfile('runPacket', this.decoded.profile);
+    if (!runsOnPackets(this.decoded.profile)) throw wrongProfile('runPacket', this.decoded.profile);
     checkPacket(ctx, 'runPacket');
     const length = packetLength(ctx);
+    if (this.decoded.profile === 'libpcap') return this.execPcap(ctx, length, null);
     return this.exec(this.fused, ctx.data, ctx.offset ?? 0, length, ctx, null);
   }
 
@@ -74,8 +81,11 @@ export class Interpreter {
    * result to `results` when given; returns how many were non-zero.
    */
   runBatch(batch: PacketBatch, results?: Uint32Array): number {
-    if (this.decoded.profile !== 'socket') throw wrongProfile('runBatch', this.decoded.profile);
+    if (!runsOnPackets(this.decoded.profile)) throw wrongProfile('runBatch', this.decoded.profile);
     const count = batchCount(batch, results);
+    if (this.decoded.profile === 'libpcap') {
+      return runBatchWith((ctx) => this.execPcap(ctx, ctx.length as number, null), batch, count, results);
+    }
     const op = this.fused;
     return runBatchWith((ctx) => this.exec(op, ctx.data, ctx.offset as number, ctx.length as number, ctx, null), batch, count, results);
   }
@@ -85,19 +95,27 @@ export class Interpreter {
    * so a wrong input gets the typed error of the entry it should have gone to).
    */
   run(input: DataView | PacketContext): number {
-    return this.decoded.profile === 'socket' ? this.runPacket(input as PacketContext) : this.runSeccomp(input as DataView);
+    return runsOnPackets(this.decoded.profile) ? this.runPacket(input as PacketContext) : this.runSeccomp(input as DataView);
   }
 
   /** Runs like `run`, calling `hook` before every executed instruction. */
   trace(input: DataView | PacketContext, hook: StepHook): number {
     const profile = this.decoded.profile;
-    if (profile !== 'socket') {
+    if (!runsOnPackets(profile)) {
       checkImage(input, this.need, profile, 'trace');
       return this.exec(this.decoded.op, input, 0, input.byteLength, null, hook);
     }
     checkPacket(input, 'trace');
     const length = packetLength(input);
+    if (profile === 'libpcap') return this.execPcap(input, length, hook);
     return this.exec(this.decoded.op, input.data, input.offset ?? 0, length, input, hook);
+  }
+
+  /** Runs a libpcap-profile program over a checked packet of `length` captured bytes (libpcap.ts). */
+  private execPcap(ctx: PacketContext, length: number, hook: StepHook | null): number {
+    // pcap_filter's wirelen: a u32 (the interpreter's rule for `len`: wireLength, else the bytes held).
+    const wire = (ctx.wireLength ?? length) >>> 0;
+    return execLibpcap(this.decoded, this.mem, ctx.data, ctx.offset ?? 0, length, wire, this.budget, hook);
   }
 
   /**

@@ -104,6 +104,14 @@ export function factorySource(
   return { source: `${print(body)}//# sourceURL=${url}\n`, helpers: gen.helpers, tables: gen.tables };
 }
 
+/**
+ * Returns why a program runs only in the interpreter, or null: libpcap-profile programs (their
+ * userland semantics and bounded loops live in the interpreter's libpcap loop).
+ */
+function interpreterOnly(program: VerifiedProgram): string | null {
+  return program.profile === 'libpcap' ? 'libpcap-profile programs run in the interpreter' : null;
+}
+
 /** Compiles a verified program to a specialized function, falling back to the interpreter. */
 export function compile(program: VerifiedProgram, options: CompileOptions = {}): Compiled {
   const interpreter = prepare(program, options);
@@ -111,6 +119,11 @@ export function compile(program: VerifiedProgram, options: CompileOptions = {}):
   const interpretBatch: RunBatch = (batch, results) => interpreter.runBatch(batch, results);
   if (options.accelerate === false) {
     return { run: interpret, runBatch: interpretBatch, batchSource: '', source: '', accelerated: false, reason: 'accelerate: false' };
+  }
+  const unsupported = interpreterOnly(program);
+  if (unsupported !== null) {
+    generateOptions(options);
+    return { run: interpret, runBatch: interpretBatch, batchSource: '', source: '', accelerated: false, reason: unsupported };
   }
   generateOptions(options); // option errors are the caller's, not a reason to fall back
   const tier = options.tierAfter ?? 0;
@@ -231,6 +244,8 @@ export interface ModuleOptions extends CompileOptions {
  * absolute load run a second generated function that reads through the zero-fill helper.
  */
 export function toModule(program: VerifiedProgram, options: ModuleOptions = {}): string {
+  const unsupported = interpreterOnly(program);
+  if (unsupported !== null) throw new CodegenError(unsupported);
   const spec = options.runtime ?? '@ea/jit/runtime';
   // The caller's mistake, not a codegen bug: checked before anything is built.
   try {

@@ -8,6 +8,9 @@
  * The program must terminate: libpcap runs backward jumps without any bound. Callers pass a
  * timeout.
  *
+ * `run_libpcap -v` instead reads programs from stdin (each: the count, then "code jt jf k"
+ * lines) and prints `V <0|1>`, bpf_validate's answer, for each: nothing runs.
+ *
  * Output:   O <message>                  the file could not be opened (nothing else follows)
  *           V <0|1>                      bpf_validate's answer (only with PROGRAM)
  *           K <caplen> <len> [<result>]  per packet (result only for a valid program)
@@ -17,11 +20,13 @@
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-static struct bpf_insn *read_program(const char *path, int *count) {
-  FILE *f = fopen(path, "r");
-  if (f == NULL || fscanf(f, "%d", count) != 1 || *count < 1) {
-    fprintf(stderr, "cannot read program %s\n", path);
+/* Reads one program from f (count, then instructions); NULL at end of input. */
+static struct bpf_insn *read_one(FILE *f, const char *path, int *count) {
+  if (fscanf(f, "%d", count) != 1) return NULL;
+  if (*count < 1) {
+    fprintf(stderr, "program %s: bad count %d\n", path, *count);
     exit(2);
   }
   struct bpf_insn *insns = calloc((size_t)*count, sizeof *insns);
@@ -36,11 +41,32 @@ static struct bpf_insn *read_program(const char *path, int *count) {
     insns[i].jf = (unsigned char)jf;
     insns[i].k = k;
   }
+  return insns;
+}
+
+static struct bpf_insn *read_program(const char *path, int *count) {
+  FILE *f = fopen(path, "r");
+  struct bpf_insn *insns = f == NULL ? NULL : read_one(f, path, count);
+  if (insns == NULL) {
+    fprintf(stderr, "cannot read program %s\n", path);
+    exit(2);
+  }
   fclose(f);
   return insns;
 }
 
+static int validate_all(void) {
+  int count;
+  struct bpf_insn *insns;
+  while ((insns = read_one(stdin, "<stdin>", &count)) != NULL) {
+    printf("V %d\n", bpf_validate(insns, count) ? 1 : 0);
+    free(insns);
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "-v") == 0) return validate_all();
   if (argc < 2 || argc > 3) {
     fprintf(stderr, "usage: run_libpcap CAPTURE [PROGRAM]\n");
     return 2;

@@ -83,3 +83,13 @@ export function runLibpcap(capture: string | Uint8Array, program?: readonly Sock
   }
   return { openError, valid, packets, error };
 }
+
+/** Returns bpf_validate's answer for each program (libpcap's userland check; nothing runs). */
+export function libpcapValidate(programs: readonly (readonly SockFilter[])[]): boolean[] {
+  const text = programs.map((p) => `${p.length}\n${p.map((i) => `${i.code} ${i.jt} ${i.jf} ${i.k >>> 0}`).join('\n')}\n`).join('');
+  const binary = buildHelper('run_libpcap', ['-lpcap']);
+  const out = execFileSync(binary, ['-v'], { input: text, maxBuffer: 1 << 26 }).toString();
+  const answers = out.split('\n').filter((l) => l.startsWith('V ')).map((l) => l === 'V 1');
+  if (answers.length !== programs.length) throw new Error(`run_libpcap -v answered ${answers.length} of ${programs.length} programs`);
+  return answers;
+}

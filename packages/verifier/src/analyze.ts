@@ -5,8 +5,9 @@
 import {
   EA_META_ESIZE, EA_META_FLAGS, EA_META_ROOT, EA_META_USIZE, EA_REGION_OFFSET, type Endian, SECCOMP_DATA_SIZE,
 } from '@ea/bpf';
+import { VerifyUsageError } from './errors.js';
 import { readFields } from './fields.js';
-import type { VerifiedProgram } from './program.js';
+import { runsOnPackets, type VerifiedProgram } from './program.js';
 import { longestPaths, reachability } from './reach.js';
 
 /** The analysis of one verified program. */
@@ -59,6 +60,8 @@ export function seccompFieldAt(offset: number, endian: Endian = 'le'): string {
 
 /** Analyses a verified program (linear in its size). */
 export function analyze(program: VerifiedProgram, endian: Endian = 'le'): Analysis {
+  // Longest paths need a graph without cycles: only the kernel's forward jumps give one.
+  if (program.backwardJumps) throw new VerifyUsageError('program', 'analyze() needs a program without backward jumps');
   const fields = readFields(program.insns);
   if (!('n' in fields)) throw new Error('a verified program always has valid fields');
   const { reachable, successors } = reachability(fields);
@@ -71,7 +74,7 @@ export function analyze(program: VerifiedProgram, endian: Endian = 'le'): Analys
     pc = next.reduce((best, s) => ((longest[s] as number) > (longest[best] as number) ? s : best));
   }
   const offsets = new Set<number>();
-  if (program.profile !== 'socket') {
+  if (!runsOnPackets(program.profile)) {
     program.insns.forEach((i, pc) => {
       if (reachable[pc] === true && i.kind === 'ld_abs') offsets.add(i.k);
     });

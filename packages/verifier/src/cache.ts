@@ -10,7 +10,7 @@
  */
 import { assertNever, SECCOMP_RET_ALLOW, type KnownInsn, X86_64_HARDWIRED_ALLOW } from '@ea/bpf';
 import { archOfData, hardwiredAllow, kernelRelease, SeccompError, syscallCount } from '@ea/seccomp';
-import type { VerifiedProgram } from './program.js';
+import { runsOnPackets, type VerifiedProgram } from './program.js';
 import { VerifyUsageError } from './errors.js';
 
 /** seccomp_data offsets the emulator understands. */
@@ -119,7 +119,7 @@ export function constantAllowed(filters: readonly VerifiedProgram[], options: Ca
     throw new VerifyUsageError('syscalls', 'must be an integer in [0, 65536]');
   }
   for (const f of filters) {
-    if (f.profile === 'socket') throw new VerifyUsageError('filters', 'a socket-profile program is not a seccomp filter');
+    if (runsOnPackets(f.profile)) throw new VerifyUsageError('filters', `a ${f.profile}-profile program is not a seccomp filter`);
   }
   const hard = new Set(hardwired);
   const out: number[] = [];

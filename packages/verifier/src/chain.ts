@@ -5,11 +5,11 @@
  */
 import { VerifyError, VerifyUsageError } from './errors.js';
 import { MAX_INSNS_PER_PATH, PATH_PENALTY } from './limits.js';
-import type { VerifiedProgram } from './program.js';
+import { runsOnPackets, type VerifiedProgram } from './program.js';
 
 /** Returns the length seccomp's path limit counts for a filter (its converted eBPF length). */
 export function seccompPathLength(filter: VerifiedProgram): number {
-  if (filter.profile === 'socket') throw new VerifyUsageError('filter', 'a socket-profile program is not a seccomp filter');
+  if (runsOnPackets(filter.profile)) throw new VerifyUsageError('filter', `a ${filter.profile}-profile program is not a seccomp filter`);
   return filter.convertedLength;
 }
 

@@ -3,7 +3,8 @@
  *
  * @module @ea/verifier
  */
-export type { Profile, VerifiedProgram } from './program.js';
+export { runsOnPackets, type Profile, type VerifiedProgram } from './program.js';
+export { libpcapJaTarget } from './libpcap.js';
 export { verify, check, type VerifyOptions, type CheckResult } from './verify.js';
 export { VerifyError, VerifyUsageError, REASONS, ERRNO, type ReasonCode, type ErrnoName, type Failure } from './errors.js';
 export {

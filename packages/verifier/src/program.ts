@@ -5,8 +5,16 @@
  */
 import type { KnownInsn } from '@ea/bpf';
 
-/** Which kernel rules apply: SO_ATTACH_FILTER, seccomp(2), or seccomp with an EA image. */
-export type Profile = 'socket' | 'seccomp' | 'ea';
+/**
+ * Which rules apply: the kernel's SO_ATTACH_FILTER, seccomp(2), seccomp with an EA image, or
+ * libpcap's userland filtering (what `tcpdump -r` runs: bpf_validate, backward `ja`).
+ */
+export type Profile = 'socket' | 'seccomp' | 'ea' | 'libpcap';
+
+/** Tells whether a profile's programs run over packets (socket, libpcap) rather than seccomp_data. */
+export function runsOnPackets(profile: Profile): boolean {
+  return profile === 'socket' || profile === 'libpcap';
+}
 
 declare const verifiedBrand: unique symbol;
 
@@ -32,9 +40,15 @@ export interface VerifiedProgram {
   /**
    * prog->len after the kernel's cBPF -> eBPF conversion (bpf_convert_filter): what seccomp's
    * path limit and the socket memory charge count. For `ea` it is our own estimate (IND and
-   * tail-zero loads count 1, as the direct context load of a seccomp word load).
+   * tail-zero loads count 1, as the direct context load of a seccomp word load). For `libpcap`,
+   * which runs the program as written, the instruction count.
    */
   readonly convertedLength: number;
+  /**
+   * libpcap profile: some `ja` jumps backward (pcap_filter's signed offset), so a run may loop;
+   * the engines bound it (EngineOptions.budget). Always false for the kernel's profiles.
+   */
+  readonly backwardJumps: boolean;
 }
 
 /** Brands a program; only the verifier calls this, after every check passed. */

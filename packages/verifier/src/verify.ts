@@ -1,7 +1,8 @@
 /**
  * verify(): the kernel's load-time checks in the kernel's order, first failure wins:
  * bpf_check_basics_ok and bpf_check_classic (with check_load_and_stores), then
- * seccomp_check_filter (or our ea pass), then for sockets the conversion and memory limits.
+ * seccomp_check_filter (or our ea pass), then for sockets the conversion and memory limits;
+ * the libpcap profile runs libpcap's bpf_validate rules instead (libpcap.ts).
  */
 import { EA_IMAGE_MAX, isNegativeOffset, loadWidth, SECCOMP_DATA_SIZE, type KnownInsn, type SockFilter } from '@ea/bpf';
 import { checkClassic, checkLength } from './classic.js';
@@ -10,6 +11,7 @@ import { type Failure, VerifyError, VerifyUsageError } from './errors.js';
 import { type Fields, readFields } from './fields.js';
 import { BPF_PROG_HEADER, fitsOptmem, systemOptmemMax } from './limits.js';
 import { brandVerified, type Profile, type VerifiedProgram } from './program.js';
+import { checkLibpcap, hasBackwardJump, libpcapReachable } from './libpcap.js';
 import { makeInsn } from './make.js';
 import { reachableOf } from './reach.js';
 import { checkEa, checkSeccomp } from './seccomp.js';
@@ -33,11 +35,11 @@ export type CheckResult =
   | { readonly ok: true; readonly program: VerifiedProgram }
   | { readonly ok: false; readonly error: VerifyError };
 
-const PROFILES: ReadonlySet<string> = new Set(['socket', 'seccomp', 'ea']);
+const PROFILES: ReadonlySet<string> = new Set(['socket', 'seccomp', 'ea', 'libpcap']);
 
 function validateOptions(options: VerifyOptions): number {
   if (typeof options !== 'object' || options === null || !PROFILES.has(options.profile)) {
-    throw new VerifyUsageError('profile', `must be 'socket', 'seccomp' or 'ea'`);
+    throw new VerifyUsageError('profile', `must be 'socket', 'seccomp', 'ea' or 'libpcap'`);
   }
   const bound = options.eaBound ?? EA_IMAGE_MAX;
   if (!Number.isInteger(bound) || bound < SECCOMP_DATA_SIZE || bound > EA_IMAGE_MAX) {
@@ -62,6 +64,10 @@ export function check(insns: readonly SockFilter[], options: VerifyOptions): Che
   if (length !== null) return fail(length, insns);
   const fields = readFields(insns);
   if (!('n' in fields)) return fail(fields, insns);
+  if (profile === 'libpcap') {
+    const failure = checkLibpcap(fields);
+    return failure === null ? { ok: true, program: build(fields, profile, fields.n) } : fail(failure, insns);
+  }
   const outcome = runChecks(fields, options, eaBound);
   if (typeof outcome !== 'number') return fail(outcome, insns);
   return { ok: true, program: build(fields, profile, outcome) };
@@ -105,7 +111,8 @@ function build(f: Fields, profile: Profile, convertedLength: number): VerifiedPr
     if ((i.kind === 'ld_abs' || i.kind === 'ldx_msh') && !isNegativeOffset(i.k)) maxLoadEnd = Math.max(maxLoadEnd, i.k + loadWidth(i));
     else if (i.kind === 'ld_ind') hasIndexedLoads = true;
   }
-  const reachable = reachableOf(f);
+  const libpcap = profile === 'libpcap';
+  const reachable = libpcap ? libpcapReachable(f) : reachableOf(f);
   return brandVerified({
     profile,
     insns: Object.freeze(out),
@@ -113,5 +120,6 @@ function build(f: Fields, profile: Profile, convertedLength: number): VerifiedPr
     maxLoadEnd,
     hasIndexedLoads,
     convertedLength,
+    backwardJumps: libpcap && hasBackwardJump(f),
   });
 }

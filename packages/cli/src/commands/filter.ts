@@ -1,7 +1,7 @@
 /**
  * `ea-bpf filter FILE CAPTURE`: counts the packets of a pcap/pcapng capture that a
- * socket filter accepts, with libpcap's meaning of "accepts" (a non-zero return),
- * so the count can be compared with `tcpdump -r CAPTURE EXPR`.
+ * filter accepts, run as libpcap runs it in userland (the libpcap profile) with libpcap's
+ * meaning of "accepts" (a non-zero return), so the count is `tcpdump --count -r CAPTURE EXPR`'s.
  */
 import { readProgram } from '@ea/bpf';
 import { type PacketBatch, prepare } from '@ea/interpreter';
@@ -40,9 +40,10 @@ export function register(cli: CAC): void {
         );
       }
       const { insns } = readProgram(source);
-      // Offline filtering never attaches to a socket, so the kernel's conversion-time memory
-      // limits (optmem_max) do not apply; libpcap would run such a program too.
-      const program = verify(insns, { profile: 'socket', skipSocketLimits: true });
+      // Offline filtering is what tcpdump -r does: libpcap's userland rules (bpf_validate,
+      // backward ja for `ip6 protochain`, shifts and offsets as pcap_filter computes them), not
+      // the kernel's; `run --profile socket` keeps the kernel's.
+      const program = verify(insns, { profile: 'libpcap' });
       const { capture, damage } = readDamaged(readInput(capturePath), capturePath);
       const run = batchRunner(program, engine);
       const matched = countMatches(capture, run);

@@ -5,7 +5,8 @@
  *     decimal or 0x hex, negative ones as two's complement, missing args 0), or one call with
  *     `--nr N --args a,b,...`; `--arch` a name or an AUDIT_ARCH number; prints
  *     {"ret", "action", "data"} per call.
- *   --profile socket: `--packets FILE` with one packet per line in hex (`-` is the empty packet);
+ *   --profile socket (the kernel's rules) or libpcap (tcpdump -r's: backward ja, bounded runs):
+ *     `--packets FILE` with one packet per line in hex (`-` is the empty packet);
  *     prints {"ret"} per packet.
  * A bad input line prints {"line": n, "error": "..."} in its place (and the error on stderr): the
  * other lines still run, and the exit code is 1. `--trace` prints each executed instruction with
@@ -14,7 +15,7 @@
 import { type Endian, formatInsn, readProgram } from '@ea/bpf';
 import { type Interpreter, type PacketContext, packetContext, prepare } from '@ea/interpreter';
 import { decodeAction, SYSCALL_ARCHES, writeSeccompData } from '@ea/seccomp';
-import { type Profile, type VerifiedProgram, verify } from '@ea/verifier';
+import { type Profile, runsOnPackets, type VerifiedProgram, verify } from '@ea/verifier';
 import type { CAC } from 'cac';
 import { ebpfRun, isaOption } from '../ebpf.js';
 import { clip, cutLongTokens, printJson, readInput, UsageError } from '../output.js';
@@ -72,8 +73,8 @@ function dataLines(bytes: Uint8Array): { text: string; line: number }[] {
 
 function profileOption(value: string | undefined): Profile {
   const profile = value ?? 'seccomp';
-  if (profile !== 'seccomp' && profile !== 'socket' && profile !== 'ea') {
-    throw new UsageError(`--profile must be seccomp, socket or ea (got ${JSON.stringify(profile)})`);
+  if (profile !== 'seccomp' && profile !== 'socket' && profile !== 'ea' && profile !== 'libpcap') {
+    throw new UsageError(`--profile must be seccomp, socket, ea or libpcap (got ${JSON.stringify(profile)})`);
   }
   return profile;
 }
@@ -147,7 +148,7 @@ function eachLine<T>(lines: { text: string; line: number }[], parse: (text: stri
 export function register(cli: CAC): void {
   cli
     .command('run <file>', 'Run a filter over syscalls (seccomp, ea) or packets (socket); one JSON line per input')
-    .option('--profile <profile>', 'seccomp, ea or socket', { default: 'seccomp' })
+    .option('--profile <profile>', 'seccomp, ea, socket (the kernel) or libpcap (tcpdump -r)', { default: 'seccomp' })
     .option('--inputs <file>', 'seccomp: one call per line, `nr a0 a1 a2 a3 a4 a5` (nr may be a name; numbers decimal or 0x hex, negative = two\'s complement; # comments)')
     .option('--nr <n>', 'seccomp: a single call with this syscall number or name')
     .option('--args <list>', 'seccomp: comma-separated arguments of the --nr call')
@@ -183,13 +184,13 @@ export function register(cli: CAC): void {
         : engine === 'jit'
           ? await jitRun(program, endian)
           : (input) => interpreter.run(input);
-      if (profile === 'socket') return runPackets(options, run);
+      if (runsOnPackets(profile)) return runPackets(options, run);
       return runCalls(options, arch, run);
     });
 }
 
 function runPackets(options: RunOptions, run: Run<PacketContext>): number {
-  if (options.packets === undefined) throw new UsageError('--profile socket needs --packets FILE');
+  if (options.packets === undefined) throw new UsageError('--profile socket and libpcap need --packets FILE');
   if (options.inputs !== undefined || options.nr !== undefined) throw new UsageError('--inputs and --nr are for seccomp and ea programs');
   const ctx = packetContext(new Uint8Array(0));
   return eachLine(dataLines(readInput(options.packets)), parsePacketLine, (bytes) => {
