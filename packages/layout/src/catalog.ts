@@ -48,6 +48,12 @@ export interface EaSyscall {
   readonly checks: readonly SizeCheck[];
   /** sched_setattr / perf_event_open write ksize back into the size field on E2BIG. */
   readonly writeBackOnE2big: boolean;
+  /**
+   * copy_min_struct_from_user (landlock_create_ruleset) tests the pointer before the size: a
+   * NULL pointer is EFAULT whatever the size, where copy_struct_from_user's callers check the
+   * size first (a NULL pointer with size 0 is their EINVAL).
+   */
+  readonly nullBeforeSize?: boolean;
   /** Kernel function that performs the copy (for documentation). */
   readonly copier: string;
   readonly hypothetical?: boolean;
@@ -179,6 +185,7 @@ const entries: EaSyscall[] = [
     size: { kind: 'arg', arg: 1 },
     checks: [tooSmall(8), tooBig],
     writeBackOnE2big: false,
+    nullBeforeSize: true,
     copier: 'copy_min_struct_from_user',
   },
   ...(['statmount', 'listmount'] as const).map(

@@ -113,6 +113,8 @@ export function copyEaArgs(
     }
     return { ok: false, errno, stage, offset, writeBack: sys.ksize };
   };
+  // copy_min_struct_from_user: `if (!src) return -EFAULT;` comes before its size checks.
+  if (sys.nullBeforeSize === true && ptr === 0) return refuse('EFAULT', 'copy', 0);
   const raw = size.raw;
   for (const c of sys.checks) {
     const b = BigInt(c.bound);

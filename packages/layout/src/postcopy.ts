@@ -1,5 +1,5 @@
 /**
- * The first checks four EA syscalls make on the copied struct, right after
+ * The first checks five EA syscalls make on the copied struct, right after
  * copy_struct_from_user (docs/kernel-facts.md §6.4–6.6). Partial on purpose: enough to
  * predict the errno of every call the kernel oracle makes, not a full syscall model.
  * Each returns an errno name, 'nop' (the syscall returns 0 without acting), or null when
@@ -103,4 +103,28 @@ export function mountAttrErrno(attr: Uint8Array): string | null {
 export function mountSetattrFlagsErrno(flags: number): string | null {
   const allowed = 0x1000 | 0x8000 | 0x100 | 0x800; // AT_EMPTY_PATH | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT
   return (flags & ~allowed) !== 0 ? 'EINVAL' : null;
+}
+
+// Linux 6.18, security/landlock/limits.h: LANDLOCK_MASK_ACCESS_FS (EXECUTE .. IOCTL_DEV, 16
+// rights), LANDLOCK_MASK_ACCESS_NET (BIND_TCP, CONNECT_TCP), LANDLOCK_MASK_SCOPE
+// (ABSTRACT_UNIX_SOCKET, SIGNAL). Measured on the running kernel: setting any other single bit
+// of the 24-byte attr gives EINVAL (packages/oracle/test/copy.test.ts probes every bit).
+const LANDLOCK_MASK_ACCESS_FS = 0xffffn;
+const LANDLOCK_MASK_ACCESS_NET = 0x3n;
+const LANDLOCK_MASK_SCOPE = 0x3n;
+
+/**
+ * Runs landlock_create_ruleset's checks on a copied landlock_ruleset_attr: an unknown bit in
+ * handled_access_fs, handled_access_net or scoped is EINVAL; nothing handled at all is ENOMSG
+ * (landlock_create_ruleset refuses an empty ruleset); null when a ruleset would be created.
+ */
+export function landlockRulesetAttrErrno(attr: Uint8Array): string | null {
+  const fs = rd64(attr, 0);
+  const net = rd64(attr, 8);
+  const scoped = rd64(attr, 16);
+  if ((fs & ~LANDLOCK_MASK_ACCESS_FS) !== 0n) return 'EINVAL';
+  if ((net & ~LANDLOCK_MASK_ACCESS_NET) !== 0n) return 'EINVAL';
+  if ((scoped & ~LANDLOCK_MASK_SCOPE) !== 0n) return 'EINVAL';
+  if (fs === 0n && net === 0n && scoped === 0n) return 'ENOMSG';
+  return null;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AddressSpace, LayoutError, copyEaArgs, copyStructFromUser, eaSyscall } from '@ea/layout';
+import { AddressSpace, LayoutError, copyEaArgs, copyStructFromUser, eaSyscall, landlockRulesetAttrErrno } from '@ea/layout';
 
 const BASE = 0x10000;
 
@@ -55,6 +55,30 @@ describe('copyEaArgs: per-syscall size rules', () => {
     expect(copyEaArgs(clone3, [BASE, 63], page())).toMatchObject({ errno: 'EINVAL', stage: 'size' });
     expect(copyEaArgs(clone3, [BASE, 64], page())).toMatchObject({ ok: true, usize: 64 });
     expect(copyEaArgs(clone3, [BASE, 96], page({ 88: 1 }))).toMatchObject({ errno: 'E2BIG', stage: 'copy', offset: 88 });
+  });
+
+  it('landlock_create_ruleset: a NULL attr is EFAULT before any size check (copy_min_struct_from_user)', () => {
+    const sys = eaSyscall('landlock_create_ruleset');
+    for (const size of [0, 7, 8, 24, 5000]) expect(copyEaArgs(sys, [0, size, 0], page())).toMatchObject({ ok: false, errno: 'EFAULT' });
+    // a non-NULL pointer still meets the size checks first, and other syscalls check the size before the pointer
+    expect(copyEaArgs(sys, [BASE + 8192, 0, 0], page())).toMatchObject({ ok: false, errno: 'EINVAL' });
+    expect(copyEaArgs(eaSyscall('openat2'), [0, 0, 0, 0], page())).toMatchObject({ ok: false, errno: 'EINVAL' });
+  });
+
+  it('landlock_create_ruleset: unknown bits of the copied attr are EINVAL, an empty one ENOMSG', () => {
+    const attr = (fs: bigint, net = 0n, scoped = 0n): Uint8Array => {
+      const v = new DataView(new ArrayBuffer(24));
+      v.setBigUint64(0, fs, true);
+      v.setBigUint64(8, net, true);
+      v.setBigUint64(16, scoped, true);
+      return new Uint8Array(v.buffer);
+    };
+    expect(landlockRulesetAttrErrno(attr(0n))).toBe('ENOMSG');
+    expect(landlockRulesetAttrErrno(attr(0xffffn, 3n, 3n))).toBeNull();
+    expect(landlockRulesetAttrErrno(attr(1n << 63n))).toBe('EINVAL');
+    expect(landlockRulesetAttrErrno(attr(1n << 16n))).toBe('EINVAL');
+    expect(landlockRulesetAttrErrno(attr(1n, 4n))).toBe('EINVAL');
+    expect(landlockRulesetAttrErrno(attr(1n, 0n, 4n))).toBe('EINVAL');
   });
 
   it('openat2: < 24 is EINVAL before > 4096', () => {

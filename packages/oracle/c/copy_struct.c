@@ -19,6 +19,7 @@
  *   Q:<off>:<val>  little-endian u64 at struct offset
  *   P:<off>:<rel>  u64 at struct offset = base + rel (a pointer into the mapping)
  *   M:<rel>:<val>  u32 at base + rel
+ *   N:0:0          pass NULL as the struct pointer
  * stdout, one line per case:  <ret> <errno> <u32 at struct offset 0> <u32 at offset 4>
  * (after the call, -1 where unmapped: sched_setattr and perf_event_open write their size back)
  * where ret is "child" for a successful clone3 (the child exited and was reaped).
@@ -66,12 +67,18 @@ int main(void) {
 		unsigned long off;
 		unsigned long long val;
 		int n;
+		int null_ptr = 0;
 		while (sscanf(p, " %c:%lu:%llu%n", &kind, &off, &val, &n) == 3) {
 			p += n;
 			if (kind == 'B' && off < back) s[off] = (unsigned char)val;
 			else if (kind == 'Q' && off + 8 <= back) { uint64_t v = val; memcpy(s + off, &v, 8); }
 			else if (kind == 'P' && off + 8 <= back) { uint64_t v = (uint64_t)(uintptr_t)base + val; memcpy(s + off, &v, 8); }
 			else if (kind == 'M' && off + 4 <= 2 * PAGE) { uint32_t v = (uint32_t)val; memcpy(base + off, &v, 4); }
+			else if (kind == 'N') null_ptr = 1;
+		}
+		if (null_ptr) {
+			s = NULL;
+			back = 0; /* nothing to read back */
 		}
 		long ret;
 		errno = 0;

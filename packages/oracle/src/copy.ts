@@ -32,6 +32,8 @@ export interface CopyCase {
   readonly pointers?: readonly (readonly [offset: number, rel: number])[];
   /** u32 values at offsets into the two mapped pages (e.g. a set_tid array). */
   readonly words?: readonly (readonly [rel: number, value: number])[];
+  /** Pass NULL as the struct pointer (the contents above are then not reachable). */
+  readonly nullPointer?: boolean;
 }
 
 /** What the kernel did: the return value ('child' for a clone3 that created a process). */
@@ -53,6 +55,7 @@ function caseLine(c: CopyCase): string {
   for (const [o, v] of c.u64s ?? []) t.push(`Q:${o}:${BigInt.asUintN(64, v)}`);
   for (const [o, r] of c.pointers ?? []) t.push(`P:${o}:${r}`);
   for (const [r, v] of c.words ?? []) t.push(`M:${r}:${v >>> 0}`);
+  if (c.nullPointer === true) t.push('N:0:0');
   return t.join(' ');
 }
 

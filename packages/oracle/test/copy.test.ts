@@ -9,6 +9,7 @@ import {
   cloneArgsErrno,
   copyEaArgs,
   eaSyscall,
+  landlockRulesetAttrErrno,
   mountAttrErrno,
   mountSetattrFlagsErrno,
   openHowErrno,
@@ -41,7 +42,9 @@ function modelMemory(c: CopyCase): { mem: AddressSpace; addr: number } {
 
 /** The model's prediction: an errno name, 'OK' (returned >= 0) or 'child', and the first u32 after. */
 function predict(c: CopyCase): { result: string; after: number; after4: number } {
-  const { mem, addr } = modelMemory(c);
+  const model = modelMemory(c);
+  const mem = model.mem;
+  const addr = c.nullPointer === true ? 0 : model.addr;
   const sys = eaSyscall(c.sys);
   const u = c.usize;
   const args: Record<CopyOracleSyscall, (number | bigint)[]> = {
@@ -52,10 +55,11 @@ function predict(c: CopyCase): { result: string; after: number; after4: number }
     perf_event_open: [addr, 2 ** 64 - 1, 2 ** 64 - 1, 2 ** 64 - 1, 0],
     landlock_create_ruleset: [addr, u, 0],
   };
+  const back = c.nullPointer === true ? 0 : c.back; // the helper reads nothing back through NULL
   const words = (result: string) => ({
     result,
-    after: c.back >= 4 ? mem.readU32(addr) : -1,
-    after4: c.back >= 8 ? mem.readU32(addr + 4) : -1,
+    after: back >= 4 ? mem.readU32(addr) : -1,
+    after4: back >= 8 ? mem.readU32(addr + 4) : -1,
   });
   if (c.sys === 'mount_setattr') {
     const e = mountSetattrFlagsErrno(c.xflags ?? 0);
@@ -87,7 +91,7 @@ function predict(c: CopyCase): { result: string; after: number; after4: number }
       result = 'EINVAL'; // pid -1 with cpu -1: refused after the copy (the cases keep the attr zero)
       break;
     case 'landlock_create_ruleset':
-      result = 'ENOMSG'; // nothing handled: refused after the copy (the cases keep the attr zero)
+      result = landlockRulesetAttrErrno(r.bytes) ?? 'OK'; // a ruleset fd (the helper closes it)
       break;
   }
   return words(result);
@@ -153,6 +157,22 @@ function cases(): CopyCase[] {
     if (sys !== 'perf_event_open' && sys !== 'landlock_create_ruleset') {
       for (let at = 8; at < k; at += 4) out.push(mk(k, 4096, [[at, 1]]));
     }
+  }
+  // landlock_create_ruleset: every bit of each u64 of the 24-byte attr (6.18 knows 16 fs rights,
+  // 2 net, 2 scopes; any other bit is EINVAL), and the same bits where usize stops before them.
+  for (const field of [0, 8, 16]) {
+    for (let bit = 0; bit < 64; bit++) {
+      for (const usize of [24, field === 0 ? 16 : field]) {
+        out.push({ sys: 'landlock_create_ruleset', back: 4096, usize: BigInt(usize), u64s: [[field, 1n << BigInt(bit)]] });
+      }
+    }
+  }
+  // A NULL pointer: copy_min_struct_from_user answers EFAULT before looking at the size, the
+  // syscalls built on copy_struct_from_user check the size first.
+  for (const usize of [0n, 1n, 7n, 8n, 24n, 4096n, 4097n, 2n ** 64n - 1n]) {
+    out.push({ sys: 'landlock_create_ruleset', back: 4096, usize, nullPointer: true });
+    out.push({ sys: 'openat2', back: 4096, usize, nullPointer: true });
+    out.push({ sys: 'clone3', back: 4096, usize, nullPointer: true });
   }
   // more boundary shapes
   out.push({ sys: 'openat2', back: 4096, usize: 2n ** 64n - 1n });
