@@ -7,6 +7,7 @@ import {
   conformanceHelpers, decodeBytes, disassemble, EbpfLoadError, EbpfRunError, EbpfSyntaxError, interpret, load,
   parseHex, readProgramBytes, toHex,
 } from '@ea/ebpf';
+import { compile } from '@ea/ebpf-jit';
 import { inputName, printJson, readInput, UsageError } from './output.js';
 
 /** Names the instruction sets the program commands take. */
@@ -91,7 +92,7 @@ export function memoryOption(hex: unknown, file: unknown): Uint8Array {
 function engineRun(engine: unknown): (bytes: Uint8Array, mem: Uint8Array) => bigint {
   const name = engine ?? 'interp';
   if (name === 'interp') return (bytes, mem) => interpret(load(bytes), mem, { helpers: conformanceHelpers() });
-  if (name === 'jit') throw new UsageError('--engine jit: the eBPF JIT is not available in this build (use --engine interp)');
+  if (name === 'jit') return (bytes, mem) => compile(load(bytes), { helpers: conformanceHelpers() }).run(mem);
   throw new UsageError(`--engine must be interp or jit (got ${JSON.stringify(String(name))})`);
 }
 

@@ -35,6 +35,11 @@ describe('ea-bpf --isa ebpf', () => {
     expect((await cli(['run', file, '--isa', 'ebpf', '--mem-file', mem])).stdout).toBe('{"r0":"0x10000abcd"}\n');
   });
 
+  it('runs through the JIT with --engine jit', async () => {
+    const file = tempFile('p.s', PROGRAM);
+    expect(await cli(['run', file, '--isa', 'ebpf', '--mem', '0011', '--engine', 'jit'])).toMatchObject({ code: 0, stdout: '{"r0":"0x100000011"}\n' });
+  });
+
   it('names the file, reason and pc of an out-of-bounds access (exit 1)', async () => {
     const file = tempFile('p.s', PROGRAM);
     const run = await cli(['run', file, '--isa', 'ebpf', '--mem', '00']);
@@ -60,6 +65,7 @@ describe('ea-bpf --isa ebpf', () => {
 describe('ea-bpf ebpf-plugin (spawned, as the suite runs it)', () => {
   it('reads hex on stdin and MEM_HEX, prints r0 in hex, exits 0', () => {
     expect(plugin(['0011'], `${HEX}\n`)).toMatchObject({ code: 0, stdout: '100000011\n', stderr: '' });
+    expect(plugin(['0011', '--engine', 'jit'], `${HEX}\n`)).toMatchObject({ code: 0, stdout: '100000011\n', stderr: '' });
   });
 
   it('reports a refused program on stderr with a non-zero exit', () => {

@@ -20,8 +20,9 @@ export const imm64 = (imm: number): bigint => BigInt(imm) & M64;
 
 /** Applies an ALU operation of `width` bits; the result is zero-extended to 64 bits. */
 export function alu(op: AluOp, width: Width, dst: bigint, src: bigint): bigint {
-  const a = trunc(dst, width);
-  const b = trunc(src, width);
+  // Registers always hold values in [0, 2^64): only a 32-bit operation needs to cut its operands.
+  const a = width === 64 ? dst : dst & M32;
+  const b = width === 64 ? src : src & M32;
   const bits = BigInt(width);
   switch (op) {
     case 'add': return trunc(a + b, width);
@@ -61,8 +62,8 @@ export function signExtend(v: bigint, bits: 8 | 16 | 32, width: Width): bigint {
 
 /** Evaluates a conditional jump's comparison on `width` bits. */
 export function compare(op: JmpOp, width: Width, dst: bigint, src: bigint): boolean {
-  const a = trunc(dst, width);
-  const b = trunc(src, width);
+  const a = width === 64 ? dst : dst & M32;
+  const b = width === 64 ? src : src & M32;
   switch (op) {
     case 'jeq': return a === b;
     case 'jne': return a !== b;

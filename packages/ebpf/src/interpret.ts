@@ -3,7 +3,9 @@
  * unsigned 64-bit bigints. BigInt is slower than int32 pairs but exact with no carry tricks, which
  * is what a reference engine needs (the JIT is the fast path and is tested against this one).
  * Calls follow the eBPF convention: r1-r5 arguments, r0 result, r6-r9 and r10 preserved across a
- * local call, each frame with its own 512 bytes of stack, at most MAX_CALL_FRAMES deep.
+ * local call, each frame with its own 512 bytes of stack, at most MAX_CALL_FRAMES deep. The kernel
+ * makes r1-r5 unreadable after a call; here the caller gets its own r1-r5 back (after a helper call
+ * too), which is the cheapest rule for a JIT that compiles each function separately.
  */
 import { alu, byteOrder, compare, imm64, signExtend } from './alu.js';
 import type { CheckedProgram } from './check.js';
@@ -47,6 +49,14 @@ export function entryRegisters(ctxLength: number, convention: 'ubpf' | 'ctx' = '
 export function interpret(program: CheckedProgram, input: Uint8Array, options: RunOptions = {}): bigint {
   if (!(input instanceof Uint8Array)) throw new EbpfRunError('bad_input', -1, 'the input must be a Uint8Array');
   const memory = new Memory(input, options.regions ?? []);
+  try {
+    return run(program, input, memory, options);
+  } finally {
+    memory.release();
+  }
+}
+
+function run(program: CheckedProgram, input: Uint8Array, memory: Memory, options: RunOptions): bigint {
   const regs = entryRegisters(input.byteLength, options.convention);
   const frames: Frame[] = [];
   const insns = program.insns;
@@ -54,7 +64,8 @@ export function interpret(program: CheckedProgram, input: Uint8Array, options: R
   let steps = 0;
   let pc = 0;
   const reg = (r: number): bigint => regs[r]!;
-  const operand = (o: Operand, width: 32 | 64): bigint => ('reg' in o ? reg(o.reg) : width === 64 ? imm64(o.imm) : BigInt(o.imm >>> 0));
+  const immediates = immediateCache(program);
+  const operand = (o: Operand, width: 32 | 64): bigint => ('reg' in o ? reg(o.reg) : width === 64 ? immediates(o.imm) : BigInt(o.imm >>> 0));
   const callHelper = (id: bigint, at: number): HelperResult => {
     const helper = id <= 0xffffffffn ? options.helpers?.get(Number(id)) : undefined;
     if (helper === undefined) throw new EbpfRunError('unknown_helper', at, `no helper ${id}`);
@@ -127,14 +138,14 @@ export function interpret(program: CheckedProgram, input: Uint8Array, options: R
       }
       case 'call_local':
         if (frames.length + 1 >= MAX_CALL_FRAMES) throw new EbpfRunError('call_depth', pc, `more than ${MAX_CALL_FRAMES} frames`);
-        frames.push({ returnPc: pc + 1, saved: regs.slice(6, 11) });
+        frames.push({ returnPc: pc + 1, saved: regs.slice(1, 11) });
         regs[10] = framePointer(frames.length);
         next = pc + 1 + insn.off;
         break;
       case 'exit': {
         const frame = frames.pop();
         if (frame === undefined) return reg(0);
-        for (let i = 0; i < 5; i++) regs[6 + i] = frame.saved[i]!;
+        for (let i = 0; i < 10; i++) regs[1 + i] = frame.saved[i]!;
         next = frame.returnPc;
         break;
       }
@@ -143,6 +154,26 @@ export function interpret(program: CheckedProgram, input: Uint8Array, options: R
     }
     pc = next;
   }
+}
+
+const caches = new WeakMap<CheckedProgram, (imm: number) => bigint>();
+
+/** Returns a memo of the 64-bit values of a program's immediates (BigInt conversions dominate short runs). */
+function immediateCache(program: CheckedProgram): (imm: number) => bigint {
+  let cached = caches.get(program);
+  if (cached === undefined) {
+    const values = new Map<number, bigint>();
+    cached = (imm) => {
+      let v = values.get(imm);
+      if (v === undefined) {
+        v = imm64(imm);
+        values.set(imm, v);
+      }
+      return v;
+    };
+    caches.set(program, cached);
+  }
+  return cached;
 }
 
 /** Applies an atomic read-modify-write (kernel ___bpf_prog_run's ATOMIC cases). */

@@ -34,6 +34,17 @@ export function framePointer(depth: number): bigint {
   return pointer(REGION_STACK, STACK_BYTES - depth * MAX_BPF_STACK);
 }
 
+// One zeroed stack kept for the next run: allocating 4 KiB per run cost more than a short program.
+let spare: DataView | null = null;
+
+function freshStack(): DataView {
+  const stack = spare;
+  if (stack === null) return new DataView(new ArrayBuffer(STACK_BYTES));
+  spare = null;
+  new Uint8Array(stack.buffer).fill(0);
+  return stack;
+}
+
 /** Is the set of regions of one run. */
 export class Memory {
   /** Views indexed by tag - 1. */
@@ -43,14 +54,23 @@ export class Memory {
     readonly extra: readonly Uint8Array[] = [],
   ) {
     const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
-    this.views = [view(ctx), new DataView(new ArrayBuffer(STACK_BYTES)), ...extra.map(view)];
+    this.views = [view(ctx), freshStack(), ...extra.map(view)];
   }
 
+  /** Returns the stack to the pool for the next run (after which this Memory must not be used). */
+  release(): void {
+    const stack = this.views[REGION_STACK - 1];
+    if (stack !== undefined && spare === null) spare = stack;
+  }
+
+  /** The offset within its region of the address the last resolve() accepted. */
+  at = 0;
+
   /**
-   * Returns the view and offset for an access of `size` bytes at `address`, or throws
-   * EbpfRunError('out_of_bounds') naming the pc.
+   * Returns the view of the region an access of `size` bytes at `address` falls in, with the offset
+   * in `this.at`, or throws EbpfRunError('out_of_bounds') naming the pc.
    */
-  resolve(address: bigint, size: number, pc: number): { view: DataView; at: number } {
+  resolve(address: bigint, size: number, pc: number): DataView {
     const tag = Number(address >> 32n);
     const at = Number(address & 0xffffffffn);
     const view = tag >= 1 ? this.views[tag - 1] : undefined;
@@ -58,12 +78,14 @@ export class Memory {
     if (at + size > view.byteLength) {
       throw new EbpfRunError('out_of_bounds', pc, `${size}-byte access at offset ${at} of a ${view.byteLength}-byte ${regionName(tag)} region`);
     }
-    return { view, at };
+    this.at = at;
+    return view;
   }
 
   /** Reads an unsigned little-endian value of 1, 2, 4 or 8 bytes. */
   load(address: bigint, size: number, pc: number): bigint {
-    const { view, at } = this.resolve(address, size, pc);
+    const view = this.resolve(address, size, pc);
+    const at = this.at;
     switch (size) {
       case 1: return BigInt(view.getUint8(at));
       case 2: return BigInt(view.getUint16(at, true));
@@ -74,7 +96,8 @@ export class Memory {
 
   /** Writes the low `size` bytes of `value`, little-endian. */
   store(address: bigint, size: number, value: bigint, pc: number): void {
-    const { view, at } = this.resolve(address, size, pc);
+    const view = this.resolve(address, size, pc);
+    const at = this.at;
     switch (size) {
       case 1: view.setUint8(at, Number(value & 0xffn)); break;
       case 2: view.setUint16(at, Number(value & 0xffffn), true); break;

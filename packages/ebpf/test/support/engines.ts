@@ -3,6 +3,7 @@
  * outcome is written: `0x<r0>` or `reason@pc` (`reason` alone for a whole-program error).
  */
 import { check, conformanceHelpers, decodeBytes, EbpfLoadError, EbpfRunError, interpret } from '@ea/ebpf';
+import { compile } from '@ea/ebpf-jit';
 
 /** Is an engine: program bytes and input memory in, r0 out (or a typed error thrown). */
 export type Engine = (program: Uint8Array, mem: Uint8Array) => bigint;
@@ -10,6 +11,11 @@ export type Engine = (program: Uint8Array, mem: Uint8Array) => bigint;
 /** Lists the engines by name. */
 export const ENGINES: Record<string, Engine> = {
   interp: (program, mem) => interpret(check(decodeBytes(program)), mem, { helpers: conformanceHelpers(), budget: 1_000_000 }),
+  jit: (program, mem) => {
+    const compiled = compile(check(decodeBytes(program)), { helpers: conformanceHelpers(), budget: 1_000_000 });
+    if (!compiled.accelerated) throw new Error(`the JIT fell back to the interpreter: ${compiled.reason}`);
+    return compiled.run(mem);
+  },
 };
 
 /** Runs a case and writes its outcome as the corpus does. */

@@ -148,5 +148,11 @@ export function generateProgram(next: () => number, memLength: number, bodyLengt
 
 /** Returns `count` random inputs of `length` bytes. */
 export function randomInputs(next: () => number, length: number, count: number): Uint8Array[] {
-  return Array.from({ length: count }, () => Uint8Array.from({ length }, () => next() & 0xff));
+  const out: Uint8Array[] = [];
+  for (let n = 0; n < count; n++) {
+    const bytes = new Uint8Array(length);
+    for (let i = 0; i < length; i++) bytes[i] = next() & 0xff;
+    out.push(bytes);
+  }
+  return out;
 }

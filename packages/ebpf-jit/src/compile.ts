@@ -1,0 +1,110 @@
+/**
+ * compile(): a checked eBPF program to a JavaScript function. The code is built as ESTree through
+ * @ea/codegen's checked builders, printed by astring and instantiated with `new Function`; the
+ * runtime enters as factory parameters, never as text. Where code cannot be generated (a
+ * Content-Security-Policy forbids `new Function`, or `accelerate: false`), `run` is the
+ * interpreter and `accelerated` says so.
+ */
+import {
+  assign, bin, call, CodegenError, declare, fnDecl, print, program as script, ret, u32,
+} from '@ea/codegen';
+import { type CheckedProgram, EbpfRunError, type HelperRegistry, interpret } from '@ea/ebpf';
+import type * as ES from 'estree';
+import { Emitter } from './emit.js';
+import { newScope, PARAMS, RUNTIME_NAMES } from './names.js';
+import { Runtime, mulhi } from './runtime.js';
+import { functionStatements } from './structure.js';
+
+/** Options of compile(). */
+export interface CompileOptions {
+  /** Helpers by id (none by default). */
+  readonly helpers?: HelperRegistry;
+  /** Instructions a run may execute before a `budget` error (default: unlimited). */
+  readonly budget?: number;
+  /** false: run the interpreter instead of generating code. */
+  readonly accelerate?: boolean;
+}
+
+/** A compiled program's entry: input memory (r1, r2 = its length) and extra regions in, r0 out. */
+export type RunEbpf = (input: Uint8Array, regions?: readonly Uint8Array[]) => bigint;
+
+/** What compile() returns. */
+export interface CompiledEbpf {
+  readonly run: RunEbpf;
+  /** The generated factory body (empty when the interpreter runs). */
+  readonly source: string;
+  /** Whether `run` is generated code. */
+  readonly accelerated: boolean;
+  /** Why `run` is the interpreter, when it is. */
+  readonly reason?: string;
+}
+
+/** Returns the entry pcs of the program's functions: 0 and every local call's target. */
+export function functionEntries(program: CheckedProgram): number[] {
+  const entries = new Set<number>([0]);
+  program.insns.forEach((insn, pc) => {
+    if (insn?.kind === 'call_local') entries.add(pc + 1 + insn.off);
+  });
+  return [...entries].sort((a, b) => a - b);
+}
+
+/** Generates the factory body: one function per entry and `entry(len)`. */
+export function generate(program: CheckedProgram, options: CompileOptions = {}): string {
+  const scope = newScope();
+  const entries = functionEntries(program);
+  const fname = (pc: number): string => scope.declare(`f${pc}`);
+  for (const pc of entries) fname(pc);
+  const emitter = new Emitter(scope, options.budget, fname);
+  const id = (name: string): ES.Identifier => scope.id(name);
+  const functions = entries.map((pc) => {
+    const locals = declare('let', [
+      [id('r10l'), bin('-', u32(4096), bin('<<', id('depth'), u32(9)))],
+      [id('r10h'), u32(2)],
+      [id('t'), u32(0)],
+      [id('c'), u32(0)],
+      [id('pc'), u32(0)],
+    ]);
+    return fnDecl(id(`f${pc}`), PARAMS.map(id), [locals, ...functionStatements(emitter, scope, program.insns, pc)]);
+  });
+  const args = PARAMS.map((name): ES.Expression => (name === 'r1h' ? u32(1) : name === 'r2l' ? id('len') : u32(0)));
+  const entry = fnDecl(id('entry'), [id('len')], [assign(id('steps'), u32(0)), ret(call(id('f0'), args))]);
+  const body: ES.Statement[] = [declare('let', [[id('steps'), u32(0)]]), ...functions, entry, ret(id('entry'))];
+  return print(script('script', body));
+}
+
+/** Compiles a checked program; falls back to the interpreter when code cannot be generated. */
+export function compile(program: CheckedProgram, options: CompileOptions = {}): CompiledEbpf {
+  const interpreted = (reason: string): CompiledEbpf => ({
+    run: (input, regions = []) =>
+      interpret(program, input, { regions, ...(options.helpers && { helpers: options.helpers }), ...(options.budget !== undefined && { budget: options.budget }) }),
+    source: '',
+    accelerated: false,
+    reason,
+  });
+  if (options.accelerate === false) return interpreted('accelerate: false');
+  let source: string;
+  let entry: (len: number) => number;
+  const rt = new Runtime(options.helpers);
+  try {
+    source = generate(program, options);
+    const members: Record<(typeof RUNTIME_NAMES)[number], unknown> = {
+      T: rt.T, imul: Math.imul, mulhi, ld8: rt.ld8, ld16: rt.ld16, ld32: rt.ld32, ld64: rt.ld64, st8: rt.st8, st16: rt.st16,
+      st32: rt.st32, st64: rt.st64, atomic: rt.atomic, ldpkt: rt.ldpkt, helper: rt.helper, udiv64: rt.udiv64,
+      umod64: rt.umod64, sdiv64: rt.sdiv64, smod64: rt.smod64, shl64: rt.shl64, shr64: rt.shr64, sar64: rt.sar64,
+      depth_error: rt.depth, budget_error: rt.budget, region: rt.region,
+    };
+    const factory = new Function(...RUNTIME_NAMES, source) as (...args: unknown[]) => (len: number) => number;
+    entry = factory(...RUNTIME_NAMES.map((n) => members[n]));
+  } catch (error) {
+    if (error instanceof CodegenError) throw error; // a generator bug, not a property of the program
+    return interpreted(`code generation failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const T = rt.T;
+  const run: RunEbpf = (input, regions = []) => {
+    if (!(input instanceof Uint8Array) || input.byteLength > 0x7fffffff) throw new EbpfRunError('bad_input', -1, 'the input must be a Uint8Array of less than 2 GiB');
+    rt.enter(input, regions);
+    const lo = entry(input.byteLength);
+    return (BigInt(T.hi >>> 0) << 32n) | BigInt(lo >>> 0);
+  };
+  return { run, source, accelerated: true };
+}

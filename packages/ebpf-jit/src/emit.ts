@@ -1,0 +1,326 @@
+/**
+ * One eBPF instruction as JavaScript statements over int32-pair registers. The numeric rules are
+ * RFC 9669's (as @ea/ebpf's alu.ts states them for the interpreter) rebuilt from 32-bit
+ * operations: carries through a double sum, the product's high half from mulhi, shifts split at
+ * 32, and 64-bit division in the runtime. This file and alu.ts are deliberately separate
+ * implementations, so the JIT-vs-interpreter differential has something to catch.
+ */
+import {
+  assign, bin, call, type BinOp, exprStmt, i32, ifElse, logical, ret, type Scope, u32, unary,
+} from '@ea/codegen';
+import { type AluOp, assertNever, type Insn, type JmpOp, type Operand, REGION_EXTRA } from '@ea/ebpf';
+import type * as ES from 'estree';
+import { member, type RuntimeName } from './names.js';
+
+/** How a jump leaves the current instruction: a labelled break, or a dispatch-loop continue. */
+export type JumpTo = (target: number) => ES.Statement[];
+
+/** Emits statements for instructions; one per compiled function. */
+export class Emitter {
+  constructor(
+    readonly scope: Scope,
+    readonly budget: number | undefined,
+    readonly functionName: (entry: number) => string,
+  ) {}
+
+  /** Returns the Identifier of a declared name. */
+  id(name: string): ES.Identifier {
+    return this.scope.id(name);
+  }
+  /** Returns register r's low half. */
+  lo(r: number): ES.Identifier {
+    return this.id(`r${r}l`);
+  }
+  /** Returns register r's high half. */
+  hi(r: number): ES.Identifier {
+    return this.id(`r${r}h`);
+  }
+  /** Calls a runtime member. */
+  rt(name: RuntimeName, args: ES.Expression[]): ES.Expression {
+    return call(this.id(name), args);
+  }
+  get T_hi(): ES.MemberExpression {
+    return member(this.id('T'), 'hi');
+  }
+  get T_stop(): ES.MemberExpression {
+    return member(this.id('T'), 'stop');
+  }
+  /** Creates an int32 literal. */
+  int(n: number): ES.Expression {
+    return i32(n | 0);
+  }
+  /** Returns an operand's low and high halves (an immediate is sign-extended). */
+  pair(o: Operand): { lo: ES.Expression; hi: ES.Expression } {
+    return 'reg' in o ? { lo: this.lo(o.reg), hi: this.hi(o.reg) } : { lo: this.int(o.imm), hi: this.int(o.imm < 0 ? -1 : 0) };
+  }
+  /** Creates `e >>> 0`. */
+  u(e: ES.Expression): ES.Expression {
+    return bin('>>>', e, u32(0));
+  }
+  /** Creates `e | 0`. */
+  i(e: ES.Expression): ES.Expression {
+    return bin('|', e, u32(0));
+  }
+  /** Builds a memory access's offset: the pointer's low half (unsigned) plus the instruction's offset. */
+  at(reg: number, off: number): ES.Expression {
+    return off === 0 ? this.u(this.lo(reg)) : bin('+', this.u(this.lo(reg)), this.int(off));
+  }
+
+  /** Emits one instruction (plus the budget count when a budget is set). */
+  emit(insn: Insn, pc: number, jump: JumpTo): ES.Statement[] {
+    const out: ES.Statement[] = [];
+    if (this.budget !== undefined) {
+      const steps = this.id('steps');
+      out.push(assign(steps, bin('+', steps, u32(1))));
+      out.push(ifElse(bin('>', steps, u32(this.budget)), [exprStmt(this.rt('budget_error', [u32(pc), u32(this.budget)]))]));
+    }
+    out.push(...this.body(insn, pc, jump));
+    return out;
+  }
+
+  /** Emits one instruction's own statements. */
+  body(insn: Insn, pc: number, jump: JumpTo): ES.Statement[] {
+    switch (insn.kind) {
+      case 'alu':
+        return insn.width === 32 ? this.alu32(insn.op, insn.dst, insn.src) : this.alu64(insn.op, insn.dst, insn.src);
+      case 'neg':
+        if (insn.width === 32) return [assign(this.lo(insn.dst), this.i(unary('-', this.lo(insn.dst)))), assign(this.hi(insn.dst), u32(0))];
+        return this.sub64(insn.dst, { lo: u32(0), hi: u32(0) }, { lo: this.lo(insn.dst), hi: this.hi(insn.dst) });
+      case 'movsx': {
+        const d = insn.dst;
+        const s = this.lo(insn.src);
+        const value = insn.bits === 32 ? s : bin('>>', bin('<<', s, u32(32 - insn.bits)), u32(32 - insn.bits));
+        return [assign(this.lo(d), value), assign(this.hi(d), insn.width === 32 ? u32(0) : bin('>>', this.lo(d), u32(31)))];
+      }
+      case 'end':
+        return this.end(insn.order, insn.bits, insn.dst);
+      case 'ldx':
+        return this.ldx(insn, pc);
+      case 'st':
+      case 'stx': {
+        const v = insn.kind === 'st' ? { lo: this.int(insn.imm), hi: this.int(insn.imm < 0 ? -1 : 0) } : { lo: this.lo(insn.src), hi: this.hi(insn.src) };
+        const where = [this.hi(insn.dst), this.at(insn.dst, insn.off)];
+        if (insn.size === 'dw') return [exprStmt(this.rt('st64', [...where, v.lo, v.hi, u32(pc)]))];
+        const fn = insn.size === 'b' ? 'st8' : insn.size === 'h' ? 'st16' : 'st32';
+        return [exprStmt(this.rt(fn, [...where, v.lo, u32(pc)]))];
+      }
+      case 'atomic': {
+        const ops = { add: 0, or: 1, and: 2, xor: 3, xchg: 4, cmpxchg: 5 } as const;
+        const wide = insn.size === 'dw';
+        const t = this.id('t');
+        const out: ES.Statement[] = [
+          assign(t, this.rt('atomic', [u32(ops[insn.op]), u32(wide ? 1 : 0), this.hi(insn.dst), this.at(insn.dst, insn.off), this.lo(insn.src), this.hi(insn.src), this.lo(0), this.hi(0), u32(pc)])),
+        ];
+        const into = insn.op === 'cmpxchg' ? 0 : insn.fetch ? insn.src : null;
+        if (into !== null) out.push(assign(this.lo(into), t), assign(this.hi(into), wide ? this.T_hi : u32(0)));
+        return out;
+      }
+      case 'lddw':
+        if (insn.pseudo === 0) return [assign(this.lo(insn.dst), this.int(insn.lo)), assign(this.hi(insn.dst), this.int(insn.hi))];
+        return [
+          exprStmt(this.rt('region', [u32(insn.lo >>> 0), u32(pc)])),
+          assign(this.lo(insn.dst), this.int(insn.hi)),
+          assign(this.hi(insn.dst), u32(REGION_EXTRA + (insn.lo >>> 0))),
+        ];
+      case 'ldabs':
+      case 'ldind': {
+        const bytes = insn.size === 'b' ? 1 : insn.size === 'h' ? 2 : 4;
+        const off = insn.kind === 'ldabs' ? this.int(insn.imm) : this.i(bin('+', this.lo(insn.src), this.int(insn.imm)));
+        const t = this.id('t');
+        return [
+          assign(t, this.rt('ldpkt', [off, u32(bytes)])),
+          ifElse(bin('<', t, u32(0)), [assign(this.T_hi, u32(0)), assign(this.T_stop, u32(1)), ret(u32(0))]),
+          assign(this.lo(0), this.i(t)),
+          assign(this.hi(0), u32(0)),
+        ];
+      }
+      case 'ja':
+        return insn.off === 0 ? [] : jump(pc + 1 + insn.off);
+      case 'jmp':
+        return [ifElse(this.condition(insn.op, insn.width, insn.dst, insn.src), jump(pc + 1 + insn.off))];
+      case 'call':
+      case 'callx': {
+        const id = insn.kind === 'call' ? { lo: u32(insn.helper >>> 0), hi: u32(0) } : { lo: this.lo(insn.reg), hi: this.hi(insn.reg) };
+        const args: ES.Expression = { type: 'ArrayExpression', elements: [1, 2, 3, 4, 5].flatMap((r) => [this.lo(r), this.hi(r)]) };
+        return [
+          assign(this.lo(0), this.rt('helper', [id.lo, id.hi, args, u32(pc)])),
+          assign(this.hi(0), this.T_hi),
+          ifElse(bin('!==', this.T_stop, u32(0)), [ret(this.lo(0))]),
+        ];
+      }
+      case 'call_local': {
+        const depth = this.id('depth');
+        const callee = this.id(this.functionName(pc + 1 + insn.off));
+        const args = [...Array.from({ length: 10 }, (_, r) => [this.lo(r), this.hi(r)]).flat(), bin('+', depth, u32(1))];
+        return [
+          ifElse(bin('>=', depth, u32(7)), [exprStmt(this.rt('depth_error', [u32(pc)]))]),
+          assign(this.lo(0), call(callee, args)),
+          assign(this.hi(0), this.T_hi),
+          ifElse(bin('!==', this.T_stop, u32(0)), [ret(this.lo(0))]),
+        ];
+      }
+      case 'exit':
+        return [assign(this.T_hi, this.hi(0)), ret(this.lo(0))];
+      default:
+        return assertNever(insn);
+    }
+  }
+
+  /** Emits a 32-bit ALU operation (the high half becomes 0). */
+  alu32(op: AluOp, d: number, src: Operand): ES.Statement[] {
+    const a = this.lo(d);
+    const b: ES.Expression = 'reg' in src ? this.lo(src.reg) : this.int(src.imm);
+    const set = (v: ES.Expression): ES.Statement[] => [assign(a, v), assign(this.hi(d), u32(0))];
+    const simple: Partial<Record<AluOp, BinOp>> = { or: '|', and: '&', xor: '^', lsh: '<<', arsh: '>>' };
+    const bop = simple[op];
+    if (bop !== undefined) return set(bin(bop, a, b));
+    switch (op) {
+      case 'add': return set(this.i(bin('+', a, b)));
+      case 'sub': return set(this.i(bin('-', a, b)));
+      case 'mul': return set(call(this.id('imul'), [a, b]));
+      case 'rsh': return set(this.i(bin('>>>', a, b)));
+      case 'mov': return set(b);
+      case 'div':
+      case 'mod':
+      case 'sdiv':
+      case 'smod': {
+        // Division by zero gives 0, modulo by zero leaves dst (RFC 9669 4.1); `| 0` truncates toward
+        // zero and wraps INT_MIN / -1 back to INT_MIN; JavaScript's % takes the dividend's sign.
+        const signed = op === 'sdiv' || op === 'smod';
+        const x = signed ? a : this.u(a);
+        const y = signed ? b : this.u(b);
+        const result = this.i(bin(op === 'div' || op === 'sdiv' ? '/' : '%', x, y));
+        const zero = op === 'div' || op === 'sdiv' ? [assign(a, u32(0))] : [];
+        if ('imm' in src) return [...(src.imm === 0 ? zero : [assign(a, result)]), assign(this.hi(d), u32(0))];
+        return [ifElse(bin('===', b, u32(0)), zero, [assign(a, result)]), assign(this.hi(d), u32(0))];
+      }
+      default:
+        return assertNever(op as never);
+    }
+  }
+
+  /** Emits a 64-bit ALU operation on the pair. */
+  alu64(op: AluOp, d: number, src: Operand): ES.Statement[] {
+    const a = { lo: this.lo(d), hi: this.hi(d) };
+    const b = this.pair(src);
+    const both = (o: BinOp): ES.Statement[] => [assign(a.lo, bin(o, a.lo, b.lo)), assign(a.hi, bin(o, a.hi, b.hi))];
+    switch (op) {
+      case 'mov': return [assign(a.lo, b.lo), assign(a.hi, b.hi)];
+      case 'or': return both('|');
+      case 'and': return both('&');
+      case 'xor': return both('^');
+      case 'add': {
+        const t = this.id('t');
+        return [
+          assign(t, bin('+', this.u(a.lo), this.u(b.lo))),
+          assign(a.hi, this.i(bin('+', bin('+', a.hi, b.hi), bin('>', t, u32(0xffffffff))))),
+          assign(a.lo, this.i(t)),
+        ];
+      }
+      case 'sub': return this.sub64(d, a, b);
+      case 'mul': {
+        const c = this.id('c');
+        const imul = this.id('imul');
+        return [
+          assign(c, this.i(bin('+', bin('+', call(this.id('mulhi'), [this.u(a.lo), this.u(b.lo)]), call(imul, [a.lo, b.hi])), call(imul, [a.hi, b.lo])))),
+          assign(a.lo, call(imul, [a.lo, b.lo])),
+          assign(a.hi, c),
+        ];
+      }
+      case 'div':
+      case 'mod':
+      case 'sdiv':
+      case 'smod': {
+        const fn = ({ div: 'udiv64', mod: 'umod64', sdiv: 'sdiv64', smod: 'smod64' } as const)[op];
+        return [assign(a.lo, this.rt(fn, [a.lo, a.hi, b.lo, b.hi])), assign(a.hi, this.T_hi)];
+      }
+      case 'lsh':
+      case 'rsh':
+      case 'arsh':
+        if ('imm' in src) return this.shiftConst(op, d, src.imm & 63);
+        return [assign(a.lo, this.rt(op === 'lsh' ? 'shl64' : op === 'rsh' ? 'shr64' : 'sar64', [a.lo, a.hi, b.lo])), assign(a.hi, this.T_hi)];
+      default:
+        return assertNever(op as never);
+    }
+  }
+
+  /** Emits dst = a - b on pairs (the borrow through a double difference). */
+  sub64(d: number, a: { lo: ES.Expression; hi: ES.Expression }, b: { lo: ES.Expression; hi: ES.Expression }): ES.Statement[] {
+    const t = this.id('t');
+    return [
+      assign(t, bin('-', this.u(a.lo), this.u(b.lo))),
+      assign(this.hi(d), this.i(bin('-', bin('-', a.hi, b.hi), bin('<', t, u32(0))))),
+      assign(this.lo(d), this.i(t)),
+    ];
+  }
+
+  /** Emits a 64-bit shift by a constant, split at 32. */
+  shiftConst(op: 'lsh' | 'rsh' | 'arsh', d: number, k: number): ES.Statement[] {
+    const lo = this.lo(d);
+    const hi = this.hi(d);
+    if (k === 0) return [];
+    if (op === 'lsh') {
+      if (k < 32) return [assign(hi, bin('|', bin('<<', hi, u32(k)), bin('>>>', lo, u32(32 - k)))), assign(lo, bin('<<', lo, u32(k)))];
+      return [assign(hi, bin('<<', lo, u32(k - 32))), assign(lo, u32(0))];
+    }
+    if (k < 32) {
+      const low = assign(lo, bin('|', bin('>>>', lo, u32(k)), bin('<<', hi, u32(32 - k))));
+      return [low, assign(hi, op === 'rsh' ? this.i(bin('>>>', hi, u32(k))) : bin('>>', hi, u32(k)))];
+    }
+    if (op === 'rsh') return [assign(lo, this.i(bin('>>>', hi, u32(k - 32)))), assign(hi, u32(0))];
+    return [assign(lo, bin('>>', hi, u32(k - 32))), assign(hi, bin('>>', hi, u32(31)))];
+  }
+
+  /** Emits le/be/bswap on a little-endian host. */
+  end(order: 'le' | 'be' | 'swap', bits: 16 | 32 | 64, d: number): ES.Statement[] {
+    const lo = this.lo(d);
+    const hi = this.hi(d);
+    if (order === 'le') {
+      if (bits === 64) return [];
+      return bits === 16 ? [assign(lo, bin('&', lo, u32(0xffff))), assign(hi, u32(0))] : [assign(hi, u32(0))];
+    }
+    const swap32 = (x: ES.Expression): ES.Expression =>
+      bin('|', bin('|', bin('|', bin('<<', x, u32(24)), bin('<<', bin('&', x, u32(0xff00)), u32(8))), bin('&', bin('>>>', x, u32(8)), u32(0xff00))), bin('>>>', x, u32(24)));
+    if (bits === 16) return [assign(lo, bin('|', bin('<<', bin('&', lo, u32(0xff)), u32(8)), bin('&', bin('>>>', lo, u32(8)), u32(0xff)))), assign(hi, u32(0))];
+    if (bits === 32) return [assign(lo, swap32(lo)), assign(hi, u32(0))];
+    const t = this.id('t');
+    return [assign(t, swap32(lo)), assign(lo, swap32(hi)), assign(hi, t)];
+  }
+
+  /** Emits a load, sign-extending for ldxs*. */
+  ldx(insn: Extract<Insn, { kind: 'ldx' }>, pc: number): ES.Statement[] {
+    const d = insn.dst;
+    const args = [this.hi(insn.src), this.at(insn.src, insn.off), u32(pc)];
+    if (insn.size === 'dw') return [assign(this.lo(d), this.rt('ld64', args)), assign(this.hi(d), this.T_hi)];
+    const fn = insn.size === 'b' ? 'ld8' : insn.size === 'h' ? 'ld16' : 'ld32';
+    let value = this.rt(fn, args);
+    if (insn.signed && insn.size !== 'w') {
+      const k = insn.size === 'b' ? 24 : 16;
+      value = bin('>>', bin('<<', value, u32(k)), u32(k));
+    }
+    return [assign(this.lo(d), value), assign(this.hi(d), insn.signed ? bin('>>', this.lo(d), u32(31)) : u32(0))];
+  }
+
+  /** Builds a jump's condition over `width` bits. */
+  condition(op: JmpOp, width: 32 | 64, d: number, src: Operand): ES.Expression {
+    const a = { lo: this.lo(d), hi: this.hi(d) };
+    const b = this.pair(src);
+    const isSigned = op === 'jsgt' || op === 'jsge' || op === 'jslt' || op === 'jsle';
+    const rel: Record<JmpOp, BinOp> = { jeq: '===', jne: '!==', jgt: '>', jge: '>=', jlt: '<', jle: '<=', jset: '!==', jsgt: '>', jsge: '>=', jslt: '<', jsle: '<=' };
+    if (op === 'jset') {
+      const low = bin('!==', bin('&', a.lo, b.lo), u32(0));
+      return width === 32 ? low : logical('||', low, bin('!==', bin('&', a.hi, b.hi), u32(0)));
+    }
+    if (op === 'jeq' || op === 'jne') {
+      const low = bin(rel[op], a.lo, b.lo);
+      if (width === 32) return low;
+      return logical(op === 'jeq' ? '&&' : '||', bin(rel[op], a.hi, b.hi), low);
+    }
+    const strict: BinOp = rel[op] === '>=' ? '>' : rel[op] === '<=' ? '<' : rel[op];
+    const lowCmp = isSigned && width === 32 ? bin(rel[op], a.lo, b.lo) : bin(rel[op], this.u(a.lo), this.u(b.lo));
+    if (width === 32) return lowCmp;
+    const hiCmp = isSigned ? bin(strict, a.hi, b.hi) : bin(strict, this.u(a.hi), this.u(b.hi));
+    return logical('||', hiCmp, logical('&&', bin('===', a.hi, b.hi), lowCmp));
+  }
+}
+

@@ -1,0 +1,27 @@
+/**
+ * The names generated code uses, declared once: registers as int32 pairs (`r3l`, `r3h`), the
+ * scratch locals, the runtime's members (factory parameters), and function and label names.
+ */
+import { memberBuilder, Scope } from '@ea/codegen';
+import type * as ES from 'estree';
+
+/** Lists the runtime members the factory receives, in parameter order. */
+export const RUNTIME_NAMES = [
+  'T', 'imul', 'mulhi', 'ld8', 'ld16', 'ld32', 'ld64', 'st8', 'st16', 'st32', 'st64', 'atomic', 'ldpkt', 'helper',
+  'udiv64', 'umod64', 'sdiv64', 'smod64', 'shl64', 'shr64', 'sar64', 'depth_error', 'budget_error', 'region',
+] as const;
+/** Names one runtime member. */
+export type RuntimeName = (typeof RUNTIME_NAMES)[number];
+
+/** Lists the parameters of every generated function: r0-r9 as pairs, then the call depth. */
+export const PARAMS = [...Array.from({ length: 10 }, (_, r) => [`r${r}l`, `r${r}h`]).flat(), 'depth'];
+
+/** Returns a scope with every fixed name declared. */
+export function newScope(): Scope {
+  const scope = new Scope();
+  for (const name of [...RUNTIME_NAMES, ...PARAMS, 'r10l', 'r10h', 't', 'c', 'pc', 'top', 'steps', 'entry', 'len']) scope.declare(name);
+  return scope;
+}
+
+/** Builds `T.hi` and `T.stop`, the only members generated code touches. */
+export const member: (object: ES.Expression, name: string) => ES.MemberExpression = memberBuilder(['hi', 'stop']);

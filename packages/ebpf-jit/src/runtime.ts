@@ -1,0 +1,267 @@
+/**
+ * What generated code calls: memory accessors that resolve a pointer pair (tag, offset) to a
+ * region and bounds-check every access (the representation is @ea/ebpf's memory.ts), 64-bit
+ * arithmetic that does not fit inline, helper and packet-load bridges, and the typed errors.
+ * One Runtime per compiled program; `enter` points it at a run's input and regions.
+ *
+ * Values cross as int32 pairs: a function returns the low half and leaves the high half in
+ * `T.hi`; `T.stop` is set when a helper or a legacy packet load ends the whole program.
+ */
+import {
+  EbpfRunError, type HelperRegistry, MAX_BPF_STACK, Memory, REGION_CTX, REGION_EXTRA, REGION_STACK, STACK_BYTES,
+} from '@ea/ebpf';
+
+/** The shared out-parameters of runtime and generated functions. */
+export interface Transfer {
+  hi: number;
+  stop: number;
+}
+
+const TWO32 = 4294967296;
+
+/** Returns the high 32 bits (as int32) of the unsigned product of two u32 values. */
+export function mulhi(a: number, b: number): number {
+  const a0 = a & 0xffff;
+  const a1 = a >>> 16;
+  const b0 = b & 0xffff;
+  const b1 = b >>> 16;
+  const lo = a0 * b0;
+  const mid1 = a1 * b0 + (lo >>> 16);
+  const mid2 = a0 * b1 + (mid1 % 65536);
+  return (a1 * b1 + Math.floor(mid1 / 65536) + Math.floor(mid2 / 65536)) | 0;
+}
+
+const big = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+
+/** Is the per-program runtime: generated code receives its members as factory parameters. */
+export class Runtime {
+  readonly T: Transfer = { hi: 0, stop: 0 };
+  #views: DataView[] = [];
+  #ctxLength = 0;
+  #memory: Memory | null = null;
+  #stack = new DataView(new ArrayBuffer(STACK_BYTES));
+  #stackDirty = false;
+  #lastInput: Uint8Array | null = null;
+  #lastCtx: DataView | null = null;
+
+  constructor(readonly helpers: HelperRegistry | undefined) {}
+
+  /** Points the runtime at one run's input and extra regions. */
+  enter(input: Uint8Array, regions: readonly Uint8Array[]): void {
+    if (this.#lastInput !== input) {
+      this.#lastInput = input;
+      this.#lastCtx = new DataView(input.buffer, input.byteOffset, input.byteLength);
+    }
+    if (this.#stackDirty) {
+      new Uint8Array(this.#stack.buffer).fill(0);
+      this.#stackDirty = false;
+    }
+    this.#views = regions.length === 0 ? [this.#lastCtx!, this.#stack] : [this.#lastCtx!, this.#stack, ...regions.map((r) => new DataView(r.buffer, r.byteOffset, r.byteLength))];
+    this.#ctxLength = input.byteLength;
+    this.#memory = null;
+    this.T.hi = 0;
+    this.T.stop = 0;
+  }
+
+  /** The view the last #resolve found. */
+  #cur: DataView = this.#stack;
+
+  /**
+   * Resolves a pair (tag, offset + instruction offset) to an offset in a region, leaving the
+   * region's view in #cur, or throws. `at` is a double in (-2^32, 2^33): a carry or borrow moves
+   * the address into the neighbouring tag, exactly as the 64-bit sum does in the interpreter.
+   */
+  #resolve(hi: number, at: number, size: number, pc: number, store: boolean): number {
+    let tag = hi;
+    let off = at;
+    if (off >= TWO32) {
+      tag = (tag + 1) | 0;
+      off -= TWO32;
+    } else if (off < 0) {
+      tag = (tag - 1) | 0;
+      off += TWO32;
+    }
+    const view = tag >= 1 ? this.#views[tag - 1] : undefined;
+    if (view === undefined || off > view.byteLength - size) {
+      throw new EbpfRunError('out_of_bounds', pc, `${size}-byte access at 0x${(tag >>> 0).toString(16)}:${off} is outside every region`);
+    }
+    if (store && tag === REGION_STACK) this.#stackDirty = true;
+    this.#cur = view;
+    return off;
+  }
+
+  // Loads return the value as an int32 (ld64 leaves the high half in T.hi); `at` is the pointer's
+  // offset plus the instruction's, as a double.
+  readonly ld8 = (hi: number, at: number, pc: number): number => {
+    const off = this.#resolve(hi, at, 1, pc, false);
+    return this.#cur.getUint8(off);
+  };
+  readonly ld16 = (hi: number, at: number, pc: number): number => {
+    const off = this.#resolve(hi, at, 2, pc, false);
+    return this.#cur.getUint16(off, true);
+  };
+  readonly ld32 = (hi: number, at: number, pc: number): number => {
+    const off = this.#resolve(hi, at, 4, pc, false);
+    return this.#cur.getInt32(off, true);
+  };
+  readonly ld64 = (hi: number, at: number, pc: number): number => {
+    const off = this.#resolve(hi, at, 8, pc, false);
+    this.T.hi = this.#cur.getInt32(off + 4, true);
+    return this.#cur.getInt32(off, true);
+  };
+  readonly st8 = (hi: number, at: number, v: number, pc: number): void => {
+    const off = this.#resolve(hi, at, 1, pc, true);
+    this.#cur.setUint8(off, v & 0xff);
+  };
+  readonly st16 = (hi: number, at: number, v: number, pc: number): void => {
+    const off = this.#resolve(hi, at, 2, pc, true);
+    this.#cur.setUint16(off, v & 0xffff, true);
+  };
+  readonly st32 = (hi: number, at: number, v: number, pc: number): void => {
+    const off = this.#resolve(hi, at, 4, pc, true);
+    this.#cur.setInt32(off, v, true);
+  };
+  readonly st64 = (hi: number, at: number, lo: number, vhi: number, pc: number): void => {
+    const off = this.#resolve(hi, at, 8, pc, true);
+    this.#cur.setInt32(off, lo, true);
+    this.#cur.setInt32(off + 4, vhi, true);
+  };
+
+  /**
+   * Applies an atomic (kernel ___bpf_prog_run's ATOMIC cases): `op` 0 add, 1 or, 2 and, 3 xor,
+   * 4 xchg, 5 cmpxchg; returns the old value (low half; high half in T.hi). cmpxchg compares with
+   * the expected value (r0) passed in exp.
+   */
+  readonly atomic = (op: number, wide: number, hi: number, at: number, vl: number, vh: number, el: number, eh: number, pc: number): number => {
+    const size = wide ? 8 : 4;
+    at = this.#resolve(hi, at, size, pc, true);
+    const view = this.#cur;
+    const ol = view.getInt32(at, true);
+    const oh = wide ? view.getInt32(at + 4, true) : 0;
+    let nl = vl;
+    let nh = vh;
+    switch (op) {
+      case 0: {
+        const s = (ol >>> 0) + (vl >>> 0);
+        nl = s | 0;
+        nh = (oh + vh + (s >= TWO32 ? 1 : 0)) | 0;
+        break;
+      }
+      case 1: nl = ol | vl; nh = oh | vh; break;
+      case 2: nl = ol & vl; nh = oh & vh; break;
+      case 3: nl = ol ^ vl; nh = oh ^ vh; break;
+      case 4: break;
+      default:
+        if (ol !== el || (wide && oh !== eh)) {
+          nl = ol;
+          nh = oh;
+        }
+    }
+    view.setInt32(at, nl, true);
+    if (wide) view.setInt32(at + 4, nh, true);
+    this.T.hi = oh;
+    return ol;
+  };
+
+  /** Legacy packet load in network byte order; -1 when outside the context (the program then ends with 0). */
+  readonly ldpkt = (off: number, size: number): number => {
+    if (off < 0 || off + size > this.#ctxLength) return -1;
+    const view = this.#views[0]!;
+    return size === 1 ? view.getUint8(off) : size === 2 ? view.getUint16(off) : view.getUint32(off);
+  };
+
+  /** Calls helper `idl:idh` with r1-r5 as pairs; returns r0 (T.hi its high half; T.stop on exit). */
+  readonly helper = (idl: number, idh: number, a: readonly number[], pc: number): number => {
+    const fn = idh === 0 ? this.helpers?.get(idl >>> 0) : undefined;
+    if (fn === undefined) throw new EbpfRunError('unknown_helper', pc, `no helper ${big(idl, idh)}`);
+    if (this.#memory === null) this.#memory = this.#memoryFacade();
+    const result = fn([big(a[0]!, a[1]!), big(a[2]!, a[3]!), big(a[4]!, a[5]!), big(a[6]!, a[7]!), big(a[8]!, a[9]!)], this.#memory, pc);
+    const value = typeof result === 'bigint' ? result : result.exit;
+    if (typeof result !== 'bigint') this.T.stop = 1;
+    this.T.hi = Number(BigInt.asUintN(64, value) >> 32n) | 0;
+    return Number(BigInt.asUintN(32, value)) | 0;
+  };
+
+  /** Builds a Memory over this run's regions for helpers (they see the same bytes). */
+  #memoryFacade(): Memory {
+    const views = this.#views;
+    const bytes = (v: DataView): Uint8Array => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    const memory = new Memory(bytes(views[0]!), views.slice(2).map(bytes));
+    memory.views[REGION_STACK - 1] = views[REGION_STACK - 1]!;
+    this.#stackDirty = true;
+    return memory;
+  }
+
+  readonly udiv64 = (al: number, ah: number, bl: number, bh: number): number => this.#pair(bh === 0 && bl === 0 ? 0n : big(al, ah) / big(bl, bh));
+  readonly umod64 = (al: number, ah: number, bl: number, bh: number): number => this.#pair(bh === 0 && bl === 0 ? big(al, ah) : big(al, ah) % big(bl, bh));
+  readonly sdiv64 = (al: number, ah: number, bl: number, bh: number): number =>
+    this.#pair(bh === 0 && bl === 0 ? 0n : BigInt.asIntN(64, big(al, ah)) / BigInt.asIntN(64, big(bl, bh)));
+  readonly smod64 = (al: number, ah: number, bl: number, bh: number): number =>
+    this.#pair(bh === 0 && bl === 0 ? big(al, ah) : BigInt.asIntN(64, big(al, ah)) % BigInt.asIntN(64, big(bl, bh)));
+
+  #pair(v: bigint): number {
+    const u = BigInt.asUintN(64, v);
+    this.T.hi = Number(u >> 32n) | 0;
+    return Number(u & 0xffffffffn) | 0;
+  }
+
+  /** Shifts by a register count (masked to 6 bits): left, logical right, arithmetic right. */
+  readonly shl64 = (lo: number, hi: number, n: number): number => {
+    const k = n & 63;
+    if (k === 0) {
+      this.T.hi = hi;
+      return lo;
+    }
+    if (k < 32) {
+      this.T.hi = (hi << k) | (lo >>> (32 - k));
+      return lo << k;
+    }
+    this.T.hi = lo << (k - 32);
+    return 0;
+  };
+  readonly shr64 = (lo: number, hi: number, n: number): number => {
+    const k = n & 63;
+    if (k === 0) {
+      this.T.hi = hi;
+      return lo;
+    }
+    if (k < 32) {
+      this.T.hi = (hi >>> k) | 0;
+      return (lo >>> k) | (hi << (32 - k));
+    }
+    this.T.hi = 0;
+    return (hi >>> (k - 32)) | 0;
+  };
+  readonly sar64 = (lo: number, hi: number, n: number): number => {
+    const k = n & 63;
+    if (k === 0) {
+      this.T.hi = hi;
+      return lo;
+    }
+    if (k < 32) {
+      this.T.hi = hi >> k;
+      return (lo >>> k) | (hi << (32 - k));
+    }
+    this.T.hi = hi >> 31;
+    return hi >> (k - 32);
+  };
+
+  /** Throws unless extra region `index` exists in this run (lddw map_value). */
+  readonly region = (index: number, pc: number): void => {
+    if (index + 2 >= this.#views.length) throw new EbpfRunError('out_of_bounds', pc, `lddw names region ${index}, the run has ${this.#views.length - 2}`);
+  };
+
+  /** Throws the call-depth error. */
+  readonly depth = (pc: number): never => {
+    throw new EbpfRunError('call_depth', pc, 'more than 8 frames');
+  };
+  /** Throws the budget error. */
+  readonly budget = (pc: number, limit: number): never => {
+    throw new EbpfRunError('budget', pc, `more than ${limit} instructions`);
+  };
+}
+
+/** Returns r10's offset for call depth `depth`. */
+export const frameOffset = (depth: number): number => STACK_BYTES - depth * MAX_BPF_STACK;
+
+export { REGION_CTX, REGION_EXTRA };

@@ -1,0 +1,17 @@
+/**
+ * The JIT (@ea/ebpf-jit) against the interpreter on kernel-valid random programs
+ * (support/generate.ts). With jit-wild.test.ts, at least 10^6 program x input cases per run;
+ * EA_FUZZ=1 runs ten times as many.
+ */
+import { describe, expect, it } from 'vitest';
+import { differential } from './support/differential.js';
+import { generateProgram } from './support/generate.js';
+
+const scale = process.env.EA_FUZZ === '1' ? 10 : 1;
+
+describe('JIT vs interpreter: kernel-valid programs', () => {
+  it('agree on 300,000 program x input cases', () => {
+    const n = differential((next) => generateProgram(next, 8 + (next() % 33), 6 + (next() % 12)), 0x1ee7, 1000 * scale, 300);
+    expect(n).toBe(300_000 * scale);
+  });
+});
