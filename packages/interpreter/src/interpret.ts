@@ -12,7 +12,7 @@ import { fuse } from './fuse.js';
 import { loadImageIndirect, loadImageWord, tailZero } from './image.js';
 import { checkImage, checkPacket, imageSize } from './input.js';
 import { DEFAULT_BUDGET, execLibpcap } from './libpcap.js';
-import { loadPacket, nlattr, nlattrNest, packetLength } from './packet.js';
+import { loadPacket, nibbleAt, nlattr, nlattrNest, packetLength } from './packet.js';
 
 /** Called before each executed instruction with the pc and the registers, for tracing. */
 export type StepHook = (pc: number, a: number, x: number) => void;
@@ -278,21 +278,35 @@ export class Interpreter {
         case 41 /* JSET_X */:
           pc = (a & x) !== 0 ? jt[pc]! : jf[pc]!;
           continue;
+        // Absolute loads share their code with their superinstructions (fuse.ts), which end
+        // with the jump of pc + 1 (jeq, or jset).
+        case 71 /* PKT_W_ABS_JEQ */:
+        case 74 /* PKT_W_ABS_JSET */:
         case 42 /* PKT_W_ABS */:
           v = ki[pc]!;
           if (v + 4 > size) return 0;
           a = view.getInt32(base + v);
-          break;
+          if (op[pc] === 42) break;
+          pc = (op[pc] === 71 ? a === ki[pc + 1] : (a & ki[pc + 1]!) !== 0) ? jt[pc + 1]! : jf[pc + 1]!;
+          continue;
+        case 72 /* PKT_H_ABS_JEQ */:
+        case 75 /* PKT_H_ABS_JSET */:
         case 43 /* PKT_H_ABS */:
           v = ki[pc]!;
           if (v + 2 > size) return 0;
           a = view.getUint16(base + v);
-          break;
+          if (op[pc] === 43) break;
+          pc = (op[pc] === 72 ? a === ki[pc + 1] : (a & ki[pc + 1]!) !== 0) ? jt[pc + 1]! : jf[pc + 1]!;
+          continue;
+        case 73 /* PKT_B_ABS_JEQ */:
+        case 76 /* PKT_B_ABS_JSET */:
         case 44 /* PKT_B_ABS */:
           v = ki[pc]!;
           if (v >= size) return 0;
           a = view.getUint8(base + v);
-          break;
+          if (op[pc] === 44) break;
+          pc = (op[pc] === 73 ? a === ki[pc + 1] : (a & ki[pc + 1]!) !== 0) ? jt[pc + 1]! : jf[pc + 1]!;
+          continue;
         case 45 /* PKT_W_NEG */:
           v = loadPacket(ctx!, ki[pc]!, 4);
           if (v < 0) return 0;
@@ -308,8 +322,18 @@ export class Interpreter {
           break;
         // Indirect loads: the in-bounds, non-negative offset is read here; everything else
         // (negative offsets, failures) goes through loadPacket, the one place that knows them.
+        // The offset wraps at 32 bits and is then read as a signed int (bpf_skb_load_helper).
+        // Each shares its code with its superinstructions (fuse.ts): `ldxb 4*([k]&0xf)` then this
+        // load (which first runs the ldxb and moves pc to the load), and this load then `jeq`
+        // (which ends with the jump of pc + 1). After the ldxb the load runs as its own operation
+        // at pc + 1, so it is fused with a `jeq` after it when that pair was fused.
+        case 80 /* PKT_MSH_W_IND */:
+        case 77 /* PKT_W_IND_JEQ */:
         case 48 /* PKT_W_IND */:
-          // The offset wraps at 32 bits and is then read as a signed int (bpf_skb_load_helper).
+          if (op[pc] === 80) {
+            x = nibbleAt(view, base, size, ctx, ki[pc++]!);
+            if (x < 0) return 0;
+          }
           v = (x + ki[pc]!) | 0;
           if (v >= 0 && v + 4 <= size) a = view.getInt32(base + v);
           else {
@@ -317,32 +341,39 @@ export class Interpreter {
             if (v < 0) return 0;
             a = v | 0;
           }
-          break;
+          if (op[pc] !== 77) break;
+          pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
+          continue;
+        case 81 /* PKT_MSH_H_IND */:
+        case 78 /* PKT_H_IND_JEQ */:
         case 49 /* PKT_H_IND */:
-          v = (x + ki[pc]!) | 0;
-          if (v >= 0 && v + 2 <= size) a = view.getUint16(base + v);
-          else {
-            a = loadPacket(ctx!, v, 2);
-            if (a < 0) return 0;
+          if (op[pc] === 81) {
+            x = nibbleAt(view, base, size, ctx, ki[pc++]!);
+            if (x < 0) return 0;
           }
-          break;
+          v = (x + ki[pc]!) | 0;
+          a = v >= 0 && v + 2 <= size ? view.getUint16(base + v) : loadPacket(ctx!, v, 2);
+          if (a < 0) return 0;
+          if (op[pc] !== 78) break;
+          pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
+          continue;
+        case 82 /* PKT_MSH_B_IND */:
+        case 79 /* PKT_B_IND_JEQ */:
         case 50 /* PKT_B_IND */:
-          v = (x + ki[pc]!) | 0;
-          if (v >= 0 && v < size) a = view.getUint8(base + v);
-          else {
-            a = loadPacket(ctx!, v, 1);
-            if (a < 0) return 0;
+          if (op[pc] === 82) {
+            x = nibbleAt(view, base, size, ctx, ki[pc++]!);
+            if (x < 0) return 0;
           }
-          break;
+          v = (x + ki[pc]!) | 0;
+          a = v >= 0 && v < size ? view.getUint8(base + v) : loadPacket(ctx!, v, 1);
+          if (a < 0) return 0;
+          if (op[pc] !== 79) break;
+          pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
+          continue;
         case 51 /* PKT_MSH */:
           // X = 4 * (P[k] & 0xf); A is untouched.
-          v = ki[pc]!;
-          if (v >= 0 && v < size) v = view.getUint8(base + v);
-          else {
-            v = loadPacket(ctx!, v, 1);
-            if (v < 0) return 0;
-          }
-          x = (v & 0xf) << 2;
+          x = nibbleAt(view, base, size, ctx, ki[pc]!);
+          if (x < 0) return 0;
           break;
         case 52 /* ANC_PROTOCOL */:
           a = (ctx!.protocol ?? 0) | 0;
@@ -407,120 +438,6 @@ export class Interpreter {
         case 70 /* IMG_TAILZERO */:
           a = tailZero(view, k[pc]!, little);
           break;
-        // Superinstructions (fuse.ts): the load of pc, then the jump or load of pc + 1.
-        case 71 /* PKT_W_ABS_JEQ */:
-          v = ki[pc]!;
-          if (v + 4 > size) return 0;
-          a = view.getInt32(base + v);
-          pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
-          continue;
-        case 72 /* PKT_H_ABS_JEQ */:
-          v = ki[pc]!;
-          if (v + 2 > size) return 0;
-          a = view.getUint16(base + v);
-          pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
-          continue;
-        case 73 /* PKT_B_ABS_JEQ */:
-          v = ki[pc]!;
-          if (v >= size) return 0;
-          a = view.getUint8(base + v);
-          pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
-          continue;
-        case 74 /* PKT_W_ABS_JSET */:
-          v = ki[pc]!;
-          if (v + 4 > size) return 0;
-          a = view.getInt32(base + v);
-          pc = (a & ki[pc + 1]!) !== 0 ? jt[pc + 1]! : jf[pc + 1]!;
-          continue;
-        case 75 /* PKT_H_ABS_JSET */:
-          v = ki[pc]!;
-          if (v + 2 > size) return 0;
-          a = view.getUint16(base + v);
-          pc = (a & ki[pc + 1]!) !== 0 ? jt[pc + 1]! : jf[pc + 1]!;
-          continue;
-        case 76 /* PKT_B_ABS_JSET */:
-          v = ki[pc]!;
-          if (v >= size) return 0;
-          a = view.getUint8(base + v);
-          pc = (a & ki[pc + 1]!) !== 0 ? jt[pc + 1]! : jf[pc + 1]!;
-          continue;
-        case 77 /* PKT_W_IND_JEQ */:
-          v = (x + ki[pc]!) | 0;
-          if (v >= 0 && v + 4 <= size) a = view.getInt32(base + v);
-          else {
-            v = loadPacket(ctx!, v, 4);
-            if (v < 0) return 0;
-            a = v | 0;
-          }
-          pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
-          continue;
-        case 78 /* PKT_H_IND_JEQ */:
-          v = (x + ki[pc]!) | 0;
-          if (v >= 0 && v + 2 <= size) a = view.getUint16(base + v);
-          else {
-            a = loadPacket(ctx!, v, 2);
-            if (a < 0) return 0;
-          }
-          pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
-          continue;
-        case 79 /* PKT_B_IND_JEQ */:
-          v = (x + ki[pc]!) | 0;
-          if (v >= 0 && v < size) a = view.getUint8(base + v);
-          else {
-            a = loadPacket(ctx!, v, 1);
-            if (a < 0) return 0;
-          }
-          pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
-          continue;
-        case 80 /* PKT_MSH_W_IND */:
-          v = ki[pc]!;
-          if (v >= 0 && v < size) v = view.getUint8(base + v);
-          else {
-            v = loadPacket(ctx!, v, 1);
-            if (v < 0) return 0;
-          }
-          x = (v & 0xf) << 2;
-          v = (x + ki[pc + 1]!) | 0;
-          if (v >= 0 && v + 4 <= size) a = view.getInt32(base + v);
-          else {
-            v = loadPacket(ctx!, v, 4);
-            if (v < 0) return 0;
-            a = v | 0;
-          }
-          pc += 2;
-          continue;
-        case 81 /* PKT_MSH_H_IND */:
-          v = ki[pc]!;
-          if (v >= 0 && v < size) v = view.getUint8(base + v);
-          else {
-            v = loadPacket(ctx!, v, 1);
-            if (v < 0) return 0;
-          }
-          x = (v & 0xf) << 2;
-          v = (x + ki[pc + 1]!) | 0;
-          if (v >= 0 && v + 2 <= size) a = view.getUint16(base + v);
-          else {
-            a = loadPacket(ctx!, v, 2);
-            if (a < 0) return 0;
-          }
-          pc += 2;
-          continue;
-        case 82 /* PKT_MSH_B_IND */:
-          v = ki[pc]!;
-          if (v >= 0 && v < size) v = view.getUint8(base + v);
-          else {
-            v = loadPacket(ctx!, v, 1);
-            if (v < 0) return 0;
-          }
-          x = (v & 0xf) << 2;
-          v = (x + ki[pc + 1]!) | 0;
-          if (v >= 0 && v < size) a = view.getUint8(base + v);
-          else {
-            a = loadPacket(ctx!, v, 1);
-            if (a < 0) return 0;
-          }
-          pc += 2;
-          continue;
         default:
           // Unreachable for a decoded program: every op index above is produced by decodeOp.
           throw new InterpreterError('BAD_INPUT', `no operation ${op[pc]} at pc ${pc}`);

@@ -72,6 +72,16 @@ export function loadPacket(ctx: PacketContext, off: number, size: number): numbe
   return data.getUint8(base + pos);
 }
 
+/**
+ * Returns X of `ldx 4*([k]&0xf)`, 4 * (the packet byte at k & 0xf), or -1 when the load fails:
+ * the run loop's one copy of it (PKT_MSH and its superinstructions). The packet is `size` bytes
+ * at `base` in `view`; a negative k or a failure goes through loadPacket.
+ */
+export function nibbleAt(view: DataView, base: number, size: number, ctx: PacketContext | null, k: number): number {
+  const byte = k >= 0 && k < size ? view.getUint8(base + k) : loadPacket(ctx as PacketContext, k, 1);
+  return byte < 0 ? -1 : (byte & 0xf) << 2;
+}
+
 /** sizeof(struct nlattr) = NLA_HDRLEN: u16 nla_len, u16 nla_type, in host byte order. */
 const NLA_HDRLEN = 4;
 /** NLA_TYPE_MASK: nla_type without NLA_F_NESTED and NLA_F_NET_BYTEORDER. */

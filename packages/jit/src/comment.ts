@@ -12,6 +12,8 @@ const imm = (k: number): string => (k < 10 ? String(k) : `0x${k.toString(16)}`);
 const off = (k: number): string => (k < 0x10000 ? String(k) : `0x${k.toString(16)}`);
 const LD = { w: 'ld', h: 'ldh', b: 'ldb' } as const;
 const INVERSE = { jeq: 'jne', jgt: 'jle', jge: 'jlt', jset: undefined } as const;
+/** The instructions without an operand, as formatInsn spells them. */
+const BARE = { ret_a: 'ret a', ld_len: 'ld #len', ldx_len: 'ldx #len', neg: 'neg', tax: 'tax', txa: 'txa' } as const;
 
 /** Returns formatInsn(ins, pc). */
 export function insnText(ins: KnownInsn, pc: number): string {
@@ -61,17 +63,12 @@ function fastText(ins: KnownInsn, pc: number): string | undefined {
     case 'alu':
       return ins.src === 'k' ? `${ins.op} #${imm(k)}` : bare(`${ins.op} x`);
     case 'ret_a':
-      return bare('ret a');
     case 'ld_len':
-      return bare('ld #len');
     case 'ldx_len':
-      return bare('ldx #len');
     case 'neg':
-      return bare('neg');
     case 'tax':
-      return bare('tax');
     case 'txa':
-      return bare('txa');
+      return bare(BARE[ins.kind]);
     case 'ja':
       // formatInsn spells ja's target.
       return undefined;

@@ -320,6 +320,17 @@ function unknownRegs(s: State): number {
  */
 function isPure(ins: KnownInsn, s: State, opts: FlowOptions): boolean {
   switch (ins.kind) {
+    case 'alu':
+      return !((ins.op === 'div' || ins.op === 'mod') && ins.src === 'x' && s[SLOT_X] === UNKNOWN);
+    case 'ld_abs':
+      return opts.pureAbsLoad(ins);
+    case 'ld_ind':
+    case 'ldx_msh':
+    case 'ja':
+    case 'jmp':
+    case 'ret_k':
+    case 'ret_a':
+      return false;
     case 'ld_imm':
     case 'ld_len':
     case 'ld_mem':
@@ -333,17 +344,6 @@ function isPure(ins: KnownInsn, s: State, opts: FlowOptions): boolean {
     case 'tax':
     case 'txa':
       return true;
-    case 'alu':
-      return !((ins.op === 'div' || ins.op === 'mod') && ins.src === 'x' && s[SLOT_X] === UNKNOWN);
-    case 'ld_abs':
-      return opts.pureAbsLoad(ins);
-    case 'ld_ind':
-    case 'ldx_msh':
-    case 'ja':
-    case 'jmp':
-    case 'ret_k':
-    case 'ret_a':
-      return false;
     default:
       return assertNever(ins);
   }
