@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Insn } from '@ea/bpf';
-import { audit, diff, explain, syscallDecisions } from '@ea/explain';
+import { audit, diff, explain, explore, syscallDecisions } from '@ea/explain';
 import { compileProfile, readProfile, resolveProfile, type ResolvedProfile } from '@ea/profile';
 import { decodeAction, formatAction } from '@ea/seccomp';
 import { verify, type VerifiedProgram } from '@ea/verifier';
@@ -84,7 +84,8 @@ const builds = [dockerFile, podmanFile].map((file) => {
 });
 for (const b of builds) {
   const c = counts(b.linear);
-  console.log(`${b.file}: libseccomp ${b.linear.insns.length} instructions (tree ${b.tree.insns.length}), @ea/profile ${b.ours.insns.length}`);
+  const walk = explore(b.linear);
+  console.log(`${b.file}: libseccomp ${b.linear.insns.length} instructions (tree ${b.tree.insns.length}), @ea/profile ${b.ours.insns.length}; the walk: ${walk.steps} steps, ${walk.leaves.length} paths`);
   console.log(`  x86_64 named syscalls: ${c.allowed} allowed, ${c.denied} denied, ${c.conditional} conditional; ${[...c.actions].map(([a, n]) => `${a} ${n}`).join(', ')}`);
   const [, te] = time(() => explain(b.linear));
   const [findings, ta] = time(() => audit(b.linear));
