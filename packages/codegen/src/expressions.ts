@@ -64,6 +64,11 @@ export function increment(target: ES.Identifier): ES.UpdateExpression {
   return { type: 'UpdateExpression', operator: '++', prefix: false, argument: target };
 }
 
+/** Creates `object?.name` from a member access (a null or undefined object gives undefined). */
+export function optional(member: ES.MemberExpression): ES.ChainExpression {
+  return { type: 'ChainExpression', expression: { ...member, optional: true } };
+}
+
 const FORBIDDEN_PROPERTIES = new Set(['constructor', '__proto__', 'prototype']);
 
 /**

@@ -10,7 +10,7 @@ export { CodegenError, Scope, checkName, checkInt } from './scope.js';
 export { type Radix, u32, i32, u64, bool, nullLiteral, array } from './literals.js';
 export { lineComment, withComments } from './comments.js';
 export {
-  type BinOp, bin, logical, unary, not, toU32, toI32, mulU32, call, assignExpr, increment, memberBuilder, indexBuilder,
+  type BinOp, bin, logical, unary, not, toU32, toI32, mulU32, call, assignExpr, increment, memberBuilder, indexBuilder, optional,
 } from './expressions.js';
 export {
   exprStmt, assign, declare, block, ifElse, switchOn, labelled, brk, cont, ret, throwStmt, tryCatch, forLoop, countedLoop,

@@ -2,7 +2,7 @@ import { parse } from 'acorn';
 import { describe, expect, it } from 'vitest';
 import {
   Scope, array, assign, assignExpr, bin, block, bool, brk, call, cont, countedLoop, declare, exportNamed, exprStmt, fnDecl, forLoop,
-  i32, ifElse, importFrom, increment, indexBuilder, labelled, lineComment, logical, memberBuilder, mulU32, not, nullLiteral, print,
+  i32, ifElse, importFrom, increment, indexBuilder, labelled, lineComment, logical, memberBuilder, mulU32, not, nullLiteral, optional, print,
   program, ret, switchOn, throwStmt, toI32, toU32, tryCatch, u32, u64, unary, whileLoop, withComments,
 } from '../src/index.js';
 
@@ -60,6 +60,7 @@ describe('leaves refuse what could escape', () => {
     for (const bad of ['constructor', '__proto__', 'prototype', 'call']) expect(() => member(scope.id('A'), bad)).toThrow(/not allowed/);
     for (const bad of ['constructor', '__proto__', 'a-b']) expect(() => memberBuilder([bad])).toThrow(/never allowed|bad name/);
     expect(printed([exprStmt(member(scope.id('A'), 'data'))])).toBe('A.data;\n');
+    expect(printed([exprStmt(optional(member(scope.id('A'), 'data')))])).toBe('A?.data;\n');
   });
 
   it('indexing only where the rule allows', () => {

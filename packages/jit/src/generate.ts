@@ -11,7 +11,7 @@ import { BATCH_LOCALS, InsnEmitter, HELPERS, LOCALS, type LoadPlan, mayExitNonZe
 import { isPlainPacketLoad, plainLoadEnd } from './lower.js';
 import {
   Scope, assign, assignExpr, bin, block, call, countedLoop, declare, exprStmt, fnDecl, forLoop, ifElse, labelled, lineComment, logical,
-  not, nullLiteral, ret, throwStmt, toU32, tryCatch, u32, withComments,
+  not, nullLiteral, optional, ret, throwStmt, toU32, tryCatch, u32, withComments,
 } from '@ea/codegen';
 import { imageSize } from '@ea/interpreter';
 import { computed, member } from './access.js';
@@ -108,7 +108,7 @@ export function generateRun(
   if (socket) {
     // `run` reads `input?.data`, so undefined or null reaches the interpreter's typed error below.
     const data = member(scope.id('input'), 'data');
-    const view: ES.Expression = name === 'run' ? { type: 'ChainExpression', expression: { ...data, optional: true } } : data;
+    const view = name === 'run' ? optional(data) : data;
     head.push(declare('const', [[scope.id('view'), view]]));
     if (name === 'run') {
       // Not a PacketContext (a DataView, say): the interpreter throws its typed error.
