@@ -56,7 +56,8 @@ export class Runtime {
       new Uint8Array(this.#stack.buffer).fill(0);
       this.#stackDirty = false;
     }
-    this.#views = regions.length === 0 ? [this.#lastCtx!, this.#stack] : [this.#lastCtx!, this.#stack, ...regions.map((r) => new DataView(r.buffer, r.byteOffset, r.byteLength))];
+    if (regions.length === 0 && this.#views.length === 2) this.#views[0] = this.#lastCtx!;
+    else this.#views = [this.#lastCtx!, this.#stack, ...regions.map((r) => new DataView(r.buffer, r.byteOffset, r.byteLength))];
     this.#ctxLength = input.byteLength;
     this.#memory = null;
     this.T.hi = 0;
