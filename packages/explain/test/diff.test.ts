@@ -8,8 +8,9 @@ import { diff, explain, sameEffect } from '@ea/explain';
 import { prepare } from '@ea/interpreter';
 import { ARCHES, callData, syscallTable, writeSeccompData } from '@ea/seccomp';
 import { check, type VerifiedProgram, verify } from '@ea/verifier';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { committedPolicies } from '@ea/testkit';
+import { committedPolicies, programArb, SECCOMP_POOL } from '@ea/testkit';
 import { rng } from './support/check.js';
 import { libseccompFilter, libseccompUnavailable, RULES } from './libseccomp.js';
 
@@ -167,5 +168,54 @@ describe.skipIf(libseccompUnavailable() !== null)('diff on filters libseccomp ge
 describe.skipIf(libseccompUnavailable() === null)('libseccomp bindings', () => {
   it('are missing here', () => {
     console.warn(`skipping live libseccomp diff tests: ${libseccompUnavailable()}`);
+  });
+});
+
+describe('diff on random seccomp programs', () => {
+  /** Runs both programs over seccomp_data whose 16 words come from the programs' constants and edges. */
+  function randomRunsDiffer(a: VerifiedProgram, b: VerifiedProgram, seed: number, runs: number): boolean {
+    const next = rng(seed);
+    const words = [...new Set([...SECCOMP_POOL, ...pool(a, b).map((v) => Number(v & 0xffffffffn))])];
+    const view = new DataView(new ArrayBuffer(64));
+    const ra = prepare(a);
+    const rb = prepare(b);
+    for (let n = 0; n < runs; n++) {
+      for (let w = 0; w < 16; w++) view.setUint32(4 * w, next() % 3 === 0 ? next() : words[next() % words.length]!, true);
+      if (!sameEffect(ra.runSeccomp(view), rb.runSeccomp(view))) return true;
+    }
+    return false;
+  }
+
+  it('a program and a one-instruction mutation: counterexamples differ when run, equivalent pairs agree on random runs', () => {
+    let compared = 0;
+    let different = 0;
+    fc.assert(
+      fc.property(programArb('seccomp', 30), fc.nat(), fc.nat(), (insns, at, seed) => {
+        const a = check(insns, { profile: 'seccomp' });
+        if (!a.ok) return;
+        const pc = at % insns.length;
+        const i = insns[pc]!;
+        const mutated = [...insns];
+        mutated[pc] = insn(i.code, i.jt, i.jf, (i.k ^ (1 << (seed % 32))) >>> 0);
+        const b = check(mutated, { profile: 'seccomp' });
+        if (!b.ok) return;
+        let result: ReturnType<typeof diff>;
+        try {
+          result = diff(a.program, b.program);
+        } catch (error) {
+          expect((error as { code?: string }).code).toBe('UNSUPPORTED');
+          return;
+        }
+        compared++;
+        if (result.equivalent) expect(randomRunsDiffer(a.program, b.program, seed + 1, 300)).toBe(false);
+        else {
+          different++;
+          expectCounterexamplesDiffer(a.program, b.program);
+        }
+      }),
+      { numRuns: process.env['EA_FUZZ'] ? 3000 : 200 },
+    );
+    expect(compared).toBeGreaterThan(50);
+    expect(different).toBeGreaterThan(0);
   });
 });
