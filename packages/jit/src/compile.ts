@@ -10,7 +10,7 @@ import {
   array, bool, CodegenError, call, declare, exportNamed, importFrom, print, program as script, ret, Scope, u32,
 } from '@ea/codegen';
 import { type EngineOptions, type Interpreter, type PacketContext, prepare } from '@ea/interpreter';
-import type { VerifiedProgram } from '@ea/verifier';
+import { runsOnPackets, type VerifiedProgram } from '@ea/verifier';
 import { TABLE_NAME } from './access.js';
 import { HELPERS } from './emit.js';
 import { type Generated, generateBatch, generateRun, type GenerateOptions } from './generate.js';
@@ -75,7 +75,7 @@ function generateOptions(options: CompileOptions): GenerateOptions {
   return { little: (options.endian ?? 'le') === 'le', minSwitch, ifConvert: options.ifConvert ?? true };
 }
 
-const PROFILES: ReadonlySet<string> = new Set(['socket', 'seccomp', 'ea']);
+const PROFILES: ReadonlySet<string> = new Set(['socket', 'seccomp', 'ea', 'libpcap']);
 
 /** FNV-1a over the instructions: a stable name for the sourceURL, the same for the same program. */
 function programHash(program: VerifiedProgram): string {
@@ -105,11 +105,12 @@ export function factorySource(
 }
 
 /**
- * Returns why a program runs only in the interpreter, or null: libpcap-profile programs (their
- * userland semantics and bounded loops live in the interpreter's libpcap loop).
+ * Returns why a program runs only in the interpreter, or null: libpcap-profile programs with
+ * backward jumps (the structurer knows only forward jumps; the interpreter's libpcap loop runs
+ * them and counts their budget).
  */
 function interpreterOnly(program: VerifiedProgram): string | null {
-  return program.profile === 'libpcap' ? 'libpcap-profile programs run in the interpreter' : null;
+  return program.backwardJumps ? 'a libpcap-profile program with backward jumps runs in the interpreter' : null;
 }
 
 /** Compiles a verified program to a specialized function, falling back to the interpreter. */
@@ -222,7 +223,7 @@ function lazyBatch(
   let source = '';
   const run: RunBatch = (batch, results) => {
     if (fast === undefined) {
-      if (program.profile !== 'socket') return interpreter.runBatch(batch, results);
+      if (!runsOnPackets(program.profile)) return interpreter.runBatch(batch, results);
       const made = instantiate<runtime.BatchLoop>(program, options, 'runBatch', (input) => interpreter.run(input));
       fast = made.fn === null ? null : runtime.batchEntry(made.fn, made.helpers.includes('moveContext'));
       if (made.fn !== null) source = made.source;
@@ -278,7 +279,7 @@ export function toModule(program: VerifiedProgram, options: ModuleOptions = {}):
     helpers.delete('slow');
   }
   fns.push(exportNamed(main.fn));
-  if (program.profile === 'socket') {
+  if (runsOnPackets(program.profile)) {
     // `export const runBatch = batchEntry(batchLoop, needsContext);`: the runtime checks the batch.
     const loop = generateBatch(program, gopts, 'batchLoop');
     for (const h of loop.helpers) helpers.add(h);

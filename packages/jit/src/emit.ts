@@ -8,7 +8,7 @@ import type * as ES from 'estree';
 import {
   ancillaryField, assertNever, type KnownInsn, LOAD_SIZES, SKF_AD_ALU_XOR_X, SKF_AD_HATYPE, SKF_AD_IFINDEX,
 } from '@ea/bpf';
-import type { Profile } from '@ea/verifier';
+import { type Profile, runsOnPackets } from '@ea/verifier';
 import {
   CodegenError, type Scope, assign, bin, bool, brk, call, exprStmt, ifElse, lineComment, logical, ret, toU32, u32, withComments,
 } from '@ea/codegen';
@@ -125,7 +125,7 @@ export class InsnEmitter implements BlockEmitter {
       const ins = this.flow.insns[pc] as KnownInsn;
       pending.push(this.comment(pc));
       const out: ES.Statement[] = [];
-      if (this.plan.profile === 'socket' && checkpoint) {
+      if (runsOnPackets(this.plan.profile) && checkpoint) {
         // Every run from here on a packet shorter than `need` returns 0 (Flow.need), so one
         // test covers every plain load this point dominates. When every path returns 0
         // anyway (need is infinite) the test only has to cover this stretch's own loads.
@@ -224,6 +224,7 @@ export class InsnEmitter implements BlockEmitter {
           this.covered(ins);
           return [assign(this.id('X'), nibble(this.packetRead('b', u32(ins.k, 'offset'))))];
         }
+        if (this.plan.profile === 'libpcap') return [...this.pcapFarLoad(ins.k, 1), assign(this.id('X'), nibble(this.packetRead('b', u32(ins.k, 'offset'))))];
         return [...this.slowPacket(u32(ins.k, 'offset'), 1), assign(this.id('X'), nibble(this.id('T')))];
       case 'ld_tailzero':
         return [assign(this.id('A'), call(this.id('tailZero'), [this.id('view'), u32(ins.k, 'imm'), bool(this.plan.little)]))];
@@ -303,6 +304,10 @@ export class InsnEmitter implements BlockEmitter {
     // bpf_convert_filter's guard: DIV/MOD by X == 0 ends the program returning 0.
     const guard = divisorMayBeZero ? [ifElse(bin('===', this.id('X'), u32(0)), [...this.exit(u32(0))])] : [];
     const value = aluValue(ins.op, this.reg(pc, SLOT_A), this.operand(pc, ins), () => this.id('imul'), false);
+    if (this.plan.profile === 'libpcap' && ins.src === 'x' && (ins.op === 'lsh' || ins.op === 'rsh')) {
+      // pcap_filter: `if (X < 32) A <<= X; else A = 0;` (JavaScript, like the kernel, uses X & 31).
+      return [ifElse(bin('<', this.operand(pc, ins), u32(32)), [assign(this.id('A'), value)], [assign(this.id('A'), u32(0))])];
+    }
     return [...guard, assign(this.id('A'), value)];
   }
 
@@ -316,10 +321,21 @@ export class InsnEmitter implements BlockEmitter {
     ];
   }
 
+  /**
+   * libpcap: a load at k >= 2^31 (a kernel negative or ancillary offset) is a plain offset
+   * compared with the captured length, as pcap_filter does: `if (len - size < k) return 0;`.
+   */
+  private pcapFarLoad(k: number, size: number): ES.Statement[] {
+    return [ifElse(bin('<', bin('-', this.id('len'), u32(size)), u32(k, 'offset')), [...this.exit(u32(0))])];
+  }
+
   private loadAbs(pc: number, ins: KnownInsn & { kind: 'ld_abs' }): ES.Statement[] {
     const A = this.id('A');
     const view = this.id('view');
-    if (this.plan.profile !== 'socket') {
+    if (this.plan.profile === 'libpcap' && !isPlainPacketLoad(ins)) {
+      return [...this.pcapFarLoad(ins.k, LOAD_SIZES[ins.size].bytes), assign(A, this.packetRead(ins.size, u32(ins.k, 'offset')))];
+    }
+    if (!runsOnPackets(this.plan.profile)) {
       const k = u32(ins.k, 'offset');
       const read = this.plan.guarded
         ? call(member(view, 'getUint32'), [k, bool(this.plan.little)])
@@ -348,6 +364,16 @@ export class InsnEmitter implements BlockEmitter {
 
   private loadInd(pc: number, ins: KnownInsn & { kind: 'ld_ind' }): ES.Statement[] {
     const x = this.reg(pc, SLOT_X);
+    if (this.plan.profile === 'libpcap') {
+      // pcap_filter: X + k is not wrapped; past the captured length the program returns 0.
+      const size = LOAD_SIZES[ins.size].bytes;
+      return [
+        assign(this.id('T'), bin('+', x, u32(ins.k, 'offset'))),
+        ifElse(bin('<=', this.id('T'), bin('-', this.id('len'), u32(size))), [assign(this.id('A'), this.packetRead(ins.size, this.id('T')))], [
+          ...this.exit(u32(0)),
+        ]),
+      ];
+    }
     if (this.plan.profile !== 'socket') {
       // EA `ld [x + k]`: aligned and wholly inside the image, or the program returns 0.
       const args = [this.id('view'), x, u32(ins.k, 'offset'), bool(this.plan.little)];

@@ -6,8 +6,8 @@
  * and (regions.ts) the regions of tests on A that become one dispatch. The instruction facts
  * (successors, registers read and written) are @ea/bpf's; the state is state.ts's.
  */
-import { assertNever, type KnownInsn, REG_A, REG_X, regM, regsRead, regsWritten, successors } from '@ea/bpf';
-import type { Profile } from '@ea/verifier';
+import { type AluOp, assertNever, type KnownInsn, REG_A, REG_X, regM, regsRead, regsWritten, successors } from '@ea/bpf';
+import { type Profile, runsOnPackets } from '@ea/verifier';
 import { foldAlu, foldJump } from './fold.js';
 import { type Dispatch, findDispatches } from './regions.js';
 import { SLOT_A, SLOT_M, SLOT_X, SLOTS, type State, UNKNOWN } from './state.js';
@@ -57,6 +57,11 @@ function operand(insn: KnownInsn & { src: 'k' | 'x' }, s: State): number {
 }
 
 /** Returns a copy of `s` with `slot` set to `value`. */
+/** Whether a shift count is 32 or more (libpcap: the result is 0; the kernel: the count & 31). */
+function isWideShift(op: AluOp, count: number): boolean {
+  return (op === 'lsh' || op === 'rsh') && count !== UNKNOWN && count >= 32;
+}
+
 function set(s: State, slot: number, value: number): State {
   const o = s.slice();
   o[slot] = value;
@@ -89,9 +94,9 @@ function transfer(insn: KnownInsn, s: State, profile: Profile): State {
       return set(s, SLOT_M + insn.k, s[SLOT_X] ?? UNKNOWN);
     // seccomp_data and the EA image are 64 bytes to a filter's `len`; a packet's length is its own.
     case 'ld_len':
-      return set(s, SLOT_A, profile === 'socket' ? UNKNOWN : 64);
+      return set(s, SLOT_A, runsOnPackets(profile) ? UNKNOWN : 64);
     case 'ldx_len':
-      return set(s, SLOT_X, profile === 'socket' ? UNKNOWN : 64);
+      return set(s, SLOT_X, runsOnPackets(profile) ? UNKNOWN : 64);
     case 'ld_abs':
     case 'ld_ind':
     case 'ld_tailzero':
@@ -102,8 +107,8 @@ function transfer(insn: KnownInsn, s: State, profile: Profile): State {
       const a = s[SLOT_A] ?? UNKNOWN;
       const b = operand(insn, s);
       const r = a === UNKNOWN || b === UNKNOWN ? UNKNOWN : foldAlu(insn.op, a, b);
-      // A few identities hold whatever A is.
-      const identity = b === 0 && (insn.op === 'and' || insn.op === 'mul');
+      // A few identities hold whatever A is; libpcap's pcap_filter shifts by 32 or more to 0.
+      const identity = (b === 0 && (insn.op === 'and' || insn.op === 'mul')) || (profile === 'libpcap' && isWideShift(insn.op, b));
       return set(s, SLOT_A, identity ? 0 : r === 'div0' ? UNKNOWN : r);
     }
     case 'neg': {

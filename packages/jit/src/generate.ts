@@ -5,7 +5,7 @@
  */
 import type * as ES from 'estree';
 import type { KnownInsn } from '@ea/bpf';
-import type { VerifiedProgram } from '@ea/verifier';
+import { runsOnPackets, type VerifiedProgram } from '@ea/verifier';
 import { analyse } from './flow.js';
 import { BATCH_LOCALS, InsnEmitter, HELPERS, LOCALS, type LoadPlan, mayExitNonZero } from './emit.js';
 import { isPlainPacketLoad, plainLoadEnd } from './lower.js';
@@ -38,7 +38,8 @@ export interface Generated {
 
 /** Analyses a program and emits its body under `plan`; `scope` must declare every name it may use. */
 function programBody(program: VerifiedProgram, opts: GenerateOptions, scope: Scope, plan: LoadPlan): { emit: InsnEmitter; body: ES.Statement[] } {
-  const socket = plan.profile === 'socket';
+  // Socket and libpcap programs read packets (libpcap's far loads check the length themselves).
+  const socket = runsOnPackets(plan.profile);
   for (let i = 0; i < 16; i++) scope.declare(`M${i}`);
   const flow = analyse(program.insns, {
     profile: plan.profile,
@@ -60,6 +61,10 @@ function programBody(program: VerifiedProgram, opts: GenerateOptions, scope: Sco
  */
 function branchFree(program: VerifiedProgram, scope: Scope, emit: InsnEmitter, wire: () => ES.Identifier): ES.Statement | null {
   const insns = program.insns as readonly KnownInsn[];
+  // ifconvert.ts has the kernel's indirect offsets and shift counts; libpcap's differ (emit.ts).
+  if (program.profile === 'libpcap' && insns.some((i) => i.kind === 'ld_ind' || (i.kind === 'alu' && i.src === 'x' && (i.op === 'lsh' || i.op === 'rsh')))) {
+    return null;
+  }
   const minLength = ifConvertMinLength(insns);
   if (minLength === null) return null;
   const names = { view: scope.id('view'), base: emit.id('base'), len: scope.id('len'), wire, imul: () => emit.id('imul') };
@@ -86,7 +91,7 @@ export function generateRun(
   guarded: boolean,
 ): Generated {
   const profile = program.profile;
-  const socket = profile === 'socket';
+  const socket = runsOnPackets(profile);
   const scope = new Scope();
   for (const n of [...LOCALS, ...HELPERS, name]) scope.declare(n);
   const plan: LoadPlan = { profile, little: opts.little, guarded, batch: false, tablePrefix: name === 'slow' ? 'u' : 't' };
@@ -185,10 +190,10 @@ export function generateRun(
  * the loads and the tests are optimised together.
  */
 export function generateBatch(program: VerifiedProgram, opts: GenerateOptions, name: 'runBatch' | 'batchLoop' = 'runBatch'): Generated {
-  if (program.profile !== 'socket') throw new Error('runBatch is for socket programs');
+  if (!runsOnPackets(program.profile)) throw new Error('runBatch is for socket and libpcap programs');
   const scope = new Scope();
   for (const n of [...LOCALS, ...BATCH_LOCALS, ...HELPERS, name, 'next']) scope.declare(n);
-  const plan: LoadPlan = { profile: 'socket', little: opts.little, guarded: true, batch: true, tablePrefix: 'w' };
+  const plan: LoadPlan = { profile: program.profile, little: opts.little, guarded: true, batch: true, tablePrefix: 'w' };
   const { emit, body } = programBody(program, opts, scope, plan);
   // The exit that ends the block needs no break.
   const last = body[body.length - 1];

@@ -88,6 +88,9 @@ function engines(program: VerifiedProgram, bytes: Uint8Array = pcapBytes): Recor
   const interpMatched = interp.runBatch(batch, interpBatch);
   const jitMatched = jit.runBatch(batch, jitBatch);
   expect(jitMatched).toBe(interpMatched);
+  // The JIT really generated both entries, except for loops (the interpreter's libpcap loop runs those).
+  expect(jit.accelerated).toBe(!program.backwardJumps);
+  expect(jit.batchSource !== '').toBe(!program.backwardJumps);
   return {
     interpreter: perPacket((i) => interp.run(context(i))),
     jit: perPacket((i) => jit.run(context(i))),
@@ -165,6 +168,9 @@ const HAND_WRITTEN: Record<string, () => SockFilter[]> = {
   // pcap_filter: X >= 32 gives 0; the kernel would use X & 31.
   'lsh x with X from the packet': () => assemble('ldb [14]\ntax\nld [26]\nlsh x\nret a'),
   'rsh x with X from the packet': () => assemble('ldb [15]\ntax\nld [26]\nrsh x\nret a'),
+  // The same with X known at compile time: the JIT's constant folding must follow libpcap too.
+  'lsh x with X = 40': () => assemble('ldx #40\nld [26]\nlsh x\nret a'),
+  'rsh x with A and X constant': () => assemble('ld #0x12345678\nldx #33\nrsh x\njeq #0, yes, no\nyes: ret #5\nno: ret #6'),
   // X + k is not wrapped: past buflen it fails (the kernel would read byte 14, then 0x10).
   'ldb [x + 15] with X = 0xffffffff': () => assemble('ldx #0xffffffff\nldb [x + 15]\nret a'),
   'ld [x + 0x20] with X = 0xfffffff0': () => assemble('ldx #0xfffffff0\nld [x + 0x20]\nret a'),
