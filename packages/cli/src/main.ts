@@ -8,6 +8,13 @@
  */
 import { callerDirectory, runCli } from './cli.js';
 
+// `ea-bpf … | head`: when the reader goes away, stop quietly as Unix tools do (status 141,
+// 128 + SIGPIPE) instead of dying on an unhandled EPIPE with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(141);
+});
+
 // `pnpm ea-bpf` runs this from the repository root: relative paths are the caller's.
 process.chdir(callerDirectory(process.env, process.cwd()));
 process.exitCode = await runCli(process.argv.slice(2));
