@@ -1,5 +1,7 @@
 /**
  * `ea-bpf run FILE`: runs a filter over inputs and prints one JSON line per input.
+ *   --profile ea: `--calls FILE`, one call per line as JSON with its struct and memory
+ *     (eacalls.ts), flattened with --strategy; --nr/--inputs refuse the catalog's EA syscalls.
  *   --profile seccomp|ea (default seccomp): `--inputs FILE` with one call per line,
  *     `nr a0 a1 a2 a3 a4 a5 [# comment]` (calls.ts: nr a number or a syscall name, numbers
  *     decimal or 0x hex, negative ones as two's complement, missing args 0), or one call with
@@ -14,18 +16,24 @@
  */
 import { type Endian, formatInsn, readProgram } from '@ea/bpf';
 import { type Interpreter, type PacketContext, packetContext, prepare } from '@ea/interpreter';
+import { AddressSpace, type Strategy } from '@ea/layout';
 import { decodeAction, SYSCALL_ARCHES, writeSeccompData } from '@ea/seccomp';
+import { filterImage } from '@ea/workbench';
 import { type Profile, runsOnPackets, type VerifiedProgram, verify } from '@ea/verifier';
 import type { CAC } from 'cac';
 import { ebpfRun, isaOption } from '../ebpf.js';
 import { clip, cutLongTokens, printJson, readInput, UsageError } from '../output.js';
 import { naming } from './disasm.js';
+import { type EaCallInput, eaImage, eaSyscallOf, parseEaCall } from './eacalls.js';
 import { type CallInput, InputError, parseArch, parseCallLine, type RunArch, stripComment } from './calls.js';
 
 export { type CallInput, InputError, parseCallLine } from './calls.js';
 
 interface RunOptions {
   readonly profile?: string;
+  readonly calls?: string;
+  readonly strategy?: string;
+  readonly needs?: string;
   readonly inputs?: string;
   readonly packets?: string;
   readonly nr?: string | number;
@@ -152,6 +160,9 @@ export function register(cli: CAC): void {
     .option('--inputs <file>', 'seccomp: one call per line, `nr a0 a1 a2 a3 a4 a5` (nr may be a name; numbers decimal or 0x hex, negative = two\'s complement; # comments)')
     .option('--nr <n>', 'seccomp: a single call with this syscall number or name')
     .option('--args <list>', 'seccomp: comma-separated arguments of the --nr call')
+    .option('--calls <file>', 'ea: one call per line as JSON with its struct (fields by name, or bytes) and memory; see the README')
+    .option('--strategy <strategy>', 'ea: how the struct is flattened: jump-table (default) or fixed-window')
+    .option('--needs <list>', 'ea, fixed-window: the pointees the filter reads, path=bytes,... (set_tid=8)')
     .option('--packets <file>', 'socket: one packet per line in hex (- for an empty packet)')
     .option('--engine <engine>', 'jit or interp (--trace always interprets)', { default: 'jit' })
     .option('--arch <arch>', `seccomp: the architecture seccomp_data describes (${SYSCALL_ARCHES.join(', ')}, or an AUDIT_ARCH number)`, { default: 'x86_64' })
@@ -185,6 +196,8 @@ export function register(cli: CAC): void {
           ? await jitRun(program, endian)
           : (input) => interpreter.run(input);
       if (runsOnPackets(profile)) return runPackets(options, run);
+      if (profile === 'ea') return runEaCalls(options, arch, program, run);
+      if (options.calls !== undefined) throw new UsageError('--calls is for --profile ea (seccomp programs take --inputs or --nr)');
       return runCalls(options, arch, run);
     });
 }
@@ -199,17 +212,24 @@ function runPackets(options: RunOptions, run: Run<PacketContext>): number {
   });
 }
 
-function runCalls(options: RunOptions, arch: RunArch, run: Run<DataView>): number {
+/** Prints a filter's return value as {"ret", "action", "data"} (plus `extra`). */
+function printResult(ret: number, extra: Record<string, unknown> = {}): void {
+  const decoded = decodeAction(ret);
+  // Undefined actions take the kernel's kill-process path.
+  printJson({ ret: decoded.ret, action: decoded.action === 'unknown' ? 'kill_process' : decoded.action, data: decoded.data, ...extra });
+}
+
+function runCalls(options: RunOptions, arch: RunArch, run: Run<DataView>, ea?: (call: CallInput) => void): number {
   if (options.packets !== undefined) throw new UsageError('--packets is for socket programs');
   const ip = numberOption(options.ip, 'ip', U64_MAX) ?? 0n;
   const view = new DataView(new ArrayBuffer(64));
-  const handle = (call: CallInput): void => {
-    const args = [...call.args, ...new Array<bigint>(6 - call.args.length).fill(0n)];
-    writeSeccompData(view, { nr: call.nr, arch: arch.auditArch, instructionPointer: ip, args }, arch.endian);
-    const { action, data, ret } = decodeAction(run(view));
-    // Undefined actions take the kernel's kill-process path.
-    printJson({ ret, action: action === 'unknown' ? 'kill_process' : action, data });
-  };
+  const handle =
+    ea ??
+    ((call: CallInput): void => {
+      const args = [...call.args, ...new Array<bigint>(6 - call.args.length).fill(0n)];
+      writeSeccompData(view, { nr: call.nr, arch: arch.auditArch, instructionPointer: ip, args }, arch.endian);
+      printResult(run(view));
+    });
   if (options.nr !== undefined) {
     if (options.inputs !== undefined) throw new UsageError('give either --inputs or --nr, not both');
     const text = [String(options.nr), ...(options.args === undefined ? [] : String(options.args).split(','))].join(' ');
@@ -223,4 +243,55 @@ function runCalls(options: RunOptions, arch: RunArch, run: Run<DataView>): numbe
   }
   if (options.inputs === undefined) throw new UsageError('seccomp programs need --inputs FILE or --nr N [--args a,b,...]');
   return eachLine(dataLines(readInput(options.inputs)), (text, line) => parseCallLine(text, line, arch), handle);
+}
+
+function strategyOption(value: string | undefined): Strategy {
+  const strategy = value ?? 'jump-table';
+  if (strategy !== 'jump-table' && strategy !== 'fixed-window') {
+    throw new UsageError(`--strategy must be jump-table or fixed-window (got ${clip(strategy)})`);
+  }
+  return strategy;
+}
+
+function needsOption(value: string | undefined): Record<string, number> {
+  const needs: Record<string, number> = {};
+  for (const part of (value ?? '').split(',').filter((p) => p !== '')) {
+    const m = /^([A-Za-z0-9_[\]>-]+)=([0-9]+)$/.exec(part.trim());
+    if (m === null) throw new UsageError(`--needs: ${clip(part)} is not path=bytes`);
+    needs[m[1]!] = Number(m[2]);
+  }
+  return needs;
+}
+
+/**
+ * `--profile ea`: calls with their memory from --calls (eacalls.ts), flattened with --strategy;
+ * --nr/--inputs only for syscalls without an EA struct (the filter then sees an empty ea_meta).
+ * The image is zero-filled up to what the filter reads (the kernel's fill, filterImage).
+ */
+function runEaCalls(options: RunOptions, arch: RunArch, program: VerifiedProgram, run: Run<DataView>): number {
+  if (options.packets !== undefined) throw new UsageError('--packets is for socket programs');
+  const ip = numberOption(options.ip, 'ip', U64_MAX) ?? 0n;
+  const strategy = strategyOption(options.strategy);
+  const needs = needsOption(options.needs);
+  const runImage = (call: EaCallInput): void => {
+    const { view, copy } = eaImage(call, arch, ip, strategy, needs);
+    printResult(run(filterImage(view, program)), { copy });
+  };
+  if (options.calls !== undefined) {
+    if (options.inputs !== undefined || options.nr !== undefined) throw new UsageError('give --calls, or --inputs/--nr for calls without a struct, not both');
+    return eachLine(dataLines(readInput(options.calls)), (text, line) => parseEaCall(text, line, arch), runImage);
+  }
+  // --nr / --inputs: registers only, which is no EA call: refuse the syscalls that take a struct.
+  const plain = (call: CallInput): void => {
+    const sys = arch.name === 'x86_64' ? eaSyscallOf(call.nr) : null;
+    if (sys !== null) {
+      throw new UsageError(
+        `--profile ea: ${sys.name} (${call.nr}) passes a struct the filter reads; describe the call with --calls FILE ` +
+          `(one JSON object per line: {"syscall": "${sys.name}", "fields": {...}}, see the README)`,
+      );
+    }
+    const args = [...call.args, ...new Array<bigint>(6 - call.args.length).fill(0n)];
+    runImage({ nr: call.nr, sys: null, args, memory: new AddressSpace() });
+  };
+  return runCalls(options, arch, run, plain);
 }
