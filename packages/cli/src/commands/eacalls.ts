@@ -32,7 +32,7 @@ export interface EaCallInput {
   readonly memory: AddressSpace;
 }
 
-/** The catalog entry for an x86_64 syscall number (hypothetical structs excluded). */
+/** Returns the catalog entry for an x86_64 syscall number (hypothetical structs excluded), or null. */
 export function eaSyscallOf(nr: number): EaSyscall | null {
   for (const e of CATALOG.values()) if (e.nr === nr && e.hypothetical !== true && e.size.kind !== 'ioctl') return e;
   return null;
