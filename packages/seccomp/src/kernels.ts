@@ -12,7 +12,7 @@ import { type ArchName, archInfo } from './arch.js';
 import { SeccompError } from './errors.js';
 import { SYSCALL_TABLES_SOURCE } from './generated/source.js';
 
-/** One kernel release: the last syscall number it assigned, and what it added. */
+/** Describes one kernel release: the last syscall number it assigned, and what it added. */
 export interface KernelRelease {
   /** major.minor, e.g. "6.18". */
   readonly release: string;

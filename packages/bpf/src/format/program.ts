@@ -50,7 +50,7 @@ const SOCK_FILTER_SIZE = 8;
 /** Share of text-like bytes above which bytes that are neither clean text nor a plausible program count as text. */
 const TEXT_SHARE = 0.9;
 
-/** What detectInput decided; `assumed` says why when the bytes could have been either text or binary. */
+/** Holds what detectInput decided; `assumed` says why when the bytes could have been either text or binary. */
 export interface Detection {
   readonly format: ProgramFormat;
   readonly assumed?: string;

@@ -9,7 +9,7 @@ import type { Endian } from '@ea/bpf';
 import { ARCHES, type ArchName, archOfData, SYSCALL_ARCHES, syscallNumber } from '@ea/seccomp';
 import { clip } from '../output.js';
 
-/** The architecture seccomp_data describes: a known one, or a bare AUDIT_ARCH value. */
+/** Describes the architecture seccomp_data is for: a known one, or a bare AUDIT_ARCH value. */
 export interface RunArch {
   /** The arch whose syscall table names resolve against, or null for an unknown AUDIT_ARCH value. */
   readonly name: ArchName | null;
@@ -21,7 +21,7 @@ export interface RunArch {
   readonly bits: 32 | 64;
 }
 
-/** A malformed input line: names the line (1-based) and column. */
+/** Signals a malformed input line, naming the line (1-based) and column. */
 export class InputError extends Error {
   override readonly name = 'InputError';
   constructor(
@@ -33,7 +33,7 @@ export class InputError extends Error {
   }
 }
 
-/** One syscall from an INPUTS line. */
+/** Holds one syscall from an INPUTS line. */
 export interface CallInput {
   readonly nr: number;
   readonly args: readonly bigint[];
