@@ -62,14 +62,15 @@ const DATAVIEW_METHODS = ['getUint8', 'getUint16', 'getUint32'] as const;
 const pristine = DATAVIEW_METHODS.map((m) => DataView.prototype[m]);
 const pristineByteLength = Object.getOwnPropertyDescriptor(DataView.prototype, 'byteLength')?.get;
 
-function dataViewIsPristine(): boolean {
+/** Whether the DataView methods generated code calls are still the ones present at load. */
+export function dataViewIsPristine(): boolean {
   return (
     DATAVIEW_METHODS.every((m, i) => DataView.prototype[m] === pristine[i]) &&
     Object.getOwnPropertyDescriptor(DataView.prototype, 'byteLength')?.get === pristineByteLength
   );
 }
 
-function generateOptions(options: CompileOptions): GenerateOptions {
+export function generateOptions(options: CompileOptions): GenerateOptions {
   const minSwitch = options.minSwitch ?? 4;
   if (!Number.isInteger(minSwitch) || minSwitch < 2) throw new RangeError('minSwitch must be an integer >= 2');
   return { little: (options.endian ?? 'le') === 'le', minSwitch, ifConvert: options.ifConvert ?? true };

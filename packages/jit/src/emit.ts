@@ -36,8 +36,16 @@ export interface LoadPlan {
    * and the rare paths that read the context first point it at the current packet.
    */
   readonly batch: boolean;
-  /** First letter of this function's dispatch tables (t0, t1, ...): functions of one module differ. */
-  readonly tablePrefix: 't' | 'u' | 'w';
+  /**
+   * seccomp/EA: the body is one filter's block inside a compiled chain (chain.ts): an exit stores
+   * the result in R and leaves the block labelled `filter`.
+   */
+  readonly chained?: boolean;
+  /**
+   * Prefix of this function's dispatch tables (t0, t1, ...): functions of one module differ, and
+   * so do the filters of one chain (`t0_0`, `t1_0`, ...).
+   */
+  readonly tablePrefix: 't' | 'u' | 'w' | `t${number}_`;
 }
 
 /** Returns whether a socket instruction can end the program with A (ifindex/hatype, no device). */
@@ -93,8 +101,12 @@ export class InsnEmitter implements BlockEmitter {
     return ins.src === 'k' ? u32(ins.k, 'imm') : this.reg(pc, SLOT_X);
   }
 
-  /** Ends the program returning `value`: `return value;`, or in runBatch `{ R = value; break packet; }`. */
+  /**
+   * Ends the program returning `value`: `return value;`, in runBatch `{ R = value; break packet; }`,
+   * in a chain `{ R = value; break filter; }`.
+   */
   exit(value: ES.Expression): ES.Statement[] {
+    if (this.plan.chained === true) return [assign(this.id('R'), value), brk(this.id('filter'))];
     if (!this.plan.batch) return [ret(value)];
     return [assign(this.id('R'), value), brk(this.id('packet'))];
   }

@@ -37,7 +37,7 @@ export interface Generated {
 }
 
 /** Analyses a program and emits its body under `plan`; `scope` must declare every name it may use. */
-function programBody(program: VerifiedProgram, opts: GenerateOptions, scope: Scope, plan: LoadPlan): { emit: InsnEmitter; body: ES.Statement[] } {
+export function programBody(program: VerifiedProgram, opts: GenerateOptions, scope: Scope, plan: LoadPlan): { emit: InsnEmitter; body: ES.Statement[] } {
   // Socket and libpcap programs read packets (libpcap's far loads check the length themselves).
   const socket = runsOnPackets(plan.profile);
   for (let i = 0; i < 16; i++) scope.declare(`M${i}`);
@@ -76,7 +76,7 @@ function branchFree(program: VerifiedProgram, scope: Scope, emit: InsnEmitter, w
 }
 
 /** `let A = 0, X = 0, ..., M3 = 0;` for the registers and cells the body uses. */
-function registerLocals(emit: InsnEmitter, scope: Scope, extra: readonly string[]): ES.Statement[] {
+export function registerLocals(emit: InsnEmitter, scope: Scope, extra: readonly string[]): ES.Statement[] {
   const locals: [ES.Identifier, ES.Expression][] = [];
   for (const r of ['A', 'X', 'T', ...extra]) if (emit.used.has(r)) locals.push([scope.id(r), u32(0)]);
   for (const k of [...emit.cells].sort((a, b) => a - b)) locals.push([scope.id(`M${k}`), u32(0)]);

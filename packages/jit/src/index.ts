@@ -6,3 +6,4 @@
 export { compile, toModule, factorySource, type Compiled, type CompileOptions, type ModuleOptions, type RunBatch, type RunFilter } from './compile.js';
 export type { PacketBatch } from '@ea/interpreter';
 export { CodegenError } from '@ea/codegen';
+export { compileChain, chainFactorySource, type ChainOptions, type CompiledChain } from './chain.js';

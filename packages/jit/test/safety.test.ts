@@ -8,14 +8,14 @@
 import * as acorn from 'acorn';
 import { describe, expect, it } from 'vitest';
 import type { Profile } from '@ea/verifier';
-import { factorySource, toModule } from '@ea/jit';
+import { chainFactorySource, factorySource, toModule } from '@ea/jit';
 import { Scope } from '@ea/codegen';
 import { computed, member } from '../src/access.js';
 import { EDGES, Rng, genProgram } from './support/gen.js';
 import { verified } from './support/verified.js';
 
 const NAMES =
-  /^(A|X|T|len|base|view|input|run|slow|checkView|M([0-9]|1[0-5])|imul|packetLength|loadPacket|ancillary|loadImageWord|loadImageIndirect|tailZero|moveContext|badPacket|runBatch|offsets|lengths|wires|count|out|batch|total|matched|i|next|wire|R|v[0-9]+)$/;
+  /^(A|X|T|len|base|view|input|run|slow|checkView|M([0-9]|1[0-5])|imul|packetLength|loadPacket|ancillary|loadImageWord|loadImageIndirect|tailZero|moveContext|badPacket|runBatch|offsets|lengths|wires|count|out|batch|total|matched|i|next|wire|R|best|v[0-9]+)$/;
 const HELPERS = new Set([
   'imul', 'slow', 'checkView', 'packetLength', 'loadPacket', 'ancillary', 'loadImageWord', 'loadImageIndirect', 'tailZero', 'moveContext', 'badPacket',
 ]);
@@ -30,7 +30,7 @@ const NODES = new Set([
   'ChainExpression',
 ]);
 /** Dispatch tables: factory parameters (Uint8Arrays compile.ts made), indexed only by A. */
-const TABLE = /^[tuw][0-9]+$/;
+const TABLE = /^(?:[tuw]|t[0-9]+_)[0-9]+$/;
 
 type AnyNode = acorn.Node & Record<string, unknown>;
 
@@ -81,7 +81,7 @@ function checkFactory(body: string, params: readonly string[]): void {
         if (parent?.type === 'MemberExpression' && key === 'property' && parent['computed'] === false) {
           must(PROPS.has(name), `property ${name}`);
         } else if (parent?.type === 'LabeledStatement' || parent?.type === 'BreakStatement') {
-          must(/^(L[0-9]+|packet)$/.test(name) && labels.has(name), `label ${name}`);
+          must(/^(L[0-9]+|packet|filter)$/.test(name) && labels.has(name), `label ${name}`);
         } else {
           must(NAMES.test(name) && declared.has(name), `free identifier ${name}`);
         }
@@ -159,7 +159,7 @@ function checkFactory(body: string, params: readonly string[]): void {
     }
   }
   for (const c of comments) {
-    must(/^ ([0-9]+: .*|entry: .*)$|^# sourceURL=ea-jit\/(socket|seccomp|ea)-(batch-)?[0-9a-f]{8}\.js$/.test(c), `comment ${c}`);
+    must(/^ ([0-9]+: .*|entry: .*|filter [0-9]+ \([0-9]+ instructions\)|x86_64 uretprobe\/uprobe bypass every filter)$|^# sourceURL=ea-jit\/((socket|seccomp|ea)-(batch-)?[0-9a-f]{8}|chain-[0-9]+)\.js$/.test(c), `comment ${c}`);
   }
 }
 
@@ -178,6 +178,16 @@ describe('generated code stays inside the safe subset (acorn)', () => {
       }
     });
   }
+
+  it('chains: 60 random stacks of seccomp and EA programs', () => {
+    for (let seed = 1; seed <= 60; seed++) {
+      const r = new Rng(seed * 104729);
+      const profile: Profile = seed % 2 === 0 ? 'seccomp' : 'ea';
+      const chain = Array.from({ length: 1 + r.int(6) }, () => verified(genProgram(r, profile, seed % 3 === 0 ? 120 : 30, EDGES), profile));
+      const { source, helpers, tables } = chainFactorySource(chain, { minSwitch: 2 });
+      checkFactory(source, [...helpers, ...tables.map((t) => t.name)]);
+    }
+  });
 
   it('standalone modules import only helpers from the runtime and export run', () => {
     for (const profile of ['socket', 'seccomp', 'ea'] as Profile[]) {
