@@ -62,7 +62,7 @@ const DATAVIEW_METHODS = ['getUint8', 'getUint16', 'getUint32'] as const;
 const pristine = DATAVIEW_METHODS.map((m) => DataView.prototype[m]);
 const pristineByteLength = Object.getOwnPropertyDescriptor(DataView.prototype, 'byteLength')?.get;
 
-/** Whether the DataView methods generated code calls are still the ones present at load. */
+/** Tells whether the DataView methods generated code calls are still the ones present at load. */
 export function dataViewIsPristine(): boolean {
   return (
     DATAVIEW_METHODS.every((m, i) => DataView.prototype[m] === pristine[i]) &&
@@ -70,6 +70,7 @@ export function dataViewIsPristine(): boolean {
   );
 }
 
+/** Checks the public options and returns the code generator's. */
 export function generateOptions(options: CompileOptions): GenerateOptions {
   const minSwitch = options.minSwitch ?? 4;
   if (!Number.isInteger(minSwitch) || minSwitch < 2) throw new RangeError('minSwitch must be an integer >= 2');

@@ -75,7 +75,7 @@ function branchFree(program: VerifiedProgram, scope: Scope, emit: InsnEmitter, w
   return ifElse(bin('>=', scope.id('len'), u32(minLength, 'offset')), [...p.stmts, ...tail]);
 }
 
-/** `let A = 0, X = 0, ..., M3 = 0;` for the registers and cells the body uses. */
+/** Declares `let A = 0, X = 0, ..., M3 = 0;` for the registers and cells the body uses. */
 export function registerLocals(emit: InsnEmitter, scope: Scope, extra: readonly string[]): ES.Statement[] {
   const locals: [ES.Identifier, ES.Expression][] = [];
   for (const r of ['A', 'X', 'T', ...extra]) if (emit.used.has(r)) locals.push([scope.id(r), u32(0)]);
