@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { differential } from './support/differential.js';
-import { generateProgram } from './support/generate.js';
+import { generateProgram } from '../../ebpf/test/support/generate.js';
 
 const scale = process.env.EA_FUZZ === '1' ? 10 : 1;
 

@@ -8,7 +8,8 @@ import { parseDataCase } from '@ea/ebpf';
 import { describe, expect, it } from 'vitest';
 import { ENGINES, outcome } from './support/engines.js';
 
-const dir = join(import.meta.dirname, 'corpus');
+// The corpus lives with the instruction set it describes; this package runs it through both engines.
+const dir = join(import.meta.dirname, '..', '..', 'ebpf', 'test', 'corpus');
 const files = readdirSync(dir).filter((f) => f.endsWith('.data')).sort();
 
 describe('corpus', () => {
