@@ -61,13 +61,12 @@ export function programBody(program: VerifiedProgram, opts: GenerateOptions, sco
  */
 function branchFree(program: VerifiedProgram, scope: Scope, emit: InsnEmitter, wire: () => ES.Identifier): ES.Statement | null {
   const insns = program.insns as readonly KnownInsn[];
-  // ifconvert.ts has the kernel's indirect offsets and shift counts; libpcap's differ (emit.ts).
-  if (program.profile === 'libpcap' && insns.some((i) => i.kind === 'ld_ind' || (i.kind === 'alu' && i.src === 'x' && (i.op === 'lsh' || i.op === 'rsh')))) {
-    return null;
-  }
+  // ifconvert.ts has the kernel's shift counts; libpcap's differ (emit.ts).
+  const libpcap = program.profile === 'libpcap';
+  if (libpcap && insns.some((i) => i.kind === 'alu' && i.src === 'x' && (i.op === 'lsh' || i.op === 'rsh'))) return null;
   const minLength = ifConvertMinLength(insns);
   if (minLength === null) return null;
-  const names = { view: scope.id('view'), base: emit.id('base'), len: scope.id('len'), wire, imul: () => emit.id('imul') };
+  const names = { view: scope.id('view'), base: emit.id('base'), len: scope.id('len'), wire, imul: () => emit.id('imul'), libpcap };
   const p = ifConvert(insns, scope, names);
   const done = emit.exit(p.result);
   withComments(done[0] as ES.Statement, p.comments);

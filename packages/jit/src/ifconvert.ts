@@ -127,6 +127,8 @@ export interface IfConvertNames {
   /** `ld #len`: the packet's wire length (u32). */
   readonly wire: () => ES.Identifier;
   readonly imul: () => ES.Identifier;
+  /** libpcap profile: indirect offsets are X + k unwrapped (pcap_filter), so none escapes. */
+  readonly libpcap?: boolean;
 }
 
 /** The straight-line code of a predicated program. */
@@ -242,8 +244,16 @@ export function ifConvert(insns: readonly KnownInsn[], scope: Scope, names: IfCo
         break;
       }
       case 'ld_ind': {
-        // The kernel's offset: X + k wrapped to 32 bits, read as signed.
         const size = LOAD_SIZES[ins.size].bytes;
+        if (names.libpcap === true) {
+          // pcap_filter's offset: X + k as a plain sum (never negative); past the end it returns 0.
+          const t = fresh(bin('+', X, u32(ins.k, 'offset')));
+          const ok = fresh(bin('|', bin('<=', t, bin('-', names.len, u32(size))), ZERO));
+          A = fresh(packetRead(names.view, names.base, ins.size, bin('*', t, ok)));
+          cont = and(pred, ok);
+          break;
+        }
+        // The kernel's offset: X + k wrapped to 32 bits, read as signed.
         const t = fresh(indirectOffset(X, ins.k));
         const ok = fresh(bin('&', bin('>=', t, ZERO), bin('<=', t, bin('-', names.len, u32(size)))));
         escapes.push(fresh(bin('&', pred, bin('<', t, ZERO))));
