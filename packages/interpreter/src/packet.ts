@@ -7,6 +7,7 @@
 import { SKF_LL_OFF, SKF_NET_OFF } from '@ea/bpf';
 import type { PacketContext } from './context.js';
 import { InterpreterError } from './errors.js';
+import { checkPacket } from './input.js';
 
 /** SKF_NET_OFF and SKF_LL_OFF as the signed 32-bit offsets the kernel compares against. */
 const NET_OFF = SKF_NET_OFF | 0;
@@ -19,6 +20,7 @@ const LL_OFF = SKF_LL_OFF | 0;
  * load can ever read outside the packet. Both engines call it once per run.
  */
 export function packetLength(ctx: PacketContext): number {
+  checkPacket(ctx, 'run');
   const data = ctx.data;
   if (!(data instanceof DataView)) throw new InterpreterError('BAD_INPUT', 'PacketContext.data must be a DataView');
   const total = data.byteLength;

@@ -110,9 +110,9 @@ export function generateRun(
   const head: ES.Statement[] = [];
   const param = socket ? 'input' : 'view';
   if (socket) {
-    // `run` reads `input?.data`, so undefined or null reaches the interpreter's typed error below.
-    const data = member(scope.id('input'), 'data');
-    const view = name === 'run' ? optional(data) : data;
+    // `input?.data`, so undefined or null reaches a typed error: the interpreter's (run, below) or
+    // packetLength's (the unguarded copy of a standalone module).
+    const view = optional(member(scope.id('input'), 'data'));
     head.push(declare('const', [[scope.id('view'), view]]));
     if (name === 'run') {
       // Not a PacketContext (a DataView, say): the interpreter throws its typed error.

@@ -141,7 +141,13 @@ describe('a short seccomp view is refused by every entry, never read as zeros', 
 
 describe('socket entries refuse what is not a PacketContext', () => {
   const socket = verify(assemble('ldb [0]\nret a'), { profile: 'socket' });
-  const runs: Record<string, (input: unknown) => number> = {
+  const runs: Record<string, (input: unknown) => number | Promise<number>> = {
+    'toModule run': async (input) => {
+      const file = join(dir, `s${files++}.mjs`);
+      writeFileSync(file, toModule(socket, { runtime: pathToFileURL(join(here, '../src/runtime.ts')).href }));
+      const mod = (await import(pathToFileURL(file).href)) as { run: (input: unknown) => number };
+      return mod.run(input);
+    },
     interpret: (input) => interpret(socket, input as DataView),
     'prepare().runPacket': (input) => prepare(socket).runPacket(input as never),
     'compile().run': (input) => compile(socket).run(input as never),
