@@ -33,32 +33,30 @@ function workspacePackages() {
     // Private packages (@ea/oracle, @ea/testkit) are test-only: never published, never built.
     if (pkg.private === true) continue;
     const deps = (field) => Object.keys(pkg[field] ?? {}).filter((d) => d.startsWith('@ea/'));
-    out.set(pkg.name, { name: pkg.name, dir: join(base, entry.name), deps: deps('dependencies'), devDeps: deps('devDependencies') });
+    out.set(pkg.name, { name: pkg.name, dir: join(base, entry.name), deps: deps('dependencies') });
   }
   return out;
 }
 
 /**
- * Orders packages so each comes after the @ea packages it depends on. Dev dependencies count
- * too (a test-only package may still be imported by src), unless they would close a cycle.
+ * Orders packages so each comes after the @ea packages it depends on. Only dependencies order
+ * the build: src/ imports exactly those (scripts/test/manifests.test.ts holds it), while dev
+ * dependencies serve tests and may point back (@ea/ebpf's tests use @ea/ebpf-jit, which depends
+ * on @ea/ebpf).
  */
 function buildOrder(packages) {
   const order = [];
   const state = new Map(); // name -> 'visiting' | 'done'
-  const visit = (name, via) => {
+  const visit = (name) => {
     const pkg = packages.get(name);
     if (pkg === undefined || state.get(name) === 'done') return;
-    if (state.get(name) === 'visiting') {
-      if (via === 'dependencies') throw new Error(`dependency cycle through ${name}`);
-      return; // a dev dependency that closes a cycle does not order the build
-    }
+    if (state.get(name) === 'visiting') throw new Error(`dependency cycle through ${name}`);
     state.set(name, 'visiting');
-    for (const d of pkg.deps) visit(d, 'dependencies');
-    for (const d of pkg.devDeps) visit(d, 'devDependencies');
+    for (const d of pkg.deps) visit(d);
     state.set(name, 'done');
     order.push(pkg);
   };
-  for (const name of [...packages.keys()].sort()) visit(name, 'dependencies');
+  for (const name of [...packages.keys()].sort()) visit(name);
   return order;
 }
 
@@ -111,10 +109,9 @@ async function main(argv) {
     done.set(pkg.name, ok);
     process.stdout.write(`${pkg.name.padEnd(18)} ${status}\n`);
   };
-  // A package waits for the @ea packages it depends on, dev dependencies included unless they
-  // close a cycle (buildOrder put those after it).
-  const position = new Map(order.map((pkg, index) => [pkg.name, index]));
-  const gate = (pkg) => [...pkg.deps, ...pkg.devDeps].filter((d) => (position.get(d) ?? Infinity) < position.get(pkg.name));
+  // A package waits for the published @ea packages it depends on (a dependency on a private
+  // one would be refused by manifests.test.ts; it must not make this loop wait forever).
+  const gate = (pkg) => pkg.deps.filter((d) => packages.has(d));
   while (done.size < order.length) {
     for (const pkg of order) {
       if (done.has(pkg.name) || running.has(pkg.name)) continue;
