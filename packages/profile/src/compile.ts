@@ -54,6 +54,11 @@ export function compileResolved(resolved: ResolvedProfile, badArchRet: number = 
   }
   const asm = new Assembler();
   emitFilter(asm, plans, resolved.defaultRet, badArchRet);
+  // Long jumps only add instructions: a program already too long is refused before assembling.
+  const before = asm.items.filter((i) => i.op !== 'label').length;
+  if (before > BPF_MAXINSNS) {
+    throw new ProfileError('TOO_LARGE', 'syscalls', `the filter needs at least ${before} instructions, the kernel takes at most ${BPF_MAXINSNS}`);
+  }
   const insns = assemble(asm.items);
   if (insns.length > BPF_MAXINSNS) {
     throw new ProfileError('TOO_LARGE', 'syscalls', `the filter needs ${insns.length} instructions, the kernel takes at most ${BPF_MAXINSNS}`);

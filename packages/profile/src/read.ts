@@ -166,7 +166,8 @@ function condition(node: JsonNode, path: string, withIndex: boolean): ArgConditi
   if (!withIndex) return { op, value, valueTwo: two ?? 0n, path };
   const indexNode = o.get('index');
   if (indexNode === undefined) throw new ProfileError('MISSING_FIELD', `${path}.index`, 'an argument index is required');
-  const index = unsigned(indexNode, `${path}.index`, U64_MAX, 'an argument index');
+  const digits = indexNode.kind === 'number' && /^(0|[1-9][0-9]*)$/.test(indexNode.raw);
+  const index = digits && indexNode.kind === 'number' ? BigInt(indexNode.raw) : unsigned(indexNode, `${path}.index`, U64_MAX, 'an argument index');
   if (index === undefined || index > BigInt(MAX_ARG_INDEX)) {
     throw new ProfileError('BAD_ARG_INDEX', `${path}.index`, `argument index ${String(index)} is past the six arguments (0..5)`);
   }
