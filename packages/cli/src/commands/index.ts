@@ -12,6 +12,7 @@ import { register as run } from './run.js';
 import { register as jit } from './jit.js';
 import { register as layout } from './layout.js';
 import { register as verify } from './verify.js';
+import { register as profile } from './profile.js';
 import { register as ebpfPlugin } from './ebpf-plugin.js';
 import { register as explain } from './explain.js';
 import { register as diff } from './diff.js';
@@ -28,6 +29,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   syscalls,
   verify,
   explain, diff, audit,
+  profile,
   run,
   layout,
   jit,

@@ -28,6 +28,7 @@ import { type EaCallInput, eaImage, eaSyscallOf, parseEaCall } from './eacalls.j
 import { type CallInput, InputError, parseArch, parseCallLine, type RunArch, stripComment } from './calls.js';
 
 export { type CallInput, InputError, parseCallLine } from './calls.js';
+import { compileProfileInput, isProfileInput } from '../profile-input.js';
 
 interface RunOptions {
   readonly profile?: string;
@@ -42,6 +43,8 @@ interface RunOptions {
   readonly arch?: string;
   readonly ip?: string | number;
   readonly trace?: boolean;
+  readonly caps?: string;
+  readonly kernel?: string;
   readonly isa?: string;
   readonly mem?: string | number;
   readonly memFile?: string;
@@ -168,6 +171,8 @@ export function register(cli: CAC): void {
     .option('--arch <arch>', `seccomp: the architecture seccomp_data describes (${SYSCALL_ARCHES.join(', ')}, or an AUDIT_ARCH number)`, { default: 'x86_64' })
     .option('--ip <n>', 'seccomp: the instruction pointer in seccomp_data', { default: 0 })
     .option('--trace', 'print every executed instruction with A and X (interpreter)')
+    .option('--caps <caps>', 'profile JSON: bounding capabilities (default, none, all or CAP_A,CAP_B)')
+    .option('--kernel <version>', 'profile JSON: kernel version for minKernel (default: the running kernel)')
     .option('--isa <isa>', 'classic (default) or ebpf (prints {"r0": "0x…"})')
     .option('--mem <hex>', 'ebpf: the input memory in hex (r1 = its address, r2 = its length)')
     .option('--mem-file <file>', 'ebpf: the input memory as a file of raw bytes')
@@ -187,8 +192,12 @@ export function register(cli: CAC): void {
       const arch = archOption(rawOption(cli.rawArgs, 'arch') ?? options.arch);
       const endian = arch.endian;
       const input = readInput(file);
-      const { insns } = naming(file, () => readProgram(input));
-      const program = verify(insns, { profile });
+      // A seccomp profile (OCI/Docker/Podman JSON) is compiled first, for --arch.
+      const profileJson = profile === 'seccomp' && isProfileInput(file, input);
+      if (profileJson && arch.name === null) throw new UsageError('--arch: a profile needs an architecture name, not an AUDIT_ARCH number');
+      const program = profileJson
+        ? compileProfileInput(input, { arch: arch.name!, caps: parsed.caps, kernel: parsed.kernel }).program
+        : verify(naming(file, () => readProgram(input)).insns, { profile });
       const interpreter = prepare(program, { endian });
       const run: Run<DataView | PacketContext> = options.trace
         ? tracing(interpreter)
