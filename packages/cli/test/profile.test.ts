@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { decodeProgram, readTcpdumpDdd } from '@ea/bpf';
 import { describe, expect, it } from 'vitest';
-import { cli, tempFiles } from './support.js';
+import { cli, tempFiles } from './support/cli.js';
 
 const file = tempFiles('ea-profile-cli-');
 const PROFILE = file(
