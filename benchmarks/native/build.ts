@@ -65,15 +65,19 @@ export interface NativeResult {
   readonly ns: readonly number[];
 }
 
-/** Runs a harness binary and parses its JSON lines, one per program (only program `only` when given). */
+/**
+ * Runs a harness binary and parses its JSON lines, one per program (only program `only` when
+ * given); `extra` adds environment variables (EA_HARNESS_PASSES, EA_HARNESS_EVICT).
+ */
 export function runHarness(
   binary: string,
   capture: string,
   reps: number,
   programFiles: readonly string[] = [],
   only?: number,
+  extra: Readonly<Record<string, string>> = {},
 ): NativeResult[] {
-  const env = only === undefined ? process.env : { ...process.env, EA_HARNESS_ONLY: String(only) };
+  const env = { ...process.env, ...extra, ...(only === undefined ? {} : { EA_HARNESS_ONLY: String(only) }) };
   const out = execFileSync(binary, [capture, String(reps), ...programFiles], { maxBuffer: 1 << 26, env });
   return out
     .toString()

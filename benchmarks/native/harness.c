@@ -6,7 +6,10 @@
  *   harness-native  CAPTURE REPS                  every function of the gcc -O2 translation
  *                                                 (compiled in with -DFILTERS="file.c")
  *
- * With EA_HARNESS_ONLY=i in the environment, only program i runs.
+ * With EA_HARNESS_ONLY=i in the environment, only program i runs. EA_HARNESS_PASSES=p makes each
+ * timed repetition p passes over the packets (the cache-resident workload: few packets, many
+ * passes); EA_HARNESS_EVICT=bytes writes a buffer of that size before each repetition, so each
+ * pass starts with the packets out of the caches (the cold workload). ns are per packet and pass.
  *
  * CAPTURE is a pcap file read with libpcap into one buffer. For each program it prints
  * one JSON line: {"index": i, "matched": m, "total": n, "hash": h, "ns": [ns per packet of each rep]},
@@ -105,6 +108,14 @@ static struct bpf_insn *load_program(const char *path) {
 }
 #endif
 
+static uint8_t *evict_buffer;
+static size_t evict_bytes;
+
+/* Touches every cache line of a buffer larger than the last-level cache, outside the timing. */
+static void evict(void) {
+  for (size_t i = 0; i < evict_bytes; i += 64) evict_buffer[i] = (uint8_t)(evict_buffer[i] + 1);
+}
+
 int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "--version") == 0) { printf("%s\n", pcap_lib_version()); return 0; }
   if (argc < 3) { fprintf(stderr, "usage: %s CAPTURE REPS [PROGRAM.bin...]\n", argv[0]); return 2; }
@@ -120,6 +131,12 @@ int main(int argc, char **argv) {
      engines instead of all programs at the start of a run. */
   const char *only = getenv("EA_HARNESS_ONLY");
   int pick = only == NULL ? -1 : atoi(only);
+  const char *passes_env = getenv("EA_HARNESS_PASSES");
+  int passes = passes_env == NULL ? 1 : atoi(passes_env);
+  if (passes < 1) { fprintf(stderr, "harness: EA_HARNESS_PASSES must be >= 1\n"); return 2; }
+  const char *evict_env = getenv("EA_HARNESS_EVICT");
+  evict_bytes = evict_env == NULL ? 0 : (size_t)strtoull(evict_env, NULL, 10);
+  if (evict_bytes > 0) evict_buffer = calloc(evict_bytes, 1);
   for (int f = 0; f < programs; f++) {
     if (pick >= 0 && f != pick) continue;
 #ifdef FILTERS
@@ -133,11 +150,14 @@ int main(int argc, char **argv) {
     uint32_t h = hash_returns(prog);
     printf("{\"index\": %d, \"matched\": %zu, \"total\": %zu, \"hash\": %u, \"ns\": [", f, (size_t)matched, count, h);
     for (int r = 0; r < reps; r++) {
+      if (evict_bytes > 0) evict();
       double t0 = now_ns();
-      volatile size_t m = run(prog);
+      for (int p = 0; p < passes; p++) {
+        volatile size_t m = run(prog);
+        (void)m;
+      }
       double t1 = now_ns();
-      (void)m;
-      printf("%s%.4f", r == 0 ? "" : ", ", (t1 - t0) / (double)count);
+      printf("%s%.4f", r == 0 ? "" : ", ", (t1 - t0) / ((double)count * passes));
     }
     printf("]}\n");
     fflush(stdout);
