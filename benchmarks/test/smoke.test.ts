@@ -60,3 +60,15 @@ describe.skipIf(tcpdumpMissing())('benchmark smoke run', () => {
     expect(md).not.toContain('MISMATCH**');
   });
 });
+
+describe.skipIf(tcpdumpMissing())('issue 19 workloads, smoke run', () => {
+  it('runs resident, cold and stacked once; every way agrees', async () => {
+    const { runExtra } = await import('../extra.js');
+    const out = await runExtra({ smoke: true, only: new Set(['resident', 'cold', 'stacked']), programs: /^(ip|tcp port 80)$/, log: () => {} });
+    expect(out.agree).toBe(true);
+    const text = out.lines.join('\n');
+    for (const heading of ['## Cache-resident packets', '## Cold capture', '## Stacked seccomp filters']) expect(text).toContain(heading);
+    expect(text).toContain('| `tcp port 80` | 20 |');
+    expect(text).toContain('JS floor');
+  }, 300_000);
+});
