@@ -1,0 +1,105 @@
+/**
+ * The kernel helpers an object's programs call, over its maps (ids from include/uapi/linux/bpf.h
+ * ___BPF_FUNC_MAPPER): map_lookup_elem (1), map_update_elem (2), map_delete_elem (3),
+ * ktime_get_ns (5), trace_printk (6), get_prandom_u32 (7), get_smp_processor_id (8). A map
+ * argument is a map handle (see loadObject); anything else is a `helper_error`. Keys and values
+ * are read through the run's memory, bounds-checked like any access. Failures return the negated
+ * errno as the kernel's helpers do.
+ */
+import { EbpfRunError, type Helper, type Memory, pointer, REGION_EXTRA } from '@ea/ebpf';
+import { ERRNO, MapError } from './errors.js';
+import type { BpfMap } from './maps.js';
+import { MAP_HANDLE_BASE } from './object.js';
+
+/** Helper ids. */
+export const HELPER_IDS = {
+  map_lookup_elem: 1, map_update_elem: 2, map_delete_elem: 3, ktime_get_ns: 5, trace_printk: 6, get_prandom_u32: 7, get_smp_processor_id: 8,
+} as const;
+
+/** What the environment provides to helpers (all injectable, for reproducible runs). */
+export interface HelperEnvironment {
+  /** ktime_get_ns: nanoseconds (default: performance.now()). */
+  readonly now?: () => bigint;
+  /** get_prandom_u32 (default: Math.random). */
+  readonly random?: () => number;
+  /** trace_printk's formatted line (default: dropped). */
+  readonly print?: (line: string) => void;
+}
+
+const M64 = (1n << 64n) - 1n;
+
+/** Copies `size` bytes at a program pointer (bounds-checked). */
+function bytesAt(memory: Memory, address: bigint, size: number, pc: number): Uint8Array {
+  const view = memory.resolve(address, size, pc);
+  return new Uint8Array(view.buffer, view.byteOffset + memory.at, size).slice();
+}
+
+/** Returns the helper registry for an object's maps; map i's values are region `firstMapRegion + i`. */
+export function objectHelpers(maps: readonly BpfMap[], firstMapRegion: number, env: HelperEnvironment = {}): Map<number, Helper> {
+  const mapOf = (handle: bigint, pc: number): [BpfMap, number] => {
+    const i = Number(handle - BigInt(MAP_HANDLE_BASE));
+    const map = handle >= BigInt(MAP_HANDLE_BASE) ? maps[i] : undefined;
+    if (map === undefined) throw new EbpfRunError('helper_error', pc, `0x${handle.toString(16)} is not a map`);
+    return [map, i];
+  };
+  const errno = (e: unknown): bigint => {
+    if (e instanceof MapError) return BigInt.asUintN(64, BigInt(-ERRNO[e.errno]));
+    throw e;
+  };
+  const now = env.now ?? (() => BigInt(Math.round(performance.now() * 1e6)));
+  const random = env.random ?? (() => Math.floor(Math.random() * 2 ** 32));
+  return new Map<number, Helper>([
+    [HELPER_IDS.map_lookup_elem, ([m, key], memory, pc) => {
+      const [map, i] = mapOf(m, pc);
+      const slot = map.slotOf(bytesAt(memory, key, map.def.keySize, pc));
+      return slot < 0 ? 0n : pointer(REGION_EXTRA + firstMapRegion + i, slot * map.def.valueSize);
+    }],
+    [HELPER_IDS.map_update_elem, ([m, key, value, flags], memory, pc) => {
+      const [map] = mapOf(m, pc);
+      const k = bytesAt(memory, key, map.def.keySize, pc);
+      const v = bytesAt(memory, value, map.def.valueSize, pc);
+      try {
+        map.update(k, v, flags > 0xffffffffn ? -1 : Number(flags));
+        return 0n;
+      } catch (e) {
+        return errno(e);
+      }
+    }],
+    [HELPER_IDS.map_delete_elem, ([m, key], memory, pc) => {
+      const [map] = mapOf(m, pc);
+      try {
+        map.delete(bytesAt(memory, key, map.def.keySize, pc));
+        return 0n;
+      } catch (e) {
+        return errno(e);
+      }
+    }],
+    [HELPER_IDS.ktime_get_ns, () => now() & M64],
+    [HELPER_IDS.get_prandom_u32, () => BigInt(random() >>> 0)],
+    [HELPER_IDS.get_smp_processor_id, () => 0n],
+    [HELPER_IDS.trace_printk, ([fmt, size, a1, a2, a3], memory, pc) => {
+      const n = Number(size > 512n ? 512n : size);
+      const text = String.fromCharCode(...bytesAt(memory, fmt, n, pc)).replace(/\0.*$/s, '');
+      const line = formatPrintk(text, [a1, a2, a3]);
+      env.print?.(line);
+      return BigInt(line.length);
+    }],
+  ]);
+}
+
+/** Formats a bpf_trace_printk line: %d %i %u %x %p with l/ll modifiers, %%; other conversions verbatim. */
+export function formatPrintk(format: string, args: readonly bigint[]): string {
+  let next = 0;
+  return format.replace(/%(%|l{0,2}[diuxp])/g, (whole, spec: string) => {
+    if (spec === '%') return '%';
+    const arg = args[next++];
+    if (arg === undefined) return whole;
+    const conv = spec[spec.length - 1];
+    const wide = spec.startsWith('l') || conv === 'p';
+    const v = wide ? arg : arg & 0xffffffffn;
+    if (conv === 'd' || conv === 'i') return (wide ? BigInt.asIntN(64, v) : BigInt.asIntN(32, v)).toString();
+    if (conv === 'x') return v.toString(16);
+    if (conv === 'p') return `0x${v.toString(16)}`;
+    return v.toString();
+  });
+}

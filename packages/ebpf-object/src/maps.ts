@@ -1,0 +1,188 @@
+/**
+ * Maps with the user-space API of bpf(2) (lookup, update with BPF_ANY/BPF_NOEXIST/BPF_EXIST,
+ * delete, iterate) and the kernel's errors. Each map keeps all its values in one byte array (a
+ * region of the run): a value pointer a helper returns is region + slot * value_size, so a program
+ * writes values in place as in the kernel. The bounds check is per region: a program that walks
+ * off one value can reach the next value of the same map, never anything else (the kernel's
+ * verifier refuses such a program; we have no verifier). Per-CPU maps are modelled with one CPU.
+ * Semantics follow kernel/bpf/arraymap.c and hashtab.c.
+ */
+import { MapError } from './errors.js';
+
+/** Map types (enum bpf_map_type) this package models. */
+export const MAP_TYPES = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, lru_hash: 9, lru_percpu_hash: 10 } as const;
+/** Is a modelled map type name. */
+export type MapTypeName = keyof typeof MAP_TYPES;
+
+/** Update flags. */
+export const BPF_ANY = 0;
+export const BPF_NOEXIST = 1;
+export const BPF_EXIST = 2;
+
+/** Is a map's shape. */
+export interface MapDef {
+  readonly name: string;
+  readonly type: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  readonly flags: number;
+}
+
+/** Is one map: the user-space API plus the slot view helpers use. */
+export interface BpfMap {
+  readonly def: MapDef;
+  readonly typeName: MapTypeName;
+  /** Every value slot, value_size bytes each: the map's region. */
+  readonly storage: Uint8Array;
+  /** Returns a copy of the value, or undefined. */
+  lookup(key: Uint8Array): Uint8Array | undefined;
+  /** Returns the slot index of the value, or -1 (helpers make a pointer of it). */
+  slotOf(key: Uint8Array): number;
+  update(key: Uint8Array, value: Uint8Array, flags?: number): void;
+  delete(key: Uint8Array): void;
+  /** Keys in iteration order (bpf_map_get_next_key order: index order, or insertion order). */
+  keys(): Uint8Array[];
+}
+
+const MAX_STORAGE = 1 << 28;
+
+function typeName(type: number): MapTypeName | undefined {
+  for (const [name, n] of Object.entries(MAP_TYPES)) if (n === type) return name as MapTypeName;
+  return undefined;
+}
+
+/** Creates a map; MapError EINVAL for a shape the kernel's map_alloc_check would refuse. */
+export function createMap(def: MapDef): BpfMap {
+  const name = typeName(def.type);
+  if (name === undefined) throw new MapError('EINVAL', def.name, `map type ${def.type} is not modelled`);
+  if (def.keySize === 0 || def.valueSize === 0 || def.maxEntries === 0) {
+    throw new MapError('EINVAL', def.name, `key_size ${def.keySize}, value_size ${def.valueSize}, max_entries ${def.maxEntries}: none may be 0`);
+  }
+  if (def.valueSize * def.maxEntries > MAX_STORAGE) throw new MapError('E2BIG', def.name, `${def.maxEntries} values of ${def.valueSize} bytes`);
+  if ((name === 'array' || name === 'percpu_array') && def.keySize !== 4) throw new MapError('EINVAL', def.name, `an array's key_size must be 4 (got ${def.keySize})`);
+  return name === 'array' || name === 'percpu_array' ? new ArrayMap(def, name) : new HashMap(def, name);
+}
+
+function checkSizes(map: BpfMap, key: Uint8Array, value?: Uint8Array): void {
+  if (!(key instanceof Uint8Array) || key.length !== map.def.keySize) throw new MapError('EINVAL', map.def.name, `the key must be ${map.def.keySize} bytes`);
+  if (value !== undefined && (!(value instanceof Uint8Array) || value.length !== map.def.valueSize)) {
+    throw new MapError('EINVAL', map.def.name, `the value must be ${map.def.valueSize} bytes`);
+  }
+}
+
+function checkFlags(map: BpfMap, flags: number): void {
+  if (flags !== BPF_ANY && flags !== BPF_NOEXIST && flags !== BPF_EXIST) throw new MapError('EINVAL', map.def.name, `flags ${flags}`);
+}
+
+/** An array map: max_entries zero-filled values indexed by a u32 key; elements always exist. */
+class ArrayMap implements BpfMap {
+  readonly storage: Uint8Array;
+  constructor(readonly def: MapDef, readonly typeName: MapTypeName) {
+    this.storage = new Uint8Array(def.valueSize * def.maxEntries);
+  }
+  #index(key: Uint8Array): number {
+    return new DataView(key.buffer, key.byteOffset, 4).getUint32(0, true);
+  }
+  slotOf(key: Uint8Array): number {
+    const i = this.#index(key);
+    return i < this.def.maxEntries ? i : -1;
+  }
+  lookup(key: Uint8Array): Uint8Array | undefined {
+    checkSizes(this, key);
+    const i = this.slotOf(key);
+    return i < 0 ? undefined : this.storage.slice(i * this.def.valueSize, (i + 1) * this.def.valueSize);
+  }
+  update(key: Uint8Array, value: Uint8Array, flags = BPF_ANY): void {
+    checkSizes(this, key, value);
+    checkFlags(this, flags);
+    const i = this.#index(key);
+    // array_map_update_elem: out of range is E2BIG, NOEXIST is EEXIST (every element exists).
+    if (i >= this.def.maxEntries) throw new MapError('E2BIG', this.def.name, `index ${i} >= max_entries ${this.def.maxEntries}`);
+    if (flags === BPF_NOEXIST) throw new MapError('EEXIST', this.def.name, `index ${i} exists (array elements always do)`);
+    this.storage.set(value, i * this.def.valueSize);
+  }
+  delete(key: Uint8Array): void {
+    checkSizes(this, key);
+    throw new MapError('EINVAL', this.def.name, 'array elements cannot be deleted');
+  }
+  keys(): Uint8Array[] {
+    return Array.from({ length: this.def.maxEntries }, (_, i) => {
+      const k = new Uint8Array(4);
+      new DataView(k.buffer).setUint32(0, i, true);
+      return k;
+    });
+  }
+}
+
+function keyString(key: Uint8Array): string {
+  let s = '';
+  for (const b of key) s += String.fromCharCode(b);
+  return s;
+}
+
+/**
+ * A hash map (also per-CPU with one CPU, and LRU): keys to slots. A JS Map keeps insertion order;
+ * the LRU variant moves a key to the end on every lookup and update, and when full evicts the
+ * first key, so eviction is exact least-recently-used (the kernel's bpf_lru is an approximation
+ * with per-CPU lists, so which key it evicts can differ).
+ */
+class HashMap implements BpfMap {
+  readonly storage: Uint8Array;
+  readonly #slots = new Map<string, number>();
+  readonly #free: number[] = [];
+  readonly #lru: boolean;
+  constructor(readonly def: MapDef, readonly typeName: MapTypeName) {
+    this.storage = new Uint8Array(def.valueSize * def.maxEntries);
+    for (let i = def.maxEntries - 1; i >= 0; i--) this.#free.push(i);
+    this.#lru = typeName === 'lru_hash' || typeName === 'lru_percpu_hash';
+  }
+  #touch(k: string, slot: number): void {
+    if (!this.#lru) return;
+    this.#slots.delete(k);
+    this.#slots.set(k, slot);
+  }
+  slotOf(key: Uint8Array): number {
+    const k = keyString(key);
+    const slot = this.#slots.get(k);
+    if (slot === undefined) return -1;
+    this.#touch(k, slot);
+    return slot;
+  }
+  lookup(key: Uint8Array): Uint8Array | undefined {
+    checkSizes(this, key);
+    const i = this.slotOf(key);
+    return i < 0 ? undefined : this.storage.slice(i * this.def.valueSize, (i + 1) * this.def.valueSize);
+  }
+  update(key: Uint8Array, value: Uint8Array, flags = BPF_ANY): void {
+    checkSizes(this, key, value);
+    checkFlags(this, flags);
+    const k = keyString(key);
+    let slot = this.#slots.get(k);
+    if (slot === undefined && flags === BPF_EXIST) throw new MapError('ENOENT', this.def.name, 'BPF_EXIST and the key is absent');
+    if (slot !== undefined && flags === BPF_NOEXIST) throw new MapError('EEXIST', this.def.name, 'BPF_NOEXIST and the key is present');
+    if (slot === undefined) {
+      if (this.#free.length === 0 && this.#lru) {
+        const [oldest, freed] = this.#slots.entries().next().value as [string, number];
+        this.#slots.delete(oldest);
+        this.#free.push(freed);
+      }
+      slot = this.#free.pop();
+      if (slot === undefined) throw new MapError('E2BIG', this.def.name, `full (max_entries ${this.def.maxEntries})`);
+    }
+    this.storage.set(value, slot * this.def.valueSize);
+    this.#slots.delete(k);
+    this.#slots.set(k, slot);
+  }
+  delete(key: Uint8Array): void {
+    checkSizes(this, key);
+    const k = keyString(key);
+    const slot = this.#slots.get(k);
+    if (slot === undefined) throw new MapError('ENOENT', this.def.name, 'the key is absent');
+    this.#slots.delete(k);
+    this.#free.push(slot);
+  }
+  keys(): Uint8Array[] {
+    return [...this.#slots.keys()].map((k) => Uint8Array.from(k, (c) => c.charCodeAt(0)));
+  }
+}

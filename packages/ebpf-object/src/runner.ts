@@ -1,0 +1,72 @@
+/**
+ * Runs one program of a loaded object on packets, through the interpreter or the JIT, with the
+ * object's maps and global data as regions that persist across runs (so state carries from one
+ * packet to the next, as in the kernel). Regions: 0 the packet, then the global data sections,
+ * then the maps' value storage.
+ */
+import { type CheckedProgram, EbpfRunError, interpret, load } from '@ea/ebpf';
+import { compile } from '@ea/ebpf-jit';
+import { type HelperEnvironment, objectHelpers } from './helpers.js';
+import type { BpfObject, ObjectProgram } from './object.js';
+import { rewriteXdp, XDP_CTX_BYTES, xdpContext } from './xdp.js';
+
+/** How a program sees its input: `xdp` (r1 = struct xdp_md) or `raw` (r1 = the packet, r2 = its length). */
+export type ContextKind = 'xdp' | 'raw';
+
+/** Options of a runner. */
+export interface RunnerOptions extends HelperEnvironment {
+  readonly engine?: 'jit' | 'interp';
+  /** Default: from the section name (`xdp*` is xdp, anything else raw). */
+  readonly context?: ContextKind;
+  /** Instructions one run may execute (default 1,000,000, the kernel's verifier limit). */
+  readonly budget?: number;
+}
+
+/** Returns the context a section name implies. */
+export function contextOf(section: string): ContextKind {
+  return /^xdp(\b|[./_]|$)/.test(section) ? 'xdp' : 'raw';
+}
+
+/** Finds a program by section or function name (the first program when `name` is undefined). */
+export function findProgram(object: BpfObject, name?: string): ObjectProgram {
+  const program = name === undefined ? object.programs[0] : object.programs.find((p) => p.section === name || p.name === name);
+  if (program === undefined) {
+    throw new EbpfRunError('bad_input', -1, `no program ${JSON.stringify(name)} (sections: ${object.programs.map((p) => p.section).join(', ')})`);
+  }
+  return program;
+}
+
+/** Runs one program of an object on packets. */
+export class ObjectRunner {
+  readonly context: ContextKind;
+  readonly program: CheckedProgram;
+  readonly #run: (ctx: Uint8Array, regions: readonly Uint8Array[]) => bigint;
+  readonly #regions: Uint8Array[];
+  readonly #ctx = new Uint8Array(XDP_CTX_BYTES);
+
+  constructor(readonly object: BpfObject, source: ObjectProgram, options: RunnerOptions = {}) {
+    this.context = options.context ?? contextOf(source.section);
+    this.program = this.context === 'xdp' ? rewriteXdp(source.bytes) : load(source.bytes);
+    const helpers = objectHelpers(object.maps, 1 + object.globals.length, options);
+    const budget = options.budget ?? 1_000_000;
+    this.#regions = [new Uint8Array(0), ...object.globals.map((g) => g.bytes), ...object.maps.map((m) => m.storage)];
+    if (options.engine === 'interp') {
+      this.#run = (ctx, regions) => interpret(this.program, ctx, { helpers, regions, budget });
+    } else {
+      const compiled = compile(this.program, { helpers, budget });
+      this.#run = compiled.run;
+    }
+  }
+
+  /** Runs the program on one packet (XDP may rewrite it in place); returns r0. */
+  run(packet: Uint8Array): bigint {
+    if (!(packet instanceof Uint8Array)) throw new EbpfRunError('bad_input', -1, 'the packet must be a Uint8Array');
+    if (this.context === 'raw') {
+      this.#regions[0] = new Uint8Array(0);
+      return this.#run(packet, this.#regions);
+    }
+    this.#regions[0] = packet;
+    xdpContext(this.#ctx, packet.length, 0);
+    return this.#run(this.#ctx, this.#regions);
+  }
+}
