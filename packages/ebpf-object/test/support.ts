@@ -1,0 +1,116 @@
+/**
+ * Test support: compiles this directory's C programs with clang in the test setup (into a fresh
+ * temporary directory; no object is committed), random packets from a seeded generator, and the
+ * kernel through bpftool (root, bpffs): load an object with its maps pinned, run packets one by
+ * one with BPF_PROG_TEST_RUN, dump the maps.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const C_DIR = join(dirname(fileURLToPath(import.meta.url)), 'c');
+const OUT = mkdtempSync(join(tmpdir(), 'ea-ebpf-object-'));
+
+/** Returns why clang cannot build the test programs here, or null. */
+export function clangUnavailable(): string | null {
+  try {
+    execFileSync('clang', ['--version'], { stdio: 'ignore' });
+    return null;
+  } catch {
+    return 'clang is not installed (apt-get install clang llvm; .ci/run installs them)';
+  }
+}
+
+/** Compiles test/c/NAME.c as clang would for libbpf (-O2 -g -target bpf) and returns the object's bytes and path. */
+export function compileC(name: string): { bytes: Uint8Array; path: string } {
+  const path = join(OUT, `${name}.o`);
+  execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-mcpu=v3', '-I/usr/include/x86_64-linux-gnu', '-c', join(C_DIR, `${name}.c`), '-o', path], {
+    stdio: 'pipe',
+  });
+  return { bytes: new Uint8Array(readFileSync(path)), path };
+}
+
+/** A small seeded generator (mulberry32). */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** Returns an Ethernet-ish frame: IPv4 with a common or random protocol, other EtherTypes, TLV chains. */
+export function packet(next: () => number, minLength = 0): Uint8Array {
+  const int = (n: number): number => Math.floor(next() * n);
+  const length = Math.max(minLength, int(10) === 0 ? int(40) : 14 + int(120));
+  const p = new Uint8Array(length);
+  for (let i = 0; i < length; i++) p[i] = int(4) === 0 ? int(256) : int(8);
+  const types = [0x0800, 0x0800, 0x0800, 0x86dd, 0x0806, int(0x10000)];
+  const type = types[int(types.length)]!;
+  if (length > 13) {
+    p[12] = type >> 8;
+    p[13] = type & 0xff;
+  }
+  if (length > 23) p[23] = [1, 6, 17, 47, int(256)][int(5)]!;
+  if (length > 2 && int(5) === 0) {
+    p[0] = 0xde;
+    p[1] = 0xad;
+  }
+  return p;
+}
+
+/** Returns why the kernel cannot be used through bpftool here, or null. */
+export function bpftoolUnavailable(): string | null {
+  if (process.platform !== 'linux') return 'the kernel comparison needs Linux';
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'the kernel comparison needs root (BPF_PROG_LOAD)';
+  try {
+    execFileSync('bpftool', ['version'], { stdio: 'ignore' });
+  } catch {
+    return 'bpftool is not installed (apt-get install bpftool; .ci/run installs it)';
+  }
+  try {
+    execFileSync('sh', ['-c', 'mount | grep -q " /sys/fs/bpf " || mount -t bpf bpf /sys/fs/bpf'], { stdio: 'ignore' });
+  } catch {
+    return 'cannot mount the BPF filesystem at /sys/fs/bpf';
+  }
+  return null;
+}
+
+/** Is an object loaded into the kernel with its maps pinned. */
+export interface KernelObject {
+  /** Runs one packet; returns the program's return value. */
+  run(packet: Uint8Array): number;
+  /** Dumps a pinned map: hex key to hex value. */
+  dump(map: string): Map<string, string>;
+  close(): void;
+}
+
+/** Loads an object with bpftool (type xdp) and pins the program and its maps under a fresh directory. */
+export function kernelLoad(objectPath: string): KernelObject {
+  const dir = `/sys/fs/bpf/ea-object-${process.pid}-${Math.floor(Math.random() * 1e9)}`;
+  execFileSync('mkdir', ['-p', `${dir}/maps`]);
+  execFileSync('bpftool', ['prog', 'load', objectPath, `${dir}/prog`, 'type', 'xdp', 'pinmaps', `${dir}/maps`], { stdio: 'pipe' });
+  const input = join(OUT, 'packet.bin');
+  return {
+    run(p) {
+      writeFileSync(input, p);
+      const out = execFileSync('bpftool', ['prog', 'run', 'pinned', `${dir}/prog`, 'data_in', input], { stdio: 'pipe' }).toString();
+      const m = /Return value: (\d+)/.exec(out);
+      if (m === null) throw new Error(`bpftool prog run printed ${JSON.stringify(out)}`);
+      return Number(m[1]);
+    },
+    dump(map) {
+      const json = JSON.parse(execFileSync('bpftool', ['-j', 'map', 'dump', 'pinned', `${dir}/maps/${map}`]).toString()) as { key: string[]; value: string[] }[];
+      const hex = (b: string[]): string => b.map((x) => x.slice(2)).join('');
+      return new Map(json.map((e) => [hex(e.key), hex(e.value)]));
+    },
+    close() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
