@@ -5,6 +5,7 @@
 import { disassemble, type Endian, FormatError, formatInsn, isProgramFormat, type ProgramFormat, readProgram, type SockFilter, writeProgram } from '@ea/bpf';
 import type { CAC } from 'cac';
 import { ebpfDisasm, isaOption } from '../ebpf.js';
+import { elfObject, objectDisasm } from '../ebpf-object.js';
 import { cutLongTokens, inputName, printJson, readInput, UsageError } from '../output.js';
 
 interface ConvertOptions {
@@ -86,6 +87,10 @@ export function register(cli: CAC): void {
     .option('--seccomp', 'comment seccomp actions and seccomp_data fields (asm and --json output)')
     .option('--isa <isa>', 'classic (default) or ebpf')
     .action((file: string, options: ConvertOptions) => {
+      if (isaOption(options.isa) === 'ebpf') {
+        const object = elfObject(file);
+        if (object !== null) return objectDisasm(file, object, options.json === true);
+      }
       if (isaOption(options.isa) === 'ebpf') return ebpfDisasm(file, options.to === 'asm' ? undefined : options.to, options.json === true);
       const format = formatOption(options.format, 'format', ALL);
       const to = formatOption(options.to, 'to', ALL) ?? 'asm';

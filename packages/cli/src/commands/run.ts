@@ -22,6 +22,7 @@ import { filterImage } from '@ea/workbench';
 import { type Profile, runsOnPackets, type VerifiedProgram, verify } from '@ea/verifier';
 import type { CAC } from 'cac';
 import { ebpfRun, isaOption } from '../ebpf.js';
+import { elfObject, objectRun } from '../ebpf-object.js';
 import { clip, cutLongTokens, printJson, readInput, UsageError } from '../output.js';
 import { naming } from './disasm.js';
 import { type EaCallInput, eaImage, eaSyscallOf, parseEaCall } from './eacalls.js';
@@ -48,6 +49,9 @@ interface RunOptions {
   readonly isa?: string;
   readonly mem?: string | number;
   readonly memFile?: string;
+  readonly section?: string;
+  readonly pcap?: string;
+  readonly dumpMaps?: boolean;
 }
 
 /** A runner for one kind of input. */
@@ -176,8 +180,16 @@ export function register(cli: CAC): void {
     .option('--isa <isa>', 'classic (default) or ebpf (prints {"r0": "0x…"})')
     .option('--mem <hex>', 'ebpf: the input memory in hex (r1 = its address, r2 = its length)')
     .option('--mem-file <file>', 'ebpf: the input memory as a file of raw bytes')
+    .option('--section <name>', 'ebpf object (ELF): the program to run, by section or function name (default: the first)')
+    .option('--pcap <capture>', 'ebpf object (ELF): run over the packets of a pcap/pcapng capture')
+    .option('--dump-maps', 'ebpf object (ELF): print every map\'s entries after the packets')
     .action(async (file: string, parsed: RunOptions) => {
       if (isaOption(parsed.isa) === 'ebpf') {
+        const object = elfObject(file);
+        if (object !== null) {
+          const engine = rawOption(cli.rawArgs, 'engine') ?? 'jit';
+          return objectRun(file, object, { section: parsed.section, engine, packets: parsed.packets, pcap: parsed.pcap, dumpMaps: parsed.dumpMaps });
+        }
         return ebpfRun(file, { mem: rawOption(cli.rawArgs, 'mem'), memFile: parsed.memFile, engine: rawOption(cli.rawArgs, 'engine') ?? 'interp' });
       }
       const options: RunOptions = {
