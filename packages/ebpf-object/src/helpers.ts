@@ -7,8 +7,8 @@
  * errno as the kernel's helpers do.
  */
 import { EbpfRunError, type Helper, type Memory, pointer, REGION_EXTRA } from '@ea/ebpf';
-import { ERRNO, MapError } from './errors.js';
-import type { BpfMap } from './maps.js';
+import { ERRNO } from './errors.js';
+import type { BpfMap, Refusal } from './maps.js';
 import { MAP_HANDLE_BASE } from './object.js';
 
 /** Helper ids. */
@@ -42,10 +42,7 @@ export function objectHelpers(maps: readonly BpfMap[], firstMapRegion: number, e
     if (map === undefined) throw new EbpfRunError('helper_error', pc, `0x${handle.toString(16)} is not a map`);
     return [map, i];
   };
-  const errno = (e: unknown): bigint => {
-    if (e instanceof MapError) return BigInt.asUintN(64, BigInt(-ERRNO[e.errno]));
-    throw e;
-  };
+  const errno = (refusal: Refusal | null): bigint => (refusal === null ? 0n : BigInt.asUintN(64, BigInt(-ERRNO[refusal[0]])));
   const now = env.now ?? (() => BigInt(Math.round(performance.now() * 1e6)));
   const random = env.random ?? (() => Math.floor(Math.random() * 2 ** 32));
   return new Map<number, Helper>([
@@ -58,21 +55,11 @@ export function objectHelpers(maps: readonly BpfMap[], firstMapRegion: number, e
       const [map] = mapOf(m, pc);
       const k = bytesAt(memory, key, map.def.keySize, pc);
       const v = bytesAt(memory, value, map.def.valueSize, pc);
-      try {
-        map.update(k, v, flags > 0xffffffffn ? -1 : Number(flags));
-        return 0n;
-      } catch (e) {
-        return errno(e);
-      }
+      return errno(map.tryUpdate(k, v, flags > 0xffffffffn ? -1 : Number(flags)));
     }],
     [HELPER_IDS.map_delete_elem, ([m, key], memory, pc) => {
       const [map] = mapOf(m, pc);
-      try {
-        map.delete(bytesAt(memory, key, map.def.keySize, pc));
-        return 0n;
-      } catch (e) {
-        return errno(e);
-      }
+      return errno(map.tryDelete(bytesAt(memory, key, map.def.keySize, pc)));
     }],
     [HELPER_IDS.ktime_get_ns, () => now() & M64],
     [HELPER_IDS.get_prandom_u32, () => BigInt(random() >>> 0)],

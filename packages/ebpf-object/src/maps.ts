@@ -7,7 +7,7 @@
  * verifier refuses such a program; we have no verifier). Per-CPU maps are modelled with one CPU.
  * Semantics follow kernel/bpf/arraymap.c and hashtab.c.
  */
-import { MapError } from './errors.js';
+import { type Errno, MapError } from './errors.js';
 
 /** Map types (enum bpf_map_type) this package models. */
 export const MAP_TYPES = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, lru_hash: 9, lru_percpu_hash: 10 } as const;
@@ -41,11 +41,22 @@ export interface BpfMap {
   slotOf(key: Uint8Array): number;
   update(key: Uint8Array, value: Uint8Array, flags?: number): void;
   delete(key: Uint8Array): void;
+  /** update() for helpers: the errno and why instead of a throw (a program meets a full map often; an Error per packet is slow). */
+  tryUpdate(key: Uint8Array, value: Uint8Array, flags: number): Refusal | null;
+  /** delete() for helpers, as tryUpdate. */
+  tryDelete(key: Uint8Array): Refusal | null;
   /** Keys in iteration order (bpf_map_get_next_key order: index order, or insertion order). */
   keys(): Uint8Array[];
 }
 
 const MAX_STORAGE = 1 << 28;
+
+/** Is a refused operation: the errno and why. */
+export type Refusal = readonly [Errno, string];
+
+function raise(map: BpfMap, refusal: Refusal | null): void {
+  if (refusal !== null) throw new MapError(refusal[0], map.def.name, refusal[1]);
+}
 
 function typeName(type: number): MapTypeName | undefined {
   for (const [name, n] of Object.entries(MAP_TYPES)) if (n === type) return name as MapTypeName;
@@ -71,10 +82,6 @@ function checkSizes(map: BpfMap, key: Uint8Array, value?: Uint8Array): void {
   }
 }
 
-function checkFlags(map: BpfMap, flags: number): void {
-  if (flags !== BPF_ANY && flags !== BPF_NOEXIST && flags !== BPF_EXIST) throw new MapError('EINVAL', map.def.name, `flags ${flags}`);
-}
-
 /** An array map: max_entries zero-filled values indexed by a u32 key; elements always exist. */
 class ArrayMap implements BpfMap {
   readonly storage: Uint8Array;
@@ -95,16 +102,23 @@ class ArrayMap implements BpfMap {
   }
   update(key: Uint8Array, value: Uint8Array, flags = BPF_ANY): void {
     checkSizes(this, key, value);
-    checkFlags(this, flags);
+    raise(this, this.tryUpdate(key, value, flags));
+  }
+  tryUpdate(key: Uint8Array, value: Uint8Array, flags: number): Refusal | null {
+    if (flags !== BPF_ANY && flags !== BPF_NOEXIST && flags !== BPF_EXIST) return ['EINVAL', `flags ${flags}`];
     const i = this.#index(key);
     // array_map_update_elem: out of range is E2BIG, NOEXIST is EEXIST (every element exists).
-    if (i >= this.def.maxEntries) throw new MapError('E2BIG', this.def.name, `index ${i} >= max_entries ${this.def.maxEntries}`);
-    if (flags === BPF_NOEXIST) throw new MapError('EEXIST', this.def.name, `index ${i} exists (array elements always do)`);
+    if (i >= this.def.maxEntries) return ['E2BIG', `index ${i} >= max_entries ${this.def.maxEntries}`];
+    if (flags === BPF_NOEXIST) return ['EEXIST', `index ${i} exists (array elements always do)`];
     this.storage.set(value, i * this.def.valueSize);
+    return null;
   }
   delete(key: Uint8Array): void {
     checkSizes(this, key);
-    throw new MapError('EINVAL', this.def.name, 'array elements cannot be deleted');
+    raise(this, this.tryDelete(key));
+  }
+  tryDelete(_key: Uint8Array): Refusal | null {
+    return ['EINVAL', 'array elements cannot be deleted'];
   }
   keys(): Uint8Array[] {
     return Array.from({ length: this.def.maxEntries }, (_, i) => {
@@ -156,11 +170,14 @@ class HashMap implements BpfMap {
   }
   update(key: Uint8Array, value: Uint8Array, flags = BPF_ANY): void {
     checkSizes(this, key, value);
-    checkFlags(this, flags);
+    raise(this, this.tryUpdate(key, value, flags));
+  }
+  tryUpdate(key: Uint8Array, value: Uint8Array, flags: number): Refusal | null {
+    if (flags !== BPF_ANY && flags !== BPF_NOEXIST && flags !== BPF_EXIST) return ['EINVAL', `flags ${flags}`];
     const k = keyString(key);
     let slot = this.#slots.get(k);
-    if (slot === undefined && flags === BPF_EXIST) throw new MapError('ENOENT', this.def.name, 'BPF_EXIST and the key is absent');
-    if (slot !== undefined && flags === BPF_NOEXIST) throw new MapError('EEXIST', this.def.name, 'BPF_NOEXIST and the key is present');
+    if (slot === undefined && flags === BPF_EXIST) return ['ENOENT', 'BPF_EXIST and the key is absent'];
+    if (slot !== undefined && flags === BPF_NOEXIST) return ['EEXIST', 'BPF_NOEXIST and the key is present'];
     if (slot === undefined) {
       if (this.#free.length === 0 && this.#lru) {
         const [oldest, freed] = this.#slots.entries().next().value as [string, number];
@@ -168,19 +185,23 @@ class HashMap implements BpfMap {
         this.#free.push(freed);
       }
       slot = this.#free.pop();
-      if (slot === undefined) throw new MapError('E2BIG', this.def.name, `full (max_entries ${this.def.maxEntries})`);
-    }
+      if (slot === undefined) return ['E2BIG', `full (max_entries ${this.def.maxEntries})`];
+      this.#slots.set(k, slot);
+    } else this.#touch(k, slot);
     this.storage.set(value, slot * this.def.valueSize);
-    this.#slots.delete(k);
-    this.#slots.set(k, slot);
+    return null;
   }
   delete(key: Uint8Array): void {
     checkSizes(this, key);
+    raise(this, this.tryDelete(key));
+  }
+  tryDelete(key: Uint8Array): Refusal | null {
     const k = keyString(key);
     const slot = this.#slots.get(k);
-    if (slot === undefined) throw new MapError('ENOENT', this.def.name, 'the key is absent');
+    if (slot === undefined) return ['ENOENT', 'the key is absent'];
     this.#slots.delete(k);
     this.#free.push(slot);
+    return null;
   }
   keys(): Uint8Array[] {
     return [...this.#slots.keys()].map((k) => Uint8Array.from(k, (c) => c.charCodeAt(0)));

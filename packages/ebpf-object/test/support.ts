@@ -85,6 +85,8 @@ export function bpftoolUnavailable(): string | null {
 export interface KernelObject {
   /** Runs one packet; returns the program's return value. */
   run(packet: Uint8Array): number;
+  /** Runs one packet `repeat` times (BPF_PROG_TEST_RUN's repeat); returns the kernel's average ns per run. */
+  time(packet: Uint8Array, repeat: number): number;
   /** Dumps a pinned map: hex key to hex value. */
   dump(map: string): Map<string, string>;
   close(): void;
@@ -101,6 +103,13 @@ export function kernelLoad(objectPath: string): KernelObject {
       writeFileSync(input, p);
       const out = execFileSync('bpftool', ['prog', 'run', 'pinned', `${dir}/prog`, 'data_in', input], { stdio: 'pipe' }).toString();
       const m = /Return value: (\d+)/.exec(out);
+      if (m === null) throw new Error(`bpftool prog run printed ${JSON.stringify(out)}`);
+      return Number(m[1]);
+    },
+    time(p, repeat) {
+      writeFileSync(input, p);
+      const out = execFileSync('bpftool', ['prog', 'run', 'pinned', `${dir}/prog`, 'data_in', input, 'repeat', String(repeat)], { stdio: 'pipe' }).toString();
+      const m = /duration \(average\): (\d+)ns/.exec(out);
       if (m === null) throw new Error(`bpftool prog run printed ${JSON.stringify(out)}`);
       return Number(m[1]);
     },

@@ -49,12 +49,14 @@ function freshStack(): DataView {
 export class Memory {
   /** Views indexed by tag - 1. */
   readonly views: DataView[];
+  /** `stack`: an existing stack to share (a JIT's, for its helpers) instead of a fresh zeroed one. */
   constructor(
     readonly ctx: Uint8Array,
     readonly extra: readonly Uint8Array[] = [],
+    stack?: DataView,
   ) {
     const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
-    this.views = [view(ctx), freshStack(), ...extra.map(view)];
+    this.views = [view(ctx), stack ?? freshStack(), ...extra.map(view)];
   }
 
   /** Returns the stack to the pool for the next run (after which this Memory must not be used). */
