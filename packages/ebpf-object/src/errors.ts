@@ -3,7 +3,6 @@
 /** Why an object was refused. */
 export const OBJECT_REASONS = [
   'not_elf', 'unsupported_elf', 'truncated', 'bad_section', 'bad_symbol', 'bad_relocation', 'bad_btf', 'bad_map', 'no_program',
-  'unknown_section',
 ] as const;
 /** Is one reason an object was refused. */
 export type ObjectReason = (typeof OBJECT_REASONS)[number];
