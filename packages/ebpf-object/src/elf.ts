@@ -9,11 +9,15 @@ import { ObjectError } from './errors.js';
 
 /** The machine number of BPF (EM_BPF). */
 export const EM_BPF = 247;
-/** Section types we act on. */
+/** Section type: program bytes (code, data). */
 export const SHT_PROGBITS = 1;
+/** Section type: the symbol table. */
 export const SHT_SYMTAB = 2;
+/** Section type: a string table. */
 export const SHT_STRTAB = 3;
+/** Section type: zero bytes with no file content (.bss). */
 export const SHT_NOBITS = 8;
+/** Section type: relocations without addends. */
 export const SHT_REL = 9;
 /** Section flag: occupies memory at run time. */
 export const SHF_ALLOC = 2;

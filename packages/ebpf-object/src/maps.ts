@@ -14,9 +14,11 @@ export const MAP_TYPES = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, l
 /** Is a modelled map type name. */
 export type MapTypeName = keyof typeof MAP_TYPES;
 
-/** Update flags. */
+/** Update flag: create or replace. */
 export const BPF_ANY = 0;
+/** Update flag: create only (EEXIST if present). */
 export const BPF_NOEXIST = 1;
+/** Update flag: replace only (ENOENT if absent). */
 export const BPF_EXIST = 2;
 
 /** Is a map's shape. */

@@ -17,8 +17,9 @@ import { type ElfFile, readElf, type Section, SHF_ALLOC, SHF_EXECINSTR, SHT_NOBI
 import { ObjectError } from './errors.js';
 import { type BpfMap, createMap, type MapDef } from './maps.js';
 
-/** Relocation types (include/uapi/linux/... llvm BPF ELF relocations). */
+/** Relocation type of a lddw's 64-bit immediate (maps, global data), as LLVM's BPF backend emits it. */
 export const R_BPF_64_64 = 1;
+/** Relocation type of a local call's 32-bit immediate. */
 export const R_BPF_64_32 = 10;
 
 /** Handles of maps are MAP_HANDLE_BASE + index: below 2^32, so their region tag is 0. */
