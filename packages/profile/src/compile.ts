@@ -44,6 +44,11 @@ export function compileResolved(resolved: ResolvedProfile, badArchRet: number = 
     throw new ProfileError('BAD_OPTION', 'badArchRet', 'expected a u32 return value');
   }
   const warnings: ProfileWarning[] = [...resolved.warnings];
+  // EA conditions are read but not compiled yet: say so rather than silently widening the rule.
+  const withEa = resolved.rules.filter((r) => r.ea.length > 0).map((r) => r.path);
+  if (withEa.length > 0) {
+    throw new ProfileError('BAD_EA_RULE', withEa[0]!, `EA conditions (${withEa.join(', ')}) are not supported by this compiler yet`);
+  }
   const plans = resolved.arches.map((a) => planArch(resolved, a, warnings));
   if (!allowsSomething(resolved)) {
     warnings.push({

@@ -124,3 +124,18 @@ describe('readProfile', () => {
     expect(parseJson('{"a":[1,2,{"b":null}]}').kind).toBe('object');
   });
 });
+
+describe('EA conditions', () => {
+  it('are read with their paths, and refused by the compiler rather than dropped', async () => {
+    const { compileProfile } = await import('@ea/profile');
+    const text = JSON.stringify({
+      defaultAction: 'SCMP_ACT_ERRNO',
+      syscalls: [
+        { names: ['read'], action: 'SCMP_ACT_ALLOW' },
+        { names: ['clone3'], action: 'SCMP_ACT_ALLOW', ea: [{ path: 'flags', op: 'SCMP_CMP_MASKED_EQ', value: 2114060288, valueTwo: 0 }] },
+      ],
+    });
+    expect(readProfile(text).syscalls[1]!.ea[0]).toMatchObject({ field: 'flags', value: 2114060288n, path: 'syscalls[1].ea[0]' });
+    expect(() => compileProfile(text, { arch: 'x86_64' })).toThrow(/syscalls\[1\]/);
+  });
+});
