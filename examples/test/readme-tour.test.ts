@@ -10,7 +10,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli } from '../../packages/cli/test/support/cli.js';
+import { runCli } from '@ea/cli';
+import { captureRun } from '@ea/testkit';
 
 const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
 const tour = /## A CLI tour[^\n]*\n+```text\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
@@ -72,7 +73,7 @@ describe('README: a CLI tour', () => {
       expect(m, 'a `pnpm ea-bpf ...` command').not.toBeNull();
       // Files of the scratch directory by absolute path, printed back by the name the README uses.
       const args = m![1]!.split(/\s+/).map((a) => (existsSync(join(dir, a)) ? join(dir, a) : a));
-      const run = await cli(args);
+      const run = await captureRun(() => runCli(args));
       expect(run.code).toBe(Number(m![2] ?? 0));
       const lines = `${run.stdout}${run.stderr}`.replaceAll(`${dir}/`, '').split('\n');
       while (lines.at(-1) === '') lines.pop();

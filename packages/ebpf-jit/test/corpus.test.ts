@@ -1,15 +1,16 @@
 /**
- * Our own corpus (test/corpus/*.data, the bpf_conformance case format with `-- error reason@pc`
+ * Our own corpus (@ea/testkit's corpus/ebpf/*.data, the bpf_conformance case format with `-- error reason@pc`
  * added): every case through every engine. Regression tests go here as new files.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDataCase } from '@ea/ebpf';
+import { EBPF_CORPUS_DIR } from '@ea/testkit';
 import { describe, expect, it } from 'vitest';
 import { ENGINES, outcome } from './support/engines.js';
 
-// The corpus lives with the instruction set it describes; this package runs it through both engines.
-const dir = join(import.meta.dirname, '..', '..', 'ebpf', 'test', 'corpus');
+// The corpus lives in @ea/testkit beside the classic one; this package runs it through both engines.
+const dir = EBPF_CORPUS_DIR;
 const files = readdirSync(dir).filter((f) => f.endsWith('.data')).sort();
 
 describe('corpus', () => {

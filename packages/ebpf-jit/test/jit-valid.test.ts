@@ -1,11 +1,11 @@
 /**
  * The JIT (@ea/ebpf-jit) against the interpreter on kernel-valid random programs
- * (support/generate.ts). With jit-wild.test.ts, at least 10^6 program x input cases per run;
+ * (@ea/testkit's ebpf-programs.ts). With jit-wild.test.ts, at least 10^6 program x input cases per run;
  * EA_FUZZ=1 runs ten times as many.
  */
 import { describe, expect, it } from 'vitest';
 import { differential } from './support/differential.js';
-import { generateProgram } from '../../ebpf/test/support/generate.js';
+import { generateProgram } from '@ea/testkit';
 
 const scale = process.env.EA_FUZZ === '1' ? 10 : 1;
 

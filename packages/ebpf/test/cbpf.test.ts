@@ -12,7 +12,7 @@ import { check, convertClassic, decodeBytes, EbpfLoadError, encode, interpret } 
 import { packetContext, prepare } from '@ea/interpreter';
 import { verify } from '@ea/verifier';
 import { describe, expect, it } from 'vitest';
-import { rng } from './support/generate.js';
+import { rng } from '@ea/testkit';
 
 const POOL = [0, 1, 2, 3, 4, 7, 8, 31, 32, 33, 0xff, 0xffff, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 0x12345678];
 

@@ -7,7 +7,7 @@ import {
   parseObjdump, readProgramBytes, toHex, writeSlots,
 } from '@ea/ebpf';
 import { describe, expect, it } from 'vitest';
-import { generateProgram, rng } from './support/generate.js';
+import { generateProgram, rng } from '@ea/testkit';
 
 /** Every slot shape worth trying for one opcode byte. */
 function shapes(code: number): { code: number; dst: number; src: number; off: number; imm: number }[] {

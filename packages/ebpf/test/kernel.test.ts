@@ -1,5 +1,5 @@
 /**
- * The kernel as the oracle: random programs (valid by construction, see support/generate.ts) run
+ * The kernel as the oracle: random programs (valid by construction, see @ea/testkit's ebpf-programs.ts) run
  * on the running kernel through @ea/oracle's run_ebpf (XDP wrapper, BPF_PROG_TEST_RUN, full
  * 64-bit r0 through an array map) and through the interpreter; every r0 must agree. At least
  * 10,000 program x input cases per run (EA_FUZZ=1 multiplies them by 10). Planted one-bit engine
@@ -8,7 +8,7 @@
 import { check, decodeBytes, encode, type Insn, interpret, writeSlots, readSlots } from '@ea/ebpf';
 import { oracleUnavailable, runEbpfOracle } from '@ea/oracle';
 import { describe, expect, it } from 'vitest';
-import { generateProgram, randomInputs, rng } from './support/generate.js';
+import { generateProgram, randomInputs, rng } from '@ea/testkit';
 
 const skip = oracleUnavailable();
 const scale = process.env.EA_FUZZ === '1' ? 10 : 1;

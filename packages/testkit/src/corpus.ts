@@ -6,6 +6,7 @@
  * field). The format is documented in corpus/README.md. Parsing checks everything and names the
  * file and line of a mistake, so a broken case never passes silently.
  */
+import { join } from 'node:path';
 import { assemble, type Insn, insn } from '@ea/bpf';
 import { ARCHES, isArchName, writeSeccompData } from '@ea/seccomp';
 
@@ -26,6 +27,11 @@ export interface CbpfCase {
   /** The expected error: `REASON@pc` from the verifier, or an engine's code (`BAD_INPUT`). */
   readonly error?: string;
 }
+
+/** The folder of the classic BPF cases (`*.data`), run by this package's corpus test. */
+export const CBPF_CORPUS_DIR = join(import.meta.dirname, '..', 'corpus', 'cbpf');
+/** The folder of the eBPF cases (`*.data`, parsed by @ea/ebpf's parseDataCase), run by @ea/ebpf-jit's tests through both engines. */
+export const EBPF_CORPUS_DIR = join(import.meta.dirname, '..', 'corpus', 'ebpf');
 
 const SECTIONS = ['profile', 'asm', 'raw', 'seccomp', 'mem', 'result', 'error'] as const;
 type SectionName = (typeof SECTIONS)[number];

@@ -8,7 +8,10 @@ export {
 } from './libseccomp.js';
 export { evaluateLibseccomp } from './evaluate.js';
 export { runReadmeExample, type ReadmeRun } from './readme.js';
-export { CaseSyntaxError, parseCase, type CaseProfile, type CbpfCase } from './corpus.js';
+export { CBPF_CORPUS_DIR, CaseSyntaxError, EBPF_CORPUS_DIR, parseCase, type CaseProfile, type CbpfCase } from './corpus.js';
+export { captureRun, type CliRun } from './capture.js';
+export { Rng, rng, seedArb } from './rng.js';
+export { type GeneratedProgram, generateProgram, randomInputs } from './ebpf-programs.js';
 export {
   ANC, ANC_PACKET, SECCOMP_POOL, build, callArb, frameArb, framesArb, loadPrefixes, packetArb, programArb, readout,
   type GenProfile,

@@ -11,9 +11,9 @@ import { interpret, packetContext } from '@ea/interpreter';
 import { compile } from '@ea/jit';
 import { REASONS, type VerifiedProgram, verify } from '@ea/verifier';
 import { describe, expect, it } from 'vitest';
-import { type CbpfCase, parseCase } from '../src/index.js';
+import { CBPF_CORPUS_DIR, type CbpfCase, parseCase } from '../src/index.js';
 
-const dir = join(import.meta.dirname, '..', 'corpus', 'cbpf');
+const dir = CBPF_CORPUS_DIR;
 const files = readdirSync(dir).filter((f) => f.endsWith('.data')).sort();
 const cases = files.map((f) => [f, parseCase(readFileSync(join(dir, f), 'utf8'), f)] as const);
 

@@ -6,7 +6,7 @@
 import { type CheckedProgram, check, conformanceHelpers, decodeBytes, EbpfLoadError, EbpfRunError, encode, type Insn, interpret } from '@ea/ebpf';
 import { compile } from '@ea/ebpf-jit';
 import { expect } from 'vitest';
-import { randomInputs, rng } from '../../../ebpf/test/support/generate.js';
+import { randomInputs, rng } from '@ea/testkit';
 
 const BUDGET = 100;
 

@@ -9,18 +9,7 @@
  * loads, lddw, st/stx, every atomic, and local calls.
  */
 import type { AluOp, AtomicOp, Insn, JmpOp, Size } from '@ea/ebpf';
-
-/** Returns a seeded pseudo-random generator of 32-bit unsigned integers (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+// `next` is a stream of 32-bit draws from the one Rng (`rng(seed)` in ./rng.ts).
 
 const SCALARS = [0, 2, 3, 4, 5, 6, 7, 8];
 const ALU: readonly AluOp[] = ['add', 'sub', 'mul', 'div', 'sdiv', 'or', 'and', 'lsh', 'rsh', 'mod', 'smod', 'xor', 'mov', 'arsh'];
