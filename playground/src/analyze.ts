@@ -1,0 +1,185 @@
+/**
+ * Everything the page shows about one input, computed from the packages alone: read (any @ea/bpf
+ * program format, or a profile compiled by @ea/profile), verify, disassemble, explain, compile.
+ * It runs in the page's Web Worker and, unchanged, in Node, where the tests compute the answers
+ * the page must show. The result is plain data (structured-clone safe): the page only renders it.
+ */
+import { detectInput, disassemble, formatInsn, type Insn, type ProgramFormat, readProgram } from '@ea/bpf';
+import { explain, type Predicate, syscallDecisions } from '@ea/explain';
+import { compile } from '@ea/jit';
+import { compileProfile } from '@ea/profile';
+import { formatAction } from '@ea/seccomp';
+import { check, formatDiagnostic, type Profile, type VerifiedProgram } from '@ea/verifier';
+
+export type { FormatChoice } from './choices.js';
+import type { FormatChoice } from './choices.js';
+
+/** What the user chose besides the input. */
+export interface Settings {
+  readonly format: FormatChoice;
+  readonly profile: Profile;
+  readonly arch: string;
+}
+
+/** The input: pasted text, or the bytes of a dropped file. */
+export type Input = { readonly text: string } | { readonly bytes: Uint8Array };
+
+/** A typed error as the page shows it: the class name, its stable code, the located message. */
+export interface ShownError {
+  readonly name: string;
+  readonly code: string | null;
+  readonly message: string;
+}
+
+/** One row of the explain table. */
+export interface ExplainRow {
+  readonly arch: string;
+  readonly nr: number;
+  readonly to: number | null;
+  readonly name: string | null;
+  readonly cases: readonly { readonly when: string; readonly action: string }[];
+}
+
+/** The verifier's answer. */
+export type VerifyView =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      readonly pc: number | null;
+      readonly errno: string;
+      readonly why: string;
+      readonly detail: string | null;
+      readonly diagnostic: string;
+    };
+
+/** Everything shown for one input. */
+export interface Report {
+  readonly kind: 'program' | 'profile' | null;
+  readonly format: string | null;
+  /** Why the format was assumed, when the bytes could have been text or binary. */
+  readonly note: string | null;
+  /** The input could not be read: nothing else is filled in. */
+  readonly error: ShownError | null;
+  readonly profile: Profile;
+  readonly insns: readonly Insn[];
+  /** formatInsn of each instruction (jump targets absolute). */
+  readonly listing: readonly string[];
+  readonly disassembly: string;
+  readonly verify: VerifyView | null;
+  readonly explain: { readonly rows: readonly ExplainRow[] } | { readonly error: ShownError } | null;
+  readonly jit: { readonly accelerated: boolean; readonly reason: string | null; readonly source: string } | null;
+  readonly warnings: readonly string[];
+}
+
+/** Reports progress: the stage about to start. */
+export type Progress = (stage: string) => void;
+
+/** Turns anything thrown into what the page shows; typed errors keep their name and code. */
+export function shownError(error: unknown): ShownError {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { name: error.name, code: typeof code === 'string' ? code : null, message: error.message };
+  }
+  return { name: 'Error', code: null, message: String(error) };
+}
+
+function hex(v: bigint): string {
+  return `0x${v.toString(16)}`;
+}
+
+const OPS: Readonly<Record<Predicate['op'], string>> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=', masked_eq: '==', masked_ne: '!=' };
+
+/** Writes a predicate as the CLI's explain does: `args[0] == 8`, `(args[1] & 0xff) != 0x3`. */
+export function predicateText(p: Predicate): string {
+  if (p.mask !== undefined) return `(${p.field} & ${hex(p.mask)}) ${OPS[p.op]} ${hex(p.value)}`;
+  return `${p.field} ${OPS[p.op]} ${p.value < 10n ? p.value.toString() : hex(p.value)}`;
+}
+
+function isJson(input: Input): boolean {
+  const text = 'text' in input ? input.text : new TextDecoder().decode(input.bytes.subarray(0, 64));
+  return /^\s*\{\s*"/.test(text) || /^\s*\{\s*$/m.test(text.split('\n')[0] ?? '');
+}
+
+function inputText(input: Input): string {
+  return 'text' in input ? input.text : new TextDecoder('utf-8', { fatal: false }).decode(input.bytes);
+}
+
+const EMPTY = { insns: [], listing: [], disassembly: '', verify: null, explain: null, jit: null, warnings: [] } as const;
+
+/** Reads, verifies, explains and compiles one input; never throws for bad input. */
+export function analyze(input: Input, settings: Settings, progress: Progress = () => {}): Report {
+  const asProfile = settings.format === 'profile' || (settings.format === 'auto' && isJson(input));
+  progress('reading');
+  let insns: Insn[];
+  let program: VerifiedProgram | null = null;
+  let format: string;
+  let note: string | null = null;
+  const warnings: string[] = [];
+  let profile: Profile = settings.profile;
+  try {
+    if (asProfile) {
+      const compiled = compileProfile(inputText(input), { arch: settings.arch });
+      insns = [...compiled.insns];
+      program = compiled.program;
+      format = 'profile';
+      profile = 'seccomp';
+      for (const w of compiled.warnings) warnings.push(`${w.code}: ${w.message}`);
+    } else {
+      const raw = 'text' in input ? input.text : input.bytes;
+      const options = settings.format === 'auto' ? {} : { format: settings.format as ProgramFormat };
+      const read = readProgram(raw, options);
+      insns = read.insns;
+      format = read.format;
+      note = read.assumed ?? (settings.format === 'auto' ? null : `format forced (detected: ${detectInput(raw).format})`);
+    }
+  } catch (error) {
+    return { ...EMPTY, kind: asProfile ? 'profile' : 'program', format: null, note: null, error: shownError(error), profile };
+  }
+  const listing = insns.map((ins, pc) => formatInsn(ins, pc));
+  const disassembly = disassemble(insns);
+  progress('verifying');
+  let verify: VerifyView = { ok: true };
+  if (program === null) {
+    const result = check(insns, { profile });
+    if (result.ok) program = result.program;
+    else {
+      const e = result.error;
+      verify = { ok: false, reason: e.reason, pc: e.pc, errno: e.errno, why: e.why, detail: e.detail, diagnostic: formatDiagnostic('input', insns, e) };
+    }
+  }
+  let explained: Report['explain'] = null;
+  let jit: Report['jit'] = null;
+  if (program !== null) {
+    if (profile === 'seccomp') {
+      progress('explaining');
+      explained = explainRows(program);
+    }
+    progress('compiling');
+    const compiled = compile(program);
+    jit = { accelerated: compiled.accelerated, reason: compiled.reason ?? null, source: compiled.source };
+  }
+  progress('done');
+  return { kind: asProfile ? 'profile' : 'program', format, note, error: null, profile, insns, listing, disassembly, verify, explain: explained, jit, warnings };
+}
+
+function explainRows(program: VerifiedProgram): Report['explain'] {
+  try {
+    const e = explain(program);
+    const rows: ExplainRow[] = [];
+    for (const arch of e.arches.filter((a) => a.accepted)) {
+      for (const d of syscallDecisions(arch)) {
+        rows.push({
+          arch: d.arch,
+          nr: d.nr,
+          to: d.to ?? null,
+          name: d.name ?? null,
+          cases: d.cases.map((c) => ({ when: c.when.length === 0 ? 'always' : c.when.map(predicateText).join(' && '), action: formatAction(c.ret) })),
+        });
+      }
+    }
+    return { rows };
+  } catch (error) {
+    return { error: shownError(error) };
+  }
+}

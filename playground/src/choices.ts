@@ -1,0 +1,17 @@
+/** What the page's selects offer (kept apart from the analyses so the page's bundle stays small). */
+
+/** The format choices: auto-detect, a program format, or a profile JSON. */
+export const FORMAT_CHOICES = ['auto', 'asm', 'd', 'dd', 'ddd', 'bin', 'profile'] as const;
+export type FormatChoice = (typeof FORMAT_CHOICES)[number];
+
+/** The verifier profiles the page offers. */
+export const PROFILE_CHOICES = ['seccomp', 'ea', 'socket', 'libpcap'] as const;
+
+/** The tabs, in order: id and label. */
+export const TABS = [
+  ['verifier', 'Verifier'],
+  ['disassembly', 'Disassembly'],
+  ['explain', 'Explain'],
+  ['javascript', 'JavaScript'],
+  ['call', 'Try a call'],
+] as const;

@@ -1,0 +1,104 @@
+/**
+ * The views, each rendered from a Report (or a CallAnswer) with DOM calls and text nodes only:
+ * input text never reaches innerHTML.
+ */
+import type { Report } from './analyze.js';
+import type { CallAnswer } from './call.js';
+import { tokenize } from './highlight.js';
+
+/** Creates an element with text content and attributes. */
+export function el(tag: string, text?: string, attrs: Record<string, string> = {}): HTMLElement {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = text;
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+
+function table(head: readonly string[], caption: string): { table: HTMLTableElement; body: HTMLTableSectionElement } {
+  const t = el('table') as HTMLTableElement;
+  t.append(el('caption', caption));
+  const thead = el('thead');
+  const tr = el('tr');
+  for (const h of head) tr.append(el('th', h, { scope: 'col' }));
+  thead.append(tr);
+  const body = el('tbody') as HTMLTableSectionElement;
+  t.append(thead, body);
+  return { table: t, body };
+}
+
+/** The listing with one row per instruction; `bad` is highlighted, `ran` marks executed ones. */
+export function listing(report: Report, bad: number | null, ran: ReadonlySet<number> = new Set()): HTMLElement {
+  const { table: t, body } = table(['pc', 'instruction'], `${report.insns.length} instructions`);
+  report.listing.forEach((text, pc) => {
+    const tr = el('tr', undefined, pc === bad ? { class: 'bad', 'aria-current': 'true' } : ran.has(pc) ? { class: 'ran' } : {});
+    tr.append(el('td', String(pc), { class: 'num' }), el('td', text, { class: 'code' }));
+    body.append(tr);
+  });
+  const box = el('div', undefined, { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': 'Listing' });
+  box.append(t);
+  return box;
+}
+
+/** The verifier's verdict, with the failing instruction highlighted in the listing. */
+export function verifierView(report: Report): HTMLElement[] {
+  const v = report.verify;
+  if (v === null) return [el('p', 'Nothing verified.')];
+  if (v.ok) return [el('p', `Accepted by the ${report.profile} verifier.`, { class: 'ok', id: 'verdict' }), listing(report, null)];
+  const head = el('p', `Refused: ${v.reason} (${v.errno})${v.pc === null ? '' : ` at pc ${v.pc}`}: ${v.why}${v.detail === null ? '' : ` [${v.detail}]`}`, { id: 'verdict' });
+  return [head, listing(report, v.pc), el('pre', v.diagnostic, { id: 'diagnostic' })];
+}
+
+/** The bpf_asm disassembly. */
+export function disassemblyView(report: Report): HTMLElement[] {
+  return [el('pre', report.disassembly, { id: 'disassembly', tabindex: '0' })];
+}
+
+/** The explain table: one row per syscall (or run of unnamed numbers) of every accepted arch. */
+export function explainView(report: Report): HTMLElement[] {
+  const x = report.explain;
+  if (x === null) return [el('p', report.profile === 'seccomp' ? 'Nothing to explain: the filter was not accepted.' : `Explain reads seccomp filters; this one is verified as ${report.profile}.`)];
+  if ('error' in x) return [el('p', `${x.error.name}: ${x.error.message}`)];
+  const { table: t, body } = table(['arch', 'nr', 'syscall', 'decision'], `${x.rows.length} rows`);
+  t.id = 'explain';
+  for (const r of x.rows) {
+    const tr = el('tr');
+    const decision = r.cases.map((c) => (c.when === 'always' ? c.action : `${c.when} → ${c.action}`)).join('; otherwise ');
+    tr.append(el('td', r.arch), el('td', r.to === null ? String(r.nr) : `${r.nr}–${r.to}`, { class: 'num' }), el('td', r.name ?? ''), el('td', decision, { class: 'code' }));
+    body.append(tr);
+  }
+  const box = el('div', undefined, { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': 'Explain table' });
+  box.append(t);
+  return [box];
+}
+
+/** The generated JavaScript, highlighted with one text node per token. */
+export function javascriptView(report: Report): HTMLElement[] {
+  const j = report.jit;
+  if (j === null) return [el('p', 'No code: the filter was not accepted.')];
+  const pre = el('pre', undefined, { id: 'javascript', tabindex: '0' });
+  const code = el('code');
+  for (const tok of tokenize(j.source)) {
+    if (tok.kind === 'plain') code.append(document.createTextNode(tok.text));
+    else code.append(el('span', tok.text, { class: `tok-${tok.kind}` }));
+  }
+  pre.append(code);
+  const note = j.accelerated ? 'This code runs in this page (the JIT).' : `The JIT is off here (${j.reason ?? 'not accelerated'}): the interpreter runs the filter; the code below is what would run.`;
+  return [el('p', note), pre];
+}
+
+/** Both engines' answer to one call, and the executed instructions. */
+export function callResult(report: Report, answer: CallAnswer): HTMLElement[] {
+  if (!answer.ok) return [el('p', `${answer.error.name}${answer.error.code === null ? '' : ` ${answer.error.code}`}: ${answer.error.message}`, { id: 'call-error', role: 'alert' })];
+  const { table: t, body } = table(['engine', 'return value', 'action'], `syscall number ${answer.nr}`);
+  t.id = 'call-answer';
+  const rows: [string, number, string][] = [
+    ['interpreter', answer.interpreter.ret, answer.interpreter.action],
+    [answer.jit.accelerated ? 'JIT' : 'JIT (fell back to the interpreter)', answer.jit.ret, answer.jit.action],
+  ];
+  for (const [name, ret, action] of rows) {
+    const tr = el('tr');
+    tr.append(el('td', name), el('td', `0x${(ret >>> 0).toString(16).padStart(8, '0')}`, { class: 'num' }), el('td', action));
+    body.append(tr);
+  }
+  return [t, el('p', `Executed: pc ${answer.trace.join(', ')}`, { id: 'trace' }), listing(report, null, new Set(answer.trace))];
+}

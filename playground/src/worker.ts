@@ -1,0 +1,38 @@
+/**
+ * The page's Web Worker: the analyses run here so a huge input never freezes the page. The page
+ * cancels a job by terminating this worker and starting a new one (synchronous work cannot be
+ * interrupted any other way); progress is posted before each stage.
+ */
+import { BPF_K, BPF_RET } from '@ea/bpf';
+import { compile } from '@ea/jit';
+import { verify } from '@ea/verifier';
+import { analyze } from './analyze.js';
+import { tryCall } from './call.js';
+import type { Job, Reply } from './protocol.js';
+
+const post = (reply: Reply): void => (self as unknown as { postMessage(m: Reply): void }).postMessage(reply);
+
+self.addEventListener('message', (event: MessageEvent<Job>) => {
+  const job = event.data;
+  switch (job.type) {
+    case 'analyze':
+      post({ id: job.id, type: 'report', report: analyze(job.input, job.settings, (stage) => post({ id: job.id, type: 'progress', stage })) });
+      break;
+    case 'call':
+      post({ id: job.id, type: 'call', answer: tryCall(job.input, job.settings, job.asProfile, job.request) });
+      break;
+    default:
+      assertNever(job);
+  }
+});
+
+/** Asks compile() itself, on a one-instruction filter, whether this worker may generate code. */
+function probe(): void {
+  const compiled = compile(verify([{ code: BPF_RET | BPF_K, jt: 0, jf: 0, k: 0 }], { profile: 'seccomp' }));
+  post({ id: 0, type: 'engine', accelerated: compiled.accelerated, reason: compiled.reason ?? null });
+}
+probe();
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected job ${JSON.stringify(x)}`);
+}

@@ -1,0 +1,218 @@
+/**
+ * The playground in headless Chromium (Debian's, driven by playwright-core): every built-in
+ * example's views against the answers the same code computes in Node, a malformed input's typed
+ * error, a refused filter's highlighted instruction, "try a call" with both engines, the strict
+ * CSP variant (interpreter only, and the page says so), no request beyond the page's own files,
+ * and axe-core with no serious or critical violation. Screenshots of each view go to a temp dir
+ * (printed); EA_PLAYGROUND_SCREENSHOT=path also writes the README's small screenshot.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS, CHROMIUM_MISSING } from '../../examples/test/chromium.js';
+import { buildPlayground } from '../build.js';
+import { servePlayground } from '../serve.js';
+import { analyze, type Settings } from '../src/analyze.js';
+import { tryCall } from '../src/call.js';
+import { TABS } from '../src/choices.js';
+import { examples } from '../src/examples.js';
+import { encodeState } from '../src/state.js';
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHROMIUM_MISSING ? ` (skipped: ${CHROMIUM_MISSING})` : ''}`, () => {
+  let server: Server;
+  let base = '';
+  let browser: Browser;
+  const shots = mkdtempSync(join(tmpdir(), 'ea-playground-'));
+  const requests: string[] = [];
+
+  beforeAll(async () => {
+    const dist = mkdtempSync(join(tmpdir(), 'ea-playground-dist-'));
+    await buildPlayground(dist);
+    ({ server, url: base } = await servePlayground(dist, 0));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    process.stdout.write(`playground screenshots: ${shots}\n`);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    // Nothing is sent anywhere: every request the pages made was for the page's own files.
+    expect(requests.length).toBeGreaterThan(0);
+    for (const url of requests) expect(url.startsWith(base)).toBe(true);
+  });
+
+  /** Opens the page with a session in its fragment and waits for the analysis. */
+  async function open(text: string, settings: Settings, tab = 'verifier', variant = ''): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('pageerror', (e) => {
+      throw e;
+    });
+    await page.goto(`${base}${variant}#${encodeState({ text, bytes: null, format: settings.format, profile: settings.profile, arch: settings.arch, tab })}`);
+    await page.waitForSelector('body[data-state=ready]');
+    return page;
+  }
+
+  async function selectTab(page: Page, id: string): Promise<void> {
+    await page.click(`#tab-${id}`);
+    expect(await page.getAttribute(`#tab-${id}`, 'aria-selected')).toBe('true');
+  }
+
+  const text = async (page: Page, selector: string): Promise<string> => (await page.locator(selector).textContent()) ?? '';
+
+  for (const example of examples()) {
+    it(`shows the library's answers for the example "${example.title}"`, async () => {
+      const settings: Settings = { format: 'auto', profile: example.profile, arch: 'x86_64' };
+      const expected = analyze({ text: example.text }, settings);
+      expect(expected.error).toBeNull();
+      const page = await open(example.text, settings);
+      try {
+        expect(await text(page, '#verdict')).toContain(`Accepted by the ${expected.profile} verifier`);
+        const rows = await page.locator('#panel-verifier tbody tr td.code').allInnerTexts();
+        expect(rows).toEqual(expected.listing);
+        await page.screenshot({ path: join(shots, `${example.id}-verifier.png`) });
+        await selectTab(page, 'disassembly');
+        expect(await page.locator('#disassembly').textContent()).toBe(expected.disassembly);
+        await selectTab(page, 'explain');
+        if (expected.explain !== null && 'rows' in expected.explain) {
+          const shown = await page.locator('#explain tbody tr').count();
+          expect(shown).toBe(expected.explain.rows.length);
+          const first = expected.explain.rows.find((r) => r.name !== null)!;
+          const cells = await page.locator('#explain tbody tr').nth(expected.explain.rows.indexOf(first)).locator('td').allInnerTexts();
+          expect(cells.slice(0, 3)).toEqual([first.arch, String(first.nr), first.name]);
+        } else {
+          expect(await text(page, '#panel-explain')).toMatch(/Explain reads seccomp filters/);
+        }
+        await page.screenshot({ path: join(shots, `${example.id}-explain.png`) });
+        await selectTab(page, 'javascript');
+        expect(await page.locator('#javascript').textContent()).toBe(expected.jit!.source);
+        expect(await page.locator('#javascript span.tok-keyword').count()).toBeGreaterThan(0);
+        await page.screenshot({ path: join(shots, `${example.id}-javascript.png`) });
+        await selectTab(page, 'call');
+        await page.screenshot({ path: join(shots, `${example.id}-call.png`) });
+      } finally {
+        await page.close();
+      }
+    });
+  }
+
+  it('answers "try a call" with both engines as Node does, and shares the session in the URL', async () => {
+    const example = examples().find((e) => e.id === 'profile')!;
+    const settings: Settings = { format: 'auto', profile: 'seccomp', arch: 'x86_64' };
+    const page = await open(example.text, settings, 'call');
+    try {
+      for (const [args, want] of [['8', 'ALLOW'], ['9', 'ERRNO(1)']] as const) {
+        await page.fill('#call-syscall', 'personality');
+        await page.fill('#call-args', args);
+        await page.click('#call-run');
+        await page.waitForSelector('#call-answer');
+        const expected = tryCall({ text: example.text }, settings, true, { syscall: 'personality', args: [args] });
+        if (!expected.ok) throw new Error(expected.error.message);
+        expect(expected.interpreter.action).toBe(want);
+        const cells = await page.locator('#call-answer tbody td').allInnerTexts();
+        expect(cells).toEqual([
+          'interpreter', `0x${expected.interpreter.ret.toString(16).padStart(8, '0')}`, want,
+          'JIT', `0x${expected.jit.ret.toString(16).padStart(8, '0')}`, want,
+        ]);
+        expect(await text(page, '#trace')).toBe(`Executed: pc ${expected.trace.join(', ')}`);
+        await page.locator('#call-answer').waitFor({ state: 'detached', timeout: 50 }).catch(() => {});
+      }
+      await page.screenshot({ path: join(shots, 'profile-call.png') });
+      expect(page.url()).toContain('tab=call');
+      await page.fill('#call-syscall', 'no_such_call');
+      await page.click('#call-run');
+      await page.waitForSelector('#call-error');
+      expect(await text(page, '#call-error')).toContain('SeccompError UNKNOWN_SYSCALL');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('shows a malformed input\'s typed error and keeps working', async () => {
+    const settings: Settings = { format: 'auto', profile: 'seccomp', arch: 'x86_64' };
+    const page = await open('  ld [0]\n  frobnicate #1\n  ret #0\n', settings);
+    try {
+      expect(await text(page, '#error')).toBe('FormatError UNKNOWN_MNEMONIC: line 2, column 3: unknown mnemonic "frobnicate"');
+      await page.screenshot({ path: join(shots, 'malformed.png') });
+      await page.fill('#input', '{ "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [ { "names": ["read"], "action": 7 } ] }');
+      await page.click('#analyze');
+      await page.waitForSelector('body[data-state=ready]');
+      expect(await text(page, '#error')).toMatch(/^ProfileError \w+: syscalls\[0\]\.action: /);
+      // The page still works: an example loads and is accepted.
+      await page.selectOption('#example', 'allowlist');
+      await page.waitForFunction(() => document.getElementById('verdict')?.textContent?.startsWith('Accepted') === true);
+      expect(await text(page, '#error')).toBe('');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('highlights the instruction the verifier refuses', async () => {
+    const settings: Settings = { format: 'auto', profile: 'seccomp', arch: 'x86_64' };
+    const source = '  ld [0]\n  ldx M[3]\n  ret #0\n';
+    const expected = analyze({ text: source }, settings);
+    if (expected.verify === null || expected.verify.ok) throw new Error('expected a refusal');
+    const page = await open(source, settings);
+    try {
+      expect(await text(page, '#verdict')).toContain(`Refused: ${expected.verify.reason} (${expected.verify.errno}) at pc ${expected.verify.pc}`);
+      expect(await page.locator('#panel-verifier tr.bad td.num').textContent()).toBe(String(expected.verify.pc));
+      expect(await page.locator('#diagnostic').textContent()).toBe(expected.verify.diagnostic);
+      await page.screenshot({ path: join(shots, 'refused.png') });
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('runs under a strict CSP without eval on the interpreter, and says so', async () => {
+    const example = examples()[0]!;
+    const settings: Settings = { format: 'auto', profile: 'seccomp', arch: 'x86_64' };
+    const page = await open(example.text, settings, 'javascript', 'csp/');
+    try {
+      expect(await text(page, '#engine')).toMatch(/^Engine: interpreter only\..*(eval|Content.Security)/i);
+      expect(await text(page, '#panel-javascript')).toContain('The JIT is off here');
+      await selectTab(page, 'call');
+      await page.fill('#call-syscall', 'openat');
+      await page.click('#call-run');
+      await page.waitForSelector('#call-answer');
+      const cells = await page.locator('#call-answer tbody td').allInnerTexts();
+      expect(cells).toEqual(['interpreter', '0x0005000d', 'ERRNO(13)', 'JIT (fell back to the interpreter)', '0x0005000d', 'ERRNO(13)']);
+      await page.screenshot({ path: join(shots, 'csp-call.png') });
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('passes axe-core with no serious or critical violation on every view', async () => {
+    const example = examples().find((e) => e.id === 'profile')!;
+    const page = await open(example.text, { format: 'auto', profile: 'seccomp', arch: 'x86_64' });
+    try {
+      await page.evaluate(AXE);
+      for (const [id] of TABS) {
+        await selectTab(page, id);
+        const violations = await page.evaluate(async () => {
+          const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;
+          return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+        });
+        expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), id).toEqual([]);
+      }
+      // Keyboard: arrows move between tabs.
+      await page.focus('#tab-verifier');
+      await page.keyboard.press('ArrowRight');
+      expect(await page.getAttribute('#tab-disassembly', 'aria-selected')).toBe('true');
+      const readme = process.env['EA_PLAYGROUND_SCREENSHOT'];
+      if (readme !== undefined) {
+        await selectTab(page, 'explain');
+        await page.setViewportSize({ width: 900, height: 640 });
+        await page.screenshot({ path: readme, type: 'png' });
+      }
+    } finally {
+      await page.close();
+    }
+  });
+});
