@@ -8,12 +8,13 @@
  */
 import { EbpfRunError, type Helper, type Memory, pointer, REGION_EXTRA } from '@ea/ebpf';
 import { ERRNO } from './errors.js';
-import type { BpfMap, Refusal } from './maps.js';
+import { type BpfMap, type Refusal, RingBuffer } from './maps.js';
 import { MAP_HANDLE_BASE } from './object.js';
 
 /** Helper ids. */
 export const HELPER_IDS = {
   map_lookup_elem: 1, map_update_elem: 2, map_delete_elem: 3, ktime_get_ns: 5, trace_printk: 6, get_prandom_u32: 7, get_smp_processor_id: 8,
+  ringbuf_output: 130,
 } as const;
 
 /** What the environment provides to helpers (all injectable, for reproducible runs). */
@@ -60,6 +61,12 @@ export function objectHelpers(maps: readonly BpfMap[], firstMapRegion: number, e
     [HELPER_IDS.map_delete_elem, ([m, key], memory, pc) => {
       const [map] = mapOf(m, pc);
       return errno(map.tryDelete(bytesAt(memory, key, map.def.keySize, pc)));
+    }],
+    [HELPER_IDS.ringbuf_output, ([m, data, size], memory, pc) => {
+      const [map] = mapOf(m, pc);
+      if (!(map instanceof RingBuffer)) throw new EbpfRunError('helper_error', pc, `ringbuf_output on map ${map.def.name}, a ${map.typeName}`);
+      if (size > 0xffffffffn) return errno(['EINVAL', 'size']);
+      return errno(map.output(bytesAt(memory, data, Number(size), pc)));
     }],
     [HELPER_IDS.ktime_get_ns, () => now() & M64],
     [HELPER_IDS.get_prandom_u32, () => BigInt(random() >>> 0)],

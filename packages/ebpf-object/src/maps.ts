@@ -10,7 +10,7 @@
 import { type Errno, MapError } from './errors.js';
 
 /** Map types (enum bpf_map_type) this package models. */
-export const MAP_TYPES = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, lru_hash: 9, lru_percpu_hash: 10 } as const;
+export const MAP_TYPES = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, lru_hash: 9, lru_percpu_hash: 10, ringbuf: 27 } as const;
 /** Is a modelled map type name. */
 export type MapTypeName = keyof typeof MAP_TYPES;
 
@@ -69,6 +69,7 @@ function typeName(type: number): MapTypeName | undefined {
 export function createMap(def: MapDef): BpfMap {
   const name = typeName(def.type);
   if (name === undefined) throw new MapError('EINVAL', def.name, `map type ${def.type} is not modelled`);
+  if (name === 'ringbuf') return new RingBuffer(def);
   if (def.keySize === 0 || def.valueSize === 0 || def.maxEntries === 0) {
     throw new MapError('EINVAL', def.name, `key_size ${def.keySize}, value_size ${def.valueSize}, max_entries ${def.maxEntries}: none may be 0`);
   }
@@ -207,5 +208,52 @@ class HashMap implements BpfMap {
   }
   keys(): Uint8Array[] {
     return [...this.#slots.keys()].map((k) => Uint8Array.from(k, (c) => c.charCodeAt(0)));
+  }
+}
+
+/**
+ * A ring buffer (BPF_MAP_TYPE_RINGBUF) whose records go straight to a JavaScript callback
+ * (`onRecord`) as bpf_ringbuf_output writes them, so it never fills; a record larger than the
+ * buffer can ever hold (size + the 8-byte header > max_entries) is refused with EAGAIN as the
+ * kernel would. ringbuf_map_alloc's rules: key and value size 0, max_entries a power of 2 and a
+ * multiple of the 4096-byte page. It has no elements: lookup, update and delete are EINVAL.
+ */
+export class RingBuffer implements BpfMap {
+  readonly typeName = 'ringbuf';
+  readonly storage = new Uint8Array(0);
+  /** Receives each record (a copy). */
+  onRecord: ((record: Uint8Array) => void) | undefined = undefined;
+  constructor(readonly def: MapDef) {
+    const n = def.maxEntries;
+    if (def.keySize !== 0 || def.valueSize !== 0 || n === 0 || (n & (n - 1)) !== 0 || n % 4096 !== 0) {
+      throw new MapError('EINVAL', def.name, `a ring buffer has key and value size 0 and max_entries a power of 2, a multiple of 4096 (got ${def.keySize}, ${def.valueSize}, ${n})`);
+    }
+  }
+  /** Delivers one record; returns the refusal when it cannot fit. */
+  output(record: Uint8Array): Refusal | null {
+    if (record.length + 8 > this.def.maxEntries) return ['EAGAIN', `a ${record.length}-byte record does not fit a ${this.def.maxEntries}-byte ring buffer`];
+    this.onRecord?.(record);
+    return null;
+  }
+  slotOf(): number {
+    return -1;
+  }
+  lookup(): Uint8Array | undefined {
+    throw new MapError('EINVAL', this.def.name, 'a ring buffer has no elements to look up');
+  }
+  update(): void {
+    throw new MapError('EINVAL', this.def.name, 'a ring buffer has no elements to update');
+  }
+  delete(): void {
+    throw new MapError('EINVAL', this.def.name, 'a ring buffer has no elements to delete');
+  }
+  tryUpdate(): Refusal | null {
+    return ['EINVAL', 'a ring buffer has no elements to update'];
+  }
+  tryDelete(): Refusal | null {
+    return ['EINVAL', 'a ring buffer has no elements to delete'];
+  }
+  keys(): Uint8Array[] {
+    return [];
   }
 }

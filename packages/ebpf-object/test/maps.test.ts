@@ -1,4 +1,4 @@
-import { BPF_ANY, BPF_EXIST, BPF_NOEXIST, createMap, MAP_TYPES, MapError } from '@ea/ebpf-object';
+import { BPF_ANY, BPF_EXIST, BPF_NOEXIST, createMap, MAP_TYPES, MapError, type BpfMap, type RingBuffer } from '@ea/ebpf-object';
 import { describe, expect, it } from 'vitest';
 
 const u32 = (n: number): Uint8Array => {
@@ -63,5 +63,21 @@ describe('hash maps (kernel/bpf/hashtab.c)', () => {
     expect(m.lookup(u32(2))).toBeUndefined();
     expect(m.lookup(u32(1))).toEqual(new Uint8Array(8).fill(1));
     expect(m.lookup(u32(3))).toEqual(new Uint8Array(8).fill(3));
+  });
+});
+
+describe('ring buffers (kernel/bpf/ringbuf.c)', () => {
+  it('refuses shapes ringbuf_map_alloc refuses, has no elements, delivers records, refuses what cannot fit', () => {
+    const ring = (maxEntries: number, keySize = 0) => ({ name: 'r', type: MAP_TYPES.ringbuf, keySize, valueSize: 0, maxEntries, flags: 0 });
+    expect(errnoOf(() => createMap(ring(4096, 4)))).toBe('EINVAL');
+    expect(errnoOf(() => createMap(ring(6144)))).toBe('EINVAL');
+    expect(errnoOf(() => createMap(ring(2048)))).toBe('EINVAL');
+    const r = createMap(ring(4096)) as RingBuffer;
+    expect(errnoOf(() => (r as BpfMap).lookup(u32(0)))).toBe('EINVAL');
+    const got: number[] = [];
+    r.onRecord = (rec) => got.push(rec.length);
+    expect(r.output(new Uint8Array(4088))).toBeNull();
+    expect(r.output(new Uint8Array(4089))?.[0]).toBe('EAGAIN');
+    expect(got).toEqual([4088]);
   });
 });

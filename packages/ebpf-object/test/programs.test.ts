@@ -4,7 +4,7 @@
  * from the C source, and, where bpftool and root are available, what the kernel computes
  * (BPF_PROG_TEST_RUN, packet by packet, maps dumped at the end).
  */
-import { loadObject, ObjectRunner, type BpfObject } from '@ea/ebpf-object';
+import { loadObject, ObjectRunner, RingBuffer, type BpfObject } from '@ea/ebpf-object';
 import { describe, expect, it } from 'vitest';
 import { bpftoolUnavailable, clangUnavailable, compileC, kernelLoad, packet, random } from './support.js';
 
@@ -90,6 +90,24 @@ describe.skipIf(noClang !== null)('clang-built programs through loadObject', () 
       expect(new DataView(bss.bytes.buffer).getUint32(0, true)).toBe(st.seen);
       expect(object.license).toBe('Dual MIT/GPL');
       expect(object.programs[0]!.relocations.map((r) => r.kind).sort()).toEqual(['call', 'data', 'data', 'data', 'map']);
+    });
+
+    it(`ringbuf.c (bpf_ringbuf_output to a callback) on the ${engine}`, () => {
+      const object = loadObject(compileC('ringbuf').bytes);
+      const events = object.maps.find((m) => m.def.name === 'events');
+      if (!(events instanceof RingBuffer)) throw new Error('events is not a ring buffer');
+      const records: string[] = [];
+      events.onRecord = (r) => records.push(hex(r));
+      const runner = new ObjectRunner(object, object.programs[0]!, { engine });
+      const next = random(19);
+      const expected: string[] = [];
+      for (let i = 0; i < 1000; i++) {
+        const p = packet(next);
+        expect(Number(runner.run(p))).toBe(2);
+        if (p.length >= 34 && p[12] === 8 && p[13] === 0) expected.push(u32(p[23]!) + u32(p.length) + hex(p.subarray(0, 8)));
+      }
+      expect(expected.length).toBeGreaterThan(100);
+      expect(records).toEqual(expected);
     });
 
     it(`legacy.c (legacy maps section, raw memory, r2 = length) on the ${engine}`, () => {
