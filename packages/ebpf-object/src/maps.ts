@@ -235,24 +235,31 @@ export class RingBuffer implements BpfMap {
     this.onRecord?.(record);
     return null;
   }
+  /** Returns -1: there are no slots. */
   slotOf(): number {
     return -1;
   }
+  /** Throws EINVAL: no elements. */
   lookup(): Uint8Array | undefined {
     throw new MapError('EINVAL', this.def.name, 'a ring buffer has no elements to look up');
   }
+  /** Throws EINVAL: no elements. */
   update(): void {
     throw new MapError('EINVAL', this.def.name, 'a ring buffer has no elements to update');
   }
+  /** Throws EINVAL: no elements. */
   delete(): void {
     throw new MapError('EINVAL', this.def.name, 'a ring buffer has no elements to delete');
   }
+  /** Returns EINVAL: no elements. */
   tryUpdate(): Refusal | null {
     return ['EINVAL', 'a ring buffer has no elements to update'];
   }
+  /** Returns EINVAL: no elements. */
   tryDelete(): Refusal | null {
     return ['EINVAL', 'a ring buffer has no elements to delete'];
   }
+  /** Returns no keys. */
   keys(): Uint8Array[] {
     return [];
   }
