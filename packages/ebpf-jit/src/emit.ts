@@ -10,6 +10,7 @@ import {
 } from '@ea/codegen';
 import { type AluOp, assertNever, type Insn, type JmpOp, type Operand, REGION_EXTRA } from '@ea/ebpf';
 import type * as ES from 'estree';
+import { emitLoad, emitStore } from './access.js';
 import { member, type RuntimeName } from './names.js';
 
 /** How a jump leaves the current instruction: a labelled break, or a dispatch-loop continue. */
@@ -95,15 +96,10 @@ export class Emitter {
       case 'end':
         return this.end(insn.order, insn.bits, insn.dst);
       case 'ldx':
-        return this.ldx(insn, pc);
+        return emitLoad(this, insn, pc);
       case 'st':
-      case 'stx': {
-        const v = insn.kind === 'st' ? { lo: this.int(insn.imm), hi: this.int(insn.imm < 0 ? -1 : 0) } : { lo: this.lo(insn.src), hi: this.hi(insn.src) };
-        const where = [this.hi(insn.dst), this.at(insn.dst, insn.off)];
-        if (insn.size === 'dw') return [exprStmt(this.rt('st64', [...where, v.lo, v.hi, u32(pc)]))];
-        const fn = insn.size === 'b' ? 'st8' : insn.size === 'h' ? 'st16' : 'st32';
-        return [exprStmt(this.rt(fn, [...where, v.lo, u32(pc)]))];
-      }
+      case 'stx':
+        return emitStore(this, insn, pc);
       case 'atomic': {
         const ops = { add: 0, or: 1, and: 2, xor: 3, xchg: 4, cmpxchg: 5 } as const;
         const wide = insn.size === 'dw';
@@ -285,20 +281,6 @@ export class Emitter {
     if (bits === 32) return [assign(lo, swap32(lo)), assign(hi, u32(0))];
     const t = this.id('t');
     return [assign(t, swap32(lo)), assign(lo, swap32(hi)), assign(hi, t)];
-  }
-
-  /** Emits a load, sign-extending for ldxs*. */
-  ldx(insn: Extract<Insn, { kind: 'ldx' }>, pc: number): ES.Statement[] {
-    const d = insn.dst;
-    const args = [this.hi(insn.src), this.at(insn.src, insn.off), u32(pc)];
-    if (insn.size === 'dw') return [assign(this.lo(d), this.rt('ld64', args)), assign(this.hi(d), this.T_hi)];
-    const fn = insn.size === 'b' ? 'ld8' : insn.size === 'h' ? 'ld16' : 'ld32';
-    let value = this.rt(fn, args);
-    if (insn.signed && insn.size !== 'w') {
-      const k = insn.size === 'b' ? 24 : 16;
-      value = bin('>>', bin('<<', value, u32(k)), u32(k));
-    }
-    return [assign(this.lo(d), value), assign(this.hi(d), insn.signed ? bin('>>', this.lo(d), u32(31)) : u32(0))];
   }
 
   /** Builds a jump's condition over `width` bits. */

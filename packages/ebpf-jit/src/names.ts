@@ -19,9 +19,14 @@ export const PARAMS = [...Array.from({ length: 10 }, (_, r) => [`r${r}l`, `r${r}
 /** Returns a scope with every fixed name declared. */
 export function newScope(): Scope {
   const scope = new Scope();
-  for (const name of [...RUNTIME_NAMES, ...PARAMS, 'r10l', 'r10h', 't', 'c', 'pc', 'top', 'steps', 'entry', 'len']) scope.declare(name);
+  for (const name of [...RUNTIME_NAMES, ...PARAMS, 'r10l', 'r10h', 't', 'c', 'pc', 'top', 'steps', 'entry', 'len', 'cv', 'cl', 'cv0']) scope.declare(name);
   return scope;
 }
 
 /** Builds `T.hi` and `T.stop`, the only members generated code touches. */
 export const member: (object: ES.Expression, name: string) => ES.MemberExpression = memberBuilder(['hi', 'stop']);
+
+/** Builds `cv.getUint8` and its kin: the context view's accessors the inline bounds-checked path calls. */
+export const view: (object: ES.Expression, name: string) => ES.MemberExpression = memberBuilder([
+  'getUint8', 'getUint16', 'getInt32', 'setUint8', 'setUint16', 'setInt32',
+]);

@@ -1,0 +1,83 @@
+/**
+ * Loads and stores as generated code: an inline bounds check on the context region (the packet a
+ * filter reads) and, when it fails, the runtime accessor, which resolves any other region (the
+ * stack, extra regions, a carry into the neighbouring tag) or throws `out_of_bounds` at the pc.
+ * The inline path is taken only when the pointer's tag is the context's and the whole access lies
+ * inside it, the same condition the runtime's #resolve checks for that region; everything else
+ * keeps the runtime's exact semantics, so the fast path cannot widen what a program may touch.
+ */
+import { assign, bin, bool, call, exprStmt, ifElse, logical, u32 } from '@ea/codegen';
+import { type Insn, REGION_CTX } from '@ea/ebpf';
+import type * as ES from 'estree';
+import type { Emitter } from './emit.js';
+import { view } from './names.js';
+
+type Size = 'b' | 'h' | 'w' | 'dw';
+const BYTES: Record<Size, number> = { b: 1, h: 2, w: 4, dw: 8 };
+
+/** `tag === ctx && c <= cl - size` (and `c >= 0` for a negative offset), with `c = at` first. */
+function inContext(e: Emitter, reg: number, off: number, size: Size): { setup: ES.Statement; test: ES.Expression } {
+  const c = e.id('c');
+  let test: ES.Expression = logical('&&', bin('===', e.hi(reg), u32(REGION_CTX)), bin('<=', c, bin('-', e.id('cl'), u32(BYTES[size]))));
+  if (off < 0) test = logical('&&', test, bin('>=', c, u32(0)));
+  return { setup: assign(c, e.at(reg, off)), test };
+}
+
+const LOAD = { b: 'getUint8', h: 'getUint16', w: 'getInt32' } as const;
+const STORE = { b: 'setUint8', h: 'setUint16', w: 'setInt32' } as const;
+
+/** `cv.<method>(c [, value], true)`: little-endian access on the context view. */
+function onView(e: Emitter, method: string, args: ES.Expression[]): ES.Expression {
+  return call(view(e.id('cv'), method), [...args, bool(true)]);
+}
+
+/** Emits a load, sign-extending for ldxs*. */
+export function emitLoad(e: Emitter, insn: Extract<Insn, { kind: 'ldx' }>, pc: number): ES.Statement[] {
+  const d = insn.dst;
+  const c = e.id('c');
+  const { setup, test } = inContext(e, insn.src, insn.off, insn.size);
+  const slowArgs = [e.hi(insn.src), c, u32(pc)];
+  if (insn.size === 'dw') {
+    return [
+      setup,
+      ifElse(
+        test,
+        [assign(e.lo(d), onView(e, 'getInt32', [c])), assign(e.hi(d), onView(e, 'getInt32', [bin('+', c, u32(4))]))],
+        [assign(e.lo(d), e.rt('ld64', slowArgs)), assign(e.hi(d), e.T_hi)],
+      ),
+    ];
+  }
+  const extend = (value: ES.Expression): ES.Expression => {
+    if (!insn.signed || insn.size === 'w') return value;
+    const k = insn.size === 'b' ? 24 : 16;
+    return bin('>>', bin('<<', value, u32(k)), u32(k));
+  };
+  const fast = onView(e, LOAD[insn.size], [c]);
+  const slow = e.rt(insn.size === 'b' ? 'ld8' : insn.size === 'h' ? 'ld16' : 'ld32', slowArgs);
+  return [
+    setup,
+    ifElse(test, [assign(e.lo(d), extend(fast))], [assign(e.lo(d), extend(slow))]),
+    assign(e.hi(d), insn.signed ? bin('>>', e.lo(d), u32(31)) : u32(0)),
+  ];
+}
+
+/** Emits a store of an immediate (st) or a register (stx). */
+export function emitStore(e: Emitter, insn: Extract<Insn, { kind: 'st' | 'stx' }>, pc: number): ES.Statement[] {
+  const v = insn.kind === 'st' ? { lo: e.int(insn.imm), hi: e.int(insn.imm < 0 ? -1 : 0) } : { lo: e.lo(insn.src), hi: e.hi(insn.src) };
+  const c = e.id('c');
+  const { setup, test } = inContext(e, insn.dst, insn.off, insn.size);
+  if (insn.size === 'dw') {
+    return [
+      setup,
+      ifElse(
+        test,
+        [exprStmt(onView(e, 'setInt32', [c, v.lo])), exprStmt(onView(e, 'setInt32', [bin('+', c, u32(4)), v.hi]))],
+        [exprStmt(e.rt('st64', [e.hi(insn.dst), c, v.lo, v.hi, u32(pc)]))],
+      ),
+    ];
+  }
+  // DataView's setUint8/setUint16 take the value modulo 2^8/2^16, as the runtime's `v & mask` does.
+  const fast = onView(e, STORE[insn.size], [c, v.lo]);
+  const slow = e.rt(insn.size === 'b' ? 'st8' : insn.size === 'h' ? 'st16' : 'st32', [e.hi(insn.dst), c, v.lo, u32(pc)]);
+  return [setup, ifElse(test, [exprStmt(fast)], [exprStmt(slow)])];
+}

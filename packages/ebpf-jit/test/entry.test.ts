@@ -1,0 +1,92 @@
+/**
+ * The allocation-free entry (run32/high) and the inline context check: the same answers and the
+ * same typed errors as the interpreter, at the edges of the context, and across reused inputs.
+ */
+import { assemble, encode, interpret, load } from '@ea/ebpf';
+import { compile } from '@ea/ebpf-jit';
+import { describe, expect, it } from 'vitest';
+
+const jitOf = (text: string) => compile(load(encode(assemble(text))));
+
+/** Runs both engines; returns [jit, interpreter] as a result or the error's reason and pc. */
+function both(text: string, input: Uint8Array): [unknown, unknown] {
+  const program = load(encode(assemble(text)));
+  const outcome = (f: () => bigint): unknown => {
+    try {
+      return f();
+    } catch (error) {
+      const e = error as { reason?: string; pc?: number };
+      return { reason: e.reason, pc: e.pc };
+    }
+  };
+  return [outcome(() => compile(program).run(input.slice())), outcome(() => interpret(program, input.slice()))];
+}
+
+describe('run32 and high', () => {
+  it('split r0 into its unsigned halves, as run joins them', () => {
+    const jit = jitOf('lddw %r0, 0x89abcdef01234567\nexit');
+    expect(jit.run32(new Uint8Array(0))).toBe(0x01234567);
+    expect(jit.high()).toBe(0x89abcdef);
+    expect(jit.run(new Uint8Array(0))).toBe(0x89abcdef01234567n);
+    const neg = jitOf('mov %r0, -1\nexit');
+    expect(neg.run32(new Uint8Array(0))).toBe(0xffffffff);
+    expect(neg.high()).toBe(0xffffffff);
+  });
+
+  it('agree with the interpreter fallback', () => {
+    const program = load(encode(assemble('lddw %r0, 0xfedcba9876543210\nexit')));
+    const slow = compile(program, { accelerate: false });
+    expect(slow.run32(new Uint8Array(0))).toBe(0x76543210);
+    expect(slow.high()).toBe(0xfedcba98);
+  });
+
+  it('refuse a non-Uint8Array with a typed error', () => {
+    expect(() => jitOf('mov %r0, 1\nexit').run32({ length: 4 } as unknown as Uint8Array)).toThrow(expect.objectContaining({ reason: 'bad_input' }));
+  });
+});
+
+describe('inline context bounds', () => {
+  const sizes = [['ldxb', 1], ['ldxh', 2], ['ldxw', 4], ['ldxdw', 8]] as const;
+  const input = Uint8Array.from({ length: 16 }, (_, i) => 0xf0 + i);
+
+  it.each(sizes)('%s: the last byte loads, one past it is out_of_bounds at the pc', (op, size) => {
+    const last = both(`mov %r0, 0\n${op} %r0, [%r1+${16 - size}]\nexit`, input);
+    expect(last[0]).toBe(last[1]);
+    expect(typeof last[0]).toBe('bigint');
+    const past = both(`mov %r0, 0\n${op} %r0, [%r1+${17 - size}]\nexit`, input);
+    expect(past[0]).toEqual({ reason: 'out_of_bounds', pc: 1 });
+    expect(past[1]).toEqual(past[0]);
+    const below = both(`mov %r0, 0\nadd %r1, 3\n${op} %r0, [%r1-4]\nexit`, input);
+    expect(below[0]).toEqual({ reason: 'out_of_bounds', pc: 2 });
+    expect(below[1]).toEqual(below[0]);
+  });
+
+  it.each([['stxb', 1], ['stxh', 2], ['stxw', 4], ['stxdw', 8]] as const)('%s: stores inside, refuses one past the end', (op, size) => {
+    const program = load(encode(assemble(`lddw %r3, 0x1122334455667788\n${op} [%r1+${16 - size}], %r3\nmov %r0, 0\nexit`)));
+    const a = input.slice();
+    const b = input.slice();
+    compile(program).run(a);
+    interpret(program, b);
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(input);
+    const past = both(`lddw %r3, 0x1122334455667788\n${op} [%r1+${17 - size}], %r3\nmov %r0, 0\nexit`, input);
+    expect(past[0]).toEqual({ reason: 'out_of_bounds', pc: 2 }); // lddw takes two slots
+    expect(past[1]).toEqual(past[0]);
+  });
+
+  it('sign-extends ldxs through the inline path', () => {
+    const [jit, interp] = both('ldxsh %r0, [%r1+0]\nexit', Uint8Array.of(0x00, 0x80));
+    expect(jit).toBe(0xffffffffffff8000n);
+    expect(interp).toBe(jit);
+  });
+
+  it('sees a reused input change between runs, a new length, and a clean stack after a stack write', () => {
+    const jit = jitOf('ldxb %r0, [%r1+0]\nldxb %r2, [%r10-1]\nadd %r0, %r2\nstxb [%r10-1], %r0\nexit');
+    const buf = Uint8Array.of(5, 0, 0);
+    expect(jit.run32(buf)).toBe(5);
+    buf[0] = 9;
+    expect(jit.run32(buf)).toBe(9); // the stack byte written by the previous run is zero again
+    expect(jit.run32(buf.subarray(0, 1))).toBe(9);
+    expect(() => jit.run32(buf.subarray(0, 0))).toThrow(expect.objectContaining({ reason: 'out_of_bounds', pc: 0 }));
+  });
+});
