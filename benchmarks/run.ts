@@ -2,8 +2,8 @@
  * `pnpm bench`: runs every workload with every engine and writes
  * benchmarks/RESULTS.md. `EA_BENCH_SMOKE=1` runs each workload once on small
  * inputs and writes to benchmarks/.cache/RESULTS.smoke.md instead.
- * `EA_BENCH_ONLY=main,resident,cold,stacked` (any subset) runs only those workloads ("main": the
- * packet, seccomp, compile and EA workloads) and writes benchmarks/.cache/RESULTS.only.md;
+ * `EA_BENCH_ONLY=main,resident,cold,stacked,ebpf` (any subset) runs only those workloads ("main": the
+ * packet, seccomp, compile and EA workloads; "ebpf": issue 15's eBPF programs beside DPDK) and writes benchmarks/.cache/RESULTS.only.md;
  * `EA_BENCH_PROGRAMS=regex` keeps the resident/cold packet filters whose expression matches.
  */
 import { writeFileSync } from 'node:fs';
@@ -14,12 +14,13 @@ import { describeMachine } from './machine.js';
 import { renderResults } from './report.js';
 import { runSuite } from './suite.js';
 import { CACHE_DIR } from './native/build.js';
+import { renderEbpf, runEbpfWorkload } from './workloads/ebpf.js';
 
 const smoke = process.env['EA_BENCH_SMOKE'] === '1';
 const onlyEnv = process.env['EA_BENCH_ONLY'];
-const only = new Set(onlyEnv === undefined ? ['main', ...EXTRA_WORKLOADS] : onlyEnv.split(',').map((s) => s.trim()));
+const only = new Set(onlyEnv === undefined ? ['main', ...EXTRA_WORKLOADS, 'ebpf'] : onlyEnv.split(',').map((s) => s.trim()));
 for (const w of only) {
-  if (w !== 'main' && !(EXTRA_WORKLOADS as readonly string[]).includes(w)) throw new Error(`EA_BENCH_ONLY: unknown workload ${w}`);
+  if (w !== 'main' && w !== 'ebpf' && !(EXTRA_WORKLOADS as readonly string[]).includes(w)) throw new Error(`EA_BENCH_ONLY: unknown workload ${w}`);
 }
 const programsEnv = process.env['EA_BENCH_PROGRAMS'];
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
@@ -36,6 +37,17 @@ if (only.has('main')) {
 const extra = await runExtra({ smoke, only, programs: programsEnv === undefined ? null : new RegExp(programsEnv), log });
 if (!extra.agree) mismatches += 1;
 if (extra.lines.length > 0) text = `${text.trimEnd()}\n\n${extra.lines.join('\n')}`;
+if (only.has('ebpf')) {
+  let rows: ReturnType<typeof runEbpfWorkload> | string;
+  try {
+    rows = runEbpfWorkload(join(CACHE_DIR, smoke ? 'smoke' : 'full', 'ebpf'), { smoke }, log);
+    mismatches += rows.filter((row) => row.mismatch !== null).length;
+  } catch (error) {
+    rows = `failed: ${(error as Error).message.split('\n')[0]}`;
+    log(`eBPF workload ${rows}`);
+  }
+  text = `${text.trimEnd()}\n\n${renderEbpf(rows).join('\n')}\n\nLoad average at the end: ${describeMachine().load}.`;
+}
 const where = smoke ? 'RESULTS.smoke.md' : onlyEnv !== undefined ? 'RESULTS.only.md' : null;
 const target = where !== null ? join(CACHE_DIR, where) : join(dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
 writeFileSync(target, `${text.trimEnd()}\n`);
