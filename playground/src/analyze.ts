@@ -96,7 +96,8 @@ export function predicateText(p: Predicate): string {
   return `${p.field} ${OPS[p.op]} ${p.value < 10n ? p.value.toString() : hex(p.value)}`;
 }
 
-function isJson(input: Input): boolean {
+/** Tells whether an input looks like a profile JSON (what `auto` reads as one). */
+export function isJson(input: Input): boolean {
   const text = 'text' in input ? input.text : new TextDecoder().decode(input.bytes.subarray(0, 64));
   return /^\s*\{\s*"/.test(text) || /^\s*\{\s*$/m.test(text.split('\n')[0] ?? '');
 }

@@ -7,7 +7,7 @@ import { readProgram, type ProgramFormat } from '@ea/bpf';
 import { prepare } from '@ea/interpreter';
 import { compile } from '@ea/jit';
 import { compileProfile } from '@ea/profile';
-import { ARCHES, archInfo, callData, formatAction, writeSeccompData } from '@ea/seccomp';
+import { archInfo, callData, formatAction, writeSeccompData } from '@ea/seccomp';
 import { verify, type VerifiedProgram } from '@ea/verifier';
 import { type Input, type Settings, type ShownError, shownError } from './analyze.js';
 
@@ -28,7 +28,8 @@ export type CallAnswer =
     }
   | { readonly ok: false; readonly error: ShownError };
 
-function programOf(input: Input, settings: Settings, asProfile: boolean): VerifiedProgram {
+/** Reads an input as a verified seccomp filter: a profile compiled, or a program verified; throws the typed error. */
+export function seccompProgram(input: Input, settings: Settings, asProfile: boolean): VerifiedProgram {
   if (asProfile) return compileProfile('text' in input ? input.text : new TextDecoder().decode(input.bytes), { arch: settings.arch }).program;
   const raw = 'text' in input ? input.text : input.bytes;
   const { insns } = readProgram(raw, settings.format === 'auto' ? {} : { format: settings.format as ProgramFormat });
@@ -48,14 +49,14 @@ export function tryCall(input: Input, settings: Settings, asProfile: boolean, re
     if (!asProfile && settings.profile !== 'seccomp') {
       throw new RangeError(`try a call runs seccomp filters; this input is verified as ${settings.profile}`);
     }
-    const program = programOf(input, settings, asProfile);
+    const program = seccompProgram(input, settings, asProfile);
     const name = request.syscall.trim();
     const syscall = /^[0-9]+$/.test(name) ? Number(name) : name;
     const data = callData(settings.arch, syscall, request.args.map(argValue));
     const view = new DataView(new ArrayBuffer(64));
     writeSeccompData(view, data, archInfo(settings.arch).endian);
     const trace: number[] = [];
-    const interp = prepare(program, { endian: ARCHES[archInfo(settings.arch).name].endian });
+    const interp = prepare(program, { endian: archInfo(settings.arch).endian });
     const ret = interp.trace(view, (pc) => {
       trace.push(pc);
     });

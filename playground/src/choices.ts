@@ -14,4 +14,5 @@ export const TABS = [
   ['explain', 'Explain'],
   ['javascript', 'JavaScript'],
   ['call', 'Try a call'],
+  ['diff', 'Diff'],
 ] as const;

@@ -8,7 +8,7 @@ import { FORMAT_CHOICES, type FormatChoice, PROFILE_CHOICES, TABS } from './choi
 import { examples } from './examples.js';
 import type { Job, Reply } from './protocol.js';
 import { decodeState, encodeState } from './state.js';
-import { callResult, disassemblyView, el, explainView, javascriptView, verifierView } from './views.js';
+import { callResult, diffResult, disassemblyView, el, explainView, javascriptView, verifierView } from './views.js';
 import { SYSCALL_ARCHES } from '@ea/seccomp';
 
 const STAGES = ['reading', 'verifying', 'explaining', 'compiling', 'done'];
@@ -157,6 +157,9 @@ function showPanel(id: string): void {
     case 'call':
       panel.append(...callForm(r));
       break;
+    case 'diff':
+      panel.append(...diffForm());
+      break;
   }
 }
 
@@ -178,6 +181,28 @@ function callForm(r: Report): HTMLElement[] {
       request: { syscall: name.value, args: args.value === '' ? [] : args.value.split(',') },
     });
     if (reply?.type === 'call') out.replaceChildren(...callResult(r, reply.answer as CallAnswer));
+  });
+  return [form, out];
+}
+
+let secondText = '';
+
+function diffForm(): HTMLElement[] {
+  const form = el('form', undefined, { id: 'diff-form', 'aria-label': 'Diff' }) as HTMLFormElement;
+  const second = el('textarea', undefined, { id: 'diff-input', rows: '8', spellcheck: 'false' }) as HTMLTextAreaElement;
+  second.value = secondText;
+  second.addEventListener('input', () => {
+    secondText = second.value;
+  });
+  const out = el('div', undefined, { id: 'diff-out' });
+  form.append(
+    el('label', 'Second filter or profile, compared with the input above (seccomp, same architecture)', { for: 'diff-input' }), second,
+    el('button', 'Compare', { type: 'submit', id: 'diff-run' }),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const reply = await run({ type: 'diff', input: currentInput(), second: { text: second.value }, settings: settings() });
+    if (reply?.type === 'diff') out.replaceChildren(...diffResult(reply.answer));
   });
   return [form, out];
 }

@@ -1,16 +1,19 @@
 /** The messages between the page and its Web Worker. */
 import type { Input, Report, Settings } from './analyze.js';
 import type { CallAnswer, CallRequest } from './call.js';
+import type { DiffAnswer } from './diff.js';
 
 /** What the page asks the worker. */
 export type Job =
   | { readonly id: number; readonly type: 'analyze'; readonly input: Input; readonly settings: Settings }
-  | { readonly id: number; readonly type: 'call'; readonly input: Input; readonly settings: Settings; readonly asProfile: boolean; readonly request: CallRequest };
+  | { readonly id: number; readonly type: 'call'; readonly input: Input; readonly settings: Settings; readonly asProfile: boolean; readonly request: CallRequest }
+  | { readonly id: number; readonly type: 'diff'; readonly input: Input; readonly second: Input; readonly settings: Settings };
 
 /** What the worker answers: progress while it works, then one result. */
 export type Reply =
   | { readonly id: number; readonly type: 'progress'; readonly stage: string }
   | { readonly id: number; readonly type: 'report'; readonly report: Report }
   | { readonly id: number; readonly type: 'call'; readonly answer: CallAnswer }
+  | { readonly id: number; readonly type: 'diff'; readonly answer: DiffAnswer }
   /** Sent once when the worker starts (id 0): whether this page's CSP lets the JIT run. */
   | { readonly id: 0; readonly type: 'engine'; readonly accelerated: boolean; readonly reason: string | null };

@@ -4,6 +4,7 @@
  */
 import type { Report } from './analyze.js';
 import type { CallAnswer } from './call.js';
+import type { DiffAnswer } from './diff.js';
 import { tokenize } from './highlight.js';
 
 /** Creates an element with text content and attributes. */
@@ -101,4 +102,25 @@ export function callResult(report: Report, answer: CallAnswer): HTMLElement[] {
     body.append(tr);
   }
   return [t, el('p', `Executed: pc ${answer.trace.join(', ')}`, { id: 'trace' }), listing(report, null, new Set(answer.trace))];
+}
+
+/** The differences between two filters, one row per input both engines disagree on. */
+export function diffResult(answer: DiffAnswer): HTMLElement[] {
+  if (!answer.ok) {
+    const e = answer.error;
+    return [el('p', `${answer.side} filter: ${e.name}${e.code === null ? '' : ` ${e.code}`}: ${e.message}`, { id: 'diff-error', role: 'alert' })];
+  }
+  if (answer.equivalent) return [el('p', 'The two filters are equivalent: the same action for every input.', { id: 'diff-verdict', class: 'ok' })];
+  const shown = answer.rows.length < answer.total ? ` (first ${answer.rows.length} shown)` : '';
+  const head = el('p', `${answer.total} differences${shown}${answer.undecided > 0 ? `; ${answer.undecided} ranges undecided` : ''}.`, { id: 'diff-verdict' });
+  const { table: t, body } = table(['arch', 'nr', 'syscall', 'arguments', 'first', 'second'], 'Inputs on which the filters differ');
+  t.id = 'diff-table';
+  for (const r of answer.rows) {
+    const tr = el('tr');
+    tr.append(el('td', r.arch), el('td', r.nr, { class: 'num' }), el('td', r.name), el('td', r.args, { class: 'code' }), el('td', r.a), el('td', r.b));
+    body.append(tr);
+  }
+  const box = el('div', undefined, { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': 'Differences' });
+  box.append(t);
+  return [head, box];
 }

@@ -8,6 +8,7 @@ import { compile } from '@ea/jit';
 import { verify } from '@ea/verifier';
 import { analyze } from './analyze.js';
 import { tryCall } from './call.js';
+import { diffInputs } from './diff.js';
 import type { Job, Reply } from './protocol.js';
 
 const post = (reply: Reply): void => (self as unknown as { postMessage(m: Reply): void }).postMessage(reply);
@@ -20,6 +21,9 @@ self.addEventListener('message', (event: MessageEvent<Job>) => {
       break;
     case 'call':
       post({ id: job.id, type: 'call', answer: tryCall(job.input, job.settings, job.asProfile, job.request) });
+      break;
+    case 'diff':
+      post({ id: job.id, type: 'diff', answer: diffInputs(job.input, job.second, job.settings) });
       break;
     default:
       assertNever(job);

@@ -20,6 +20,7 @@ import { analyze, type Settings } from '../src/analyze.js';
 import { tryCall } from '../src/call.js';
 import { TABS } from '../src/choices.js';
 import { examples } from '../src/examples.js';
+import { diffInputs } from '../src/diff.js';
 import { encodeState } from '../src/state.js';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -164,6 +165,35 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
       expect(await page.locator('#panel-verifier tr.bad td.num').textContent()).toBe(String(expected.verify.pc));
       expect(await page.locator('#diagnostic').textContent()).toBe(expected.verify.diagnostic);
       await page.screenshot({ path: join(shots, 'refused.png') });
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('diffs two filters as @ea/explain does, and names a bad second filter', async () => {
+    const example = examples()[0]!;
+    const settings: Settings = { format: 'auto', profile: 'seccomp', arch: 'x86_64' };
+    // openat allowed instead of ERRNO(EACCES): exactly one syscall differs.
+    const second = example.text.replace('jeq #257, deny, kill', 'jeq #257, allow, kill');
+    const expected = diffInputs({ text: example.text }, { text: second }, settings);
+    if (!expected.ok || expected.equivalent) throw new Error('expected differences');
+    const page = await open(example.text, settings, 'diff');
+    try {
+      await page.fill('#diff-input', second);
+      await page.click('#diff-run');
+      await page.waitForSelector('#diff-verdict');
+      expect(await text(page, '#diff-verdict')).toBe(`${expected.total} differences.`);
+      const cells = await page.locator('#diff-table tbody td').allInnerTexts();
+      expect(cells).toEqual(expected.rows.flatMap((r) => [r.arch, r.nr, r.name, r.args, r.a, r.b]));
+      expect(cells).toContain('openat');
+      await page.screenshot({ path: join(shots, 'diff.png') });
+      await page.fill('#diff-input', example.text);
+      await page.click('#diff-run');
+      await page.waitForFunction(() => document.getElementById('diff-verdict')?.textContent?.includes('equivalent') === true);
+      await page.fill('#diff-input', 'ld [0]\nret #0x7fff0000\njmp nowhere');
+      await page.click('#diff-run');
+      await page.waitForSelector('#diff-error');
+      expect(await text(page, '#diff-error')).toMatch(/^second filter: FormatError \w+: line 3/);
     } finally {
       await page.close();
     }
