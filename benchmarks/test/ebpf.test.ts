@@ -1,0 +1,18 @@
+/** The eBPF workload in smoke mode: every engine that runs agrees on r0, and the table renders. */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CACHE_DIR } from '../native/build.js';
+import { dpdkUnavailable } from '../native/dpdk.js';
+import { renderEbpf, runEbpfWorkload } from '../workloads/ebpf.js';
+
+describe('eBPF workload (smoke)', () => {
+  it('runs the three programs with no disagreement about r0', () => {
+    const rows = runEbpfWorkload(join(CACHE_DIR, 'smoke', 'ebpf'), { smoke: true }, () => {});
+    expect(rows.map((r) => [r.name, r.r0, r.mismatch])).toEqual([['ret1', '1', null], ['alu50', '820', null], ['packet', '2', null]]);
+    for (const r of rows) expect(r.jit32).not.toBeNull();
+    const missing = dpdkUnavailable();
+    if (missing === null) for (const r of rows) expect([r.note, r.dpdkInterpreter !== null]).toEqual([null, true]);
+    else console.log(`DPDK peer skipped: ${missing}`);
+    expect(renderEbpf(rows).join('\n')).toContain('| packet |');
+  });
+});
