@@ -7,6 +7,9 @@ export type FormatChoice = (typeof FORMAT_CHOICES)[number];
 /** The verifier profiles the page offers. */
 export const PROFILE_CHOICES = ['seccomp', 'ea', 'socket', 'libpcap'] as const;
 
+/** The EA syscalls of the EA view (the workbench's SCENARIOS; the EA test checks the two agree). */
+export const EA_SYSCALLS = ['clone3', 'openat2'] as const;
+
 /** The tabs, in order: id and label. */
 export const TABS = [
   ['verifier', 'Verifier'],
@@ -15,4 +18,5 @@ export const TABS = [
   ['javascript', 'JavaScript'],
   ['call', 'Try a call'],
   ['diff', 'Diff'],
+  ['ea', 'EA layout'],
 ] as const;

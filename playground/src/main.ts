@@ -4,11 +4,11 @@
  */
 import type { Input, Report, Settings } from './analyze.js';
 import type { CallAnswer } from './call.js';
-import { FORMAT_CHOICES, type FormatChoice, PROFILE_CHOICES, TABS } from './choices.js';
+import { EA_SYSCALLS, FORMAT_CHOICES, type FormatChoice, PROFILE_CHOICES, TABS } from './choices.js';
 import { examples } from './examples.js';
 import type { Job, Reply } from './protocol.js';
 import { decodeState, encodeState } from './state.js';
-import { callResult, diffResult, disassemblyView, el, explainView, javascriptView, verifierView } from './views.js';
+import { callResult, diffResult, disassemblyView, eaResult, el, explainView, javascriptView, verifierView } from './views.js';
 import { SYSCALL_ARCHES } from '@ea/seccomp';
 
 const STAGES = ['reading', 'verifying', 'explaining', 'compiling', 'done'];
@@ -160,6 +160,9 @@ function showPanel(id: string): void {
     case 'diff':
       panel.append(...diffForm());
       break;
+    case 'ea':
+      panel.append(...eaForm());
+      break;
   }
 }
 
@@ -203,6 +206,26 @@ function diffForm(): HTMLElement[] {
     event.preventDefault();
     const reply = await run({ type: 'diff', input: currentInput(), second: { text: second.value }, settings: settings() });
     if (reply?.type === 'diff') out.replaceChildren(...diffResult(reply.answer));
+  });
+  return [form, out];
+}
+
+function eaForm(): HTMLElement[] {
+  const form = el('form', undefined, { id: 'ea-form', 'aria-label': 'EA layout', class: 'row' }) as HTMLFormElement;
+  const syscall = el('select', undefined, { id: 'ea-syscall' }) as HTMLSelectElement;
+  fill(syscall, EA_SYSCALLS.map((s) => [s, s] as const));
+  const strategy = el('select', undefined, { id: 'ea-strategy' }) as HTMLSelectElement;
+  fill(strategy, [['jump-table', 'jump table'], ['fixed-window', 'fixed window']]);
+  const out = el('div', undefined, { id: 'ea-out' });
+  form.append(
+    el('label', 'EA syscall', { for: 'ea-syscall' }), syscall,
+    el('label', 'Flattening', { for: 'ea-strategy' }), strategy,
+    el('button', 'Show layout and matrix', { type: 'submit', id: 'ea-run' }),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const reply = await run({ type: 'ea', syscall: syscall.value, strategy: strategy.value as 'jump-table' | 'fixed-window' });
+    if (reply?.type === 'ea') out.replaceChildren(...eaResult(reply.answer));
   });
   return [form, out];
 }

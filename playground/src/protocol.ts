@@ -2,12 +2,14 @@
 import type { Input, Report, Settings } from './analyze.js';
 import type { CallAnswer, CallRequest } from './call.js';
 import type { DiffAnswer } from './diff.js';
+import type { EaAnswer } from './ea.js';
 
 /** What the page asks the worker. */
 export type Job =
   | { readonly id: number; readonly type: 'analyze'; readonly input: Input; readonly settings: Settings }
   | { readonly id: number; readonly type: 'call'; readonly input: Input; readonly settings: Settings; readonly asProfile: boolean; readonly request: CallRequest }
-  | { readonly id: number; readonly type: 'diff'; readonly input: Input; readonly second: Input; readonly settings: Settings };
+  | { readonly id: number; readonly type: 'diff'; readonly input: Input; readonly second: Input; readonly settings: Settings }
+  | { readonly id: number; readonly type: 'ea'; readonly syscall: string; readonly strategy: 'jump-table' | 'fixed-window' };
 
 /** What the worker answers: progress while it works, then one result. */
 export type Reply =
@@ -15,5 +17,6 @@ export type Reply =
   | { readonly id: number; readonly type: 'report'; readonly report: Report }
   | { readonly id: number; readonly type: 'call'; readonly answer: CallAnswer }
   | { readonly id: number; readonly type: 'diff'; readonly answer: DiffAnswer }
+  | { readonly id: number; readonly type: 'ea'; readonly answer: EaAnswer }
   /** Sent once when the worker starts (id 0): whether this page's CSP lets the JIT run. */
   | { readonly id: 0; readonly type: 'engine'; readonly accelerated: boolean; readonly reason: string | null };

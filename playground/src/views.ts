@@ -5,6 +5,7 @@
 import type { Report } from './analyze.js';
 import type { CallAnswer } from './call.js';
 import type { DiffAnswer } from './diff.js';
+import type { EaAnswer } from './ea.js';
 import { tokenize } from './highlight.js';
 
 /** Creates an element with text content and attributes. */
@@ -123,4 +124,15 @@ export function diffResult(answer: DiffAnswer): HTMLElement[] {
   const box = el('div', undefined, { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': 'Differences' });
   box.append(t);
   return [head, box];
+}
+
+/** The EA struct, its flattened image and the fail-safe matrix. */
+export function eaResult(answer: EaAnswer): HTMLElement[] {
+  if (!answer.ok) return [el('p', `${answer.error.name}: ${answer.error.message}`, { id: 'ea-error', role: 'alert' })];
+  return [
+    el('h2', 'Struct and flattened image'),
+    el('pre', answer.layout, { id: 'ea-layout', tabindex: '0' }),
+    el('h2', `Compatibility matrix: ${answer.allFailSafe ? 'every cell fails safe' : 'some cell does not fail safe'}`),
+    el('pre', answer.matrix, { id: 'ea-matrix', tabindex: '0' }),
+  ];
 }

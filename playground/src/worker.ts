@@ -9,6 +9,7 @@ import { verify } from '@ea/verifier';
 import { analyze } from './analyze.js';
 import { tryCall } from './call.js';
 import { diffInputs } from './diff.js';
+import { eaAnswer } from './ea.js';
 import type { Job, Reply } from './protocol.js';
 
 const post = (reply: Reply): void => (self as unknown as { postMessage(m: Reply): void }).postMessage(reply);
@@ -24,6 +25,9 @@ self.addEventListener('message', (event: MessageEvent<Job>) => {
       break;
     case 'diff':
       post({ id: job.id, type: 'diff', answer: diffInputs(job.input, job.second, job.settings) });
+      break;
+    case 'ea':
+      post({ id: job.id, type: 'ea', answer: eaAnswer(job.syscall, job.strategy) });
       break;
     default:
       assertNever(job);

@@ -18,9 +18,11 @@ import { buildPlayground } from '../build.js';
 import { servePlayground } from '../serve.js';
 import { analyze, type Settings } from '../src/analyze.js';
 import { tryCall } from '../src/call.js';
-import { TABS } from '../src/choices.js';
+import { EA_SYSCALLS, TABS } from '../src/choices.js';
 import { examples } from '../src/examples.js';
+import { SCENARIOS } from '@ea/workbench';
 import { diffInputs } from '../src/diff.js';
+import { eaAnswer } from '../src/ea.js';
 import { encodeState } from '../src/state.js';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -194,6 +196,27 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
       await page.click('#diff-run');
       await page.waitForSelector('#diff-error');
       expect(await text(page, '#diff-error')).toMatch(/^second filter: FormatError \w+: line 3/);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('draws the EA layout and the compatibility matrix as the workbench does', async () => {
+    expect([...EA_SYSCALLS]).toEqual(Object.keys(SCENARIOS));
+    const example = examples().find((e) => e.id === 'clone3')!;
+    const page = await open(example.text, { format: 'auto', profile: 'ea', arch: 'x86_64' }, 'ea');
+    try {
+      for (const [syscall, strategy] of [['clone3', 'jump-table'], ['openat2', 'fixed-window']] as const) {
+        const expected = eaAnswer(syscall, strategy);
+        if (!expected.ok) throw new Error(expected.error.message);
+        await page.selectOption('#ea-syscall', syscall);
+        await page.selectOption('#ea-strategy', strategy);
+        await page.click('#ea-run');
+        await page.waitForFunction((want) => document.getElementById('ea-matrix')?.textContent === want, expected.matrix);
+        expect(await page.locator('#ea-layout').textContent()).toBe(expected.layout);
+        expect(expected.matrix).toContain(syscall);
+        await page.screenshot({ path: join(shots, `ea-${syscall}.png`), fullPage: true });
+      }
     } finally {
       await page.close();
     }
