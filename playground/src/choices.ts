@@ -19,4 +19,5 @@ export const TABS = [
   ['call', 'Try a call'],
   ['diff', 'Diff'],
   ['ea', 'EA layout'],
+  ['pcap', 'Capture'],
 ] as const;

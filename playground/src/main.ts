@@ -8,7 +8,7 @@ import { EA_SYSCALLS, FORMAT_CHOICES, type FormatChoice, PROFILE_CHOICES, TABS }
 import { examples } from './examples.js';
 import type { Job, Reply } from './protocol.js';
 import { decodeState, encodeState } from './state.js';
-import { callResult, diffResult, disassemblyView, eaResult, el, explainView, javascriptView, verifierView } from './views.js';
+import { callResult, diffResult, disassemblyView, eaResult, el, explainView, javascriptView, pcapResult, verifierView } from './views.js';
 import { SYSCALL_ARCHES } from '@ea/seccomp';
 
 const STAGES = ['reading', 'verifying', 'explaining', 'compiling', 'done'];
@@ -163,6 +163,9 @@ function showPanel(id: string): void {
     case 'ea':
       panel.append(...eaForm());
       break;
+    case 'pcap':
+      panel.append(...pcapForm());
+      break;
   }
 }
 
@@ -226,6 +229,24 @@ function eaForm(): HTMLElement[] {
     event.preventDefault();
     const reply = await run({ type: 'ea', syscall: syscall.value, strategy: strategy.value as 'jump-table' | 'fixed-window' });
     if (reply?.type === 'ea') out.replaceChildren(...eaResult(reply.answer));
+  });
+  return [form, out];
+}
+
+function pcapForm(): HTMLElement[] {
+  const form = el('form', undefined, { id: 'pcap-form', 'aria-label': 'Capture', class: 'row' }) as HTMLFormElement;
+  const file = el('input', undefined, { id: 'pcap-file', type: 'file' }) as HTMLInputElement;
+  const out = el('div', undefined, { id: 'pcap-out' });
+  form.append(
+    el('label', 'Capture (pcap or pcapng; none: a generated one)', { for: 'pcap-file' }), file,
+    el('button', 'Count accepted packets', { type: 'submit', id: 'pcap-run' }),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const f = file.files?.[0];
+    const capture = f === undefined ? null : new Uint8Array(await f.arrayBuffer());
+    const reply = await run({ type: 'pcap', input: currentInput(), settings: settings(), capture });
+    if (reply?.type === 'pcap') out.replaceChildren(...pcapResult(reply.answer));
   });
   return [form, out];
 }

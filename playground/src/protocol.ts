@@ -3,13 +3,15 @@ import type { Input, Report, Settings } from './analyze.js';
 import type { CallAnswer, CallRequest } from './call.js';
 import type { DiffAnswer } from './diff.js';
 import type { EaAnswer } from './ea.js';
+import type { PcapAnswer } from './pcap.js';
 
 /** What the page asks the worker. */
 export type Job =
   | { readonly id: number; readonly type: 'analyze'; readonly input: Input; readonly settings: Settings }
   | { readonly id: number; readonly type: 'call'; readonly input: Input; readonly settings: Settings; readonly asProfile: boolean; readonly request: CallRequest }
   | { readonly id: number; readonly type: 'diff'; readonly input: Input; readonly second: Input; readonly settings: Settings }
-  | { readonly id: number; readonly type: 'ea'; readonly syscall: string; readonly strategy: 'jump-table' | 'fixed-window' };
+  | { readonly id: number; readonly type: 'ea'; readonly syscall: string; readonly strategy: 'jump-table' | 'fixed-window' }
+  | { readonly id: number; readonly type: 'pcap'; readonly input: Input; readonly settings: Settings; readonly capture: Uint8Array | null };
 
 /** What the worker answers: progress while it works, then one result. */
 export type Reply =
@@ -18,5 +20,6 @@ export type Reply =
   | { readonly id: number; readonly type: 'call'; readonly answer: CallAnswer }
   | { readonly id: number; readonly type: 'diff'; readonly answer: DiffAnswer }
   | { readonly id: number; readonly type: 'ea'; readonly answer: EaAnswer }
+  | { readonly id: number; readonly type: 'pcap'; readonly answer: PcapAnswer }
   /** Sent once when the worker starts (id 0): whether this page's CSP lets the JIT run. */
   | { readonly id: 0; readonly type: 'engine'; readonly accelerated: boolean; readonly reason: string | null };

@@ -6,6 +6,7 @@ import type { Report } from './analyze.js';
 import type { CallAnswer } from './call.js';
 import type { DiffAnswer } from './diff.js';
 import type { EaAnswer } from './ea.js';
+import type { PcapAnswer } from './pcap.js';
 import { tokenize } from './highlight.js';
 
 /** Creates an element with text content and attributes. */
@@ -135,4 +136,17 @@ export function eaResult(answer: EaAnswer): HTMLElement[] {
     el('h2', `Compatibility matrix: ${answer.allFailSafe ? 'every cell fails safe' : 'some cell does not fail safe'}`),
     el('pre', answer.matrix, { id: 'ea-matrix', tabindex: '0' }),
   ];
+}
+
+/** How many packets of a capture each engine accepted. */
+export function pcapResult(answer: PcapAnswer): HTMLElement[] {
+  if (!answer.ok) return [el('p', `${answer.error.name}${answer.error.code === null ? '' : ` ${answer.error.code}`}: ${answer.error.message}`, { id: 'pcap-error', role: 'alert' })];
+  const { table: t, body } = table(['engine', 'accepted', 'of'], answer.source);
+  t.id = 'pcap-answer';
+  for (const [name, n] of [['interpreter', answer.interpreter], [answer.accelerated ? 'JIT' : 'JIT (fell back to the interpreter)', answer.jit]] as const) {
+    const tr = el('tr');
+    tr.append(el('td', name), el('td', String(n), { class: 'num' }), el('td', String(answer.total), { class: 'num' }));
+    body.append(tr);
+  }
+  return [t, el('p', answer.first.length === 0 ? 'No packet accepted.' : `First accepted packets (0-based): ${answer.first.join(', ')}`, { id: 'pcap-first' })];
 }

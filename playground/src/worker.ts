@@ -10,6 +10,7 @@ import { analyze } from './analyze.js';
 import { tryCall } from './call.js';
 import { diffInputs } from './diff.js';
 import { eaAnswer } from './ea.js';
+import { countPcap } from './pcap.js';
 import type { Job, Reply } from './protocol.js';
 
 const post = (reply: Reply): void => (self as unknown as { postMessage(m: Reply): void }).postMessage(reply);
@@ -28,6 +29,9 @@ self.addEventListener('message', (event: MessageEvent<Job>) => {
       break;
     case 'ea':
       post({ id: job.id, type: 'ea', answer: eaAnswer(job.syscall, job.strategy) });
+      break;
+    case 'pcap':
+      post({ id: job.id, type: 'pcap', answer: countPcap(job.input, job.settings, job.capture, (stage) => post({ id: job.id, type: 'progress', stage })) });
       break;
     default:
       assertNever(job);

@@ -23,6 +23,8 @@ import { examples } from '../src/examples.js';
 import { SCENARIOS } from '@ea/workbench';
 import { diffInputs } from '../src/diff.js';
 import { eaAnswer } from '../src/ea.js';
+import { countPcap } from '../src/pcap.js';
+import { generateCapture, writePcap } from '@ea/pcap';
 import { encodeState } from '../src/state.js';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -217,6 +219,34 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
         expect(expected.matrix).toContain(syscall);
         await page.screenshot({ path: join(shots, `ea-${syscall}.png`), fullPage: true });
       }
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('counts a capture through the packet filter with both engines, as Node does', async () => {
+    const example = examples().find((e) => e.id === 'tcpdump')!;
+    const settings: Settings = { format: 'auto', profile: 'socket', arch: 'x86_64' };
+    const page = await open(example.text, settings, 'pcap');
+    try {
+      const generated = countPcap({ text: example.text }, settings, null);
+      const bytes = writePcap(generateCapture({ count: 300, seed: 7 }));
+      const dropped = countPcap({ text: example.text }, settings, bytes);
+      for (const [file, expected] of [[null, generated], [bytes, dropped]] as const) {
+        if (!expected.ok) throw new Error(expected.error.message);
+        expect(expected.interpreter).toBeGreaterThan(0);
+        expect(expected.interpreter).toBeLessThan(expected.total);
+        if (file !== null) await page.setInputFiles('#pcap-file', { name: 'x.pcap', mimeType: 'application/octet-stream', buffer: Buffer.from(file) });
+        await page.click('#pcap-run');
+        await page.waitForFunction((want) => document.querySelector('#pcap-answer caption')?.textContent === want, expected.source);
+        const cells = await page.locator('#pcap-answer tbody td').allInnerTexts();
+        expect(cells).toEqual(['interpreter', String(expected.interpreter), String(expected.total), 'JIT', String(expected.jit), String(expected.total)]);
+      }
+      await page.screenshot({ path: join(shots, 'pcap.png') });
+      await page.setInputFiles('#pcap-file', { name: 'bad.pcap', mimeType: 'application/octet-stream', buffer: Buffer.from('not a capture at all') });
+      await page.click('#pcap-run');
+      await page.waitForSelector('#pcap-error');
+      expect(await text(page, '#pcap-error')).toMatch(/^\w+Error/);
     } finally {
       await page.close();
     }
