@@ -95,8 +95,47 @@ function assertForm(form: never): never {
   throw new Error(`unknown guard form ${String(form)}`);
 }
 
+/** What the checks of a policy need to be emitted: everything but the syscall and the actions. */
+export type CheckSpec = Pick<Policy, 'arch' | 'struct' | 'placement' | 'checks' | 'guard'>;
+
+/**
+ * Holds a policy's guard and checks as a block to embed in a larger filter (@ea/profile's
+ * whole-profile filter): `insns[0, body)` are the guard and the checks, and every jump out of
+ * them lands on one of three exits, the instructions at `exits.pass`, `.deny` and `.tail`
+ * (placeholder `ret`s at the end, which the embedder replaces by jumps to its own targets).
+ * The body never falls into anything but `pass`, so an embedder that keeps the body in order
+ * and routes the exits keeps every jump of the body as it was checked here.
+ */
+export interface CheckBlock {
+  readonly insns: Insn[];
+  readonly body: number;
+  readonly exits: { readonly pass: number; readonly deny: number; readonly tail: number };
+  /** The guard's k: the size of the struct version the block knows. */
+  readonly knownSize: number;
+  readonly needs: Needs;
+}
+
+/** Builds the guard and checks of a policy as an embeddable block; throws PathError, RangeError or AssembleError. */
+export function buildChecks(spec: CheckSpec): CheckBlock {
+  const a = new Assembler();
+  emitGuard(a, spec.guard ?? 'tailzero', spec.struct.size, 'tail');
+  for (const check of spec.checks) emitCheck(a, spec, check, 'deny');
+  a.label('pass').ret(0);
+  a.label('deny').ret(0);
+  a.label('tail').ret(0);
+  const insns = a.build();
+  const body = insns.length - 3;
+  return {
+    insns,
+    body,
+    exits: { pass: body, deny: body + 1, tail: body + 2 },
+    knownSize: spec.struct.size,
+    needs: needsOf(spec.struct, spec.checks),
+  };
+}
+
 /** Emits one check; returns how many instructions it took. */
-function emitCheck(a: Assembler, policy: Policy, check: Check, deny: string): number {
+function emitCheck(a: Assembler, policy: CheckSpec, check: Check, deny: string): number {
   const path = resolvePath(policy.struct, check.path);
   let n = 0;
   const load = prepareLoads(a, policy, path, deny, () => {
@@ -175,7 +214,7 @@ function assertTestNever(test: never): never {
  */
 function prepareLoads(
   a: Assembler,
-  policy: Policy,
+  policy: CheckSpec,
   path: ResolvedPath,
   absent: string,
   tick: () => void,

@@ -7,7 +7,7 @@
  * @module @ea/policy
  */
 export { Assembler, AssembleError, NEXT, type Target } from './assembler.js';
-export { buildFilter, emitGuard, needsOf, chainOf, retErrno, EPERM, E2BIG, type BuiltFilter, type Needs } from './build.js';
+export { buildFilter, buildChecks, emitGuard, needsOf, chainOf, retErrno, EPERM, E2BIG, type BuiltFilter, type CheckBlock, type CheckSpec, type Needs } from './build.js';
 export type { Check, GuardForm, Policy, Test } from './policy.js';
 export {
   layoutPlacement, type FixedWindowPlacement, type JumpTablePlacement, type Placement, type Strategy, type WindowSpot,

@@ -37,6 +37,8 @@ export type AsmItem =
   | { readonly op: 'jmp'; readonly cmp: JumpOp; readonly k: number; t: Label; f: Label }
   | { readonly op: 'ja'; readonly target: Label }
   | { readonly op: 'ret'; readonly k: number }
+  /** Any other jump-free instruction, kept as built (the `ea` profile's ld [x + k], tax, ldtz from @ea/policy). */
+  | { readonly op: 'insn'; readonly insn: Insn }
   | { readonly op: 'label'; readonly label: Label };
 
 const JUMP_CODES: Readonly<Record<JumpOp, number>> = { jeq: BPF_JEQ, jgt: BPF_JGT, jge: BPF_JGE, jset: BPF_JSET };
@@ -187,6 +189,9 @@ function encode(items: readonly AsmItem[], pos: ReadonlyMap<number, number>): In
         break;
       case 'ret':
         out.push(stmt(BPF_RET | BPF_K, it.k));
+        break;
+      case 'insn':
+        out.push(it.insn);
         break;
     }
   }

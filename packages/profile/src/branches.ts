@@ -7,10 +7,15 @@
  * word is loaded once for all of them; libseccomp reloads the argument for each rule.
  */
 import type { Endian } from '@ea/bpf';
+import { E2BIG, retErrno } from '@ea/policy';
 import type { Assembler, Label } from './asm.js';
 import { argWord, emitCond } from './args.js';
 import type { Cond } from './conditions.js';
+import { embedBlock } from './embed.js';
 import type { Branch } from './plan.js';
+
+/** What an EA rule answers when the caller set struct bytes past what the filter knows (the tail-zero guard). */
+export const EA_TAIL_RET = retErrno(E2BIG);
 
 const LOW32 = 0xffffffffn;
 
@@ -65,7 +70,7 @@ export function emitBranches(
   const rest: Branch[] = [];
   for (const b of branches) {
     const c = b.conds[0];
-    if (b.conds.length === 1 && c !== undefined && chainable(c, bits)) {
+    if (b.conds.length === 1 && c !== undefined && chainable(c, bits) && b.ea === undefined) {
       const run = runs.get(c.index) ?? [];
       runs.set(c.index, run);
       run.push(b);
@@ -88,13 +93,23 @@ export function emitBranches(
   });
 }
 
+/**
+ * One branch: its argument conditions, then (EA rules) the block @ea/policy built: the guard,
+ * whose failure answers EA_TAIL_RET, and the struct checks, whose failure moves on to the next
+ * branch like a failed argument condition.
+ */
 function emitBranch(asm: Assembler, b: Branch, bits: 32 | 64, endian: Endian, retLabel: (ret: number) => Label, fail: Label): void {
+  const ea = b.ea;
+  const matched = ea === undefined ? retLabel(b.ret) : asm.label();
   b.conds.forEach((c, m) => {
     const end = m === b.conds.length - 1;
-    const pass = end ? retLabel(b.ret) : asm.label();
+    const pass = end ? matched : asm.label();
     emitCond(asm, c, bits, endian, pass, fail);
     if (!end) asm.place(pass);
   });
+  if (ea === undefined) return;
+  asm.place(matched);
+  embedBlock(asm, ea.block, { pass: retLabel(b.ret), deny: fail, tail: retLabel(EA_TAIL_RET) });
 }
 
 function emitRun(asm: Assembler, run: readonly Branch[], bits: 32 | 64, endian: Endian, retLabel: (ret: number) => Label, fail: Label): void {

@@ -59,7 +59,7 @@ function segmentsOf(block: Block, defaultRet: number, badArchRet: number): Segme
       const outcome: Outcome =
         b.length === 0
           ? background
-          : b.length === 1 && b[0]!.conds.length === 0
+          : b.length === 1 && b[0]!.conds.length === 0 && b[0]!.ea === undefined
             ? { kind: 'ret', ret: b[0]!.ret }
             : { kind: 'args', plan: sc, fallback: defaultRet };
       segs.push({ lo: sc.nr, hi: sc.nr, outcome });
@@ -121,7 +121,7 @@ export function emitFilter(asm: Assembler, plans: readonly ArchPlan[], defaultRe
         const endian = ARCHES[plan.arch].endian;
         // Identical checks (the same rules on two ABIs of one width and byte order, say x32 and
         // i386) are emitted once, as libseccomp's gen_bpf shares identical blocks.
-        const key = JSON.stringify([plan.bits, endian, outcome.fallback, outcome.plan.branches.map((b) => [b.ret, b.conds.map((c) => [c.index, c.op, String(c.value), String(c.valueTwo)])])]);
+        const key = JSON.stringify([plan.bits, endian, outcome.fallback, outcome.plan.branches.map((b) => [b.ret, b.conds.map((c) => [c.index, c.op, String(c.value), String(c.valueTwo)]), b.ea === undefined ? null : [b.ea.syscall, b.path]])]);
         let entry = checks.get(key);
         if (entry === undefined) {
           entry = { label: asm.label(), emit: () => emitBranches(asm, outcome.plan.branches, plan.bits, endian, retLabel, outcome.fallback) };

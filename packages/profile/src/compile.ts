@@ -5,11 +5,13 @@
  * interpreter and the JIT accept, or a ProfileError.
  */
 import { BPF_MAXINSNS, type Insn, SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG } from '@ea/bpf';
-import { formatAction } from '@ea/seccomp';
+import type { Strategy } from '@ea/policy';
+import { ARCHES, formatAction } from '@ea/seccomp';
 import type { ArchName } from '@ea/seccomp';
 import { type VerifiedProgram, verify } from '@ea/verifier';
 import { Assembler, assemble } from './asm.js';
 import { emitFilter } from './codegen.js';
+import { type EaPlan, type EaTarget, planEa } from './ea.js';
 import { ProfileError, type ProfileWarning } from './errors.js';
 import type { ProfileDocument } from './model.js';
 import { type ArchPlan, planArch } from './plan.js';
@@ -20,6 +22,8 @@ import { type ResolvedProfile, type ResolveOptions, resolveProfile } from './res
 export interface CompileOptions extends ResolveOptions {
   /** Return value for calls from other architectures (default KILL_THREAD, libseccomp's SCMP_ACT_KILL). */
   readonly badArchRet?: number;
+  /** How the kernel flattens EA structs for the filter (@ea/layout's strategies; default 'jump-table'). */
+  readonly eaStrategy?: Strategy;
 }
 
 /** A compiled profile: the verified program and everything learnt on the way. */
@@ -31,6 +35,10 @@ export interface CompiledProfile {
   /** Per architecture, the names it does not know (skipped). */
   readonly unknown: Readonly<Partial<Record<ArchName, readonly string[]>>>;
   readonly warnings: readonly ProfileWarning[];
+  /** `ea` when a rule has EA conditions (the program then runs over EA images), else `seccomp`. */
+  readonly profile: 'seccomp' | 'ea';
+  /** The EA syscalls the filter reads structs of, with what the flattener needs (empty for `seccomp`). */
+  readonly ea: readonly EaTarget[];
 }
 
 function allowsSomething(resolved: ResolvedProfile): boolean {
@@ -38,18 +46,19 @@ function allowsSomething(resolved: ResolvedProfile): boolean {
   return runs(resolved.defaultRet) || resolved.rules.some((r) => runs(r.ret));
 }
 
-/** Compiles a resolved profile; throws ProfileError (AMBIGUOUS_RULES, TOO_LARGE). */
-export function compileResolved(resolved: ResolvedProfile, badArchRet: number = SECCOMP_RET_KILL_THREAD): CompiledProfile {
+/** Compiles a resolved profile; throws ProfileError (AMBIGUOUS_RULES, BAD_EA_RULE, TOO_LARGE). */
+export function compileResolved(resolved: ResolvedProfile, badArchRet: number = SECCOMP_RET_KILL_THREAD, eaStrategy: Strategy = 'jump-table'): CompiledProfile {
   if (!Number.isInteger(badArchRet) || badArchRet < 0 || badArchRet > 0xffffffff) {
     throw new ProfileError('BAD_OPTION', 'badArchRet', 'expected a u32 return value');
   }
   const warnings: ProfileWarning[] = [...resolved.warnings];
-  // EA conditions are read but not compiled yet: say so rather than silently widening the rule.
-  const withEa = resolved.rules.filter((r) => r.ea.length > 0).map((r) => r.path);
-  if (withEa.length > 0) {
-    throw new ProfileError('BAD_EA_RULE', withEa[0]!, `EA conditions (${withEa.join(', ')}) are not supported by this compiler yet`);
+  if (eaStrategy !== 'jump-table' && eaStrategy !== 'fixed-window') {
+    throw new ProfileError('BAD_OPTION', 'eaStrategy', `expected 'jump-table' or 'fixed-window'`);
   }
-  const plans = resolved.arches.map((a) => planArch(resolved, a, warnings));
+  // EA rules: one block per rule and syscall, built by @ea/policy (ea.ts); every arch shares one
+  // byte order (MIXED_BYTE_ORDER), the only thing the blocks depend on besides the struct.
+  const ea: EaPlan = planEa(resolved, ARCHES[resolved.native], eaStrategy);
+  const plans = resolved.arches.map((a) => planArch(resolved, a, warnings, ea));
   if (!allowsSomething(resolved)) {
     warnings.push({
       code: 'ALLOWS_NOTHING',
@@ -68,14 +77,15 @@ export function compileResolved(resolved: ResolvedProfile, badArchRet: number = 
   if (insns.length > BPF_MAXINSNS) {
     throw new ProfileError('TOO_LARGE', 'syscalls', `the filter needs ${insns.length} instructions, the kernel takes at most ${BPF_MAXINSNS}`);
   }
-  const program = verify(insns, { profile: 'seccomp' });
+  const profile = ea.targets.length > 0 ? 'ea' : 'seccomp';
+  const program = verify(insns, { profile });
   const unknown: Partial<Record<ArchName, readonly string[]>> = {};
   for (const p of plans) if (p.unknown.length > 0) unknown[p.arch] = p.unknown;
-  return { program, insns, resolved, plans, unknown, warnings };
+  return { program, insns, resolved, plans, unknown, warnings, profile, ea: ea.targets };
 }
 
 /** Reads, resolves and compiles a profile; throws ProfileError for anything wrong with it. */
 export function compileProfile(input: string | ProfileDocument, options: CompileOptions): CompiledProfile {
   const doc = typeof input === 'string' ? readProfile(input) : input;
-  return compileResolved(resolveProfile(doc, options), options.badArchRet);
+  return compileResolved(resolveProfile(doc, options), options.badArchRet, options.eaStrategy);
 }

@@ -17,3 +17,5 @@ export { holds, type Cond } from './conditions.js';
 export { SOCKETCALL_CALLS, IPC_CALLS, MULTIPLEXING_ARCHES, multiplexOf } from './multiplex.js';
 export { planArch, type ArchPlan, type Branch, type SyscallPlan } from './plan.js';
 export { compileProfile, compileResolved, type CompileOptions, type CompiledProfile } from './compile.js';
+export { planEa, type EaPlan, type EaRule, type EaTarget } from './ea.js';
+export { EA_TAIL_RET } from './branches.js';

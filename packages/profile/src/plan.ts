@@ -16,6 +16,7 @@
  */
 import { ARCHES, type ArchName, syscallNumber } from '@ea/seccomp';
 import { type Cond, constantTruth, disjoint } from './conditions.js';
+import type { EaPlan, EaRule } from './ea.js';
 import { ProfileError, type ProfileWarning } from './errors.js';
 import { multiplexOf } from './multiplex.js';
 import type { ResolvedProfile, ResolvedRule } from './resolve.js';
@@ -26,6 +27,8 @@ export interface Branch {
   readonly conds: readonly Cond[];
   /** The JSON path of the rule it came from. */
   readonly path: string;
+  /** The rule's EA conditions on this syscall's struct, ANDed with `conds` (ea.ts). */
+  readonly ea?: EaRule;
 }
 
 /** What a syscall number does: the first matching branch's ret, else the default. */
@@ -98,7 +101,7 @@ function checkAmbiguity(name: string, branches: readonly Branch[], bits: 32 | 64
 }
 
 /** Plans the filter for one architecture of a resolved profile; throws ProfileError AMBIGUOUS_RULES. */
-export function planArch(profile: ResolvedProfile, arch: ArchName, warnings: ProfileWarning[]): ArchPlan {
+export function planArch(profile: ResolvedProfile, arch: ArchName, warnings: ProfileWarning[], ea?: EaPlan): ArchPlan {
   const info = ARCHES[arch];
   const bits = info.bits;
   const byNr = new Map<number, { name: string; branches: Branch[] }>();
@@ -123,12 +126,16 @@ export function planArch(profile: ResolvedProfile, arch: ArchName, warnings: Pro
         unknown.add(name);
         continue;
       }
+      const eaRule = ea?.rules.get(rule.path)?.get(name);
+      if (rule.ea.length > 0 && eaRule === undefined) throw new Error(`${rule.path}: EA conditions were not planned`);
       for (const conds of variants) {
         if (direct !== undefined) {
           const kept = simplify(conds, bits);
-          if (kept !== undefined) add(direct, name, { ret: rule.ret, conds: kept, path: rule.path });
+          if (kept !== undefined) add(direct, name, eaRule === undefined ? { ret: rule.ret, conds: kept, path: rule.path } : { ret: rule.ret, conds: kept, path: rule.path, ea: eaRule });
         }
         if (mux !== undefined && muxNr !== undefined) {
+          // The struct sits behind socketcall's/ipc's argument block there: its EA conditions cannot be read.
+          if (eaRule !== undefined) throw new ProfileError('BAD_EA_RULE', rule.path, `${name} is multiplexed through ${mux.via} on ${arch}, where its EA struct cannot be read`);
           const call: Cond = { index: 0, op: 'SCMP_CMP_EQ', value: BigInt(mux.call), valueTwo: 0n, path: rule.path };
           const kept = simplify([call, ...conds.filter((c) => c.index !== 0)], bits);
           if (kept !== undefined) add(muxNr, mux.via, { ret: rule.ret, conds: kept, path: rule.path });
@@ -149,7 +156,7 @@ export function planArch(profile: ResolvedProfile, arch: ArchName, warnings: Pro
   for (const [nr, { name, branches }] of [...byNr].sort((x, y) => x[0] - y[0])) {
     // An unconditional branch decides the call alone: libseccomp keeps the first unconditional
     // rule it is given (runc adds them in profile order) and lets it override conditional ones.
-    const open = branches.find((b) => b.conds.length === 0);
+    const open = branches.find((b) => b.conds.length === 0 && b.ea === undefined);
     if (open === undefined) {
       checkAmbiguity(name, branches, bits);
       syscalls.push({ nr, name, branches });
