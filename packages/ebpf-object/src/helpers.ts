@@ -8,13 +8,13 @@
  */
 import { EbpfRunError, type Helper, type Memory, pointer, REGION_EXTRA } from '@ea/ebpf';
 import { ERRNO } from './errors.js';
-import { type BpfMap, type Refusal, RingBuffer } from './maps.js';
+import { type BpfMap, ProgArray, type Refusal, RingBuffer } from './maps.js';
 import { MAP_HANDLE_BASE } from './object.js';
 
 /** Helper ids. */
 export const HELPER_IDS = {
   map_lookup_elem: 1, map_update_elem: 2, map_delete_elem: 3, ktime_get_ns: 5, trace_printk: 6, get_prandom_u32: 7, get_smp_processor_id: 8,
-  ringbuf_output: 130,
+  tail_call: 12, ringbuf_output: 130,
 } as const;
 
 /** What the environment provides to helpers (all injectable, for reproducible runs). */
@@ -27,6 +27,9 @@ export interface HelperEnvironment {
   readonly print?: (line: string) => void;
 }
 
+/** Runs program `index` of the object on the current context for bpf_tail_call; returns its r0, or null when the chain is too long. */
+export type TailCall = (program: number, pc: number) => bigint | null;
+
 const M64 = (1n << 64n) - 1n;
 
 /** Copies `size` bytes at a program pointer (bounds-checked). */
@@ -36,7 +39,7 @@ function bytesAt(memory: Memory, address: bigint, size: number, pc: number): Uin
 }
 
 /** Returns the helper registry for an object's maps; map i's values are region `firstMapRegion + i`. */
-export function objectHelpers(maps: readonly BpfMap[], firstMapRegion: number, env: HelperEnvironment = {}): Map<number, Helper> {
+export function objectHelpers(maps: readonly BpfMap[], firstMapRegion: number, env: HelperEnvironment = {}, tailCall?: TailCall): Map<number, Helper> {
   const mapOf = (handle: bigint, pc: number): [BpfMap, number] => {
     const i = Number(handle - BigInt(MAP_HANDLE_BASE));
     const map = handle >= BigInt(MAP_HANDLE_BASE) ? maps[i] : undefined;
@@ -61,6 +64,15 @@ export function objectHelpers(maps: readonly BpfMap[], firstMapRegion: number, e
     [HELPER_IDS.map_delete_elem, ([m, key], memory, pc) => {
       const [map] = mapOf(m, pc);
       return errno(map.tryDelete(bytesAt(memory, key, map.def.keySize, pc)));
+    }],
+    // bpf_tail_call: on success the caller never resumes (r0 is the callee's); an empty slot or an
+    // index out of range returns to the caller, which goes on (kernel: bpf_tail_call falls through).
+    [HELPER_IDS.tail_call, ([, m, index], _memory, pc) => {
+      const [map] = mapOf(m, pc);
+      if (!(map instanceof ProgArray)) throw new EbpfRunError('helper_error', pc, `tail_call through map ${map.def.name}, a ${map.typeName}`);
+      const program = index < BigInt(map.def.maxEntries) ? map.program(Number(index)) : undefined;
+      const r0 = program === undefined || tailCall === undefined ? null : tailCall(program, pc);
+      return r0 === null ? BigInt.asUintN(64, BigInt(-ERRNO.ENOENT)) : { exit: r0 };
     }],
     [HELPER_IDS.ringbuf_output, ([m, data, size], memory, pc) => {
       const [map] = mapOf(m, pc);

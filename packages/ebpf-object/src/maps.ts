@@ -10,7 +10,7 @@
 import { type Errno, MapError } from './errors.js';
 
 /** Map types (enum bpf_map_type) this package models. */
-export const MAP_TYPES = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, lru_hash: 9, lru_percpu_hash: 10, ringbuf: 27 } as const;
+export const MAP_TYPES = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, lru_hash: 9, lru_percpu_hash: 10, ringbuf: 27, prog_array: 3 } as const;
 /** Is a modelled map type name. */
 export type MapTypeName = keyof typeof MAP_TYPES;
 
@@ -70,6 +70,7 @@ export function createMap(def: MapDef): BpfMap {
   const name = typeName(def.type);
   if (name === undefined) throw new MapError('EINVAL', def.name, `map type ${def.type} is not modelled`);
   if (name === 'ringbuf') return new RingBuffer(def);
+  if (name === 'prog_array') return new ProgArray(def);
   if (def.keySize === 0 || def.valueSize === 0 || def.maxEntries === 0) {
     throw new MapError('EINVAL', def.name, `key_size ${def.keySize}, value_size ${def.valueSize}, max_entries ${def.maxEntries}: none may be 0`);
   }
@@ -262,5 +263,68 @@ export class RingBuffer implements BpfMap {
   /** Returns no keys. */
   keys(): Uint8Array[] {
     return [];
+  }
+}
+
+/**
+ * A program array (BPF_MAP_TYPE_PROG_ARRAY) for bpf_tail_call. The kernel stores program fds;
+ * here a value is the index of a program of the same object (`object.programs[i]`), a u32.
+ * bpf_fd_array_map_update_elem's rules: key and value size 4, flags must be BPF_ANY (else
+ * EINVAL), an index past max_entries is E2BIG; delete of an empty slot is ENOENT.
+ */
+export class ProgArray implements BpfMap {
+  readonly typeName = 'prog_array';
+  readonly storage = new Uint8Array(0);
+  readonly #slots: (number | undefined)[];
+  constructor(readonly def: MapDef) {
+    if (def.keySize !== 4 || def.valueSize !== 4) throw new MapError('EINVAL', def.name, `a program array has key and value size 4 (got ${def.keySize}, ${def.valueSize})`);
+    this.#slots = new Array<number | undefined>(def.maxEntries).fill(undefined);
+  }
+  #index(key: Uint8Array): number {
+    return new DataView(key.buffer, key.byteOffset, 4).getUint32(0, true);
+  }
+  /** Returns the program index in slot `index`, or undefined (what bpf_tail_call reads). */
+  program(index: number): number | undefined {
+    return this.#slots[index];
+  }
+  /** Returns -1: a program array gives programs no pointers. */
+  slotOf(): number {
+    return -1;
+  }
+  /** Returns the program index stored at the key as 4 bytes, or undefined. */
+  lookup(key: Uint8Array): Uint8Array | undefined {
+    checkSizes(this, key);
+    const v = this.#slots[this.#index(key)];
+    return v === undefined ? undefined : new Uint8Array(new Uint32Array([v]).buffer);
+  }
+  /** Stores a program index (BPF_ANY only). */
+  update(key: Uint8Array, value: Uint8Array, flags = BPF_ANY): void {
+    checkSizes(this, key, value);
+    raise(this, this.tryUpdate(key, value, flags));
+  }
+  /** Returns the refusal of update(), or null after storing. */
+  tryUpdate(key: Uint8Array, value: Uint8Array, flags: number): Refusal | null {
+    if (flags !== BPF_ANY) return ['EINVAL', 'a program array takes BPF_ANY only'];
+    const i = this.#index(key);
+    if (i >= this.def.maxEntries) return ['E2BIG', `index ${i} >= max_entries ${this.def.maxEntries}`];
+    this.#slots[i] = new DataView(value.buffer, value.byteOffset, 4).getUint32(0, true);
+    return null;
+  }
+  /** Empties a slot. */
+  delete(key: Uint8Array): void {
+    checkSizes(this, key);
+    raise(this, this.tryDelete(key));
+  }
+  /** Returns the refusal of delete(), or null after emptying. */
+  tryDelete(key: Uint8Array): Refusal | null {
+    const i = this.#index(key);
+    if (i >= this.def.maxEntries) return ['E2BIG', `index ${i} >= max_entries ${this.def.maxEntries}`];
+    if (this.#slots[i] === undefined) return ['ENOENT', `slot ${i} is empty`];
+    this.#slots[i] = undefined;
+    return null;
+  }
+  /** Returns the keys of the filled slots. */
+  keys(): Uint8Array[] {
+    return this.#slots.flatMap((v, i) => (v === undefined ? [] : [new Uint8Array(new Uint32Array([i]).buffer)]));
   }
 }

@@ -10,6 +10,9 @@ import { type HelperEnvironment, objectHelpers } from './helpers.js';
 import type { BpfObject, ObjectProgram } from './object.js';
 import { rewriteXdp, XDP_CTX_BYTES, xdpContext } from './xdp.js';
 
+/** How many tail calls one chain may make (the kernel's MAX_TAIL_CALL_CNT). */
+export const MAX_TAIL_CALL_CNT = 33;
+
 /** How a program sees its input: `xdp` (r1 = struct xdp_md) or `raw` (r1 = the packet, r2 = its length). */
 export type ContextKind = 'xdp' | 'raw';
 
@@ -43,11 +46,17 @@ export class ObjectRunner {
   readonly #run: (ctx: Uint8Array, regions: readonly Uint8Array[]) => bigint;
   readonly #regions: Uint8Array[];
   readonly #ctx = new Uint8Array(XDP_CTX_BYTES);
+  readonly #options: RunnerOptions;
+  /** Runners of the programs this one tail-calls, by program index, made on first use. */
+  readonly #tails = new Map<number, ObjectRunner>();
+  #depth = 0;
+  #input: Uint8Array = new Uint8Array(0);
 
   constructor(readonly object: BpfObject, source: ObjectProgram, options: RunnerOptions = {}) {
     this.context = options.context ?? contextOf(source.section);
     this.program = this.context === 'xdp' ? rewriteXdp(source.bytes) : load(source.bytes);
-    const helpers = objectHelpers(object.maps, 1 + object.globals.length, options);
+    const helpers = objectHelpers(object.maps, 1 + object.globals.length, options, (index, pc) => this.#tailCall(index, pc));
+    this.#options = options;
     const budget = options.budget ?? 1_000_000;
     this.#regions = [new Uint8Array(0), ...object.globals.map((g) => g.bytes), ...object.maps.map((m) => m.storage)];
     if (options.engine === 'interp') {
@@ -58,9 +67,29 @@ export class ObjectRunner {
     }
   }
 
+  /**
+   * bpf_tail_call: runs program `index` on the same packet and maps, or returns null (the call
+   * fails and the caller goes on) past MAX_TAIL_CALL_CNT (33) calls in a chain, as in the kernel.
+   * Each runner in a chain has its own depth, so a program that tail-calls itself gets one runner
+   * per level (at most 33).
+   */
+  #tailCall(index: number, pc: number): bigint | null {
+    const source = this.object.programs[index];
+    if (source === undefined) throw new EbpfRunError('helper_error', pc, `tail call to program ${index}; the object has ${this.object.programs.length}`);
+    if (this.#depth >= MAX_TAIL_CALL_CNT) return null;
+    let runner = this.#tails.get(index);
+    if (runner === undefined) {
+      runner = new ObjectRunner(this.object, source, { ...this.#options, context: this.context });
+      runner.#depth = this.#depth + 1;
+      this.#tails.set(index, runner);
+    }
+    return runner.run(this.#input);
+  }
+
   /** Runs the program on one packet (XDP may rewrite it in place); returns r0. */
   run(packet: Uint8Array): bigint {
     if (!(packet instanceof Uint8Array)) throw new EbpfRunError('bad_input', -1, 'the packet must be a Uint8Array');
+    this.#input = packet;
     if (this.context === 'raw') {
       this.#regions[0] = new Uint8Array(0);
       return this.#run(packet, this.#regions);

@@ -29,7 +29,7 @@ describe('malformed objects', () => {
 });
 
 describe.skipIf(noClang !== null)('fuzzed clang objects', () => {
-  for (const name of ['counter', 'parser', 'legacy', 'ringbuf']) {
+  for (const name of ['counter', 'parser', 'legacy', 'ringbuf', 'tailcall']) {
     it(`${name}.o truncated at 400 lengths and with ${N} random corruptions: typed errors only`, () => {
       const good = compileC(name).bytes;
       const next = random(name.length * 7919);

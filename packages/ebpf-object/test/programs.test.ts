@@ -4,7 +4,7 @@
  * from the C source, and, where bpftool and root are available, what the kernel computes
  * (BPF_PROG_TEST_RUN, packet by packet, maps dumped at the end).
  */
-import { loadObject, ObjectRunner, RingBuffer, type BpfObject } from '@ea/ebpf-object';
+import { loadObject, MAX_TAIL_CALL_CNT, ObjectRunner, RingBuffer, type BpfObject } from '@ea/ebpf-object';
 import { describe, expect, it } from 'vitest';
 import { bpftoolUnavailable, clangUnavailable, compileC, kernelLoad, packet, random } from './support.js';
 
@@ -110,6 +110,19 @@ describe.skipIf(noClang !== null)('clang-built programs through loadObject', () 
       expect(records).toEqual(expected);
     });
 
+    it(`tailcall.c (program array, bpf_tail_call, the 33-call limit) on the ${engine}`, () => {
+      const object = loadObject(compileC('tailcall').bytes);
+      const index = (name: string): Uint8Array => new Uint8Array(new Uint32Array([object.programs.findIndex((p) => p.name === name)]).buffer);
+      const jumps = object.maps.find((m) => m.def.name === 'jumps')!;
+      jumps.update(new Uint8Array(new Uint32Array([0]).buffer), index('drop'));
+      jumps.update(new Uint8Array(new Uint32Array([2]).buffer), index('again'));
+      const runner = new ObjectRunner(object, object.programs.find((p) => p.name === 'entry')!, { engine });
+      const results = [0, 1, 2, 3, 4, 6].map((first) => Number(runner.run(new Uint8Array([first, 0, 0, 0]))));
+      expect(results).toEqual([1, 2, 3, 2, 1, 3]); // drop, empty slot, chain to the limit, empty, drop, chain
+      expect(contents(object, 'depth')).toEqual(new Map([[u32(0), u64(2 * MAX_TAIL_CALL_CNT)]]));
+      expect(Number(runner.run(new Uint8Array(0)))).toBe(0);
+    });
+
     it(`legacy.c (legacy maps section, raw memory, r2 = length) on the ${engine}`, () => {
       const object = loadObject(compileC('legacy').bytes);
       const runner = new ObjectRunner(object, object.programs[0]!, { engine });
@@ -162,6 +175,30 @@ describe.skipIf(noKernel !== null)('the kernel agrees (bpftool, BPF_PROG_TEST_RU
       expect(contents(object, 'hops')).toEqual(kernel.dump('hops'));
       const bss = [...kernel.dump(BSS_MAP).values()][0];
       expect(hex(object.globals.find((g) => g.section === '.bss')!.bytes)).toBe(bss);
+    } finally {
+      kernel.close();
+    }
+  });
+
+  it('tailcall.c: the same programs through the program array, up to the 33-call limit', () => {
+    const { bytes, path } = compileC('tailcall');
+    const object = loadObject(bytes);
+    const slot = (n: number): Uint8Array => new Uint8Array(new Uint32Array([n]).buffer);
+    const index = (name: string): Uint8Array => slot(object.programs.findIndex((p) => p.name === name));
+    const jumps = object.maps.find((m) => m.def.name === 'jumps')!;
+    jumps.update(slot(0), index('drop'));
+    jumps.update(slot(2), index('again'));
+    const ours = new ObjectRunner(object, object.programs.find((p) => p.name === 'entry')!, { engine: 'jit' });
+    const kernel = kernelLoad(path, true);
+    try {
+      kernel.setProgram('jumps', 0, 'drop');
+      kernel.setProgram('jumps', 2, 'again');
+      const next = random(120);
+      for (let i = 0; i < 12; i++) {
+        const p = packet(next, 14);
+        expect(Number(ours.run(p)), `packet ${i} ${hex(p)}`).toBe(kernel.run(p, 'entry'));
+      }
+      expect(contents(object, 'depth')).toEqual(kernel.dump('depth'));
     } finally {
       kernel.close();
     }

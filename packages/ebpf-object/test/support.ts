@@ -83,8 +83,10 @@ export function bpftoolUnavailable(): string | null {
 
 /** Is an object loaded into the kernel with its maps pinned. */
 export interface KernelObject {
-  /** Runs one packet; returns the program's return value. */
-  run(packet: Uint8Array): number;
+  /** Runs one packet (through the named program after loadAll); returns the program's return value. */
+  run(packet: Uint8Array, program?: string): number;
+  /** Puts a loaded program (by name, after loadAll) into slot `key` of a program array. */
+  setProgram(map: string, key: number, program: string): void;
   /** Runs one packet `repeat` times (BPF_PROG_TEST_RUN's repeat); returns the kernel's average ns per run. */
   time(packet: Uint8Array, repeat: number): number;
   /** Dumps a pinned map: hex key to hex value. */
@@ -92,19 +94,27 @@ export interface KernelObject {
   close(): void;
 }
 
-/** Loads an object with bpftool (type xdp) and pins the program and its maps under a fresh directory. */
-export function kernelLoad(objectPath: string): KernelObject {
+/**
+ * Loads an object with bpftool (type xdp) and pins the program (or, with `all`, every program by
+ * name: `bpftool prog loadall`) and its maps under a fresh directory.
+ */
+export function kernelLoad(objectPath: string, all = false): KernelObject {
   const dir = `/sys/fs/bpf/ea-object-${process.pid}-${Math.floor(Math.random() * 1e9)}`;
   execFileSync('mkdir', ['-p', `${dir}/maps`]);
-  execFileSync('bpftool', ['prog', 'load', objectPath, `${dir}/prog`, 'type', 'xdp', 'pinmaps', `${dir}/maps`], { stdio: 'pipe' });
+  execFileSync('bpftool', ['prog', all ? 'loadall' : 'load', objectPath, `${dir}/prog`, 'type', 'xdp', 'pinmaps', `${dir}/maps`], { stdio: 'pipe' });
+  const prog = (name?: string): string => (name === undefined ? `${dir}/prog` : `${dir}/prog/${name}`);
   const input = join(OUT, 'packet.bin');
   return {
-    run(p) {
+    run(p, program) {
       writeFileSync(input, p);
-      const out = execFileSync('bpftool', ['prog', 'run', 'pinned', `${dir}/prog`, 'data_in', input], { stdio: 'pipe' }).toString();
+      const out = execFileSync('bpftool', ['prog', 'run', 'pinned', prog(program), 'data_in', input], { stdio: 'pipe' }).toString();
       const m = /Return value: (\d+)/.exec(out);
       if (m === null) throw new Error(`bpftool prog run printed ${JSON.stringify(out)}`);
       return Number(m[1]);
+    },
+    setProgram(map, key, program) {
+      const bytes = [...new Uint8Array(new Uint32Array([key]).buffer)].map(String);
+      execFileSync('bpftool', ['map', 'update', 'pinned', `${dir}/maps/${map}`, 'key', ...bytes, 'value', 'pinned', prog(program)], { stdio: 'pipe' });
     },
     time(p, repeat) {
       writeFileSync(input, p);
