@@ -25,6 +25,7 @@ import { diffInputs } from '../src/diff.js';
 import { eaAnswer } from '../src/ea.js';
 import { countPcap } from '../src/pcap.js';
 import { generateCapture, writePcap } from '@ea/pcap';
+import { assemble, encodeProgram } from '@ea/bpf';
 import { encodeState } from '../src/state.js';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -247,6 +248,35 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
       await page.click('#pcap-run');
       await page.waitForSelector('#pcap-error');
       expect(await text(page, '#pcap-error')).toMatch(/^\w+Error/);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('reads a raw sock_filter file, keeps it in the link, and cancels a running job', async () => {
+    const example = examples()[0]!;
+    const settings: Settings = { format: 'auto', profile: 'seccomp', arch: 'x86_64' };
+    const bytes = encodeProgram(assemble(example.text));
+    const expected = analyze({ bytes }, settings);
+    expect(expected.format).toBe('bin');
+    const page = await open('', settings);
+    try {
+      await page.setInputFiles('#file', { name: 'filter.bin', mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
+      await page.waitForFunction(() => document.getElementById('summary')?.textContent?.startsWith('read as bin') === true);
+      expect(await text(page, '#summary')).toBe(`read as bin: ${expected.insns.length} instructions · verifier profile seccomp`);
+      await selectTab(page, 'disassembly');
+      expect(await page.locator('#disassembly').textContent()).toBe(expected.disassembly);
+      expect(page.url()).toContain('bytes=');
+      // Both clicks in one task: the worker cannot answer in between, so the job is cancelled.
+      await page.evaluate(() => {
+        document.getElementById('analyze')!.click();
+        document.getElementById('cancel')!.click();
+      });
+      expect(await text(page, '#status')).toBe('cancelled');
+      // A fresh worker answers the next job (its progress clears the status when done).
+      await page.click('#analyze');
+      await page.waitForFunction(() => document.getElementById('status')?.textContent === '' && document.body.dataset['state'] === 'ready');
+      expect(await page.locator('#disassembly').textContent()).toBe(expected.disassembly);
     } finally {
       await page.close();
     }
