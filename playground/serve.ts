@@ -30,12 +30,12 @@ export async function servePlayground(dir: string, port: number): Promise<{ serv
     const strict = path.startsWith('/csp/');
     const name = path.replace(/^\/(csp\/)?/, '') || 'index.html';
     const type = FILES[name];
-    if (type === undefined || req.method !== 'GET') {
+    if (type === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) {
       res.writeHead(path === '/csp' ? 301 : 404, path === '/csp' ? { Location: '/csp/' } : {}).end();
       return;
     }
     res.writeHead(200, { 'Content-Type': type, 'Content-Security-Policy': policy(strict), 'X-Content-Type-Options': 'nosniff' });
-    res.end(readFileSync(join(dir, name)));
+    res.end(req.method === 'HEAD' ? undefined : readFileSync(join(dir, name)));
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };

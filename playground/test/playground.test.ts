@@ -36,6 +36,7 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
   let browser: Browser;
   const shots = mkdtempSync(join(tmpdir(), 'ea-playground-'));
   const requests: string[] = [];
+  const pageErrors: string[] = [];
 
   beforeAll(async () => {
     const dist = mkdtempSync(join(tmpdir(), 'ea-playground-dist-'));
@@ -51,15 +52,15 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
     // Nothing is sent anywhere: every request the pages made was for the page's own files.
     expect(requests.length).toBeGreaterThan(0);
     for (const url of requests) expect(url.startsWith(base)).toBe(true);
+    // No uncaught exception in any page, whatever it was given.
+    expect(pageErrors).toEqual([]);
   });
 
   /** Opens the page with a session in its fragment and waits for the analysis. */
   async function open(text: string, settings: Settings, tab = 'verifier', variant = ''): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     page.on('request', (r) => requests.push(r.url()));
-    page.on('pageerror', (e) => {
-      throw e;
-    });
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
     await page.goto(`${base}${variant}#${encodeState({ text, bytes: null, format: settings.format, profile: settings.profile, arch: settings.arch, tab })}`);
     await page.waitForSelector('body[data-state=ready]');
     return page;
