@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { formatInsn } from '@ea/bpf';
 import { InterpreterError, type PacketBatch, type PacketContext, prepare } from '@ea/interpreter';
 import { compile } from '@ea/jit';
-import { EDGES, Rng, genPacket, genProgram } from './support/gen.js';
+import { EDGES, Rng, genPacket, genProgram } from '@ea/testkit';
 import { verified } from './support/verified.js';
 
 const SCALE = process.env['EA_FUZZ'] ? 20 : 1;

@@ -15,7 +15,7 @@ import { compileChain } from '@ea/jit';
 import { type FilterFn, runChain } from '@ea/seccomp';
 import { committedPolicies, SECCOMP_POOL } from '@ea/testkit';
 import type { VerifiedProgram } from '@ea/verifier';
-import { EDGES, Rng, genProgram, genSeccompInput } from './support/gen.js';
+import { EDGES, Rng, genProgram, genSeccompInput } from '@ea/testkit';
 import { verified } from './support/verified.js';
 
 const POLICIES = committedPolicies().map((p) => verified(p.program, 'seccomp'));

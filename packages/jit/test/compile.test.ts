@@ -13,7 +13,7 @@ import { packetContext, prepare } from '@ea/interpreter';
 import type { Profile } from '@ea/verifier';
 import { compile, type RunBatch, toModule } from '@ea/jit';
 import { COMMITTED_DIR } from '@ea/testkit';
-import { EDGES, Rng, genEaInput, genPacket, genProgram, genSeccompInput } from './support/gen.js';
+import { EDGES, Rng, genEaInput, genPacket, genProgram, genSeccompInput } from '@ea/testkit';
 import { outcome } from './support/outcome.js';
 import { verified } from './support/verified.js';
 

@@ -12,7 +12,7 @@ import {
 import { InterpreterError, prepare, type PacketContext } from '@ea/interpreter';
 import type { Profile } from '@ea/verifier';
 import { compile } from '@ea/jit';
-import { EDGES, Rng, genEaInput, genPacket, genProgram, genSeccompInput } from './support/gen.js';
+import { EDGES, Rng, genEaInput, genPacket, genProgram, genSeccompInput } from '@ea/testkit';
 import { outcome } from './support/outcome.js';
 import { verified } from './support/verified.js';
 

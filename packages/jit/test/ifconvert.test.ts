@@ -11,7 +11,7 @@ import { formatInsn, type KnownInsn } from '@ea/bpf';
 import { packetContext, prepare } from '@ea/interpreter';
 import { Scope, print } from '@ea/codegen';
 import { ifConvert, ifConvertMinLength } from '../src/ifconvert.js';
-import { EDGES, Rng, genProgram } from './support/gen.js';
+import { EDGES, Rng, genProgram } from '@ea/testkit';
 import { verified } from './support/verified.js';
 
 const SCALE = process.env['EA_FUZZ'] ? 20 : 1;

@@ -11,7 +11,7 @@ import {
 import { classifySeccomp, expectedSeccomp, oracleUnavailable, runSeccompOracle, type SeccompCall } from '@ea/oracle';
 import { describe, expect, it } from 'vitest';
 import { compile } from '@ea/jit';
-import { EDGES, Rng, genProgram } from './support/gen.js';
+import { EDGES, Rng, genProgram } from '@ea/testkit';
 import { verified } from './support/verified.js';
 
 const unavailable = oracleUnavailable();

@@ -14,7 +14,7 @@ import { libpcapUnavailable, runLibpcap } from '@ea/oracle';
 import { type Capture, captureBatch, captureFromPackets, generateCapture, readCapture, writePcap } from '@ea/pcap';
 import { check, type VerifiedProgram, verify } from '@ea/verifier';
 import { describe, expect, it } from 'vitest';
-import { EDGES, genPacket, genProgram, Rng } from './support/gen.js';
+import { EDGES, genPacket, genProgram, Rng } from '@ea/testkit';
 
 const SCALE = process.env['EA_FUZZ'] ? 20 : 1;
 

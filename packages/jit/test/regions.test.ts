@@ -20,7 +20,7 @@ import { compile } from '@ea/jit';
 import { COMMITTED_DIR } from '@ea/testkit';
 import { type Flow, analyse } from '../src/flow.js';
 import type { Dispatch } from '../src/regions.js';
-import { Rng } from './support/gen.js';
+import { Rng } from '@ea/testkit';
 import { verified } from './support/verified.js';
 
 const SCALE = process.env['EA_FUZZ'] ? 20 : 1;

@@ -11,7 +11,7 @@ import type { Profile } from '@ea/verifier';
 import { chainFactorySource, factorySource, toModule } from '@ea/jit';
 import { Scope } from '@ea/codegen';
 import { computed, member } from '../src/access.js';
-import { EDGES, Rng, genProgram } from './support/gen.js';
+import { EDGES, Rng, genProgram } from '@ea/testkit';
 import { verified } from './support/verified.js';
 
 const NAMES =

@@ -13,6 +13,10 @@ export { captureRun, type CliRun } from './capture.js';
 export { Rng, rng, seedArb } from './rng.js';
 export { type GeneratedProgram, generateProgram, randomInputs } from './ebpf-programs.js';
 export {
-  ANC, ANC_PACKET, SECCOMP_POOL, build, callArb, frameArb, framesArb, loadPrefixes, packetArb, programArb, readout,
+  ANC, ANC_PACKET, SECCOMP_POOL, acceptedProgram, build, callArb, frameArb, framesArb, loadPrefixes, packetArb, programArb, readout,
   type GenProfile,
 } from './accepted-programs.js';
+export {
+  anyProgram, edgeProgram, longEdgeProgram, longProgram, mutatedEdgeProgram, mutatedProgram, smallEdgeProgram, smallProgram,
+} from './edge-programs.js';
+export { EDGES, type GenOptions, genEaInput, genPacket, genProgram, genSeccompInput } from './valid-programs.js';

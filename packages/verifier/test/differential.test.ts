@@ -8,7 +8,7 @@ import { kernelVerdicts, oracleUnavailable } from '@ea/oracle';
 import { check } from '@ea/verifier';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anyProgram, longProgram } from './support/gen.js';
+import { anyProgram, longProgram } from '@ea/testkit';
 
 const unavailable = oracleUnavailable();
 const SCALE = process.env['EA_FUZZ'] ? 10 : 1;

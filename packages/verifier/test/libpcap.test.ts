@@ -9,7 +9,7 @@ import { libpcapUnavailable, libpcapValidate } from '@ea/oracle';
 import { analyze, check, type ReasonCode, verify, VerifyUsageError } from '@ea/verifier';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mutatedProgram, smallProgram } from './support/gen.js';
+import { mutatedProgram, smallProgram } from '@ea/testkit';
 
 const SCALE = process.env['EA_FUZZ'] ? 10 : 1;
 

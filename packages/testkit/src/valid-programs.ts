@@ -3,7 +3,7 @@
  * (forward jumps in range, a final ret, scratch cells stored before any jump and read only
  * after, per-profile opcode and offset rules) and biased towards the places engines disagree:
  * arithmetic edges, shifts by X >= 32, division by X == 0, loads just past the end, negative
- * packet offsets, ancillary fields and deep jump nests.
+ * packet offsets, ancillary fields and deep jump nests. Every draw comes from the one seeded Rng.
  */
 import {
   BPF_A, BPF_ABS, BPF_ALU, BPF_B, BPF_DIV, BPF_H, BPF_IMM, BPF_IND, BPF_JA, BPF_JMP, BPF_K, BPF_LD,
@@ -13,31 +13,7 @@ import {
 } from '@ea/bpf';
 import type { PacketContext } from '@ea/interpreter';
 import type { Profile } from '@ea/verifier';
-
-/** A small deterministic PRNG (mulberry32), so a failing case is reproduced from its seed. */
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  u32(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-  /** An integer in [0, n). */
-  int(n: number): number {
-    return Math.floor((this.u32() / 0x100000000) * n);
-  }
-  chance(p: number): boolean {
-    return this.u32() / 0x100000000 < p;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)] as T;
-  }
-}
+import type { Rng } from './rng.js';
 
 /** Values the programs compare against and the inputs contain, so tests are taken both ways. */
 export const EDGES = [0, 1, 2, 3, 4, 7, 8, 31, 32, 33, 63, 64, 0xff, 0x800, 0xffff, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
