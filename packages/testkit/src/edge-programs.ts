@@ -65,7 +65,7 @@ function aimJumps(p: SockFilter[], aims: readonly number[]): SockFilter[] {
   });
 }
 
-/** A short random program (0..24 instructions, mostly short), mostly ending in RET so the later checks run too. */
+/** Generates a short random program (0..24 instructions, mostly short), mostly ending in RET so the later checks run too. */
 export function smallEdgeProgram(r: Rng): SockFilter[] {
   const body = Array.from({ length: r.chance(0.8) ? r.int(11) : r.int(25) }, () => edgeInsn(r));
   const endsInRet = r.int(10) < 9;
@@ -73,7 +73,7 @@ export function smallEdgeProgram(r: Rng): SockFilter[] {
   return aimJumps(endsInRet ? [...body, RET] : body, aims);
 }
 
-/** A program of 4095..4097 instructions: a filler with a few random instructions inside. */
+/** Generates a program of 4095..4097 instructions: a filler with a few random instructions inside. */
 export function longEdgeProgram(r: Rng): SockFilter[] {
   const n = r.pick([BPF_MAXINSNS - 1, BPF_MAXINSNS, BPF_MAXINSNS + 1]);
   const p: SockFilter[] = Array.from({ length: n }, (_, pc) => (pc === n - 1 ? RET : { code: BPF_LD | BPF_IMM, jt: 7, jf: 9, k: pc }));
@@ -82,7 +82,7 @@ export function longEdgeProgram(r: Rng): SockFilter[] {
   return p;
 }
 
-/** A valid seccomp program with one field changed to an edge value. */
+/** Generates a valid seccomp program with one field changed to an edge value. */
 export function mutatedEdgeProgram(r: Rng): SockFilter[] {
   const base: SockFilter[] = [
     { code: BPF_LD | BPF_W | BPF_ABS, jt: 0, jf: 0, k: 4 },
@@ -104,7 +104,7 @@ export function mutatedEdgeProgram(r: Rng): SockFilter[] {
   return base;
 }
 
-/** The mix the verifier's differential test draws from: small, mutated and (rarely) long programs. */
+/** Generates the mix the verifier's differential test draws from: small, mutated and (rarely) long programs. */
 export function edgeProgram(r: Rng): SockFilter[] {
   return r.weighted<(r: Rng) => SockFilter[]>([[60, smallEdgeProgram], [30, mutatedEdgeProgram], [1, longEdgeProgram]])(r);
 }

@@ -152,7 +152,7 @@ function fill(r: Rng, bytes: Uint8Array, pool: readonly number[], little: boolea
   }
 }
 
-/** A seccomp_data view: 64 bytes, sometimes shorter or longer (exercising the slow path). */
+/** Generates a seccomp_data view: 64 bytes, sometimes shorter or longer (exercising the slow path). */
 export function genSeccompInput(r: Rng, pool: readonly number[], little: boolean): DataView {
   const len = r.chance(0.9) ? 64 : r.pick([0, 3, 4, 20, 60, 63, 65, 128]);
   const bytes = new Uint8Array(len);
@@ -160,7 +160,7 @@ export function genSeccompInput(r: Rng, pool: readonly number[], little: boolean
   return new DataView(bytes.buffer);
 }
 
-/** An EA image: seccomp_data, ea_meta (usize, root) and a region, of assorted lengths. */
+/** Generates an EA image: seccomp_data, ea_meta (usize, root) and a region, of assorted lengths. */
 export function genEaInput(r: Rng, pool: readonly number[], little: boolean): DataView {
   // Mostly whole images; the short ones check that both engines refuse them alike.
   const len = r.chance(0.6) ? 4096 + 80 : r.pick([0, 40, 64, 80, 96, 120, 160, 200, 256]);
@@ -175,7 +175,7 @@ export function genEaInput(r: Rng, pool: readonly number[], little: boolean): Da
   return view;
 }
 
-/** A packet and its context, with random link/network offsets and ancillary fields. */
+/** Generates a packet and its context, with random link/network offsets and ancillary fields. */
 export function genPacket(r: Rng, pool: readonly number[]): PacketContext {
   const len = r.chance(0.7) ? r.int(80) : r.pick([0, 1, 13, 14, 15, 23, 24, 54, 60, 1500]);
   const bytes = new Uint8Array(len);
