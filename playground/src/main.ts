@@ -5,11 +5,10 @@
 import type { Input, Report, Settings } from './analyze.js';
 import type { CallAnswer } from './call.js';
 import { EA_SYSCALLS, FORMAT_CHOICES, type FormatChoice, PROFILE_CHOICES, TABS } from './choices.js';
-import { examples } from './examples.js';
+import type { Example } from './examples.js';
 import type { Job, Reply } from './protocol.js';
 import { decodeState, encodeState } from './state.js';
 import { callResult, diffResult, disassemblyView, eaResult, el, explainView, javascriptView, pcapResult, verifierView } from './views.js';
-import { SYSCALL_ARCHES } from '@ea/seccomp';
 
 const STAGES = ['reading', 'verifying', 'explaining', 'compiling', 'done'];
 
@@ -30,21 +29,20 @@ let nextId = 1;
 let pending: { id: number; resolve: (r: Reply | null) => void } | null = null;
 let report: Report | null = null;
 let tab = 'verifier';
-const EXAMPLES = examples();
+let EXAMPLES: readonly Example[] = [];
 
 function fill(select: HTMLSelectElement, options: readonly (readonly [string, string])[]): void {
   for (const [value, label] of options) select.append(new Option(label, value));
 }
 
-fill(exampleSel, [['', '(your input)'], ...EXAMPLES.map((e) => [e.id, e.title] as const)]);
 fill(formatSel, FORMAT_CHOICES.map((f) => [f, f === 'auto' ? 'auto-detect' : f === 'profile' ? 'profile JSON' : f] as const));
 fill(profileSel, PROFILE_CHOICES.map((p) => [p, p] as const));
-fill(archSel, SYSCALL_ARCHES.map((a) => [a, a] as const));
 
 function listen(w: Worker): void {
   w.addEventListener('message', (event: MessageEvent<Reply>) => {
     const reply = event.data;
     if (reply.type === 'engine') {
+      if (EXAMPLES.length === 0) start(reply.examples, reply.arches);
       $('engine').textContent = reply.accelerated
         ? 'Engine: the JIT (generated JavaScript) and the interpreter.'
         : `Engine: interpreter only. ${reply.reason ?? ''}`.trim();
@@ -333,17 +331,23 @@ input.addEventListener('drop', (event) => {
   if (f !== undefined) void loadFile(f);
 });
 
-const saved = decodeState(location.hash);
-if (saved !== null) {
-  bytes = saved.bytes;
-  input.value = saved.text;
-  for (const [sel, v] of [[formatSel, saved.format], [profileSel, saved.profile], [archSel, saved.arch]] as const) {
-    if (Array.from(sel.options).some((o) => o.value === v)) sel.value = v;
+/** Fills the selects from the first worker's hello, then opens the linked session or the first example. */
+function start(list: readonly Example[], arches: readonly string[]): void {
+  EXAMPLES = list;
+  fill(exampleSel, [['', '(your input)'], ...EXAMPLES.map((e) => [e.id, e.title] as const)]);
+  fill(archSel, arches.map((a) => [a, a] as const));
+  const saved = decodeState(location.hash);
+  if (saved !== null) {
+    bytes = saved.bytes;
+    input.value = saved.text;
+    for (const [sel, v] of [[formatSel, saved.format], [profileSel, saved.profile], [archSel, saved.arch]] as const) {
+      if (Array.from(sel.options).some((o) => o.value === v)) sel.value = v;
+    }
+    select(saved.tab);
+    void analyze();
+  } else {
+    select('verifier');
+    exampleSel.value = EXAMPLES[0]!.id;
+    loadExample(EXAMPLES[0]!.id);
   }
-  select(saved.tab);
-  void analyze();
-} else {
-  select('verifier');
-  exampleSel.value = EXAMPLES[0]!.id;
-  loadExample(EXAMPLES[0]!.id);
 }

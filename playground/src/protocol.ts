@@ -3,6 +3,7 @@ import type { Input, Report, Settings } from './analyze.js';
 import type { CallAnswer, CallRequest } from './call.js';
 import type { DiffAnswer } from './diff.js';
 import type { EaAnswer } from './ea.js';
+import type { Example } from './examples.js';
 import type { PcapAnswer } from './pcap.js';
 
 /** What the page asks the worker. */
@@ -22,4 +23,4 @@ export type Reply =
   | { readonly id: number; readonly type: 'ea'; readonly answer: EaAnswer }
   | { readonly id: number; readonly type: 'pcap'; readonly answer: PcapAnswer }
   /** Sent once when the worker starts (id 0): whether this page's CSP lets the JIT run. */
-  | { readonly id: 0; readonly type: 'engine'; readonly accelerated: boolean; readonly reason: string | null };
+  | { readonly id: 0; readonly type: 'engine'; readonly accelerated: boolean; readonly reason: string | null; readonly examples: readonly Example[]; readonly arches: readonly string[] };

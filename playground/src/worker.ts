@@ -5,11 +5,13 @@
  */
 import { BPF_K, BPF_RET } from '@ea/bpf';
 import { compile } from '@ea/jit';
+import { SYSCALL_ARCHES } from '@ea/seccomp';
 import { verify } from '@ea/verifier';
 import { analyze } from './analyze.js';
 import { tryCall } from './call.js';
 import { diffInputs } from './diff.js';
 import { eaAnswer } from './ea.js';
+import { examples } from './examples.js';
 import { countPcap } from './pcap.js';
 import type { Job, Reply } from './protocol.js';
 
@@ -38,10 +40,14 @@ self.addEventListener('message', (event: MessageEvent<Job>) => {
   }
 });
 
-/** Asks compile() itself, on a one-instruction filter, whether this worker may generate code. */
+/**
+ * Says hello: the examples and arches (built here, so the page's own bundle carries neither the
+ * policy compiler nor the syscall tables), and whether this worker may generate code, asked of
+ * compile() itself on a one-instruction filter.
+ */
 function probe(): void {
   const compiled = compile(verify([{ code: BPF_RET | BPF_K, jt: 0, jf: 0, k: 0 }], { profile: 'seccomp' }));
-  post({ id: 0, type: 'engine', accelerated: compiled.accelerated, reason: compiled.reason ?? null });
+  post({ id: 0, type: 'engine', accelerated: compiled.accelerated, reason: compiled.reason ?? null, examples: examples(), arches: SYSCALL_ARCHES });
 }
 probe();
 
