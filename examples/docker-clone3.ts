@@ -12,7 +12,7 @@ import { AddressSpace } from '@ea/layout';
 import { type Strategy, version } from '@ea/policy';
 import { compileProfile, type CompiledProfile, planEa } from '@ea/profile';
 import { ARCHES, callData, writeSeccompData } from '@ea/seccomp';
-import { actionName, CLONE3, compatMatrix, defaultEngine, type Scenario } from '@ea/workbench';
+import { actionName, CLONE3, compatMatrix, defaultEngine, type Program, programBytes, STRUCT_ADDRESS, type Scenario } from '@ea/workbench';
 
 /** The namespace flags Docker's default profile refuses on clone (CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET). */
 export const NAMESPACE_MASK = 0x7e020000;
@@ -97,13 +97,34 @@ export function scenario(strategy: Strategy): Scenario {
   };
 }
 
+/** An address nothing is mapped at (as the matrix's calls use). */
+const UNMAPPED = 0x7f0000100000n;
+
+/**
+ * The profile's own filter over the image a kernel of `kernel` age builds for a matrix program:
+ * the matrix builds its filters with @ea/policy's buildFilter, this runs the one @ea/profile
+ * compiled, which must agree with the matrix's new filter (both know the 88-byte clone_args).
+ */
+function profileVerdict(c: CompiledProfile, sc: Scenario, kernel: 'old' | 'new', program: Program): string {
+  const target = c.ea.find((t) => t.syscall === 'clone3')!;
+  const kv = sc.versions[kernel];
+  const bytes = programBytes(sc, program);
+  const pointer = program.pointer ?? 'struct';
+  const call = {
+    regs: { nr: kv.sys.nr, arch: x86.auditArch, args: [pointer === 'struct' ? STRUCT_ADDRESS : pointer === 'null' ? 0n : UNMAPPED, BigInt(bytes.length)] },
+    memory: new AddressSpace().map(STRUCT_ADDRESS, bytes),
+  };
+  const r = runBoth(c, engine.image(call, kv.sys, target.strategy, target.needs).view);
+  return r.interpreter === r.jit ? r.interpreter : `${r.interpreter}/${r.jit}`;
+}
+
 /** Everything the example shows, for one flattening strategy. */
 export interface Report {
   readonly strategy: Strategy;
   readonly compiled: CompiledProfile;
   readonly rows: readonly Row[];
-  /** The matrix cells: [filter, kernel, program, interpreter verdict, JIT verdict, fail-safe]. */
-  readonly cells: readonly (readonly [string, string, string, string, string, boolean])[];
+  /** The matrix cells: [filter, kernel, program, interpreter verdict, JIT verdict, fail-safe, the profile filter's verdict on new-filter cells ('-' on old)]. */
+  readonly cells: readonly (readonly [string, string, string, string, string, boolean, string])[];
   readonly allFailSafe: boolean;
   readonly text: string;
 }
@@ -124,15 +145,20 @@ export function runDockerClone3(strategy: Strategy): Report {
     row('write(1, buf, 5)', plain(c, 'write', [1n, 0n, 5n])),
     row('ptrace(PTRACE_ATTACH)', plain(c, 'ptrace', [16n])),
   ];
-  const m = compatMatrix(scenario(strategy), engine, { guard: 'tailzero', strategy });
-  const cells = m.cells.map((x) => [x.filter, x.kernel, x.program, x.verdict, x.jitVerdict ?? '-', x.failSafe && x.jitVerdict === x.verdict] as const);
+  const sc = scenario(strategy);
+  const m = compatMatrix(sc, engine, { guard: 'tailzero', strategy });
+  const cells = m.cells.map((x) => {
+    const program = sc.programs.find((p) => p.name === x.program)!;
+    const own = x.filter === 'new' ? profileVerdict(c, sc, x.kernel, program) : '-';
+    return [x.filter, x.kernel, x.program, x.verdict, x.jitVerdict ?? '-', x.failSafe && x.jitVerdict === x.verdict, own] as const;
+  });
   const allFailSafe = cells.every((x) => x[5]);
   const lines = [
     `== docker-clone3: ${strategy} ==`,
     `profile: ${c.profile}, ${c.insns.length} instructions, clone3 struct ${c.ea[0]!.version.struct.name} (${c.ea[0]!.version.struct.size} bytes known)`,
     ...rows.map((r) => `-- ${r.label}\n   verdict: interpreter ${r.interpreter}, JIT ${r.jit}`),
-    'compatibility matrix (filter, kernel, program: interpreter / JIT, fail-safe)',
-    ...cells.map(([f, k, p, v, j, ok]) => `   ${f} filter, ${k} kernel, ${p}: ${v} / ${j}${ok ? '' : '  NOT FAIL-SAFE'}`),
+    'compatibility matrix (filter, kernel, program: interpreter / JIT [the profile filter], fail-safe)',
+    ...cells.map(([f, k, p, v, j, ok, own]) => `   ${f} filter, ${k} kernel, ${p}: ${v} / ${j}${own === '-' ? '' : ` [${own}]`}${ok ? '' : '  NOT FAIL-SAFE'}`),
     `all fail-safe, interpreter = JIT: ${allFailSafe}`,
   ];
   return { strategy, compiled: c, rows, cells, allFailSafe, text: lines.join('\n') };

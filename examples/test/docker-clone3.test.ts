@@ -36,9 +36,11 @@ describe('examples/docker-clone3.ts', () => {
     for (const strategy of ['jump-table', 'fixed-window'] as const) {
       const r = runDockerClone3(strategy);
       expect(r.cells).toHaveLength(32);
-      for (const [f, k, p, v, j, ok] of r.cells) {
+      for (const [f, k, p, v, j, ok, own] of r.cells) {
         expect(ok, `${f}/${k}/${p}`).toBe(true);
         expect(j).toBe(v);
+        // The profile's own filter (interpreter = JIT) answers as the policy's new filter does.
+        expect(own, `${f}/${k}/${p}`).toBe(f === 'new' ? v : '-');
       }
       // The NEWUSER programs are refused in every cell; the guard answers the new program's cgroup for the old filter.
       expect(r.cells.filter((c) => c[2].endsWith('NEWUSER')).every((c) => c[3] === 'ERRNO(EPERM)')).toBe(true);
