@@ -5,6 +5,7 @@
 import type { Input, Report, Settings } from './analyze.js';
 import type { CallAnswer } from './call.js';
 import { EA_SYSCALLS, FORMAT_CHOICES, type FormatChoice, PROFILE_CHOICES, TABS } from './choices.js';
+import { countOf } from '@ea/bpf';
 import type { Example } from './examples.js';
 import type { Job, Reply } from './protocol.js';
 import { decodeState, encodeState } from './state.js';
@@ -125,7 +126,7 @@ function render(): void {
 }
 
 function summary(r: Report): string {
-  const parts = [`${r.kind === 'profile' ? 'profile compiled to' : `read as ${r.format}:`} ${r.insns.length} instructions`, `verifier profile ${r.profile}`];
+  const parts = [`${r.kind === 'profile' ? 'profile compiled to' : `read as ${r.format}:`} ${countOf(r.insns.length, 'instruction')}`, `verifier profile ${r.profile}`];
   if (r.note !== null) parts.push(r.note);
   if (r.warnings.length > 0) parts.push(`warnings: ${r.warnings.join('; ')}`);
   return parts.join(' · ');

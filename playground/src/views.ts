@@ -7,6 +7,7 @@ import type { CallAnswer } from './call.js';
 import type { DiffAnswer } from './diff.js';
 import type { EaAnswer } from './ea.js';
 import type { PcapAnswer } from './pcap.js';
+import { countOf } from '@ea/bpf';
 import { tokenize } from './highlight.js';
 
 /** Creates an element with text content and attributes. */
@@ -31,7 +32,7 @@ function table(head: readonly string[], caption: string): { table: HTMLTableElem
 
 /** The listing with one row per instruction; `bad` is highlighted, `ran` marks executed ones. */
 export function listing(report: Report, bad: number | null, ran: ReadonlySet<number> = new Set()): HTMLElement {
-  const { table: t, body } = table(['pc', 'instruction'], `${report.insns.length} instructions`);
+  const { table: t, body } = table(['pc', 'instruction'], countOf(report.insns.length, 'instruction'));
   report.listing.forEach((text, pc) => {
     const tr = el('tr', undefined, pc === bad ? { class: 'bad', 'aria-current': 'true' } : ran.has(pc) ? { class: 'ran' } : {});
     tr.append(el('td', String(pc), { class: 'num' }), el('td', text, { class: 'code' }));
@@ -61,7 +62,7 @@ export function explainView(report: Report): HTMLElement[] {
   const x = report.explain;
   if (x === null) return [el('p', report.profile === 'seccomp' ? 'Nothing to explain: the filter was not accepted.' : `Explain reads seccomp filters; this one is verified as ${report.profile}.`)];
   if ('error' in x) return [el('p', `${x.error.name}: ${x.error.message}`)];
-  const { table: t, body } = table(['arch', 'nr', 'syscall', 'decision'], `${x.rows.length} rows`);
+  const { table: t, body } = table(['arch', 'nr', 'syscall', 'decision'], countOf(x.rows.length, 'row'));
   t.id = 'explain';
   for (const r of x.rows) {
     const tr = el('tr');
@@ -114,7 +115,7 @@ export function diffResult(answer: DiffAnswer): HTMLElement[] {
   }
   if (answer.equivalent) return [el('p', 'The two filters are equivalent: the same action for every input.', { id: 'diff-verdict', class: 'ok' })];
   const shown = answer.rows.length < answer.total ? ` (first ${answer.rows.length} shown)` : '';
-  const head = el('p', `${answer.total} differences${shown}${answer.undecided > 0 ? `; ${answer.undecided} ranges undecided` : ''}.`, { id: 'diff-verdict' });
+  const head = el('p', `${countOf(answer.total, 'difference')}${shown}${answer.undecided > 0 ? `; ${answer.undecided} ranges undecided` : ''}.`, { id: 'diff-verdict' });
   const { table: t, body } = table(['arch', 'nr', 'syscall', 'arguments', 'first', 'second'], 'Inputs on which the filters differ');
   t.id = 'diff-table';
   for (const r of answer.rows) {
