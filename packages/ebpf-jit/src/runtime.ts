@@ -39,43 +39,64 @@ export class Runtime {
   #views: DataView[] = [];
   /** Each view's byte length, as numbers (see enter). */
   #lengths: number[] = [];
+  /** The extra regions the views of tags 3 and up were made from, to reuse them run after run. */
+  #regions: Uint8Array[] = [];
   #ctxLength = 0;
+  /** The helpers' Memory over the same views, made at the first helper call and kept in step by enter. */
   #memory: Memory | null = null;
   #stack = new DataView(new ArrayBuffer(STACK_BYTES));
   #stackDirty = false;
   #lastInput: Uint8Array | null = null;
-  #lastCtx: DataView | null = null;
 
-  constructor(readonly helpers: HelperRegistry | undefined) {}
+  constructor(readonly helpers: HelperRegistry | undefined) {
+    this.#views = [this.#stack, this.#stack];
+    this.#lengths = [0, STACK_BYTES];
+  }
 
   /**
-   * Points the runtime at one run's input and extra regions; returns the context's view. A run on
-   * the same input as the last, with no extra regions and a clean stack, changes nothing but T:
-   * no allocation. Lengths are read through `length` and kept as numbers, because V8 (node 20)
-   * does not inline a typed array's or DataView's `byteLength` getter (26 ns against 0.4 ns
-   * measured here); for a Uint8Array `length` is its byte length.
+   * Points the runtime at one run's input and extra regions; returns the context's view. A view is
+   * made only for an input or region that is not the same array (with the same length) as in the
+   * last run, so a loaded object run packet after packet, whose maps and global data stay put while
+   * only the packet changes, makes one DataView per packet and allocates nothing else. Lengths are
+   * read through `length` and kept as numbers, because V8 (node 20) does not inline a typed
+   * array's or DataView's `byteLength` getter (26 ns against 0.4 ns measured here); for a
+   * Uint8Array `length` is its byte length.
    */
   enter(input: Uint8Array, regions: readonly Uint8Array[]): DataView {
     this.T.hi = 0;
     this.T.stop = 0;
     const length = input.length;
-    if (input === this.#lastInput && length === this.#ctxLength && regions.length === 0 && this.#lengths.length === 2 && !this.#stackDirty) {
-      return this.#lastCtx!;
-    }
     if (input !== this.#lastInput || length !== this.#ctxLength) {
       this.#lastInput = input;
-      this.#lastCtx = new DataView(input.buffer, input.byteOffset, length);
+      this.#ctxLength = length;
+      this.#setView(0, input, length);
     }
     if (this.#stackDirty) {
       new Uint8Array(this.#stack.buffer).fill(0);
       this.#stackDirty = false;
     }
-    if (regions.length === 0 && this.#views.length === 2) this.#views[0] = this.#lastCtx!;
-    else this.#views = [this.#lastCtx!, this.#stack, ...regions.map((r) => new DataView(r.buffer, r.byteOffset, r.length))];
-    this.#lengths = [length, STACK_BYTES, ...regions.map((r) => r.length)];
-    this.#ctxLength = length;
-    this.#memory = null;
-    return this.#lastCtx!;
+    const n = regions.length;
+    if (n !== this.#regions.length) {
+      this.#regions.length = n;
+      this.#views.length = n + 2;
+      this.#lengths.length = n + 2;
+      this.#memory = null;
+    }
+    for (let i = 0; i < n; i++) {
+      const region = regions[i]!;
+      if (region !== this.#regions[i] || region.length !== this.#lengths[i + 2]) {
+        this.#regions[i] = region;
+        this.#setView(i + 2, region, region.length);
+      }
+    }
+    return this.#views[0]!;
+  }
+
+  #setView(index: number, bytes: Uint8Array, length: number): void {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, length);
+    this.#views[index] = view;
+    this.#lengths[index] = length;
+    if (this.#memory !== null) this.#memory.views[index] = view;
   }
 
   /** The view the last #resolve found. */
@@ -185,26 +206,41 @@ export class Runtime {
     return size === 1 ? view.getUint8(off) : size === 2 ? view.getUint16(off) : view.getUint32(off);
   };
 
-  /** Calls helper `idl:idh` with r1-r5 as pairs; returns r0 (T.hi its high half; T.stop on exit). */
+  /**
+   * Calls helper `idl:idh` with r1-r5 as pairs; returns r0 (T.hi its high half; T.stop on exit).
+   * A helper with a pair form (`pairs`) is called with the pairs as they are; otherwise they
+   * become BigInts for the reference form.
+   */
   readonly helper = (idl: number, idh: number, a: readonly number[], pc: number): number => {
     const fn = idh === 0 ? this.helpers?.get(idl >>> 0) : undefined;
     if (fn === undefined) throw new EbpfRunError('unknown_helper', pc, `no helper ${big(idl, idh)}`);
-    if (this.#memory === null) this.#memory = this.#memoryFacade();
-    const result = fn([big(a[0]!, a[1]!), big(a[2]!, a[3]!), big(a[4]!, a[5]!), big(a[6]!, a[7]!), big(a[8]!, a[9]!)], this.#memory, pc);
+    // A helper may write through a stack pointer it was given.
+    this.#stackDirty = true;
+    const memory = this.#memory ?? this.#memoryFacade();
+    const pairs = fn.pairs;
+    if (pairs !== undefined) {
+      this.T.hi = 0;
+      return pairs(a, memory, pc, this.T) | 0;
+    }
+    const result = fn([big(a[0]!, a[1]!), big(a[2]!, a[3]!), big(a[4]!, a[5]!), big(a[6]!, a[7]!), big(a[8]!, a[9]!)], memory, pc);
     const value = typeof result === 'bigint' ? result : result.exit;
     if (typeof result !== 'bigint') this.T.stop = 1;
     this.T.hi = Number(BigInt.asUintN(64, value) >> 32n) | 0;
     return Number(BigInt.asUintN(32, value)) | 0;
   };
 
-  /** Builds a Memory over this run's regions for helpers (they see the same bytes). */
+  /** Builds the helpers' Memory over this run's views (they see the same bytes); enter keeps it in step. */
   #memoryFacade(): Memory {
     const views = this.#views;
     const bytes = (v: DataView): Uint8Array => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
     // The run's own stack, not a fresh 4 KiB one per run: a program that calls a helper per packet
     // spent most of its time allocating and collecting stacks.
     const memory = new Memory(bytes(views[0]!), views.slice(2).map(bytes), views[REGION_STACK - 1]!);
-    this.#stackDirty = true;
+    // Memory makes its own views of the same bytes; share ours, so enter's updates reach it.
+    views.forEach((view, i) => {
+      memory.views[i] = view;
+    });
+    this.#memory = memory;
     return memory;
   }
 

@@ -6,7 +6,7 @@
  * are read through the run's memory, bounds-checked like any access. Failures return the negated
  * errno as the kernel's helpers do.
  */
-import { EbpfRunError, type Helper, type Memory, pointer, REGION_EXTRA } from '@ea/ebpf';
+import { EbpfRunError, type Helper, type Memory, type PairOut, pointer, REGION_EXTRA, withPairs } from '@ea/ebpf';
 import { ERRNO } from './errors.js';
 import { type BpfMap, ProgArray, type Refusal, RingBuffer } from './maps.js';
 import { MAP_HANDLE_BASE } from './object.js';
@@ -38,7 +38,24 @@ function bytesAt(memory: Memory, address: bigint, size: number, pc: number): Uin
   return new Uint8Array(view.buffer, view.byteOffset + memory.at, size).slice();
 }
 
-/** Returns the helper registry for an object's maps; map i's values are region `firstMapRegion + i`. */
+/** Returns the bytes at a pointer given as pairs (bounds-checked), as a view of them: no copy. */
+function bytesAtPair(memory: Memory, lo: number, hi: number, size: number, pc: number): Uint8Array {
+  const view = memory.resolvePair(hi, lo, size, pc);
+  return new Uint8Array(view.buffer, view.byteOffset + memory.at, size);
+}
+
+/** Returns r0 for a refusal as pairs: 0, or the negated errno (high half all ones). */
+function errnoPair(refusal: Refusal | null, out: PairOut): number {
+  if (refusal === null) return 0;
+  out.hi = -1;
+  return -ERRNO[refusal[0]];
+}
+
+/**
+ * Returns the helper registry for an object's maps; map i's values are region `firstMapRegion + i`.
+ * The map helpers and get_prandom_u32 come in both forms (withPairs): BigInt arguments for the
+ * interpreter, int32 halves for the JIT, so a helper called per packet allocates no BigInt.
+ */
 export function objectHelpers(maps: readonly BpfMap[], firstMapRegion: number, env: HelperEnvironment = {}, tailCall?: TailCall): Map<number, Helper> {
   const mapOf = (handle: bigint, pc: number): [BpfMap, number] => {
     const i = Number(handle - BigInt(MAP_HANDLE_BASE));
@@ -46,25 +63,46 @@ export function objectHelpers(maps: readonly BpfMap[], firstMapRegion: number, e
     if (map === undefined) throw new EbpfRunError('helper_error', pc, `0x${handle.toString(16)} is not a map`);
     return [map, i];
   };
+  const mapAt = (lo: number, hi: number, pc: number): number => {
+    const i = (lo >>> 0) - MAP_HANDLE_BASE;
+    if (hi !== 0 || i < 0 || i >= maps.length) return mapOf(BigInt.asUintN(64, (BigInt(hi) << 32n) | BigInt(lo >>> 0)), pc)[1];
+    return i;
+  };
   const errno = (refusal: Refusal | null): bigint => (refusal === null ? 0n : BigInt.asUintN(64, BigInt(-ERRNO[refusal[0]])));
   const now = env.now ?? (() => BigInt(Math.round(performance.now() * 1e6)));
   const random = env.random ?? (() => Math.floor(Math.random() * 2 ** 32));
   return new Map<number, Helper>([
-    [HELPER_IDS.map_lookup_elem, ([m, key], memory, pc) => {
+    [HELPER_IDS.map_lookup_elem, withPairs(([m, key], memory, pc) => {
       const [map, i] = mapOf(m, pc);
       const slot = map.slotOf(bytesAt(memory, key, map.def.keySize, pc));
       return slot < 0 ? 0n : pointer(REGION_EXTRA + firstMapRegion + i, slot * map.def.valueSize);
-    }],
-    [HELPER_IDS.map_update_elem, ([m, key, value, flags], memory, pc) => {
+    }, (a, memory, pc, out) => {
+      const i = mapAt(a[0]!, a[1]!, pc);
+      const map = maps[i]!;
+      const view = memory.resolvePair(a[3]!, a[2]!, map.def.keySize, pc);
+      const slot = map.slotAt(view, memory.at);
+      if (slot < 0) return 0;
+      out.hi = REGION_EXTRA + firstMapRegion + i;
+      return slot * map.def.valueSize;
+    })],
+    [HELPER_IDS.map_update_elem, withPairs(([m, key, value, flags], memory, pc) => {
       const [map] = mapOf(m, pc);
       const k = bytesAt(memory, key, map.def.keySize, pc);
       const v = bytesAt(memory, value, map.def.valueSize, pc);
       return errno(map.tryUpdate(k, v, flags > 0xffffffffn ? -1 : Number(flags)));
-    }],
-    [HELPER_IDS.map_delete_elem, ([m, key], memory, pc) => {
+    }, (a, memory, pc, out) => {
+      const map = maps[mapAt(a[0]!, a[1]!, pc)]!;
+      const k = bytesAtPair(memory, a[2]!, a[3]!, map.def.keySize, pc);
+      const v = bytesAtPair(memory, a[4]!, a[5]!, map.def.valueSize, pc);
+      return errnoPair(map.tryUpdate(k, v, a[7] !== 0 ? -1 : a[6]! >>> 0), out);
+    })],
+    [HELPER_IDS.map_delete_elem, withPairs(([m, key], memory, pc) => {
       const [map] = mapOf(m, pc);
       return errno(map.tryDelete(bytesAt(memory, key, map.def.keySize, pc)));
-    }],
+    }, (a, memory, pc, out) => {
+      const map = maps[mapAt(a[0]!, a[1]!, pc)]!;
+      return errnoPair(map.tryDelete(bytesAtPair(memory, a[2]!, a[3]!, map.def.keySize, pc)), out);
+    })],
     // bpf_tail_call: on success the caller never resumes (r0 is the callee's); an empty slot or an
     // index out of range returns to the caller, which goes on (kernel: bpf_tail_call falls through).
     [HELPER_IDS.tail_call, ([, m, index], _memory, pc) => {
@@ -81,8 +119,8 @@ export function objectHelpers(maps: readonly BpfMap[], firstMapRegion: number, e
       return errno(map.output(bytesAt(memory, data, Number(size), pc)));
     }],
     [HELPER_IDS.ktime_get_ns, () => now() & M64],
-    [HELPER_IDS.get_prandom_u32, () => BigInt(random() >>> 0)],
-    [HELPER_IDS.get_smp_processor_id, () => 0n],
+    [HELPER_IDS.get_prandom_u32, withPairs(() => BigInt(random() >>> 0), () => random() | 0)],
+    [HELPER_IDS.get_smp_processor_id, withPairs(() => 0n, () => 0)],
     [HELPER_IDS.trace_printk, ([fmt, size, a1, a2, a3], memory, pc) => {
       const n = Number(size > 512n ? 512n : size);
       const text = String.fromCharCode(...bytesAt(memory, fmt, n, pc)).replace(/\0.*$/s, '');

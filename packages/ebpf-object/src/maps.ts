@@ -41,6 +41,8 @@ export interface BpfMap {
   lookup(key: Uint8Array): Uint8Array | undefined;
   /** Returns the slot index of the value, or -1 (helpers make a pointer of it). */
   slotOf(key: Uint8Array): number;
+  /** slotOf() for a key at byte `at` of a view (a helper's key pointer), without copying it. */
+  slotAt(view: DataView, at: number): number;
   update(key: Uint8Array, value: Uint8Array, flags?: number): void;
   delete(key: Uint8Array): void;
   /** update() for helpers: the errno and why instead of a throw (a program meets a full map often; an Error per packet is slow). */
@@ -99,6 +101,10 @@ class ArrayMap implements BpfMap {
     const i = this.#index(key);
     return i < this.def.maxEntries ? i : -1;
   }
+  slotAt(view: DataView, at: number): number {
+    const i = view.getUint32(at, true);
+    return i < this.def.maxEntries ? i : -1;
+  }
   lookup(key: Uint8Array): Uint8Array | undefined {
     checkSizes(this, key);
     const i = this.slotOf(key);
@@ -133,11 +139,31 @@ class ArrayMap implements BpfMap {
   }
 }
 
-function keyString(key: Uint8Array): string {
+/**
+ * A hash key as a JS Map key: keys of up to 6 bytes as the little-endian integer they spell (exact
+ * in a double, and a number key costs no string), longer ones as a string of their bytes.
+ */
+type HashKey = number | string;
+
+function hashKey(view: DataView, at: number, size: number): HashKey {
+  if (size <= 6) {
+    let n = 0;
+    for (let j = size - 1; j >= 0; j--) n = n * 256 + view.getUint8(at + j);
+    return n;
+  }
   let s = '';
-  for (const b of key) s += String.fromCharCode(b);
+  for (let j = 0; j < size; j++) s += String.fromCharCode(view.getUint8(at + j));
   return s;
 }
+
+function keyBytes(key: HashKey, size: number): Uint8Array {
+  if (typeof key === 'string') return Uint8Array.from(key, (c) => c.charCodeAt(0));
+  const bytes = new Uint8Array(size);
+  for (let j = 0, n = key; j < size; j++, n = Math.floor(n / 256)) bytes[j] = n % 256;
+  return bytes;
+}
+
+const viewOf = (bytes: Uint8Array): DataView => new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
 
 /**
  * A hash map (also per-CPU with one CPU, and LRU): keys to slots. A JS Map keeps insertion order;
@@ -147,7 +173,7 @@ function keyString(key: Uint8Array): string {
  */
 class HashMap implements BpfMap {
   readonly storage: Uint8Array;
-  readonly #slots = new Map<string, number>();
+  readonly #slots = new Map<HashKey, number>();
   readonly #free: number[] = [];
   readonly #lru: boolean;
   constructor(readonly def: MapDef, readonly typeName: MapTypeName) {
@@ -155,13 +181,16 @@ class HashMap implements BpfMap {
     for (let i = def.maxEntries - 1; i >= 0; i--) this.#free.push(i);
     this.#lru = typeName === 'lru_hash' || typeName === 'lru_percpu_hash';
   }
-  #touch(k: string, slot: number): void {
+  #touch(k: HashKey, slot: number): void {
     if (!this.#lru) return;
     this.#slots.delete(k);
     this.#slots.set(k, slot);
   }
   slotOf(key: Uint8Array): number {
-    const k = keyString(key);
+    return this.slotAt(viewOf(key), 0);
+  }
+  slotAt(view: DataView, at: number): number {
+    const k = hashKey(view, at, this.def.keySize);
     const slot = this.#slots.get(k);
     if (slot === undefined) return -1;
     this.#touch(k, slot);
@@ -178,13 +207,13 @@ class HashMap implements BpfMap {
   }
   tryUpdate(key: Uint8Array, value: Uint8Array, flags: number): Refusal | null {
     if (flags !== BPF_ANY && flags !== BPF_NOEXIST && flags !== BPF_EXIST) return ['EINVAL', `flags ${flags}`];
-    const k = keyString(key);
+    const k = hashKey(viewOf(key), 0, this.def.keySize);
     let slot = this.#slots.get(k);
     if (slot === undefined && flags === BPF_EXIST) return ['ENOENT', 'BPF_EXIST and the key is absent'];
     if (slot !== undefined && flags === BPF_NOEXIST) return ['EEXIST', 'BPF_NOEXIST and the key is present'];
     if (slot === undefined) {
       if (this.#free.length === 0 && this.#lru) {
-        const [oldest, freed] = this.#slots.entries().next().value as [string, number];
+        const [oldest, freed] = this.#slots.entries().next().value as [HashKey, number];
         this.#slots.delete(oldest);
         this.#free.push(freed);
       }
@@ -200,7 +229,7 @@ class HashMap implements BpfMap {
     raise(this, this.tryDelete(key));
   }
   tryDelete(key: Uint8Array): Refusal | null {
-    const k = keyString(key);
+    const k = hashKey(viewOf(key), 0, this.def.keySize);
     const slot = this.#slots.get(k);
     if (slot === undefined) return ['ENOENT', 'the key is absent'];
     this.#slots.delete(k);
@@ -208,7 +237,7 @@ class HashMap implements BpfMap {
     return null;
   }
   keys(): Uint8Array[] {
-    return [...this.#slots.keys()].map((k) => Uint8Array.from(k, (c) => c.charCodeAt(0)));
+    return [...this.#slots.keys()].map((k) => keyBytes(k, this.def.keySize));
   }
 }
 
@@ -238,6 +267,10 @@ export class RingBuffer implements BpfMap {
   }
   /** Returns -1: there are no slots. */
   slotOf(): number {
+    return -1;
+  }
+  /** Returns -1: there are no slots. */
+  slotAt(): number {
     return -1;
   }
   /** Throws EINVAL: no elements. */
@@ -289,6 +322,10 @@ export class ProgArray implements BpfMap {
   }
   /** Returns -1: a program array gives programs no pointers. */
   slotOf(): number {
+    return -1;
+  }
+  /** Returns -1: a program array gives programs no pointers. */
+  slotAt(): number {
     return -1;
   }
   /** Returns the program index stored at the key as 4 bytes, or undefined. */

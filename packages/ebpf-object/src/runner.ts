@@ -8,7 +8,7 @@ import { type CheckedProgram, EbpfRunError, interpret, load } from '@ea/ebpf';
 import { compile } from '@ea/ebpf-jit';
 import { type HelperEnvironment, objectHelpers } from './helpers.js';
 import type { BpfObject, ObjectProgram } from './object.js';
-import { rewriteXdp, XDP_CTX_BYTES, xdpContext } from './xdp.js';
+import { rewriteXdp, writeXdpContext, XDP_CTX_BYTES } from './xdp.js';
 
 /** How many tail calls one chain may make (the kernel's MAX_TAIL_CALL_CNT). */
 export const MAX_TAIL_CALL_CNT = 33;
@@ -39,13 +39,31 @@ export function findProgram(object: BpfObject, name?: string): ObjectProgram {
   return program;
 }
 
-/** Runs one program of an object on packets. */
+/**
+ * Is the packets of a capture as `@ea/pcap`'s Capture holds them (packet i is `capLengths[i]`
+ * bytes at `offsets[i]` of `data`): runCapture takes one without this package depending on pcap.
+ */
+export interface PacketList {
+  readonly count: number;
+  readonly data: Uint8Array;
+  readonly offsets: Int32Array;
+  readonly capLengths: Int32Array;
+}
+
+/**
+ * Runs one program of an object on packets. Everything a run needs is made once, here: the
+ * regions (global data and map values, which persist), the context region and its view, the
+ * compiled program and its helpers. A run only swaps the packet in (its bytes and length).
+ */
 export class ObjectRunner {
   readonly context: ContextKind;
   readonly program: CheckedProgram;
-  readonly #run: (ctx: Uint8Array, regions: readonly Uint8Array[]) => bigint;
+  /** r0's low 32 bits, unsigned; #high then gives the high half. */
+  readonly #run32: (ctx: Uint8Array, regions: readonly Uint8Array[]) => number;
+  readonly #high: () => number;
   readonly #regions: Uint8Array[];
   readonly #ctx = new Uint8Array(XDP_CTX_BYTES);
+  readonly #ctxView = new DataView(this.#ctx.buffer);
   readonly #options: RunnerOptions;
   /** Runners of the programs this one tail-calls, by program index, made on first use. */
   readonly #tails = new Map<number, ObjectRunner>();
@@ -60,10 +78,16 @@ export class ObjectRunner {
     const budget = options.budget ?? 1_000_000;
     this.#regions = [new Uint8Array(0), ...object.globals.map((g) => g.bytes), ...object.maps.map((m) => m.storage)];
     if (options.engine === 'interp') {
-      this.#run = (ctx, regions) => interpret(this.program, ctx, { helpers, regions, budget });
+      let last = 0n;
+      this.#run32 = (ctx, regions) => {
+        last = interpret(this.program, ctx, { helpers, regions, budget });
+        return Number(last & 0xffffffffn);
+      };
+      this.#high = () => Number(last >> 32n);
     } else {
       const compiled = compile(this.program, { helpers, budget });
-      this.#run = compiled.run;
+      this.#run32 = compiled.run32;
+      this.#high = compiled.high;
     }
   }
 
@@ -88,14 +112,44 @@ export class ObjectRunner {
 
   /** Runs the program on one packet (XDP may rewrite it in place); returns r0. */
   run(packet: Uint8Array): bigint {
+    const lo = this.run32(packet);
+    return (BigInt(this.#high()) << 32n) | BigInt(lo);
+  }
+
+  /**
+   * Runs the program on one packet; returns r0's low 32 bits, unsigned: what the kernel's
+   * bpf_prog_run returns (a u32), and BPF_PROG_TEST_RUN's retval. No BigInt is made.
+   */
+  run32(packet: Uint8Array): number {
     if (!(packet instanceof Uint8Array)) throw new EbpfRunError('bad_input', -1, 'the packet must be a Uint8Array');
     this.#input = packet;
     if (this.context === 'raw') {
-      this.#regions[0] = new Uint8Array(0);
-      return this.#run(packet, this.#regions);
+      this.#regions[0] = EMPTY;
+      return this.#run32(packet, this.#regions);
     }
     this.#regions[0] = packet;
-    xdpContext(this.#ctx, packet.length, 0);
-    return this.#run(this.#ctx, this.#regions);
+    writeXdpContext(this.#ctxView, packet.length, 0);
+    return this.#run32(this.#ctx, this.#regions);
+  }
+
+  /**
+   * Runs every packet of a capture in order (state carries from one to the next), as `runBatch`
+   * does for classic BPF; returns each r0's low 32 bits. A packet whose bytes lie outside `data`
+   * is a `bad_input` error naming it.
+   */
+  runCapture(capture: PacketList, results = new Uint32Array(capture.count)): Uint32Array {
+    const { count, data, offsets, capLengths } = capture;
+    if (!(data instanceof Uint8Array) || !Number.isInteger(count) || count < 0 || offsets.length < count || capLengths.length < count || results.length < count) {
+      throw new EbpfRunError('bad_input', -1, 'a capture needs data bytes and count offsets, lengths and result slots');
+    }
+    for (let i = 0; i < count; i++) {
+      const base = offsets[i]!;
+      const length = capLengths[i]!;
+      if (!(base >= 0 && length >= 0 && base + length <= data.length)) throw new EbpfRunError('bad_input', -1, `packet ${i}: ${length} bytes at ${base} are outside the capture's ${data.length}`);
+      results[i] = this.run32(data.subarray(base, base + length));
+    }
+    return results;
   }
 }
+
+const EMPTY = new Uint8Array(0);

@@ -9,7 +9,7 @@
  * prove reads the plain u32 field, a small integer whose region tag is 0: any access through it is
  * an `out_of_bounds` error, so the program fails closed.
  */
-import { branchTarget, type CheckedProgram, type Insn, load, pointer, REGION_EXTRA, writtenRegister } from '@ea/ebpf';
+import { branchTarget, type CheckedProgram, type Insn, load, REGION_EXTRA, writtenRegister } from '@ea/ebpf';
 
 /** XDP return codes (enum xdp_action). */
 export const XDP_ACTIONS = ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'] as const;
@@ -74,11 +74,22 @@ export function rewriteXdp(bytes: Uint8Array): CheckedProgram {
 
 /** Fills an XDP context for a packet in extra region `packetRegion`. */
 export function xdpContext(ctx: Uint8Array, packetLength: number, packetRegion: number): void {
-  const v = new DataView(ctx.buffer, ctx.byteOffset, ctx.byteLength);
+  writeXdpContext(new DataView(ctx.buffer, ctx.byteOffset, ctx.byteLength), packetLength, packetRegion);
+}
+
+/**
+ * Fills an XDP context through a view the caller keeps, run after run: the pointers are written as their
+ * two 32-bit halves (tag above, offset below; see @ea/ebpf's memory.ts), so no BigInt is made.
+ */
+export function writeXdpContext(v: DataView, packetLength: number, packetRegion: number): void {
+  const tag = REGION_EXTRA + packetRegion;
   v.setUint32(0, 0, true);
   v.setUint32(4, packetLength, true);
   v.setUint32(8, 0, true);
-  v.setBigUint64(24, pointer(REGION_EXTRA + packetRegion, 0), true);
-  v.setBigUint64(32, pointer(REGION_EXTRA + packetRegion, packetLength), true);
-  v.setBigUint64(40, pointer(REGION_EXTRA + packetRegion, 0), true);
+  v.setUint32(24, 0, true); // data
+  v.setUint32(28, tag, true);
+  v.setUint32(32, packetLength, true); // data_end
+  v.setUint32(36, tag, true);
+  v.setUint32(40, 0, true); // data_meta
+  v.setUint32(44, tag, true);
 }

@@ -84,6 +84,18 @@ export class Memory {
     return view;
   }
 
+  /**
+   * Resolves a pointer given as int32 halves (`hi` the tag, `lo` the offset) as resolve() does,
+   * without a BigInt: what a PairHelper uses for its pointer arguments.
+   */
+  resolvePair(hi: number, lo: number, size: number, pc: number): DataView {
+    const at = lo >>> 0;
+    const view = hi >= 1 ? this.views[hi - 1] : undefined;
+    if (view === undefined || at + size > view.byteLength) return this.resolve(pointer(hi >>> 0, at), size, pc);
+    this.at = at;
+    return view;
+  }
+
   /** Reads an unsigned little-endian value of 1, 2, 4 or 8 bytes. */
   load(address: bigint, size: number, pc: number): bigint {
     const view = this.resolve(address, size, pc);
