@@ -26,6 +26,13 @@
  *                                 with -2345. TRACE vs LOG/ALLOW shows in probe1 for getpid-class
  *                                 numbers (TRACE without a tracer gives -ENOSYS); LOG vs ALLOW is
  *                                 invisible without the audit log.
+ * Sealed calls (an `s` after the arguments) skip probe1 and start at probe2: the helper's ERRNO or
+ * USER_NOTIF then outranks every action that would let the call run, so the syscall itself is
+ * never executed, whatever its number and arguments (clone, reboot, kexec_load ... are safe to
+ * issue), while every action of the tested filter that stops the call still shows (ERRNO with its
+ * data, TRAP, the kills, USER_NOTIF); TRACE, LOG and ALLOW show as one class. An `i` issues the
+ * call through `int $0x80` (probes 5 and 6, the i386 ABI: seccomp_data.arch is AUDIT_ARCH_I386,
+ * arguments from ebx, ecx, edx, esi, edi, ebp); such calls are always sealed.
  * Each call's result lands in shared memory before the next starts, so a kill loses nothing: a
  * dead worker is replaced (KILL_THREAD), a dead child is re-forked (KILL_PROCESS), and the batch
  * resumes with the next call. One child serves many programs, each on a fresh worker thread (the
@@ -35,9 +42,11 @@
  *
  * Input (text, numbers in decimal or 0x hex):
  *   P <n>                then n lines `code jt jf k`
- *   C <m>                then m lines `nr a0 a1 a2 a3 a4 a5`, all in hex without 0x
+ *   C <m>                then m lines `nr a0 a1 a2 a3 a4 a5 [s|si]`, numbers in hex without 0x
  * Output, one line per call, in order:
  *   ret <r1> <r2|-> <r3|->       return values of probe1..3 (negative = -errno)
+ *   sealed <r2> <r3|->           a sealed call: return values of probe2 and (when it gave the
+ *                                helper's -1234) probe3, or of their int $0x80 twins
  *   trap <si_errno> <si_syscall>
  *   kill_thread
  *   kill_process <signal>
@@ -68,7 +77,11 @@
 #define HELPER_ERRNO 1234
 #define NOTIF_ERRNO 2345
 
-enum kind { K_NONE, K_RET, K_TRAP, K_KILL_THREAD, K_KILL_PROCESS, K_INSTALL_ERROR };
+enum kind { K_NONE, K_RET, K_SEALED, K_TRAP, K_KILL_THREAD, K_KILL_PROCESS, K_INSTALL_ERROR };
+
+/* Call modes (the optional last field of a call line). */
+#define MODE_SEALED 1
+#define MODE_INT80 2
 
 struct result {
 	int kind;
@@ -89,6 +102,7 @@ struct program { size_t insn_at; unsigned short len; };
 static struct program *programs;
 static struct sock_filter *pool;
 static uint64_t (*calls)[7];
+static unsigned char *call_mode; /* MODE_* of each call */
 static int *call_program; /* program index of each call */
 static int ncalls;
 
@@ -116,6 +130,24 @@ PROBE(probe3)
 PROBE(probe4)
 extern const char probe1_ip[], probe2_ip[], probe3_ip[], probe4_ip[];
 
+/*
+ * The same through `int $0x80`: from a 64-bit task that is an i386 (compat) syscall, so the filter
+ * sees AUDIT_ARCH_I386 and the i386 number. ebp carries the sixth argument, so it is saved around
+ * the call; the kernel may clobber r8-r11 on this path.
+ */
+#define PROBE32(name)                                                                            \
+	__attribute__((noinline, noclone)) static long name(long nr, const uint64_t *a) {             \
+		long ret;                                                                                 \
+		__asm__ volatile("push %%rbp\nmov %[a5], %%rbp\nint $0x80\n.globl " #name "_ip\n" #name "_ip:\npop %%rbp" \
+				 : "=a"(ret)                                                              \
+				 : "a"(nr), "b"(a[0]), "c"(a[1]), "d"(a[2]), "S"(a[3]), "D"(a[4]), [a5] "r"(a[5]) \
+				 : "r8", "r9", "r10", "r11", "memory", "cc");                             \
+		return (long)(int)ret;                                                                    \
+	}
+PROBE32(probe5)
+PROBE32(probe6)
+extern const char probe5_ip[], probe6_ip[];
+
 static void on_sigsys(int sig, siginfo_t *info, void *uc) {
 	(void)sig;
 	(void)uc;
@@ -131,19 +163,24 @@ static long sys_seccomp(unsigned op, unsigned flags, void *arg) {
 }
 
 /*
- * The helper: ALLOW everywhere except probe2 (ERRNO|HELPER_ERRNO), probe3 (USER_NOTIF) and
- * probe4 (KILL_THREAD, the worker's way out).
+ * The helper: ALLOW everywhere except probe2 and probe5 (ERRNO|HELPER_ERRNO), probe3 and probe6
+ * (USER_NOTIF) and probe4 (KILL_THREAD, the worker's way out). It reads only the instruction
+ * pointer, never the arch, so the int $0x80 probes are matched the same way.
  */
 static int install_helper(void) {
 	uint64_t ip2 = (uint64_t)probe2_ip, ip3 = (uint64_t)probe3_ip, ip4 = (uint64_t)probe4_ip;
-	if ((ip2 >> 32) != (ip3 >> 32) || (ip2 >> 32) != (ip4 >> 32)) return -1;
+	uint64_t ip5 = (uint64_t)probe5_ip, ip6 = (uint64_t)probe6_ip;
+	if ((ip2 >> 32) != (ip3 >> 32) || (ip2 >> 32) != (ip4 >> 32) || (ip2 >> 32) != (ip5 >> 32) || (ip2 >> 32) != (ip6 >> 32)) return -1;
 	struct sock_filter f[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(ip2 >> 32), 0, 7),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(ip2 >> 32), 0, 10),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ip2, 0, 1),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ip2, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ip5, 1, 0),
+		BPF_STMT(BPF_JMP | BPF_JA, 1),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | HELPER_ERRNO),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ip3, 0, 1),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ip3, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ip6, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ip4, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_THREAD),
@@ -180,6 +217,18 @@ static void *worker(void *arg) {
 		if (sigsetjmp(trap_jump, 0) != 0) continue; /* TRAP: the handler filled res */
 		long nr = (long)(uint32_t)calls[i][0];
 		const uint64_t *a = &calls[i][1];
+		if (call_mode[i] & MODE_SEALED) {
+			/* Never probe1: the helper outranks anything that would let the call run. */
+			int int80 = call_mode[i] & MODE_INT80;
+			res->r[0] = int80 ? probe5(nr, a) : probe2(nr, a);
+			res->probes = 1;
+			if (res->r[0] == -HELPER_ERRNO) {
+				res->r[1] = int80 ? probe6(nr, a) : probe3(nr, a);
+				res->probes = 2;
+			}
+			res->kind = K_SEALED;
+			continue;
+		}
 		res->r[0] = probe1(nr, a);
 		res->probes = 1;
 		if (res->r[0] == -ENOSYS) {
@@ -308,6 +357,11 @@ static void run_all(void) {
 			}
 			printf("\n");
 			break;
+		case K_SEALED:
+			printf("sealed %ld", res->r[0]);
+			if (res->probes > 1) printf(" %ld\n", res->r[1]);
+			else printf(" -\n");
+			break;
 		case K_TRAP: printf("trap %ld %ld\n", res->trap_errno, res->trap_syscall); break;
 		case K_KILL_THREAD: printf("kill_thread\n"); break;
 		case K_KILL_PROCESS: printf("kill_process %ld\n", res->r[0]); break;
@@ -334,7 +388,7 @@ int main(void) {
 	setrlimit(RLIMIT_CORE, &no_core);
 	sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED) die("mmap");
-	size_t pool_cap = 0, pool_len = 0, prog_cap = 0, call_cap = 0, owner_cap = 0;
+	size_t pool_cap = 0, pool_len = 0, prog_cap = 0, call_cap = 0, owner_cap = 0, mode_cap = 0;
 	int nprograms = 0;
 	char *line = NULL;
 	size_t cap = 0;
@@ -354,10 +408,20 @@ int main(void) {
 		if (read_line(&line, &cap) == NULL || sscanf(line, "C %lu", &m) != 1) die("expected C <m>");
 		for (unsigned long j = 0; j < m; j++) {
 			unsigned long long v[7] = { 0 };
+			char mode[4] = { 0 };
 			if (read_line(&line, &cap) == NULL) die("missing call line");
-			if (sscanf(line, "%llx %llx %llx %llx %llx %llx %llx", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]) != 7) die("bad call line");
+			int fields = sscanf(line, "%llx %llx %llx %llx %llx %llx %llx %3s", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], mode);
+			if (fields != 7 && fields != 8) die("bad call line");
+			unsigned char m8 = 0;
+			if (fields == 8) {
+				if (strcmp(mode, "s") == 0) m8 = MODE_SEALED;
+				else if (strcmp(mode, "si") == 0) m8 = MODE_SEALED | MODE_INT80;
+				else die("bad call mode");
+			}
 			calls = grow(calls, &call_cap, (size_t)ncalls + 1, sizeof *calls);
 			call_program = grow(call_program, &owner_cap, (size_t)ncalls + 1, sizeof *call_program);
+			call_mode = grow(call_mode, &mode_cap, (size_t)ncalls + 1, sizeof *call_mode);
+			call_mode[ncalls] = m8;
 			for (int q = 0; q < 7; q++) calls[ncalls][q] = v[q];
 			call_program[ncalls++] = nprograms;
 		}

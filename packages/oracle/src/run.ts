@@ -14,12 +14,21 @@ import { buildHelper } from './build.js';
 export interface SeccompCall {
   readonly nr: number;
   readonly args: readonly bigint[];
+  /**
+   * Never let the call run (run_seccomp's probes 2 and 3 only): any number and arguments are safe,
+   * and TRACE, LOG and ALLOW show as one class, `allow_like`. Default false.
+   */
+  readonly sealed?: boolean;
+  /** `i386`: issue it through `int $0x80` (the filter sees AUDIT_ARCH_I386); always sealed. Default `x86_64`. */
+  readonly abi?: 'x86_64' | 'i386';
 }
 
 /** What the kernel did for one call, as run_seccomp reports it. */
 export type SeccompObservation =
   /** Return values of the three probes (see run_seccomp.c); later ones only when needed. */
   | { readonly kind: 'ret'; readonly probes: readonly number[] }
+  /** A sealed call: the return values of probe2 and, when it gave the helper's errno, probe3. */
+  | { readonly kind: 'sealed'; readonly probes: readonly number[] }
   | { readonly kind: 'trap'; readonly data: number; readonly syscall: number }
   | { readonly kind: 'kill_thread' }
   | { readonly kind: 'kill_process'; readonly signal: number }
@@ -48,7 +57,8 @@ export function runSeccompOracle(
     lines.push(...instructionLines(c.program), `C ${c.calls.length}`);
     for (const call of c.calls) {
       const args = Array.from({ length: 6 }, (_, i) => u64Hex(call.args[i] ?? 0n));
-      lines.push([(call.nr >>> 0).toString(16), ...args].join(' '));
+      const mode = call.abi === 'i386' ? ['si'] : call.sealed === true ? ['s'] : [];
+      lines.push([(call.nr >>> 0).toString(16), ...args, ...mode].join(' '));
     }
   }
   const binary = buildHelper('run_seccomp', ['-lpthread']);
@@ -64,6 +74,8 @@ function parseSeccompLine(line: string): SeccompObservation {
   switch (kind) {
     case 'ret':
       return { kind: 'ret', probes: rest.filter((r) => r !== '-').map(Number) };
+    case 'sealed':
+      return { kind: 'sealed', probes: rest.filter((r) => r !== '-').map(Number) };
     case 'trap':
       return { kind: 'trap', data: nums[0]!, syscall: nums[1]! };
     case 'kill_thread':
@@ -92,6 +104,16 @@ export function classifySeccomp(obs: SeccompObservation, nr: number): string {
       return 'kill_process';
     case 'install_error':
       return `install_error:${obs.errno}`;
+    case 'sealed': {
+      const [r2 = Number.NaN, r3] = obs.probes;
+      // The call never ran: probe2's answer is the tested filter's errno unless it is the helper's.
+      if (r2 !== -HELPER_ERRNO) return r2 <= 0 ? `errno:${-r2}` : `unexpected:${obs.probes.join(',')}`;
+      if (r3 === -ENOSYS) return 'user_notif';
+      if (r3 === -NOTIF_ERRNO) return 'allow_like';
+      // The tested filter's own ERRNO(1234) wins probe3 too.
+      if (r3 === -HELPER_ERRNO) return `errno:${HELPER_ERRNO}`;
+      return `unexpected:${obs.probes.join(',')}`;
+    }
     case 'ret': {
       const [r1 = Number.NaN, r2, r3] = obs.probes;
       if (r1 > 0) return 'allow';
@@ -106,11 +128,14 @@ export function classifySeccomp(obs: SeccompObservation, nr: number): string {
   }
 }
 
-/** Returns what the kernel shows for a filter returning `ret` on syscall `nr` (see classifySeccomp). */
-export function expectedSeccomp(ret: number, nr: number): string {
+/**
+ * Returns what the kernel shows for a filter returning `ret` on syscall `nr` (see classifySeccomp);
+ * `sealed` for a call issued sealed (where TRACE, LOG and ALLOW are one class).
+ */
+export function expectedSeccomp(ret: number, nr: number, sealed = false): string {
   const action = (ret & 0xffff0000) >>> 0;
   const data = ret & 0xffff;
-  const idCall = ID_SYSCALLS.includes(nr);
+  const idCall = !sealed && ID_SYSCALLS.includes(nr);
   switch (action) {
     case SECCOMP_RET_KILL_THREAD:
       return 'kill_thread';

@@ -4,7 +4,7 @@
  */
 import {
   BPF_A, BPF_ABS, BPF_B, BPF_H, BPF_K, BPF_LD, BPF_RET, BPF_W, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS,
-  SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG, SECCOMP_RET_TRACE, SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF, stmt,
+  SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG, SECCOMP_RET_TRACE, SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF, stmt, jump, BPF_JMP, BPF_JEQ,
 } from '@ea/bpf';
 import { describe, expect, it } from 'vitest';
 import {
@@ -31,6 +31,37 @@ describe.skipIf(unavailable !== null)(`kernel oracle${unavailable === null ? '' 
     });
     // The model itself is not vacuous: the classes differ.
     expect(new Set(rets.map((r) => expectedSeccomp(r, 1000))).size).toBeGreaterThanOrEqual(9);
+  });
+
+  it('seals calls: any number runs no syscall, every action but TRACE/LOG/ALLOW still shows, int $0x80 is i386', () => {
+    const rets = [
+      SECCOMP_RET_ERRNO | 5, SECCOMP_RET_ERRNO | 0, SECCOMP_RET_ERRNO | 1234, SECCOMP_RET_ERRNO | 5000, SECCOMP_RET_TRAP | 0xbeef,
+      SECCOMP_RET_KILL_THREAD, SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_USER_NOTIF, SECCOMP_RET_TRACE | 3, SECCOMP_RET_LOG, SECCOMP_RET_ALLOW,
+    ].map((r) => r >>> 0);
+    // exit_group (231) and i386 exit (1) would end the worker if they ran; getpid shows no pid when sealed.
+    const calls = [
+      { nr: 231, args: [0n], sealed: true },
+      { nr: ID_SYSCALLS[0]!, args: [], sealed: true },
+      { nr: 1, args: [0n], abi: 'i386' as const },
+    ];
+    const observed = runSeccompOracle(rets.map((k) => ({ program: [stmt(BPF_RET | BPF_K, k)], calls })));
+    rets.forEach((ret, i) => {
+      calls.forEach((call, j) => {
+        expect(classifySeccomp(observed[i]![j]!, call.nr), `ret 0x${ret.toString(16)} nr ${call.nr}`).toBe(expectedSeccomp(ret, call.nr, true));
+      });
+    });
+    // The filter sees AUDIT_ARCH_I386 and the sixth argument (ebp) through int $0x80.
+    const byArch = [
+      stmt(BPF_LD | BPF_W | BPF_ABS, 4), jump(BPF_JMP | BPF_JEQ | BPF_K, 0x40000003, 0, 3),
+      stmt(BPF_LD | BPF_W | BPF_ABS, 56), jump(BPF_JMP | BPF_JEQ | BPF_K, 6, 0, 1),
+      stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 21), stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 22),
+    ];
+    const [seen] = runSeccompOracle([{ program: byArch, calls: [
+      { nr: 20, args: [1n, 2n, 3n, 4n, 5n, 6n], abi: 'i386' },
+      { nr: 20, args: [1n, 2n, 3n, 4n, 5n, 7n], abi: 'i386' },
+      { nr: 39, args: [1n, 2n, 3n, 4n, 5n, 6n], sealed: true },
+    ] }]);
+    expect(seen!.map((o) => classifySeccomp(o, 20))).toEqual(['errno:21', 'errno:22', 'errno:22']);
   });
 
   it('keeps going after kills within one batch and reports refused filters', () => {

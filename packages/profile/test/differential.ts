@@ -36,7 +36,8 @@ export interface Comparison {
   readonly refused: readonly string[];
 }
 
-function around(values: Iterable<bigint>): bigint[] {
+/** Returns argument values at and around the given constants (and the u64 edges). */
+export function around(values: Iterable<bigint>): bigint[] {
   const out = new Set<bigint>([0n, 1n, U64_MAX, 0xffffffffn, BIT32]);
   for (const v of values) {
     for (const d of [v - 1n, v, v + 1n, v | BIT32, v & 0xffffffffn, v ^ BIT32, v ^ 1n, ~v & U64_MAX]) {
@@ -46,8 +47,8 @@ function around(values: Iterable<bigint>): bigint[] {
   return [...out];
 }
 
-/** A small deterministic PRNG (mulberry32) for sampled argument vectors. */
-function random(seed: number): () => number {
+/** Returns a small deterministic PRNG (mulberry32) for sampled argument vectors. */
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -58,8 +59,8 @@ function random(seed: number): () => number {
   };
 }
 
-/** Argument vectors for a syscall whose rules test the given indexes with the given constants. */
-function vectors(byIndex: ReadonlyMap<number, bigint[]>, rnd: () => number, cap = 3000): bigint[][] {
+/** Returns argument vectors for a syscall whose rules test the given indexes with the given constants. */
+export function vectors(byIndex: ReadonlyMap<number, bigint[]>, rnd: () => number, cap = 3000): bigint[][] {
   const idx = [...byIndex.keys()].sort();
   const sets = idx.map((i) => around(byIndex.get(i)!));
   const out: bigint[][] = [[0n, 0n, 0n, 0n, 0n, 0n]];
