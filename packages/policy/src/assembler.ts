@@ -54,6 +54,16 @@ export class Assembler {
     return this.raw(insn(codeOf({ kind: 'alu', op: 'and', src: 'k' }), 0, 0, k));
   }
 
+  /** Appends `rsh #k`. */
+  rsh(k: number): this {
+    return this.raw(insn(codeOf({ kind: 'alu', op: 'rsh', src: 'k' }), 0, 0, k));
+  }
+
+  /** How many instructions have been appended so far (labels excluded). */
+  get count(): number {
+    return this.items.reduce((n, item) => (item.kind === 'label' ? n : n + 1), 0);
+  }
+
   /** Appends `tax`. */
   tax(): this {
     return this.raw(insn(codeOf({ kind: 'tax' }), 0, 0, 0));

@@ -15,14 +15,14 @@
  * endian); a half whose mask is 0 is skipped.
  */
 import {
-  EA_META_ESIZE, EA_META_ROOT, type Insn, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS,
+  EA_META_ESIZE, type Insn, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS,
 } from '@ea/bpf';
 import type { StructType } from '@ea/layout';
 import { foreignNrBit } from '@ea/seccomp';
 import { Assembler, NEXT } from './assembler.js';
-import { words64 } from './judge.js';
-import type { Check, GuardForm, Policy } from './policy.js';
-import { type ResolvedPath, resolvePath } from './path.js';
+import { emitCheck } from './check.js';
+import type { Check, CheckSpec, GuardForm, Policy } from './policy.js';
+import { chainOf, resolvePath } from './path.js';
 
 /** Holds EPERM, the errno a failed check returns. */
 export const EPERM = 1;
@@ -95,8 +95,6 @@ function assertForm(form: never): never {
   throw new Error(`unknown guard form ${String(form)}`);
 }
 
-/** What the checks of a policy need to be emitted: everything but the syscall and the actions. */
-export type CheckSpec = Pick<Policy, 'arch' | 'struct' | 'placement' | 'checks' | 'guard'>;
 
 /**
  * Holds a policy's guard and checks as a block to embed in a larger filter (@ea/profile's
@@ -132,128 +130,6 @@ export function buildChecks(spec: CheckSpec): CheckBlock {
     knownSize: spec.struct.size,
     needs: needsOf(spec.struct, spec.checks),
   };
-}
-
-/** Emits one check; returns how many instructions it took. */
-function emitCheck(a: Assembler, policy: CheckSpec, check: Check, deny: string): number {
-  const path = resolvePath(policy.struct, check.path);
-  let n = 0;
-  const load = prepareLoads(a, policy, path, deny, () => {
-    n += 1;
-  });
-  // The 32-bit words of a constant at +0 and +4 of the field (one word for a 4-byte field).
-  const halves = (value: bigint): (readonly [number, number])[] => {
-    if (path.field.size === 4) {
-      if (BigInt.asUintN(32, value) !== value) throw new RangeError(`${check.path} is 32 bits; ${value} does not fit`);
-      return [[0, Number(value)]];
-    }
-    return words64(value, policy.arch.endian).map((w, i) => [i * 4, w] as const);
-  };
-  const test = check.test;
-  switch (test.op) {
-    case 'eq':
-      for (const [at, word] of halves(test.value)) {
-        load(at);
-        a.jmp('jeq', word, NEXT, deny);
-        n += 1;
-      }
-      return n;
-    case 'noneSet':
-      for (const [at, word] of halves(test.mask)) {
-        if (word === 0) continue;
-        load(at);
-        a.jmp('jset', word, deny, NEXT);
-        n += 1;
-      }
-      return n;
-    case 'allSet':
-      for (const [at, word] of halves(test.mask)) {
-        if (word === 0) continue;
-        load(at);
-        a.and(word).jmp('jeq', word, NEXT, deny);
-        n += 2;
-      }
-      return n;
-    case 'oneOf': {
-      // value 1 matches? -> ok; else try value 2; ... ; the last miss denies.
-      const ok = a.newLabel('oneof.ok');
-      test.values.forEach((value, i) => {
-        const miss = i === test.values.length - 1 ? deny : a.newLabel('oneof.next');
-        const words = halves(value);
-        words.forEach(([at, word], j) => {
-          load(at);
-          a.jmp('jeq', word, j === words.length - 1 ? ok : NEXT, miss);
-          n += 1;
-        });
-        if (miss !== deny) a.label(miss);
-      });
-      if (test.values.length === 0) {
-        a.ja(deny);
-        n += 1;
-      }
-      a.label(ok);
-      return n;
-    }
-    default:
-      return assertTestNever(test);
-  }
-}
-
-function assertTestNever(test: never): never {
-  throw new Error(`unknown test ${JSON.stringify(test)}`);
-}
-
-/**
- * Emits whatever must run before the field can be loaded and returns a function that emits the
- * load of the 32-bit word at `at` bytes into the field. Every emitted instruction is reported
- * through `tick` so checks can be counted.
- *
- * A nested field whose pointee was not copied (NULL, zero length, fault, over a limit) makes
- * the check fail: with jump tables the slot is 0 and must be tested, because X = 0 would make
- * `ld [x + k]` read seccomp_data, whose args the caller controls.
- */
-function prepareLoads(
-  a: Assembler,
-  policy: CheckSpec,
-  path: ResolvedPath,
-  absent: string,
-  tick: () => void,
-): (at: number) => void {
-  const place = policy.placement;
-  const emit = (f: () => void): void => {
-    f();
-    tick();
-  };
-  if (place.strategy === 'fixed-window') {
-    if (path.hops.length === 0) return (at) => emit(() => a.ldAbs(place.root + path.field.offset + at));
-    const spot = place.window(chainOf(path));
-    emit(() => a.ldAbs(spot.status));
-    emit(() => a.jmp('jeq', 0, NEXT, absent));
-    return (at) => emit(() => a.ldAbs(spot.data + path.field.offset + at));
-  }
-  if (path.hops.length === 0 && place.staticRoot !== undefined) {
-    const root = place.staticRoot;
-    return (at) => emit(() => a.ldAbs(root + path.field.offset + at));
-  }
-  if (path.hops.length === 0) {
-    // The root copy follows the root's jump table, whose size is the kernel's struct size.
-    emit(() => a.ldAbs(EA_META_ROOT));
-    emit(() => a.tax());
-  }
-  path.hops.forEach((hop, i) => {
-    // Slot = [u32 data offset][u32 table offset]; intermediate hops need the table.
-    const word = i === path.hops.length - 1 ? 0 : 4;
-    if (i === 0) emit(() => a.ldAbs(place.rootTable + hop.field.offset + word));
-    else emit(() => a.ldInd(hop.field.offset + word));
-    emit(() => a.jmp('jeq', 0, absent, NEXT));
-    emit(() => a.tax());
-  });
-  return (at) => emit(() => a.ldInd(path.field.offset + at));
-}
-
-/** Returns `set_tid` or `bar->barbaz`: the pointer chain of a nested path. */
-export function chainOf(path: ResolvedPath): string {
-  return path.hops.map((h) => h.field.name).join('->');
 }
 
 /** What the filter reads, for the flattener (Kees' option 3: zero-fill up to it). */

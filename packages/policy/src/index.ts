@@ -7,12 +7,12 @@
  * @module @ea/policy
  */
 export { Assembler, AssembleError, NEXT, type Target } from './assembler.js';
-export { buildFilter, buildChecks, emitGuard, needsOf, chainOf, retErrno, EPERM, E2BIG, type BuiltFilter, type CheckBlock, type CheckSpec, type Needs } from './build.js';
-export type { Check, GuardForm, Policy, Test } from './policy.js';
+export { buildFilter, buildChecks, emitGuard, needsOf, retErrno, EPERM, E2BIG, type BuiltFilter, type CheckBlock, type Needs } from './build.js';
+export type { Check, CheckSpec, GuardForm, Ordering, Policy, Test } from './policy.js';
 export {
   layoutPlacement, type FixedWindowPlacement, type JumpTablePlacement, type Placement, type Strategy, type WindowSpot,
 } from './placement.js';
 export { truncate, version, type Version } from './versions.js';
-export { pathFields, resolvePath, PathError, type PathField, type ResolvedPath } from './path.js';
+export { chainOf, pathFields, resolvePath, PathError, type PathField, type ResolvedPath } from './path.js';
 export * from './flags.js';
 export { readField, writeField, words64, holds, checksHold, effectiveSize } from './judge.js';

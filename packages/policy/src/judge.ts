@@ -8,8 +8,8 @@ import type { StructType } from '@ea/layout';
 import type { Check, Test } from './policy.js';
 import { resolvePath } from './path.js';
 
-/** Reads an unsigned 4- or 8-byte field; bytes past the end read as zero (copy_struct_from_user). */
-export function readField(bytes: Uint8Array, offset: number, size: 4 | 8, order: Endian): bigint {
+/** Reads an unsigned 1-, 2-, 4- or 8-byte field; bytes past the end read as zero (copy_struct_from_user). */
+export function readField(bytes: Uint8Array, offset: number, size: 1 | 2 | 4 | 8, order: Endian): bigint {
   let v = 0n;
   for (let i = 0; i < size; i += 1) {
     const byte = BigInt(bytes[offset + i] ?? 0);
@@ -18,8 +18,8 @@ export function readField(bytes: Uint8Array, offset: number, size: 4 | 8, order:
   return v;
 }
 
-/** Writes an unsigned 4- or 8-byte field in the given byte order. */
-export function writeField(bytes: Uint8Array, offset: number, size: 4 | 8, order: Endian, value: bigint): void {
+/** Writes an unsigned 1-, 2-, 4- or 8-byte field in the given byte order. */
+export function writeField(bytes: Uint8Array, offset: number, size: 1 | 2 | 4 | 8, order: Endian, value: bigint): void {
   const v = BigInt.asUintN(8 * size, value);
   for (let i = 0; i < size; i += 1) {
     const shift = order === 'le' ? 8 * i : 8 * (size - 1 - i);
@@ -35,7 +35,7 @@ export function words64(value: bigint, order: Endian): readonly [number, number]
   return order === 'le' ? [lo, hi] : [hi, lo];
 }
 
-/** Applies a test to a value. */
+/** Applies a test to a field's unsigned value (libseccomp's comparisons, as its gen_bpf emits them). */
 export function holds(test: Test, value: bigint): boolean {
   switch (test.op) {
     case 'eq':
@@ -46,6 +46,18 @@ export function holds(test: Test, value: bigint): boolean {
       return (value & test.mask) === 0n;
     case 'oneOf':
       return test.values.includes(value);
+    case 'ne':
+      return value !== test.value;
+    case 'lt':
+      return value < test.value;
+    case 'le':
+      return value <= test.value;
+    case 'gt':
+      return value > test.value;
+    case 'ge':
+      return value >= test.value;
+    case 'maskedEq':
+      return (value & test.mask) === test.value;
     default:
       return assertTest(test);
   }

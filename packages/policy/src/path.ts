@@ -1,8 +1,8 @@
 /**
  * Field paths a check names, resolved against @ea/layout's struct model (the one model of EA
  * structs): `flags`, `set_tid[0]` (element 0 of the array `set_tid` points to) or
- * `bar->barbaz->barbaz` (follow `bar`, then `barbaz`, read `barbaz`). A check reads 4- and
- * 8-byte scalars; an 8-byte field is compared as two 32-bit halves.
+ * `bar->barbaz->barbaz` (follow `bar`, then `barbaz`, read `barbaz`). A check reads 1-, 2-, 4-
+ * and 8-byte scalars; an 8-byte field is compared as two 32-bit halves.
  */
 import { type CType, type PointerType, type StructType, pointee } from '@ea/layout';
 
@@ -13,8 +13,11 @@ const ARRAY_ELEMENTS = 32;
 export interface PathField {
   readonly name: string;
   readonly offset: number;
-  /** 4 or 8 bytes; 8-byte fields are compared as two 32-bit halves. */
-  readonly size: 4 | 8;
+  /**
+   * 1, 2, 4 or 8 bytes; 8-byte fields are compared as two 32-bit halves, 1- and 2-byte ones
+   * are cut out of their aligned 32-bit word (the `ea` profile loads aligned words only).
+   */
+  readonly size: 1 | 2 | 4 | 8;
   /** Set when the field is an input pointer the flattener follows. */
   readonly pointer?: PointerType;
 }
@@ -35,15 +38,16 @@ export class PathError extends Error {
 }
 
 /**
- * Lists the fields of a struct a check can name directly: named members that are 4- or 8-byte
- * scalars or pointers (an output pointer, never followed, reads as a plain 8-byte field).
+ * Lists the fields of a struct a check can name directly: named members that are scalars
+ * (naturally aligned, so a field never straddles two 32-bit words) or pointers (an output
+ * pointer, never followed, reads as a plain 8-byte field).
  */
 export function pathFields(struct: StructType): PathField[] {
   const fields: PathField[] = [];
   for (const m of struct.members) {
     if (m.name === null) continue;
     const ty = m.type;
-    if (ty.kind === 'scalar' && (ty.size === 4 || ty.size === 8)) {
+    if (ty.kind === 'scalar' && m.offset % ty.size === 0) {
       fields.push({ name: m.name, offset: m.offset, size: ty.size });
     } else if (ty.kind === 'pointer') {
       fields.push(ty.direction === 'out' ? { name: m.name, offset: m.offset, size: 8 } : { name: m.name, offset: m.offset, size: 8, pointer: ty });
@@ -99,4 +103,9 @@ export function resolvePath(root: StructType, path: string): ResolvedPath {
     owner = targetOf(field, field.pointer, path);
   }
   throw new PathError(`empty path ${path}`);
+}
+
+/** Returns `set_tid` or `bar->barbaz`: the pointer chain of a nested path. */
+export function chainOf(path: ResolvedPath): string {
+  return path.hops.map((h) => h.field.name).join('->');
 }

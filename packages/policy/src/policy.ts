@@ -7,7 +7,7 @@ import type { StructType } from '@ea/layout';
 import type { ArchInfo } from '@ea/seccomp';
 import type { Placement } from './placement.js';
 
-/** A condition on one field (value semantics are unsigned, the field's own width). */
+/** A condition on one field (value semantics are unsigned, at the field's own width: 8, 16, 32 or 64 bits). */
 export type Test =
   | { readonly op: 'eq'; readonly value: bigint }
   /** (field & mask) == mask */
@@ -15,7 +15,14 @@ export type Test =
   /** (field & mask) == 0 */
   | { readonly op: 'noneSet'; readonly mask: bigint }
   /** field is one of the values */
-  | { readonly op: 'oneOf'; readonly values: readonly bigint[] };
+  | { readonly op: 'oneOf'; readonly values: readonly bigint[] }
+  /** field != value, <, <=, >, >= value: libseccomp's SCMP_CMP_NE/LT/LE/GT/GE, unsigned */
+  | { readonly op: Ordering; readonly value: bigint }
+  /** (field & mask) == value: libseccomp's SCMP_CMP_MASKED_EQ (a value with bits outside the mask never holds) */
+  | { readonly op: 'maskedEq'; readonly mask: bigint; readonly value: bigint };
+
+/** The comparisons besides equality, as libseccomp names them without the SCMP_CMP_ prefix. */
+export type Ordering = 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 
 /** Describes one check of a policy: a field path and the test its value must pass. */
 export interface Check {
@@ -44,3 +51,6 @@ export interface Policy {
   /** Returned for every other syscall (default ALLOW). */
   readonly otherwise?: number;
 }
+
+/** What the checks of a policy need to be emitted: everything but the syscall and the actions. */
+export type CheckSpec = Pick<Policy, 'arch' | 'struct' | 'placement' | 'checks' | 'guard'>;

@@ -49,14 +49,29 @@ function eaVersion(name: string, where: string): Version {
   return version(name);
 }
 
-/** One EA condition as an @ea/policy test, on a field of `size` bytes. */
-function testOf(c: EaCondition, size: 4 | 8): Test {
-  const max = size === 4 ? 0xffffffffn : 0xffffffffffffffffn;
-  if (c.value > max) throw new ProfileError('BAD_VALUE', `${c.path}.value`, `${c.field} is ${size * 8} bits; ${c.value} does not fit`);
-  if (c.valueTwo > max) throw new ProfileError('BAD_VALUE', `${c.path}.valueTwo`, `${c.field} is ${size * 8} bits; ${c.valueTwo} does not fit`);
+/**
+ * One EA condition as an @ea/policy test, on a field of `size` bytes. Every libseccomp operator
+ * means what it means on an argument (enum scmp_compare), compared unsigned at the field's width;
+ * a constant wider than the field is BAD_VALUE rather than a comparison that is always or never true.
+ */
+function testOf(c: EaCondition, size: 1 | 2 | 4 | 8): Test {
+  const bits = 8 * size;
+  const max = (1n << BigInt(bits)) - 1n;
+  if (c.value > max) throw new ProfileError('BAD_VALUE', `${c.path}.value`, `${c.field} is ${bits} bits; ${c.value} does not fit`);
+  if (c.valueTwo > max) throw new ProfileError('BAD_VALUE', `${c.path}.valueTwo`, `${c.field} is ${bits} bits; ${c.valueTwo} does not fit`);
   switch (c.op) {
     case 'SCMP_CMP_EQ':
       return { op: 'eq', value: c.value };
+    case 'SCMP_CMP_NE':
+      return { op: 'ne', value: c.value };
+    case 'SCMP_CMP_LT':
+      return { op: 'lt', value: c.value };
+    case 'SCMP_CMP_LE':
+      return { op: 'le', value: c.value };
+    case 'SCMP_CMP_GT':
+      return { op: 'gt', value: c.value };
+    case 'SCMP_CMP_GE':
+      return { op: 'ge', value: c.value };
     case 'SCMP_CMP_MASKED_EQ': {
       // (field & value) == valueTwo, as libseccomp's masked compare.
       const mask = c.value;
@@ -64,17 +79,12 @@ function testOf(c: EaCondition, size: 4 | 8): Test {
       if ((want & ~mask) !== 0n) {
         throw new ProfileError('BAD_EA_RULE', `${c.path}.valueTwo`, `valueTwo 0x${want.toString(16)} has bits outside the mask 0x${mask.toString(16)}: the condition can never hold`);
       }
+      // noneSet is one jset per word; allSet and eq are what maskedEq would emit, under the names the policy language already had.
       if (want === 0n) return { op: 'noneSet', mask };
       if (want === mask) return { op: 'allSet', mask };
       if (mask === max) return { op: 'eq', value: want };
-      throw new ProfileError('BAD_EA_RULE', `${c.path}.valueTwo`, 'an EA SCMP_CMP_MASKED_EQ needs valueTwo 0 (no bit of the mask set) or equal to the mask (every bit set)');
+      return { op: 'maskedEq', mask, value: want };
     }
-    case 'SCMP_CMP_NE':
-    case 'SCMP_CMP_LT':
-    case 'SCMP_CMP_LE':
-    case 'SCMP_CMP_GT':
-    case 'SCMP_CMP_GE':
-      throw new ProfileError('BAD_EA_RULE', `${c.path}.op`, `${c.op} is not supported on EA fields (use SCMP_CMP_EQ or SCMP_CMP_MASKED_EQ)`);
     default:
       return assertOp(c.op);
   }
@@ -85,7 +95,7 @@ function assertOp(op: never): never {
 }
 
 function checkOf(v: Version, c: EaCondition): Check {
-  let size: 4 | 8;
+  let size: 1 | 2 | 4 | 8;
   try {
     size = resolvePath(v.struct, c.field).field.size;
   } catch (e) {
@@ -101,7 +111,7 @@ function rulesWithEa(profile: ResolvedProfile): ResolvedRule[] {
 
 /**
  * Validates every EA condition and builds the blocks: throws ProfileError BAD_EA_RULE (a syscall
- * without a struct, a path that names no field, an operator the policy language lacks) or
+ * without a struct, a path that names no field, a MASKED_EQ that can never hold) or
  * BAD_VALUE (a constant wider than its field), naming the JSON path.
  */
 export function planEa(profile: ResolvedProfile, arch: ArchInfo, strategy: Strategy): EaPlan {

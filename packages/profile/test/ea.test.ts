@@ -138,10 +138,20 @@ describe('EA rules: bad input is a typed error naming the JSON path', () => {
     fails({ names: ['clone3'], action: 'SCMP_ACT_ALLOW', ea: [ea('flags->x')] }, 'syscalls[0].ea[0].path');
     fails({ names: ['openat2'], action: 'SCMP_ACT_ALLOW', ea: [ea('set_tid[0]')] }, 'syscalls[0].ea[0].path');
   });
-  it('an operator or a mask the policy language cannot express', () => {
-    fails({ names: ['clone3'], action: 'SCMP_ACT_ALLOW', ea: [ea('flags', 'SCMP_CMP_GT')] }, 'syscalls[0].ea[0].op');
-    fails({ names: ['clone3'], action: 'SCMP_ACT_ALLOW', ea: [ea('flags', 'SCMP_CMP_MASKED_EQ', 0xf0, 0x10)] }, 'syscalls[0].ea[0].valueTwo');
+  it('an unknown operator, valueTwo without MASKED_EQ, a MASKED_EQ that can never hold', () => {
+    fails({ names: ['clone3'], action: 'SCMP_ACT_ALLOW', ea: [ea('flags', 'SCMP_CMP_GT'), ea('flags', 'SCMP_CMP_BETWEEN')] }, 'syscalls[0].ea[1].op', 'UNKNOWN_OPERATOR');
+    fails({ names: ['clone3'], action: 'SCMP_ACT_ALLOW', ea: [ea('flags', 'SCMP_CMP_LT', 5, 1)] }, 'syscalls[0].ea[0].valueTwo', 'VALUE_TWO_WITHOUT_MASKED_EQ');
     fails({ names: ['clone3'], action: 'SCMP_ACT_ALLOW', ea: [ea('flags', 'SCMP_CMP_MASKED_EQ', 0xf0, 0x1)] }, 'syscalls[0].ea[0].valueTwo');
+  });
+  it('every operator compiles, MASKED_EQ with any valueTwo inside its mask', () => {
+    for (const op of ['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_GT', 'SCMP_CMP_GE']) {
+      expect(compileProfile(profile([{ names: ['clone3'], action: 'SCMP_ACT_ALLOW', ea: [ea('flags', op, 7)] }]), { arch: 'x86_64' }).profile).toBe('ea');
+    }
+    expect(compileProfile(profile([{ names: ['clone3'], action: 'SCMP_ACT_ALLOW', ea: [ea('flags', 'SCMP_CMP_MASKED_EQ', 0xf0, 0x10)] }]), { arch: 'x86_64' }).profile).toBe('ea');
+  });
+  it('a constant wider than a 16-bit field', () => {
+    fails({ names: ['perf_event_open'], action: 'SCMP_ACT_ALLOW', ea: [ea('sample_max_stack', 'SCMP_CMP_LT', 0x10000)] }, 'syscalls[0].ea[0].value', 'BAD_VALUE');
+    fails({ names: ['perf_event_open'], action: 'SCMP_ACT_ALLOW', ea: [ea('sample_max_stack', 'SCMP_CMP_MASKED_EQ', 0xff, 0x10000)] }, 'syscalls[0].ea[0].valueTwo', 'BAD_VALUE');
   });
   it('a constant wider than a 32-bit element', () => {
     fails({ names: ['clone3'], action: 'SCMP_ACT_ALLOW', ea: [{ path: 'set_tid[0]', op: 'SCMP_CMP_EQ', value: 2 ** 40 }] }, 'syscalls[0].ea[0].value', 'BAD_VALUE');

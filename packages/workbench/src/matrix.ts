@@ -166,7 +166,7 @@ function callOf(scenario: Scenario, kv: Version, bytes: Uint8Array, pointer: Non
 }
 
 /** Reads a field from the image (bytes past its end read as zero). */
-function imageField(view: DataView, at: number, size: 4 | 8, order: Endian): bigint {
+function imageField(view: DataView, at: number, size: 1 | 2 | 4 | 8, order: Endian): bigint {
   const bytes = new Uint8Array(size);
   for (let i = 0; i < size; i += 1) bytes[i] = at + i < view.byteLength ? view.getUint8(at + i) : 0;
   return readField(bytes, 0, size, order);
