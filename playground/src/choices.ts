@@ -1,7 +1,7 @@
 /** What the page's selects offer (kept apart from the analyses so the page's bundle stays small). */
 
-/** The format choices: auto-detect, a program format, or a profile JSON. */
-export const FORMAT_CHOICES = ['auto', 'asm', 'd', 'dd', 'ddd', 'bin', 'profile'] as const;
+/** The format choices: auto-detect, a classic program format, a profile JSON, eBPF text or bytes, an eBPF ELF object. */
+export const FORMAT_CHOICES = ['auto', 'asm', 'd', 'dd', 'ddd', 'bin', 'profile', 'ebpf', 'elf'] as const;
 export type FormatChoice = (typeof FORMAT_CHOICES)[number];
 
 /** The verifier profiles the page offers. */
@@ -20,4 +20,5 @@ export const TABS = [
   ['diff', 'Diff'],
   ['ea', 'EA layout'],
   ['pcap', 'Capture'],
+  ['run', 'Run (eBPF)'],
 ] as const;

@@ -75,6 +75,23 @@ function clone3Text(): string {
   return `; clone3: allow only when set_tid[0] == 34 (EA image, jump-table strategy)\n${disassemble(built.insns)}`;
 }
 
+/** A bpf_conformance-style case: eBPF assembly, and one packet (`-- mem`) the run view starts with. */
+const EBPF = `# r1 = the packet, r2 = its length (uBPF's convention): r0 = the IPv4 protocol, 0 otherwise.
+-- asm
+mov %r0, 0
+jlt %r2, 34, out      # shorter than Ethernet + IPv4
+ldxh %r3, [%r1+12]    # EtherType
+be16 %r3
+jne %r3, 0x800, out
+ldxb %r0, [%r1+23]    # IPv4 protocol
+out:
+exit
+-- mem
+00 11 22 33 44 55 66 77 88 99 aa bb 08 00 45 00 00 1c 00 00 00 00 40 11 00 00 0a 00 00 01 0a 00 00 02
+-- result
+0x11
+`;
+
 /** Lists the built-in examples, in the order the page offers them. */
 export function examples(): readonly Example[] {
   return [
@@ -82,5 +99,6 @@ export function examples(): readonly Example[] {
     { id: 'clone3', title: 'EA: clone3 set_tid[0] == 34', text: clone3Text(), profile: 'ea' },
     { id: 'profile', title: 'Docker-like profile (JSON)', text: PROFILE, profile: 'seccomp' },
     { id: 'tcpdump', title: 'tcpdump -d: udp dst port 53', text: TCPDUMP, profile: 'socket' },
+    { id: 'ebpf', title: 'eBPF assembly (bpf_conformance case)', text: EBPF, profile: 'socket' },
   ];
 }

@@ -4,12 +4,13 @@
  */
 import type { Input, Report, Settings } from './analyze.js';
 import type { CallAnswer } from './call.js';
+import type { RunAnswer } from './run.js';
 import { EA_SYSCALLS, FORMAT_CHOICES, type FormatChoice, PROFILE_CHOICES, TABS } from './choices.js';
 import { countOf } from '@ea/bpf';
 import type { Example } from './examples.js';
 import type { Job, Reply } from './protocol.js';
 import { decodeState, encodeState } from './state.js';
-import { callResult, diffResult, disassemblyView, eaResult, el, explainView, javascriptView, pcapResult, verifierView } from './views.js';
+import { callResult, diffResult, disassemblyView, eaResult, el, explainView, javascriptView, pcapResult, runResult, verifierView } from './views.js';
 
 const STAGES = ['reading', 'verifying', 'explaining', 'compiling', 'done'];
 
@@ -19,6 +20,7 @@ const exampleSel = $<HTMLSelectElement>('example');
 const formatSel = $<HTMLSelectElement>('format');
 const profileSel = $<HTMLSelectElement>('profile');
 const archSel = $<HTMLSelectElement>('arch');
+const sectionSel = $<HTMLSelectElement>('section');
 const status = $('status');
 const progress = $<HTMLProgressElement>('progress');
 const cancel = $<HTMLButtonElement>('cancel');
@@ -36,7 +38,8 @@ function fill(select: HTMLSelectElement, options: readonly (readonly [string, st
   for (const [value, label] of options) select.append(new Option(label, value));
 }
 
-fill(formatSel, FORMAT_CHOICES.map((f) => [f, f === 'auto' ? 'auto-detect' : f === 'profile' ? 'profile JSON' : f] as const));
+const FORMAT_LABELS: Partial<Record<FormatChoice, string>> = { auto: 'auto-detect', profile: 'profile JSON', ebpf: 'eBPF (assembly, .data case, hex, objdump)', elf: 'eBPF ELF object' };
+fill(formatSel, FORMAT_CHOICES.map((f) => [f, FORMAT_LABELS[f] ?? f] as const));
 fill(profileSel, PROFILE_CHOICES.map((p) => [p, p] as const));
 
 function listen(w: Worker): void {
@@ -102,11 +105,11 @@ function currentInput(): Input {
 }
 
 function settings(): Settings {
-  return { format: formatSel.value as FormatChoice, profile: profileSel.value as Settings['profile'], arch: archSel.value };
+  return { format: formatSel.value as FormatChoice, profile: profileSel.value as Settings['profile'], arch: archSel.value, section: sectionSel.value };
 }
 
 function saveState(): void {
-  const fragment = encodeState({ text: input.value, bytes, format: formatSel.value, profile: profileSel.value, arch: archSel.value, tab });
+  const fragment = encodeState({ text: input.value, bytes, format: formatSel.value, profile: profileSel.value, arch: archSel.value, section: sectionSel.value, tab });
   history.replaceState(null, '', `#${fragment}`);
 }
 
@@ -122,10 +125,27 @@ function render(): void {
   const r = report;
   errorBox.textContent = r?.error ? `${r.error.name}${r.error.code === null ? '' : ` ${r.error.code}`}: ${r.error.message}` : '';
   $('summary').textContent = r === null || r.error !== null ? '' : summary(r);
+  sections(r);
   for (const [id] of TABS) showPanel(id);
 }
 
+/** Offers an object's programs in the Program select (hidden for anything else). */
+function sections(r: Report | null): void {
+  const programs = r?.ebpf?.programs ?? [];
+  $('section-row').hidden = programs.length === 0;
+  if (programs.length === 0) return;
+  const keep = r?.ebpf?.section ?? '';
+  sectionSel.replaceChildren();
+  fill(sectionSel, programs.map((p) => [p.section, `${p.section} (${p.name})`] as const));
+  sectionSel.value = keep;
+}
+
 function summary(r: Report): string {
+  if (r.kind === 'ebpf') {
+    const x = r.ebpf!;
+    const what = x.source === 'object' ? `ELF object: ${countOf(x.programs.length, 'program')}, ${countOf(x.maps.length, 'map')}; program ${x.section}` : `read as ${r.format}`;
+    return `${what}: ${countOf(r.listing.length, 'instruction')} · eBPF`;
+  }
   const parts = [`${r.kind === 'profile' ? 'profile compiled to' : `read as ${r.format}:`} ${countOf(r.insns.length, 'instruction')}`, `verifier profile ${r.profile}`];
   if (r.note !== null) parts.push(r.note);
   if (r.warnings.length > 0) parts.push(`warnings: ${r.warnings.join('; ')}`);
@@ -138,6 +158,10 @@ function showPanel(id: string): void {
   const r = report;
   if (r === null || r.error !== null) {
     panel.append(el('p', r === null ? 'No input analyzed yet.' : 'The input could not be read (see the error above).'));
+    return;
+  }
+  if (r.kind === 'ebpf' && (id === 'call' || id === 'diff' || id === 'pcap')) {
+    panel.append(el('p', `${id === 'pcap' ? 'Capture counts packets through a classic filter' : id === 'diff' ? 'Diff compares classic seccomp filters' : 'Try a call runs seccomp filters'}; this input is eBPF: packets run on the Run (eBPF) tab.`));
     return;
   }
   switch (id) {
@@ -164,6 +188,9 @@ function showPanel(id: string): void {
       break;
     case 'pcap':
       panel.append(...pcapForm());
+      break;
+    case 'run':
+      panel.append(...runForm(r));
       break;
   }
 }
@@ -250,6 +277,31 @@ function pcapForm(): HTMLElement[] {
   return [form, out];
 }
 
+let packetsText: string | null = null;
+
+function runForm(r: Report): HTMLElement[] {
+  if (r.kind !== 'ebpf') return [el('p', 'Run takes an eBPF program or object; the Capture tab runs classic packet filters.')];
+  const form = el('form', undefined, { id: 'run-form', 'aria-label': 'Run (eBPF)' }) as HTMLFormElement;
+  const packets = el('textarea', undefined, { id: 'run-packets', rows: '6', spellcheck: 'false' }) as HTMLTextAreaElement;
+  packets.value = packetsText ?? r.ebpf?.packets ?? '';
+  packets.addEventListener('input', () => {
+    packetsText = packets.value;
+  });
+  const file = el('input', undefined, { id: 'run-pcap', type: 'file' }) as HTMLInputElement;
+  const out = el('div', undefined, { id: 'run-out' });
+  const row = el('div', undefined, { class: 'row' });
+  row.append(el('label', 'or a capture (pcap or pcapng), which replaces them', { for: 'run-pcap' }), file, el('button', 'Run both engines', { type: 'submit', id: 'run-run' }));
+  form.append(el('label', 'Packets: one per line, hex bytes (- for an empty one, # comments)', { for: 'run-packets' }), packets, row);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const f = file.files?.[0];
+    const capture = f === undefined ? null : new Uint8Array(await f.arrayBuffer());
+    const reply = await run({ type: 'run', input: currentInput(), settings: settings(), packets: packets.value, capture });
+    if (reply?.type === 'run') out.replaceChildren(...runResult(reply.answer as RunAnswer));
+  });
+  return [form, out];
+}
+
 function buildTabs(): void {
   const list = $('tabs');
   for (const [id, label] of TABS) {
@@ -283,8 +335,10 @@ function loadExample(id: string): void {
   const e = EXAMPLES.find((x) => x.id === id);
   if (e === undefined) return;
   bytes = null;
+  packetsText = null;
   input.value = e.text;
   formatSel.value = 'auto';
+  sectionSel.value = '';
   profileSel.value = e.profile;
   void analyze();
 }
@@ -302,6 +356,8 @@ async function loadFile(file: File): Promise<void> {
     input.placeholder = `${file.name}: ${data.length} bytes of binary input (type here to replace it)`;
   }
   exampleSel.value = '';
+  packetsText = null;
+  sectionSel.replaceChildren();
   await analyze();
 }
 
@@ -312,6 +368,7 @@ $('controls').addEventListener('submit', (event) => {
 });
 cancel.addEventListener('click', () => stop('cancelled'));
 exampleSel.addEventListener('change', () => loadExample(exampleSel.value));
+sectionSel.addEventListener('change', () => void analyze());
 input.addEventListener('input', () => {
   bytes = null;
   exampleSel.value = '';
@@ -341,6 +398,7 @@ function start(list: readonly Example[], arches: readonly string[]): void {
   if (saved !== null) {
     bytes = saved.bytes;
     input.value = saved.text;
+    if (saved.section !== '') fill(sectionSel, [[saved.section, saved.section]]);
     for (const [sel, v] of [[formatSel, saved.format], [profileSel, saved.profile], [archSel, saved.arch]] as const) {
       if (Array.from(sel.options).some((o) => o.value === v)) sel.value = v;
     }

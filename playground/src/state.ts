@@ -11,6 +11,8 @@ export interface State {
   readonly format: string;
   readonly profile: string;
   readonly arch: string;
+  /** The program of an eBPF object ('' the first). */
+  readonly section: string;
   readonly tab: string;
 }
 
@@ -31,6 +33,7 @@ function fromBase64(text: string): Uint8Array | null {
 /** Writes the state as a fragment (without the #). */
 export function encodeState(s: State): string {
   const p = new URLSearchParams({ format: s.format, profile: s.profile, arch: s.arch, tab: s.tab });
+  if (s.section !== '') p.set('section', s.section);
   if (s.bytes !== null) p.set('bytes', toBase64(s.bytes));
   else p.set('text', s.text);
   return p.toString();
@@ -47,6 +50,7 @@ export function decodeState(fragment: string): State | null {
     format: p.get('format') ?? ('auto' satisfies FormatChoice),
     profile: p.get('profile') ?? 'seccomp',
     arch: p.get('arch') ?? 'x86_64',
+    section: p.get('section') ?? '',
     tab: p.get('tab') ?? 'verifier',
   };
 }

@@ -7,6 +7,7 @@ import type { CallAnswer } from './call.js';
 import type { DiffAnswer } from './diff.js';
 import type { EaAnswer } from './ea.js';
 import type { PcapAnswer } from './pcap.js';
+import type { Outcome, RunAnswer } from './run.js';
 import { countOf } from '@ea/bpf';
 import { tokenize } from './highlight.js';
 
@@ -32,12 +33,14 @@ function table(head: readonly string[], caption: string): { table: HTMLTableElem
 
 /** The listing with one row per instruction; `bad` is highlighted, `ran` marks executed ones. */
 export function listing(report: Report, bad: number | null, ran: ReadonlySet<number> = new Set()): HTMLElement {
-  const { table: t, body } = table(['pc', 'instruction'], countOf(report.insns.length, 'instruction'));
-  report.listing.forEach((text, pc) => {
+  const relocated = report.listing.some((r) => r.relocation !== null);
+  const { table: t, body } = table(relocated ? ['pc', 'instruction', 'relocation'] : ['pc', 'instruction'], countOf(report.listing.length, 'instruction'));
+  for (const { pc, text, relocation } of report.listing) {
     const tr = el('tr', undefined, pc === bad ? { class: 'bad', 'aria-current': 'true' } : ran.has(pc) ? { class: 'ran' } : {});
     tr.append(el('td', String(pc), { class: 'num' }), el('td', text, { class: 'code' }));
+    if (relocated) tr.append(el('td', relocation ?? '', { class: 'code' }));
     body.append(tr);
-  });
+  }
   const box = el('div', undefined, { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': 'Listing' });
   box.append(t);
   return box;
@@ -47,9 +50,33 @@ export function listing(report: Report, bad: number | null, ran: ReadonlySet<num
 export function verifierView(report: Report): HTMLElement[] {
   const v = report.verify;
   if (v === null) return [el('p', 'Nothing verified.')];
-  if (v.ok) return [el('p', `Accepted by the ${report.profile} verifier.`, { class: 'ok', id: 'verdict' }), listing(report, null)];
-  const head = el('p', `Refused: ${v.reason} (${v.errno})${v.pc === null ? '' : ` at pc ${v.pc}`}: ${v.why}${v.detail === null ? '' : ` [${v.detail}]`}`, { id: 'verdict' });
-  return [head, listing(report, v.pc), el('pre', v.diagnostic, { id: 'diagnostic' })];
+  const who = report.kind === 'ebpf' ? "eBPF load-time checks (@ea/ebpf's load)" : `${report.profile} verifier`;
+  if (v.ok) return [...objectInfo(report), el('p', `Accepted by the ${who}.`, { class: 'ok', id: 'verdict' }), listing(report, null)];
+  const text = v.errno === null
+    ? `Refused by the ${who}: ${v.reason}${v.pc === null ? '' : ` at pc ${v.pc}`}: ${v.why}`
+    : `Refused: ${v.reason} (${v.errno})${v.pc === null ? '' : ` at pc ${v.pc}`}: ${v.why}${v.detail === null ? '' : ` [${v.detail}]`}`;
+  const head = el('p', text, { id: 'verdict' });
+  return [...objectInfo(report), head, listing(report, v.pc), el('pre', v.diagnostic, { id: 'diagnostic' })];
+}
+
+/** An eBPF object's programs, maps and global data, above its listing. */
+function objectInfo(report: Report): HTMLElement[] {
+  const x = report.ebpf;
+  if (x === null || x.source !== 'object') return [];
+  const { table: t, body } = table(['map', 'type', 'key size', 'value size', 'max entries'], `${countOf(x.maps.length, 'map')}, ${countOf(x.globals.length, 'global data section')}`);
+  t.id = 'object-maps';
+  for (const m of x.maps) {
+    const tr = el('tr');
+    tr.append(el('td', m.name), el('td', m.type), el('td', String(m.keySize), { class: 'num' }), el('td', String(m.valueSize), { class: 'num' }), el('td', String(m.maxEntries), { class: 'num' }));
+    body.append(tr);
+  }
+  for (const g of x.globals) {
+    const tr = el('tr');
+    tr.append(el('td', g.section), el('td', 'global data'), el('td', ''), el('td', String(g.size), { class: 'num' }), el('td', '1', { class: 'num' }));
+    body.append(tr);
+  }
+  const programs = x.programs.map((p) => `${p.section} (${p.name}, ${p.context})`).join(', ');
+  return [el('p', `Program ${x.section ?? ''} of ${countOf(x.programs.length, 'program')}: ${programs}; license ${JSON.stringify(x.license)}.`, { id: 'object-info' }), t];
 }
 
 /** The bpf_asm disassembly. */
@@ -59,6 +86,7 @@ export function disassemblyView(report: Report): HTMLElement[] {
 
 /** The explain table: one row per syscall (or run of unnamed numbers) of every accepted arch. */
 export function explainView(report: Report): HTMLElement[] {
+  if (report.kind === 'ebpf') return [el('p', 'Explain reads classic seccomp filters; this input is eBPF (see Run).')];
   const x = report.explain;
   if (x === null) return [el('p', report.profile === 'seccomp' ? 'Nothing to explain: the filter was not accepted.' : `Explain reads seccomp filters; this one is verified as ${report.profile}.`)];
   if ('error' in x) return [el('p', `${x.error.name}: ${x.error.message}`)];
@@ -137,6 +165,45 @@ export function eaResult(answer: EaAnswer): HTMLElement[] {
     el('h2', `Compatibility matrix: ${answer.allFailSafe ? 'every cell fails safe' : 'some cell does not fail safe'}`),
     el('pre', answer.matrix, { id: 'ea-matrix', tabindex: '0' }),
   ];
+}
+
+function outcomeText(o: Outcome): string {
+  return o.error !== null ? `error ${o.error}` : `${o.r0}${o.action === null ? '' : ` ${o.action}`}`;
+}
+
+/** r0 of each packet by both engines, then each map as each engine left it. */
+export function runResult(answer: RunAnswer): HTMLElement[] {
+  if (!answer.ok) return [el('p', `${answer.error.name}${answer.error.code === null ? '' : ` ${answer.error.code}`}: ${answer.error.message}`, { id: 'run-error', role: 'alert' })];
+  const jitName = answer.accelerated ? 'JIT' : 'JIT (fell back to the interpreter)';
+  const shown = answer.rows.length < answer.total ? `; first ${answer.rows.length} shown` : '';
+  const head = el('p', `${countOf(answer.total, 'packet')} from ${answer.source}: the engines agree on ${answer.agreed}${shown}.`, { id: 'run-verdict', class: answer.agreed === answer.total ? 'ok' : '' });
+  const { table: t, body } = table(['packet', 'bytes', 'interpreter r0', `${jitName} r0`], 'r0 per packet');
+  t.id = 'run-table';
+  for (const r of answer.rows) {
+    const tr = el('tr');
+    tr.append(el('td', String(r.index), { class: 'num' }), el('td', String(r.length), { class: 'num' }), el('td', outcomeText(r.interpreter), { class: 'code' }), el('td', outcomeText(r.jit), { class: 'code' }));
+    body.append(tr);
+  }
+  const box = el('div', undefined, { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': 'r0 per packet' });
+  box.append(t);
+  const out: HTMLElement[] = [head, box];
+  for (const m of answer.maps) {
+    const { table: mt, body: mb } = table(['key', 'value (interpreter)', 'value (JIT)'], `${m.name} (${m.type}) after the run: ${m.interpreter.length} ${m.interpreter.length === 1 ? 'entry' : 'entries'}`);
+    mt.classList.add('run-map');
+    const jit = new Map(m.jit);
+    const keys = [...new Set([...m.interpreter.map(([k]) => k), ...m.jit.map(([k]) => k)])];
+    const mine = new Map(m.interpreter);
+    for (const k of keys) {
+      const tr = el('tr');
+      tr.append(el('td', k, { class: 'code' }), el('td', mine.get(k) ?? '(absent)', { class: 'code' }), el('td', jit.get(k) ?? '(absent)', { class: 'code' }));
+      mb.append(tr);
+    }
+    const mbox = el('div', undefined, { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': `Map ${m.name}` });
+    mbox.append(mt);
+    out.push(mbox);
+  }
+  if (answer.printed.length > 0) out.push(el('h2', 'bpf_trace_printk (interpreter)'), el('pre', answer.printed.join('\n'), { id: 'run-printed', tabindex: '0' }));
+  return out;
 }
 
 /** How many packets of a capture each engine accepted. */

@@ -7,13 +7,14 @@ import { BPF_K, BPF_RET } from '@ea/bpf';
 import { compile } from '@ea/jit';
 import { SYSCALL_ARCHES } from '@ea/seccomp';
 import { verify } from '@ea/verifier';
-import { analyze } from './analyze.js';
+import { analyze, ebpfSource } from './analyze.js';
 import { tryCall } from './call.js';
 import { diffInputs } from './diff.js';
 import { eaAnswer } from './ea.js';
 import { examples } from './examples.js';
 import { countPcap } from './pcap.js';
 import type { Job, Reply } from './protocol.js';
+import { runPackets } from './run.js';
 
 const post = (reply: Reply): void => (self as unknown as { postMessage(m: Reply): void }).postMessage(reply);
 
@@ -35,6 +36,11 @@ self.addEventListener('message', (event: MessageEvent<Job>) => {
     case 'pcap':
       post({ id: job.id, type: 'pcap', answer: countPcap(job.input, job.settings, job.capture, (stage) => post({ id: job.id, type: 'progress', stage })) });
       break;
+    case 'run': {
+      const progress = (stage: string): void => post({ id: job.id, type: 'progress', stage });
+      post({ id: job.id, type: 'run', answer: runPackets(job.input, ebpfSource(job.input, job.settings), job.settings.section, job.packets, job.capture, progress) });
+      break;
+    }
     default:
       assertNever(job);
   }

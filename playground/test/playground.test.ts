@@ -6,16 +6,11 @@
  * and axe-core with no serious or critical violation. Screenshots of each view go to a temp dir
  * (printed); EA_PLAYGROUND_SCREENSHOT=path also writes the README's small screenshot.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS, CHROMIUM_MISSING } from '../../examples/test/chromium.js';
-import { buildPlayground } from '../build.js';
-import { servePlayground } from '../serve.js';
+import { describe, expect, it } from 'vitest';
+import { CHROMIUM_MISSING } from '../../examples/test/chromium.js';
 import { analyze, type Settings } from '../src/analyze.js';
 import { tryCall } from '../src/call.js';
 import { EA_SYSCALLS, TABS } from '../src/choices.js';
@@ -26,63 +21,23 @@ import { eaAnswer } from '../src/ea.js';
 import { countPcap } from '../src/pcap.js';
 import { generateCapture, writePcap } from '@ea/pcap';
 import { assemble, encodeProgram } from '@ea/bpf';
-import { encodeState } from '../src/state.js';
+import { browserSession } from './support/session.js';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHROMIUM_MISSING ? ` (skipped: ${CHROMIUM_MISSING})` : ''}`, () => {
-  let server: Server;
-  let base = '';
-  let browser: Browser;
-  const shots = mkdtempSync(join(tmpdir(), 'ea-playground-'));
-  const requests: string[] = [];
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    const dist = mkdtempSync(join(tmpdir(), 'ea-playground-dist-'));
-    await buildPlayground(dist);
-    ({ server, url: base } = await servePlayground(dist, 0));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    process.stdout.write(`playground screenshots: ${shots}\n`);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    // Nothing is sent anywhere: every request the pages made was for the page's own files.
-    expect(requests.length).toBeGreaterThan(0);
-    for (const url of requests) expect(url.startsWith(base)).toBe(true);
-    // No uncaught exception in any page, whatever it was given.
-    expect(pageErrors).toEqual([]);
-  });
-
-  /** Opens the page with a session in its fragment and waits for the analysis. */
-  async function open(text: string, settings: Settings, tab = 'verifier', variant = ''): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-    page.on('request', (r) => requests.push(r.url()));
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(`${base}${variant}#${encodeState({ text, bytes: null, format: settings.format, profile: settings.profile, arch: settings.arch, tab })}`);
-    await page.waitForSelector('body[data-state=ready]');
-    return page;
-  }
-
-  async function selectTab(page: Page, id: string): Promise<void> {
-    await page.click(`#tab-${id}`);
-    expect(await page.getAttribute(`#tab-${id}`, 'aria-selected')).toBe('true');
-  }
-
-  const text = async (page: Page, selector: string): Promise<string> => (await page.locator(selector).textContent()) ?? '';
+  const { shots, open, selectTab, text } = browserSession();
 
   for (const example of examples()) {
     it(`shows the library's answers for the example "${example.title}"`, async () => {
-      const settings: Settings = { format: 'auto', profile: example.profile, arch: 'x86_64' };
+      const settings: Settings = { format: 'auto', profile: example.profile, arch: 'x86_64', section: '' };
       const expected = analyze({ text: example.text }, settings);
       expect(expected.error).toBeNull();
       const page = await open(example.text, settings);
       try {
-        expect(await text(page, '#verdict')).toContain(`Accepted by the ${expected.profile} verifier`);
+        expect(await text(page, '#verdict')).toContain(expected.kind === 'ebpf' ? 'Accepted by the eBPF load-time checks' : `Accepted by the ${expected.profile} verifier`);
         const rows = await page.locator('#panel-verifier tbody tr td.code').allInnerTexts();
-        expect(rows).toEqual(expected.listing);
+        expect(rows).toEqual(expected.listing.map((r) => r.text));
         await page.screenshot({ path: join(shots, `${example.id}-verifier.png`) });
         await selectTab(page, 'disassembly');
         expect(await page.locator('#disassembly').textContent()).toBe(expected.disassembly);
@@ -94,7 +49,7 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
           const cells = await page.locator('#explain tbody tr').nth(expected.explain.rows.indexOf(first)).locator('td').allInnerTexts();
           expect(cells.slice(0, 3)).toEqual([first.arch, String(first.nr), first.name]);
         } else {
-          expect(await text(page, '#panel-explain')).toMatch(/Explain reads seccomp filters/);
+          expect(await text(page, '#panel-explain')).toMatch(/Explain reads (classic )?seccomp filters/);
         }
         await page.screenshot({ path: join(shots, `${example.id}-explain.png`) });
         await selectTab(page, 'javascript');
@@ -111,7 +66,7 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
 
   it('answers "try a call" with both engines as Node does, and shares the session in the URL', async () => {
     const example = examples().find((e) => e.id === 'profile')!;
-    const settings: Settings = { format: 'auto', profile: 'seccomp', arch: 'x86_64' };
+    const settings: Settings = { format: 'auto', profile: 'seccomp', arch: 'x86_64', section: '' };
     const page = await open(example.text, settings, 'call');
     try {
       for (const [args, want] of [['8', 'ALLOW'], ['9', 'ERRNO(1)']] as const) {
@@ -142,7 +97,7 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
   });
 
   it('shows a malformed input\'s typed error and keeps working', async () => {
-    const settings: Settings = { format: 'auto', profile: 'seccomp', arch: 'x86_64' };
+    const settings: Settings = { format: 'auto', profile: 'seccomp', arch: 'x86_64', section: '' };
     const page = await open('  ld [0]\n  frobnicate #1\n  ret #0\n', settings);
     try {
       expect(await text(page, '#error')).toBe('FormatError UNKNOWN_MNEMONIC: line 2, column 3: unknown mnemonic "frobnicate"');
@@ -161,7 +116,7 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
   });
 
   it('highlights the instruction the verifier refuses', async () => {
-    const settings: Settings = { format: 'auto', profile: 'seccomp', arch: 'x86_64' };
+    const settings: Settings = { format: 'auto', profile: 'seccomp', arch: 'x86_64', section: '' };
     const source = '  ld [0]\n  ldx M[3]\n  ret #0\n';
     const expected = analyze({ text: source }, settings);
     if (expected.verify === null || expected.verify.ok) throw new Error('expected a refusal');
@@ -178,7 +133,7 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
 
   it('diffs two filters as @ea/explain does, and names a bad second filter', async () => {
     const example = examples()[0]!;
-    const settings: Settings = { format: 'auto', profile: 'seccomp', arch: 'x86_64' };
+    const settings: Settings = { format: 'auto', profile: 'seccomp', arch: 'x86_64', section: '' };
     // openat allowed instead of ERRNO(EACCES): exactly one syscall differs.
     const second = example.text.replace('jeq #257, deny, kill', 'jeq #257, allow, kill');
     const expected = diffInputs({ text: example.text }, { text: second }, settings);
@@ -209,7 +164,7 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
   it('draws the EA layout and the compatibility matrix as the workbench does', async () => {
     expect([...EA_SYSCALLS]).toEqual(Object.keys(SCENARIOS));
     const example = examples().find((e) => e.id === 'clone3')!;
-    const page = await open(example.text, { format: 'auto', profile: 'ea', arch: 'x86_64' }, 'ea');
+    const page = await open(example.text, { format: 'auto', profile: 'ea', arch: 'x86_64', section: '' }, 'ea');
     try {
       for (const [syscall, strategy] of [['clone3', 'jump-table'], ['openat2', 'fixed-window']] as const) {
         const expected = eaAnswer(syscall, strategy);
@@ -229,7 +184,7 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
 
   it('counts a capture through the packet filter with both engines, as Node does', async () => {
     const example = examples().find((e) => e.id === 'tcpdump')!;
-    const settings: Settings = { format: 'auto', profile: 'socket', arch: 'x86_64' };
+    const settings: Settings = { format: 'auto', profile: 'socket', arch: 'x86_64', section: '' };
     const page = await open(example.text, settings, 'pcap');
     try {
       const generated = countPcap({ text: example.text }, settings, null);
@@ -257,7 +212,7 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
 
   it('reads a raw sock_filter file, keeps it in the link, and cancels a running job', async () => {
     const example = examples()[0]!;
-    const settings: Settings = { format: 'auto', profile: 'seccomp', arch: 'x86_64' };
+    const settings: Settings = { format: 'auto', profile: 'seccomp', arch: 'x86_64', section: '' };
     const bytes = encodeProgram(assemble(example.text));
     const expected = analyze({ bytes }, settings);
     expect(expected.format).toBe('bin');
@@ -286,7 +241,7 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
 
   it('runs under a strict CSP without eval on the interpreter, and says so', async () => {
     const example = examples()[0]!;
-    const settings: Settings = { format: 'auto', profile: 'seccomp', arch: 'x86_64' };
+    const settings: Settings = { format: 'auto', profile: 'seccomp', arch: 'x86_64', section: '' };
     const page = await open(example.text, settings, 'javascript', 'csp/');
     try {
       expect(await text(page, '#engine')).toMatch(/^Engine: interpreter only\..*(eval|Content.Security)/i);
@@ -305,7 +260,7 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
 
   it('passes axe-core with no serious or critical violation on every view', async () => {
     const example = examples().find((e) => e.id === 'profile')!;
-    const page = await open(example.text, { format: 'auto', profile: 'seccomp', arch: 'x86_64' });
+    const page = await open(example.text, { format: 'auto', profile: 'seccomp', arch: 'x86_64', section: '' });
     try {
       await page.evaluate(AXE);
       for (const [id] of TABS) {
