@@ -5,11 +5,10 @@
  * the page must show. The result is plain data (structured-clone safe): the page only renders it.
  */
 import { detectInput, disassemble, formatInsn, type Insn, type ProgramFormat, readProgram } from '@ea/bpf';
-import { explain, type Predicate, syscallDecisions } from '@ea/explain';
 import { compile } from '@ea/jit';
 import { compileProfile } from '@ea/profile';
-import { formatAction } from '@ea/seccomp';
 import { check, formatDiagnostic, type Profile, type VerifiedProgram } from '@ea/verifier';
+import { type Explained, explainProgram } from './explain.js';
 import { checkedProgram, detectEbpf, type EbpfInfo, type EbpfSource, ebpfJavaScript, type ListingRow, listSlots, readEbpf } from './ebpf.js';
 
 export type { FormatChoice } from './choices.js';
@@ -32,15 +31,6 @@ export interface ShownError {
   readonly name: string;
   readonly code: string | null;
   readonly message: string;
-}
-
-/** One row of the explain table. */
-export interface ExplainRow {
-  readonly arch: string;
-  readonly nr: number;
-  readonly to: number | null;
-  readonly name: string | null;
-  readonly cases: readonly { readonly when: string; readonly action: string }[];
 }
 
 /** The verifier's answer. */
@@ -71,7 +61,7 @@ export interface Report {
   readonly listing: readonly ListingRow[];
   readonly disassembly: string;
   readonly verify: VerifyView | null;
-  readonly explain: { readonly rows: readonly ExplainRow[] } | { readonly error: ShownError } | null;
+  readonly explain: Explained | { readonly error: ShownError } | null;
   readonly jit: { readonly accelerated: boolean; readonly reason: string | null; readonly source: string } | null;
   readonly warnings: readonly string[];
   /** What an eBPF input holds besides its listing (null for classic input). */
@@ -90,18 +80,6 @@ export function shownError(error: unknown): ShownError {
     return { name: error.name, code: stable, message: error.message };
   }
   return { name: 'Error', code: null, message: String(error) };
-}
-
-function hex(v: bigint): string {
-  return `0x${v.toString(16)}`;
-}
-
-const OPS: Readonly<Record<Predicate['op'], string>> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=', masked_eq: '==', masked_ne: '!=' };
-
-/** Writes a predicate as the CLI's explain does: `args[0] == 8`, `(args[1] & 0xff) != 0x3`. */
-export function predicateText(p: Predicate): string {
-  if (p.mask !== undefined) return `(${p.field} & ${hex(p.mask)}) ${OPS[p.op]} ${hex(p.value)}`;
-  return `${p.field} ${OPS[p.op]} ${p.value < 10n ? p.value.toString() : hex(p.value)}`;
 }
 
 /** Tells whether an input looks like a profile JSON (what `auto` reads as one). */
@@ -228,20 +206,7 @@ function analyzeEbpf(input: Input, settings: Settings, source: EbpfSource, progr
 
 function explainRows(program: VerifiedProgram): Report['explain'] {
   try {
-    const e = explain(program);
-    const rows: ExplainRow[] = [];
-    for (const arch of e.arches.filter((a) => a.accepted)) {
-      for (const d of syscallDecisions(arch)) {
-        rows.push({
-          arch: d.arch,
-          nr: d.nr,
-          to: d.to ?? null,
-          name: d.name ?? null,
-          cases: d.cases.map((c) => ({ when: c.when.length === 0 ? 'always' : c.when.map(predicateText).join(' && '), action: formatAction(c.ret) })),
-        });
-      }
-    }
-    return { rows };
+    return explainProgram(program);
   } catch (error) {
     return { error: shownError(error) };
   }

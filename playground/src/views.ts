@@ -84,23 +84,64 @@ export function disassemblyView(report: Report): HTMLElement[] {
   return [el('pre', report.disassembly, { id: 'disassembly', tabindex: '0' })];
 }
 
-/** The explain table: one row per syscall (or run of unnamed numbers) of every accepted arch. */
+/** Writes a decision list as one cell, as the CLI's lines: `args[0] == 8 → ALLOW; otherwise ERRNO(1)`. */
+function decisionText(cases: readonly { readonly when: string; readonly action: string }[]): string {
+  if (cases.length === 1 && cases[0]!.when === 'always') return cases[0]!.action;
+  return cases.map((c) => (c.when === 'always' ? `otherwise ${c.action}` : `${c.when} → ${c.action}`)).join('; ');
+}
+
+/**
+ * Explain, grouped by action per arch as `ea-bpf explain` prints it (named syscalls with one
+ * action, largest group first; the conditional ones with their decision lists; unnamed numbers),
+ * then every row, one per syscall, in a closed details element.
+ */
 export function explainView(report: Report): HTMLElement[] {
   if (report.kind === 'ebpf') return [el('p', 'Explain reads classic seccomp filters; this input is eBPF (see Run).')];
   const x = report.explain;
   if (x === null) return [el('p', report.profile === 'seccomp' ? 'Nothing to explain: the filter was not accepted.' : `Explain reads seccomp filters; this one is verified as ${report.profile}.`)];
   if ('error' in x) return [el('p', `${x.error.name}: ${x.error.message}`)];
+  const out: HTMLElement[] = [];
+  for (const g of x.groups) {
+    out.push(el('h2', `${g.arch}: ${countOf(g.named, 'named syscall')}: ${g.allowed} allowed, ${g.denied} denied, ${g.conditional.length} conditional`, { class: 'explain-arch' }));
+    const { table: t, body } = table(['action', 'syscalls', 'names'], `${g.arch}: syscalls by action`);
+    t.classList.add('explain-actions');
+    for (const a of g.actions) {
+      const tr = el('tr');
+      tr.append(el('td', a.action), el('td', String(a.names.length), { class: 'num' }), el('td', a.names.join(' '), { class: 'code' }));
+      body.append(tr);
+    }
+    out.push(t);
+    if (g.conditional.length > 0) {
+      const { table: c, body: cb } = table(['syscall', 'nr', 'decision'], `${g.arch}: conditional syscalls`);
+      c.classList.add('explain-conditional');
+      for (const l of g.conditional) {
+        const tr = el('tr');
+        tr.append(el('td', l.name), el('td', String(l.nr), { class: 'num' }), el('td', decisionText(l.cases), { class: 'code' }));
+        cb.append(tr);
+      }
+      out.push(c);
+    }
+    if (g.unnamed.length > 0) {
+      const text = g.unnamed.map((u) => `${u.nr}${u.to === null ? '' : `–${u.to}`}: ${u.decision}`);
+      const shown = text.length > 8 ? [...text.slice(0, 8), `… ${text.length - 8} more runs`] : text;
+      out.push(el('p', `Numbers without a name: ${shown.join(', ')}`, { class: 'explain-unnamed' }));
+    }
+  }
   const { table: t, body } = table(['arch', 'nr', 'syscall', 'decision'], countOf(x.rows.length, 'row'));
   t.id = 'explain';
   for (const r of x.rows) {
     const tr = el('tr');
-    const decision = r.cases.map((c) => (c.when === 'always' ? c.action : `${c.when} → ${c.action}`)).join('; otherwise ');
-    tr.append(el('td', r.arch), el('td', r.to === null ? String(r.nr) : `${r.nr}–${r.to}`, { class: 'num' }), el('td', r.name ?? ''), el('td', decision, { class: 'code' }));
+    tr.append(el('td', r.arch), el('td', r.to === null ? String(r.nr) : `${r.nr}–${r.to}`, { class: 'num' }), el('td', r.name ?? ''), el('td', decisionText(r.cases), { class: 'code' }));
     body.append(tr);
   }
+  const details = el('details');
+  details.append(el('summary', 'Every syscall number, one row each'));
   const box = el('div', undefined, { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': 'Explain table' });
   box.append(t);
-  return [box];
+  details.append(box);
+  const groups = el('div', undefined, { id: 'explain-groups' });
+  groups.append(...out);
+  return [groups, details];
 }
 
 /** The generated JavaScript, highlighted with one text node per token. */

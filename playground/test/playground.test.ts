@@ -6,8 +6,10 @@
  * and axe-core with no serious or critical violation. Screenshots of each view go to a temp dir
  * (printed); EA_PLAYGROUND_SCREENSHOT=path also writes the README's small screenshot.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHROMIUM_MISSING } from '../../examples/test/chromium.js';
@@ -43,10 +45,19 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
         expect(await page.locator('#disassembly').textContent()).toBe(expected.disassembly);
         await selectTab(page, 'explain');
         if (expected.explain !== null && 'rows' in expected.explain) {
+          const groups = expected.explain.groups;
+          expect(await page.locator('#explain-groups h2').allInnerTexts()).toEqual(groups.map((g) => `${g.arch}: ${g.named} named syscall${g.named === 1 ? '' : 's'}: ${g.allowed} allowed, ${g.denied} denied, ${g.conditional.length} conditional`));
+          expect(await page.locator('table.explain-actions tbody td').allInnerTexts()).toEqual(groups.flatMap((g) => g.actions.flatMap((a) => [a.action, String(a.names.length), a.names.join(' ')])));
+          // The groups partition the named rows: each name once, under the one action it always gets.
+          for (const g of groups) {
+            const named = expected.explain.rows.filter((r) => r.arch === g.arch && r.name !== null);
+            const grouped = [...g.actions.flatMap((a) => a.names.map((n) => [n, a.action] as const)), ...g.conditional.map((c) => [c.name, 'conditional'] as const)];
+            expect(new Map(grouped)).toEqual(new Map(named.map((r) => [r.name!, r.cases.length === 1 ? r.cases[0]!.action : 'conditional'])));
+          }
           const shown = await page.locator('#explain tbody tr').count();
           expect(shown).toBe(expected.explain.rows.length);
           const first = expected.explain.rows.find((r) => r.name !== null)!;
-          const cells = await page.locator('#explain tbody tr').nth(expected.explain.rows.indexOf(first)).locator('td').allInnerTexts();
+          const cells = await page.locator('#explain tbody tr').nth(expected.explain.rows.indexOf(first)).locator('td').allTextContents();
           expect(cells.slice(0, 3)).toEqual([first.arch, String(first.nr), first.name]);
         } else {
           expect(await text(page, '#panel-explain')).toMatch(/Explain reads (classic )?seccomp filters/);
@@ -63,6 +74,28 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
       }
     });
   }
+
+  it('groups explain by action exactly as `ea-bpf explain` prints its table', async () => {
+    const example = examples().find((e) => e.id === 'profile')!;
+    const file = join(mkdtempSync(join(tmpdir(), 'ea-playground-explain-')), 'profile.json');
+    writeFileSync(file, example.text);
+    const cli = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../packages/cli/src/main.ts'), 'explain', file], { encoding: 'utf8' });
+    const heads = [...cli.matchAll(/^(\S+) \(AUDIT_ARCH 0x[0-9a-f]+\): (.*)$/gm)].map((m) => `${m[1]}: ${m[2]}`);
+    const actions = [...cli.matchAll(/^ {2}(?!conditional)(\S+) \((\d+)\): (.*)$/gm)].flatMap((m) => [m[1]!, m[2]!, m[3]!]);
+    const conditional = [...cli.matchAll(/^ {4}(\S+) \((\d+)\):\n((?: {6}.*\n)+)/gm)].flatMap((m) => [m[1]!, m[2]!, m[3]!.trim().split(/\n\s*/).map((c) => c.replace(' -> ', ' → ')).join('; ')]);
+    expect(actions.length).toBeGreaterThan(3);
+    expect(conditional.length).toBe(3);
+    const page = await open(example.text, { format: 'auto', profile: 'seccomp', arch: 'x86_64', section: '' }, 'explain');
+    try {
+      expect(heads.length).toBe(2);
+      expect(await page.locator('#explain-groups h2').allInnerTexts()).toEqual(heads);
+      expect(await page.locator('table.explain-actions tbody td').allInnerTexts()).toEqual(actions);
+      expect(await page.locator('table.explain-conditional tbody td').allInnerTexts()).toEqual(conditional);
+      await page.screenshot({ path: join(shots, 'explain-groups.png'), fullPage: true });
+    } finally {
+      await page.close();
+    }
+  });
 
   it('answers "try a call" with both engines as Node does, and shares the session in the URL', async () => {
     const example = examples().find((e) => e.id === 'profile')!;
