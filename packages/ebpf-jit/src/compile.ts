@@ -6,12 +6,12 @@
  * interpreter and `accelerated` says so.
  */
 import {
-  assign, bin, call, CodegenError, declare, fnDecl, nullLiteral, print, program as script, ret, u32,
+  array, assign, bin, call, CodegenError, declare, exprStmt, fnDecl, ifElse, not, print, program as script, ret, u32,
 } from '@ea/codegen';
-import { type CheckedProgram, EbpfRunError, type HelperRegistry, interpret } from '@ea/ebpf';
+import { type CheckedProgram, EbpfRunError, type HelperRegistry, interpret, REGION_CTX, REGION_STACK, STACK_BYTES } from '@ea/ebpf';
 import type * as ES from 'estree';
 import { Emitter } from './emit.js';
-import { newScope, PARAMS, RUNTIME_NAMES } from './names.js';
+import { member, newScope, PARAMS, REGISTERS, RUNTIME_NAMES } from './names.js';
 import { Runtime, mulhi } from './runtime.js';
 import { functionStatements } from './structure.js';
 
@@ -61,30 +61,54 @@ export function functionEntries(program: CheckedProgram): number[] {
   return [...entries].sort((a, b) => a - b);
 }
 
-/** Generates the factory body: one function per entry and `entry(len)`. */
+/** Returns whether some local call enters pc 0 (then `f0` exists beside the entry). */
+function callsZero(program: CheckedProgram): boolean {
+  return program.insns.some((insn, pc) => insn?.kind === 'call_local' && pc + 1 + insn.off === 0);
+}
+
+/**
+ * Generates the factory body: one function per local-call target; `entry(cv, cl)`, the
+ * program's first function specialised for the calling mode every run uses (r1 = the context,
+ * r2 = its length, everything else 0); and the entries `run32` and `run`, returned as a pair.
+ * The entry's registers are locals with constant initial values, not parameters of a 23-argument
+ * call, so V8 folds what the program never changes (r1's region tag in each inline bounds check,
+ * the zero high halves of r2 and of 32-bit results). `run32` and `run` are generated too, not
+ * closures of one function in this file: closures of one literal share V8's call feedback, and
+ * with many programs compiled their call to `entry` would be megamorphic and never inlined.
+ */
 export function generate(program: CheckedProgram, options: CompileOptions = {}): string {
   const scope = newScope();
-  const entries = functionEntries(program);
+  const entries = functionEntries(program).filter((pc) => pc !== 0 || callsZero(program));
   const fname = (pc: number): string => scope.declare(`f${pc}`);
   for (const pc of entries) fname(pc);
   const emitter = new Emitter(scope, options.budget, fname);
   const id = (name: string): ES.Identifier => scope.id(name);
-  const functions = entries.map((pc) => {
-    const locals = declare('let', [
-      [id('r10l'), bin('-', u32(4096), bin('<<', id('depth'), u32(9)))],
-      [id('r10h'), u32(2)],
-      [id('t'), u32(0)],
-      [id('c'), u32(0)],
-      [id('pc'), u32(0)],
-    ]);
-    return fnDecl(id(`f${pc}`), PARAMS.map(id), [locals, ...functionStatements(emitter, scope, program.insns, pc)]);
-  });
-  const args = PARAMS.map((name): ES.Expression => (name === 'r1h' ? u32(1) : name === 'r2l' ? id('len') : u32(0)));
-  // cv/cl: the context's view and length, for the inline bounds check of loads and stores (access.ts).
-  const entry = fnDecl(id('entry'), [id('len'), id('cv0')], [
-    assign(id('steps'), u32(0)), assign(id('cv'), id('cv0')), assign(id('cl'), id('len')), ret(call(id('f0'), args)),
+  const frame = (depth: ES.Expression): [ES.Identifier, ES.Expression][] => [
+    [id('r10l'), bin('-', u32(STACK_BYTES), bin('<<', depth, u32(9)))],
+    [id('r10h'), u32(REGION_STACK)],
+    [id('t'), u32(0)],
+    [id('c'), u32(0)],
+    [id('pc'), u32(0)],
+  ];
+  const functions = entries.map((pc) =>
+    fnDecl(id(`f${pc}`), PARAMS.map(id), [declare('let', frame(id('depth'))), ...functionStatements(emitter, scope, program.insns, pc)]),
+  );
+  const registers = REGISTERS.map((name): [ES.Identifier, ES.Expression] => [id(name), name === 'r1h' ? u32(REGION_CTX) : name === 'r2l' ? id('cl') : u32(0)]);
+  const entry = fnDecl(id('entry'), [id('cv'), id('cl')], [
+    ...(options.budget === undefined ? [] : [assign(id('steps'), u32(0))]),
+    declare('let', [...registers, [id('depth'), u32(0)], ...frame(u32(0))]),
+    ...functionStatements(emitter, scope, program.insns, 0),
   ]);
-  const body: ES.Statement[] = [declare('let', [[id('steps'), u32(0)], [id('cv'), nullLiteral()], [id('cl'), u32(0)]]), ...functions, entry, ret(id('entry'))];
+  // run32: the last run's input again at the same length, no regions and a clean stack (R.ready)
+  // needs no setup; anything else goes through prepare (checks the input, points R at it).
+  const [R, input, regions, T] = [id('R'), id('input'), id('regions'), id('T')];
+  const run32 = fnDecl(id('run32'), [input, regions], [
+    ifElse(not(call(member(R, 'ready'), [input, regions])), [exprStmt(call(id('prepare'), [input, regions]))]),
+    assign(member(T, 'stop'), u32(0)),
+    ret(bin('>>>', call(id('entry'), [member(R, 'ctx'), member(R, 'ctxLength')]), u32(0))),
+  ]);
+  const run = fnDecl(id('run'), [input, regions], [ret(call(id('join'), [call(id('run32'), [input, regions]), member(T, 'hi')]))]);
+  const body: ES.Statement[] = [declare('let', [[id('steps'), u32(0)]]), ...functions, entry, run32, run, ret(array([id('run32'), id('run')]))];
   return print(script('script', body));
 }
 
@@ -107,32 +131,32 @@ export function compile(program: CheckedProgram, options: CompileOptions = {}): 
   };
   if (options.accelerate === false) return interpreted('accelerate: false');
   let source: string;
-  let entry: (len: number, view: DataView) => number;
+  let entries: [RunEbpf32, RunEbpf];
   const rt = new Runtime(options.helpers);
+  // The slow half of every run32 that cannot reuse the last run's state: checks the caller's
+  // arguments (fail closed: a typed error, never a crash) and points the runtime at them.
+  const prepare = (input: unknown, regions: unknown): void => {
+    // `length`, not `byteLength`: the same number for a Uint8Array, and V8 inlines only the former.
+    if (!(input instanceof Uint8Array) || input.length > 0x7fffffff) throw new EbpfRunError('bad_input', -1, 'the input must be a Uint8Array of less than 2 GiB');
+    rt.enter(input, regions);
+  };
+  const join = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo);
   try {
     source = generate(program, options);
     const members: Record<(typeof RUNTIME_NAMES)[number], unknown> = {
       T: rt.T, imul: Math.imul, mulhi, ld8: rt.ld8, ld16: rt.ld16, ld32: rt.ld32, ld64: rt.ld64, st8: rt.st8, st16: rt.st16,
       st32: rt.st32, st64: rt.st64, atomic: rt.atomic, ldpkt: rt.ldpkt, helper: rt.helper, udiv64: rt.udiv64,
       umod64: rt.umod64, sdiv64: rt.sdiv64, smod64: rt.smod64, shl64: rt.shl64, shr64: rt.shr64, sar64: rt.sar64,
-      depth_error: rt.depth, budget_error: rt.budget, region: rt.region,
+      depth_error: rt.depth, budget_error: rt.budget, region: rt.region, R: rt, prepare, join,
     };
-    const factory = new Function(...RUNTIME_NAMES, source) as (...args: unknown[]) => (len: number, view: DataView) => number;
-    entry = factory(...RUNTIME_NAMES.map((n) => members[n]));
+    const factory = new Function(...RUNTIME_NAMES, source) as (...args: unknown[]) => [RunEbpf32, RunEbpf];
+    entries = factory(...RUNTIME_NAMES.map((n) => members[n]));
   } catch (error) {
     if (error instanceof CodegenError) throw error; // a generator bug, not a property of the program
     return interpreted(`code generation failed: ${error instanceof Error ? error.message : String(error)}`);
   }
+  const [run32, run] = entries;
   const T = rt.T;
-  const run32: RunEbpf32 = (input, regions = NO_REGIONS) => {
-    // `length`, not `byteLength`: the same number for a Uint8Array, and V8 inlines only the former.
-    if (!(input instanceof Uint8Array) || input.length > 0x7fffffff) throw new EbpfRunError('bad_input', -1, 'the input must be a Uint8Array of less than 2 GiB');
-    return entry(input.length, rt.enter(input, regions)) >>> 0;
-  };
   const high = (): number => T.hi >>> 0;
-  const run: RunEbpf = (input, regions = NO_REGIONS) => {
-    const lo = run32(input, regions);
-    return (BigInt(T.hi >>> 0) << 32n) | BigInt(lo);
-  };
   return { run, run32, high, source, accelerated: true };
 }

@@ -147,7 +147,7 @@ export class Emitter {
       case 'call_local': {
         const depth = this.id('depth');
         const callee = this.id(this.functionName(pc + 1 + insn.off));
-        const args = [...Array.from({ length: 10 }, (_, r) => [this.lo(r), this.hi(r)]).flat(), bin('+', depth, u32(1))];
+        const args = [...Array.from({ length: 10 }, (_, r) => [this.lo(r), this.hi(r)]).flat(), bin('+', depth, u32(1)), this.id('cv'), this.id('cl')];
         return [
           ifElse(bin('>=', depth, u32(7)), [exprStmt(this.rt('depth_error', [u32(pc)]))]),
           assign(this.lo(0), call(callee, args)),

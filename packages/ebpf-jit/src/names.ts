@@ -9,22 +9,30 @@ import type * as ES from 'estree';
 export const RUNTIME_NAMES = [
   'T', 'imul', 'mulhi', 'ld8', 'ld16', 'ld32', 'ld64', 'st8', 'st16', 'st32', 'st64', 'atomic', 'ldpkt', 'helper',
   'udiv64', 'umod64', 'sdiv64', 'smod64', 'shl64', 'shr64', 'sar64', 'depth_error', 'budget_error', 'region',
+  'R', 'prepare', 'join',
 ] as const;
 /** Names one runtime member. */
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
 
-/** Lists the parameters of every generated function: r0-r9 as pairs, then the call depth. */
-export const PARAMS = [...Array.from({ length: 10 }, (_, r) => [`r${r}l`, `r${r}h`]).flat(), 'depth'];
+/** Lists the registers r0-r9 as pairs, the parameters of a local call's function. */
+export const REGISTERS = Array.from({ length: 10 }, (_, r) => [`r${r}l`, `r${r}h`]).flat();
+
+/**
+ * Lists the parameters of a function a local call enters: the registers, the call depth, and the
+ * context's view and length (parameters rather than closure variables, so reads of them in hot
+ * code are register reads).
+ */
+export const PARAMS = [...REGISTERS, 'depth', 'cv', 'cl'];
 
 /** Returns a scope with every fixed name declared. */
 export function newScope(): Scope {
   const scope = new Scope();
-  for (const name of [...RUNTIME_NAMES, ...PARAMS, 'r10l', 'r10h', 't', 'c', 'pc', 'top', 'steps', 'entry', 'len', 'cv', 'cl', 'cv0']) scope.declare(name);
+  for (const name of [...RUNTIME_NAMES, ...PARAMS, 'r10l', 'r10h', 't', 'c', 'pc', 'top', 'steps', 'entry', 'run32', 'run', 'input', 'regions']) scope.declare(name);
   return scope;
 }
 
-/** Builds `T.hi` and `T.stop`, the only members generated code touches. */
-export const member: (object: ES.Expression, name: string) => ES.MemberExpression = memberBuilder(['hi', 'stop']);
+/** Builds `T.hi`, `T.stop` and the runtime's `R.ready`, `R.ctx`, `R.ctxLength`: the only members generated code touches. */
+export const member: (object: ES.Expression, name: string) => ES.MemberExpression = memberBuilder(['hi', 'stop', 'ready', 'ctx', 'ctxLength']);
 
 /** Builds `cv.getUint8` and its kin: the context view's accessors the inline bounds-checked path calls. */
 export const view: (object: ES.Expression, name: string) => ES.MemberExpression = memberBuilder([

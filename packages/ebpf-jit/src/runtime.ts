@@ -31,6 +31,9 @@ export function mulhi(a: number, b: number): number {
   return (a1 * b1 + Math.floor(mid1 / 65536) + Math.floor(mid2 / 65536)) | 0;
 }
 
+const NO_REGIONS: readonly Uint8Array[] = [];
+const badRegions = (): EbpfRunError => new EbpfRunError('bad_input', -1, 'regions must be an array of Uint8Arrays of less than 2 GiB');
+
 const big = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 
 /** Is the per-program runtime: generated code receives its members as factory parameters. */
@@ -41,7 +44,9 @@ export class Runtime {
   #lengths: number[] = [];
   /** The extra regions the views of tags 3 and up were made from, to reuse them run after run. */
   #regions: Uint8Array[] = [];
-  #ctxLength = 0;
+  /** The context's view and length in the last run (what `ready` lets a run reuse). */
+  ctx: DataView;
+  ctxLength = 0;
   /** The helpers' Memory over the same views, made at the first helper call and kept in step by enter. */
   #memory: Memory | null = null;
   #stack = new DataView(new ArrayBuffer(STACK_BYTES));
@@ -51,31 +56,47 @@ export class Runtime {
   constructor(readonly helpers: HelperRegistry | undefined) {
     this.#views = [this.#stack, this.#stack];
     this.#lengths = [0, STACK_BYTES];
+    this.ctx = this.#stack;
   }
 
   /**
-   * Points the runtime at one run's input and extra regions; returns the context's view. A view is
-   * made only for an input or region that is not the same array (with the same length) as in the
-   * last run, so a loaded object run packet after packet, whose maps and global data stay put while
-   * only the packet changes, makes one DataView per packet and allocates nothing else. Lengths are
-   * read through `length` and kept as numbers, because V8 (node 20) does not inline a typed
-   * array's or DataView's `byteLength` getter (26 ns against 0.4 ns measured here); for a
-   * Uint8Array `length` is its byte length.
+   * Says whether a run on `input` and `regions` may reuse the last run's state as it stands: the
+   * same object at the same length (so it passed the entry's checks then), no extra regions, and
+   * a clean stack. Then `ctx` and `ctxLength` are its view and length, and nothing needs to be set up.
    */
-  enter(input: Uint8Array, regions: readonly Uint8Array[]): DataView {
+  ready(input: unknown, regions: unknown): boolean {
+    const last = this.#lastInput;
+    return regions === undefined && input === last && last !== null && last.length === this.ctxLength && this.#views.length === 2 && !this.#stackDirty;
+  }
+
+  /**
+   * Points the runtime at one run's input and extra regions (undefined: none); the context's view
+   * and length are then `ctx` and `ctxLength`. A view is made only for an input or region that is
+   * not the same array (with the same length) as in the last run, so a loaded object run packet
+   * after packet, whose maps and global data stay put while only the packet changes, makes one
+   * DataView per packet and allocates nothing else. Lengths are read through `length` and kept as
+   * numbers, because V8 (node 20) does not inline a typed array's or DataView's `byteLength`
+   * getter (26 ns against 0.4 ns measured here); for a Uint8Array `length` is its byte length.
+   * Regions that are not an array of Uint8Arrays are a `bad_input` error (the input is the
+   * caller's to check).
+   */
+  enter(input: Uint8Array, regions: unknown): void {
     this.T.hi = 0;
     this.T.stop = 0;
     const length = input.length;
-    if (input !== this.#lastInput || length !== this.#ctxLength) {
+    if (input !== this.#lastInput || length !== this.ctxLength) {
       this.#lastInput = input;
-      this.#ctxLength = length;
+      this.ctxLength = length;
       this.#setView(0, input, length);
+      this.ctx = this.#views[0]!;
     }
     if (this.#stackDirty) {
       new Uint8Array(this.#stack.buffer).fill(0);
       this.#stackDirty = false;
     }
-    const n = regions.length;
+    const extra = regions === undefined ? NO_REGIONS : regions;
+    if (!Array.isArray(extra)) throw badRegions();
+    const n = extra.length;
     if (n !== this.#regions.length) {
       this.#regions.length = n;
       this.#views.length = n + 2;
@@ -83,13 +104,13 @@ export class Runtime {
       this.#memory = null;
     }
     for (let i = 0; i < n; i++) {
-      const region = regions[i]!;
-      if (region !== this.#regions[i] || region.length !== this.#lengths[i + 2]) {
+      const region: unknown = extra[i];
+      if (region !== this.#regions[i] || (region as Uint8Array).length !== this.#lengths[i + 2]) {
+        if (!(region instanceof Uint8Array) || region.length > 0x7fffffff) throw badRegions();
         this.#regions[i] = region;
         this.#setView(i + 2, region, region.length);
       }
     }
-    return this.#views[0]!;
   }
 
   #setView(index: number, bytes: Uint8Array, length: number): void {
@@ -201,7 +222,7 @@ export class Runtime {
 
   /** Legacy packet load in network byte order; -1 when outside the context (the program then ends with 0). */
   readonly ldpkt = (off: number, size: number): number => {
-    if (off < 0 || off + size > this.#ctxLength) return -1;
+    if (off < 0 || off + size > this.ctxLength) return -1;
     const view = this.#views[0]!;
     return size === 1 ? view.getUint8(off) : size === 2 ? view.getUint16(off) : view.getUint32(off);
   };

@@ -43,6 +43,40 @@ describe('run32 and high', () => {
   it('refuse a non-Uint8Array with a typed error', () => {
     expect(() => jitOf('mov %r0, 1\nexit').run32({ length: 4 } as unknown as Uint8Array)).toThrow(expect.objectContaining({ reason: 'bad_input' }));
   });
+
+  it('refuse regions that are not an array of Uint8Arrays, also after a run on the same input', () => {
+    const jit = jitOf('mov %r0, 1\nexit');
+    const input = new Uint8Array(4);
+    expect(jit.run32(input)).toBe(1);
+    for (const regions of ['x', [new DataView(new ArrayBuffer(4))], [null], { length: 0 }]) {
+      expect(() => jit.run32(input, regions as unknown as Uint8Array[])).toThrow(expect.objectContaining({ reason: 'bad_input' }));
+    }
+    expect(jit.run32(input, [])).toBe(1);
+    expect(jit.run32(input)).toBe(1);
+  });
+
+  it('sees a region replaced or resized inside the same regions array between runs', () => {
+    const jit = jitOf('lddw %r2, map_value 1, 0\nldxb %r0, [%r2+1]\nexit');
+    const input = new Uint8Array(4);
+    const regions = [new Uint8Array(1), Uint8Array.of(1, 2)];
+    expect(jit.run32(input, regions)).toBe(2);
+    regions[1] = Uint8Array.of(3, 4);
+    expect(jit.run32(input, regions)).toBe(4);
+    regions[1] = regions[1].subarray(0, 1);
+    expect(() => jit.run32(input, regions)).toThrow(expect.objectContaining({ reason: 'out_of_bounds', pc: 2 }));
+    regions.pop();
+    expect(() => jit.run32(input, regions)).toThrow(expect.objectContaining({ reason: 'out_of_bounds', pc: 0 }));
+    expect(() => jit.run32(input)).toThrow(expect.objectContaining({ reason: 'out_of_bounds', pc: 0 }));
+  });
+
+  it('keeps apart programs compiled side by side (each has its own generated entries)', () => {
+    const input = Uint8Array.of(7, 9);
+    const a = jitOf('ldxb %r0, [%r1+0]\nexit');
+    const b = jitOf('ldxb %r0, [%r1+1]\nlsh %r0, 32\nexit');
+    for (let i = 0; i < 3; i++) {
+      expect([a.run32(input), b.run32(input), b.high(), a.run(input), b.run(input)]).toEqual([7, 0, 9, 7n, 9n << 32n]);
+    }
+  });
 });
 
 describe('inline context bounds', () => {
