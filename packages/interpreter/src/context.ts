@@ -103,3 +103,6 @@ export function packetContext(bytes: Uint8Array, fields: Omit<PacketContext, 'da
 export function defaultRandom(): number {
   return Math.floor(Math.random() * 0x100000000) >>> 0;
 }
+
+/** Called before each executed instruction with the pc and the registers, for tracing. */
+export type StepHook = (pc: number, a: number, x: number) => void;

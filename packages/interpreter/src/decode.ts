@@ -110,10 +110,19 @@ export const OPS = Object.freeze({
   PKT_MSH_W_IND: 80,
   PKT_MSH_H_IND: 81,
   PKT_MSH_B_IND: 82,
+  // The libpcap profile's own operations (libpcap.ts): a constant offset of 2^31 or more (always
+  // past the captured length there, where the kernel reads a negative-offset region), indirect
+  // loads at X + k without the 32-bit wrap, and shifts by X >= 32 giving 0.
+  PCAP_LOAD_FAIL: 83,
+  PCAP_W_IND: 84,
+  PCAP_H_IND: 85,
+  PCAP_B_IND: 86,
+  PCAP_LSH_X: 87,
+  PCAP_RSH_X: 88,
 });
 
 /** One past the largest operation index. */
-export const OP_COUNT = 83;
+export const OP_COUNT = 89;
 
 const ALU_BASE: Readonly<Record<AluOp, number>> = {
   add: OPS.ADD_K, sub: OPS.SUB_K, mul: OPS.MUL_K, div: OPS.DIV_K, or: OPS.OR_K,
@@ -164,6 +173,9 @@ export function decodeOp(ins: KnownInsn, profile: Profile): number {
     case 'ldx_len':
       return packet ? OPS.LDX_LEN : OPS.LDX_IMM;
     case 'alu':
+      if (profile === 'libpcap' && ins.src === 'x' && (ins.op === 'lsh' || ins.op === 'rsh')) {
+        return ins.op === 'lsh' ? OPS.PCAP_LSH_X : OPS.PCAP_RSH_X;
+      }
       return ALU_BASE[ins.op] + (ins.src === 'x' ? OPS.ADD_X - OPS.ADD_K : 0);
     case 'neg':
       return OPS.NEG;
@@ -173,8 +185,8 @@ export function decodeOp(ins: KnownInsn, profile: Profile): number {
       return JMP_BASE[ins.op] + (ins.src === 'x' ? OPS.JEQ_X - OPS.JEQ_K : 0);
     case 'ld_abs': {
       if (!packet) return ins.size === 'w' ? OPS.IMG_W_ABS : notIn(ins, profile);
-      // pcap_filter: every k is a packet offset (libpcap.ts reads it as a u32).
-      if (profile === 'libpcap') return OPS.PKT_W_ABS + SIZE_INDEX[ins.size];
+      // pcap_filter: every k is a packet offset, compared as a u32 with the captured length.
+      if (profile === 'libpcap') return isNegativeOffset(ins.k) ? OPS.PCAP_LOAD_FAIL : OPS.PKT_W_ABS + SIZE_INDEX[ins.size];
       const n = ancillaryField(ins);
       // An unknown ancillary offset cannot pass the verifier; were one to reach us anyway it
       // runs as a plain negative load, which fails and returns 0.
@@ -182,9 +194,11 @@ export function decodeOp(ins: KnownInsn, profile: Profile): number {
       return (isNegativeOffset(ins.k) ? OPS.PKT_W_NEG : OPS.PKT_W_ABS) + SIZE_INDEX[ins.size];
     }
     case 'ld_ind':
+      if (profile === 'libpcap') return OPS.PCAP_W_IND + SIZE_INDEX[ins.size];
       if (packet) return OPS.PKT_W_IND + SIZE_INDEX[ins.size];
       return ins.size === 'w' && profile === 'ea' ? OPS.IMG_W_IND : notIn(ins, profile);
     case 'ldx_msh':
+      if (profile === 'libpcap' && isNegativeOffset(ins.k)) return OPS.PCAP_LOAD_FAIL;
       return packet ? OPS.PKT_MSH : notIn(ins, profile);
     case 'ld_tailzero':
       return profile === 'ea' ? OPS.IMG_TAILZERO : notIn(ins, profile);

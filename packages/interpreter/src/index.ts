@@ -4,11 +4,11 @@
  * @module @ea/interpreter
  */
 export { badPacket, batchContext, batchCount, moveContext, type PacketBatch, type PacketIndex, runBatchWith } from './batch.js';
-export { defaultRandom, packetContext, type Endian, type EngineOptions, type PacketContext } from './context.js';
+export { defaultRandom, packetContext, type Endian, type EngineOptions, type PacketContext, type StepHook } from './context.js';
 export { decode, decodeOp, type DecodedProgram } from './decode.js';
 export { InterpreterError, type InterpreterErrorCode } from './errors.js';
 export { loadImageIndirect, loadImageWord, tailZero } from './image.js';
 export { checkImage, checkPacket, describe, imageSize } from './input.js';
-export { interpret, Interpreter, prepare, type StepHook } from './interpret.js';
+export { interpret, Interpreter, prepare } from './interpret.js';
 export { DEFAULT_BUDGET } from './libpcap.js';
 export { loadPacket, negativeOffset, nlattr, nlattrNest, packetLength } from './packet.js';

@@ -4,18 +4,15 @@
  * shifts by X use X & 31). `prepare()` decodes once; running allocates nothing.
  */
 import { runsOnPackets, type VerifiedProgram } from '@ea/verifier';
-import { defaultRandom, type EngineOptions, type PacketContext } from './context.js';
+import { defaultRandom, type EngineOptions, type PacketContext, type StepHook } from './context.js';
 import { batchCount, type PacketBatch, runBatchWith } from './batch.js';
 import * as D from './decode.js';
 import { InterpreterError } from './errors.js';
 import { fuse } from './fuse.js';
 import { loadImageIndirect, loadImageWord, tailZero } from './image.js';
 import { checkImage, checkPacket, imageSize } from './input.js';
-import { DEFAULT_BUDGET, execLibpcap } from './libpcap.js';
+import { DEFAULT_BUDGET, PcapBudget } from './libpcap.js';
 import { loadPacket, nibbleAt, nlattr, nlattrNest, packetLength } from './packet.js';
-
-/** Called before each executed instruction with the pc and the registers, for tracing. */
-export type StepHook = (pc: number, a: number, x: number) => void;
 
 /** A pre-decoded program, ready to run many times. */
 export class Interpreter {
@@ -38,8 +35,10 @@ export class Interpreter {
   private readonly fused: Uint8Array;
   /** Seccomp/EA: the fewest bytes a view must hold (input.ts, imageSize), checked at every entry. */
   private readonly need: number;
-  /** libpcap profile: the instruction budget of one run (EngineOptions.budget). */
+  /** libpcap profile: the instruction budget of one run (EngineOptions.budget), counted by a step hook. */
   private readonly budget: number;
+  private readonly pcapBudget: PcapBudget | null;
+  private readonly backward: Uint8Array | null;
 
   constructor(program: VerifiedProgram, options: EngineOptions = {}) {
     this.program = program;
@@ -55,6 +54,11 @@ export class Interpreter {
     const budget = options.budget ?? DEFAULT_BUDGET;
     if (!Number.isSafeInteger(budget) || budget < 1) throw new RangeError('budget must be a positive integer');
     this.budget = budget;
+    // libpcap profile with a backward jump (found in the decoded program, whatever the program
+    // object claims): the budget is counted (execPcap).
+    const backward = program.profile === 'libpcap' ? PcapBudget.backwardJumps(this.decoded) : null;
+    this.backward = backward?.includes(1) ? backward : null;
+    this.pcapBudget = this.backward === null ? null : new PcapBudget(budget, this.backward);
     this.fused = fuse(this.decoded);
     this.need = imageSize(program);
   }
@@ -111,12 +115,31 @@ export class Interpreter {
     return this.exec(this.decoded.op, input.data, input.offset ?? 0, length, input, hook);
   }
 
-  /** Runs a libpcap-profile program over a checked packet of `length` captured bytes (libpcap.ts). */
+  /**
+   * Runs a libpcap-profile program over a checked packet of `length` captured bytes in the one
+   * run loop, over the libpcap operations. Without a backward jump a run cannot outlast the
+   * program, so it runs like a kernel one (fused, no hook); with one, the budget's step hook
+   * counts every instruction, so the loop runs unfused.
+   */
   private execPcap(ctx: PacketContext, length: number, hook: StepHook | null): number {
-    // pcap_filter's wirelen: a u32 (the interpreter's rule for `len`: wireLength, else the bytes held).
-    const wire = (ctx.wireLength ?? length) >>> 0;
-    return execLibpcap(this.decoded, this.mem, ctx.data, ctx.offset ?? 0, length, wire, this.budget, hook);
+    const base = ctx.offset ?? 0;
+    if (this.pcapBudget === null) {
+      return hook === null ? this.exec(this.fused, ctx.data, base, length, ctx, null) : this.exec(this.decoded.op, ctx.data, base, length, ctx, hook);
+    }
+    let budget = this.pcapBudget;
+    let step = budget.begin(hook);
+    if (step === null) {
+      // A hook ran this interpreter again mid-run: that run counts on its own.
+      budget = new PcapBudget(this.budget, this.backward!);
+      step = budget.begin(hook)!;
+    }
+    try {
+      return this.exec(this.decoded.op, ctx.data, base, length, ctx, step);
+    } finally {
+      budget.end();
+    }
   }
+
 
   /**
    * `base` is where the packet starts in `view` (0 for seccomp/EA) and `size` how many bytes of
@@ -437,6 +460,31 @@ export class Interpreter {
           break;
         case 70 /* IMG_TAILZERO */:
           a = tailZero(view, k[pc]!, little);
+          break;
+        // The libpcap profile (libpcap.ts): offsets are plain u32 packet offsets, X + k unwrapped.
+        case 83 /* PCAP_LOAD_FAIL */:
+          return 0;
+        case 84 /* PCAP_W_IND */:
+          v = (x >>> 0) + k[pc]!;
+          if (v + 4 > size) return 0;
+          a = view.getInt32(base + v);
+          break;
+        case 85 /* PCAP_H_IND */:
+          v = (x >>> 0) + k[pc]!;
+          if (v + 2 > size) return 0;
+          a = view.getUint16(base + v);
+          break;
+        case 86 /* PCAP_B_IND */:
+          v = (x >>> 0) + k[pc]!;
+          if (v >= size) return 0;
+          a = view.getUint8(base + v);
+          break;
+        case 87 /* PCAP_LSH_X */:
+          // pcap_filter: `if (X < 32) A <<= X; else A = 0;`
+          a = x >>> 0 < 32 ? a << x : 0;
+          break;
+        case 88 /* PCAP_RSH_X */:
+          a = x >>> 0 < 32 ? (a >>> x) | 0 : 0;
           break;
         default:
           // Unreachable for a decoded program: every op index above is produced by decodeOp.

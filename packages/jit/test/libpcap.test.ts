@@ -174,6 +174,7 @@ const HAND_WRITTEN: Record<string, () => SockFilter[]> = {
   // X + k is not wrapped: past buflen it fails (the kernel would read byte 14, then 0x10).
   'ldb [x + 15] with X = 0xffffffff': () => assemble('ldx #0xffffffff\nldb [x + 15]\nret a'),
   'ld [x + 0x20] with X = 0xfffffff0': () => assemble('ldx #0xfffffff0\nld [x + 0x20]\nret a'),
+  'ldh [x + 0x20] with X = 0xfffffff0': () => assemble('ldx #0xfffffff0\nldh [x + 0x20]\nret a'),
   // With a test after it, the JIT's branch-free form (ifconvert.ts) runs this load too.
   'ldb [x + k] past 2^32 before a jeq': () => assemble('ldb [14]\nadd #0xffffff00\ntax\nldb [x + 0x110]\njeq #0x45, yes, no\nyes: ret #1\nno: ret #2'),
   'ldh [x + k] with X from the packet': () => assemble('ldb [14]\ntax\nldh [x + 10]\nret a'),
