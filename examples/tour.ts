@@ -12,18 +12,14 @@
  *
  * Run: pnpm start   (or: npx tsx examples/tour.ts)
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { BPF_LD, BPF_MEM, type Insn, disassemble, encodeProgram, insn, readProgram } from '@ea/bpf';
+import { BPF_LD, BPF_MEM, type Insn, disassemble, insn, readProgram } from '@ea/bpf';
 import { type PacketContext, prepare } from '@ea/interpreter';
 import { compile } from '@ea/jit';
-import { type Capture, LINKTYPE_ETHERNET, generateCapture, networkOffset, writePcap } from '@ea/pcap';
+import { type Capture, LINKTYPE_ETHERNET, generateCapture, networkOffset } from '@ea/pcap';
 import { version } from '@ea/policy';
 import { type DemoResult, SCENARIOS, compatMatrix, defaultEngine, formatMatrix, runDemo } from '@ea/workbench';
 import { ARCHES } from '@ea/seccomp';
 import { VerifyError, check, formatDiagnostic, verify } from '@ea/verifier';
-import { buildLibpcapHarness, nativeUnavailable, runHarness } from '../benchmarks/native/build.js';
 import { CASES } from './ea-clone3-set-tid.js';
 import { TCP_PORT_80_DDD } from './socket-pcap.js';
 
@@ -182,26 +178,8 @@ function packetSection(): void {
     ['ea JIT', nsPerPacket(packets, jit.run).toFixed(1)],
     ['ea interpreter', nsPerPacket(packets, (ctx) => interpreter.runPacket(ctx)).toFixed(1)],
   ];
-  const missing = nativeUnavailable();
-  if (missing === null) {
-    const dir = mkdtempSync(join(tmpdir(), 'ea-tour-'));
-    try {
-      const pcap = join(dir, 'capture.pcap');
-      const bin = join(dir, 'filter.bin');
-      writeFileSync(pcap, writePcap(capture));
-      writeFileSync(bin, encodeProgram(insns));
-      const [result] = runHarness(buildLibpcapHarness(), pcap, 9, [bin]);
-      const ns = result === undefined ? [] : [...result.ns].sort((a, b) => a - b);
-      rows.push(['libpcap bpf_filter (C)', ns.length === 0 ? 'n/a' : ns[Math.floor(ns.length / 2)]!.toFixed(1)]);
-      if (result !== undefined && result.matched !== interpreted) say(`  !! libpcap matched ${result.matched}`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  } else {
-    rows.push(['libpcap bpf_filter (C)', `skipped: ${missing}`]);
-  }
   for (const [name, ns] of rows) say(`  ${name.padEnd(24)} ${ns}`);
-  say('  (a quick look on a possibly busy machine: `pnpm bench` has the full side-by-side table)');
+  say('  (a quick look on a possibly busy machine: `pnpm bench` times libpcap and gcc beside these)');
 }
 
 const started = Date.now();

@@ -12,7 +12,7 @@ import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eaDemo, type DemoResult } from '../browser/entry.js';
-import { CHROMIUM, CHROMIUM_ARGS, CHROMIUM_MISSING } from './chromium.js';
+import { CHROMIUM, CHROMIUM_ARGS, CHROMIUM_MISSING } from '@ea/testkit';
 
 const unavailable = CHROMIUM_MISSING;
 

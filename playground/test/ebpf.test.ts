@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { generateCapture, packetAt, writePcap } from '@ea/pcap';
-import { CHROMIUM_MISSING } from '../../examples/test/chromium.js';
+import { CHROMIUM_MISSING } from '@ea/testkit';
 import { analyze, type Report, type Settings } from '../src/analyze.js';
 import { type RunAnswer, runPackets } from '../src/run.js';
 import { browserSession } from './support/session.js';

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHROMIUM_MISSING } from '../../examples/test/chromium.js';
+import { CHROMIUM_MISSING } from '@ea/testkit';
 import { analyze, type Settings } from '../src/analyze.js';
 import { tryCall } from '../src/call.js';
 import { EA_SYSCALLS, TABS } from '../src/choices.js';

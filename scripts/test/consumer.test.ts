@@ -23,7 +23,7 @@ import { verify } from '@ea/verifier';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS, CHROMIUM_MISSING } from '../../examples/test/chromium.js';
+import { CHROMIUM, CHROMIUM_ARGS, CHROMIUM_MISSING } from '@ea/testkit';
 // @ts-expect-error: a plain .mjs script without declarations (it is also a command).
 import { packAll } from '../pack.mjs';
 

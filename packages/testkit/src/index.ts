@@ -20,3 +20,4 @@ export {
   anyProgram, edgeProgram, longEdgeProgram, longProgram, mutatedEdgeProgram, mutatedProgram, smallEdgeProgram, smallProgram,
 } from './edge-programs.js';
 export { EDGES, type GenOptions, genEaInput, genPacket, genProgram, genSeccompInput } from './valid-programs.js';
+export { CHROMIUM, CHROMIUM_ARGS, CHROMIUM_MISSING } from './chromium.js';

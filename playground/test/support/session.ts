@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS } from '../../../examples/test/chromium.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '@ea/testkit';
 import { buildPlayground } from '../../build.js';
 import { servePlayground } from '../../serve.js';
 import type { Settings } from '../../src/analyze.js';
