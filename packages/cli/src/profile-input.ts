@@ -4,6 +4,7 @@
  */
 import { release } from 'node:os';
 import { type CompiledProfile, compileProfile, type ResolveOptions } from '@ea/profile';
+import type { Strategy } from '@ea/policy';
 import { UsageError } from './output.js';
 
 /** Tells whether input bytes look like a JSON profile (an object with a string key) rather than a program. */
@@ -30,12 +31,18 @@ export function hostKernel(): string {
 /** Compiles a profile for the CLI, writing its warnings to stderr. */
 export function compileProfileInput(
   bytes: Uint8Array,
-  options: { readonly arch: string; readonly caps?: string | undefined; readonly kernel?: string | number | undefined },
+  options: {
+    readonly arch: string;
+    readonly caps?: string | undefined;
+    readonly kernel?: string | number | undefined;
+    /** How the filter's EA rules expect structs flattened (default jump-table). */
+    readonly eaStrategy?: Strategy;
+  },
 ): CompiledProfile {
   const kernel = options.kernel === undefined ? hostKernel() : String(options.kernel);
   if (!/^[0-9]+\.[0-9]+$/.test(kernel)) throw new UsageError(`--kernel must look like 6.18 (got ${JSON.stringify(kernel)})`);
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-  const compiled = compileProfile(text, { arch: options.arch, caps: capsOption(options.caps), kernel });
+  const compiled = compileProfile(text, { arch: options.arch, caps: capsOption(options.caps), kernel, ...(options.eaStrategy !== undefined && { eaStrategy: options.eaStrategy }) });
   for (const w of compiled.warnings) process.stderr.write(`ea-bpf: warning: ${w.message}\n`);
   return compiled;
 }

@@ -11,10 +11,11 @@
  *   {"syscall": "clone3", "pointer": "null", "size": 88}          the copy fails (EFAULT)
  *   {"syscall": "clone3", "fields": {"set_tid": "0x7f0000100000", "set_tid_size": 1},
  *    "memory": {"0x7f0000100000": "22000000"}}                    a pointee, in hex
- *   {"nr": 39}                                                     a call without a struct
+ *   {"nr": 39}  or  {"syscall": "getpid"}                          a call without a struct
  */
 import { type Address, AddressSpace, CATALOG, copyEaArgs, type EaSyscall, Flattener, type Strategy } from '@ea/layout';
 import { pathFields, resolvePath } from '@ea/policy';
+import { syscallNumber } from '@ea/seccomp';
 import { clip } from '../output.js';
 import { InputError, parseInteger, type RunArch } from './calls.js';
 
@@ -61,18 +62,32 @@ export function parseEaCall(text: string, line: number, arch: RunArch): EaCallIn
     return typeof n === 'string' ? bad(`${what}: ${n}`) : n;
   };
 
-  let sys: EaSyscall | null = null;
+  // A name is a catalog entry (a call with a struct) or any syscall of the arch's table (a call
+  // without one), so one file can carry a whole syscall mix; "nr" takes a number or a name.
+  const resolve = (name: string, key: string): { nr: number; sys: EaSyscall | null } => {
+    const e = CATALOG.get(name);
+    if (e !== undefined && e.size.kind !== 'ioctl') return { nr: e.nr, sys: e };
+    const n = arch.name === null ? undefined : syscallNumber(arch.name, name);
+    if (n !== undefined) return { nr: n, sys: null };
+    const known = [...CATALOG.values()].filter((x) => x.size.kind !== 'ioctl').map((x) => x.name);
+    return bad(`${key} ${clip(name)} is neither an EA syscall (${known.join(', ')}) nor a syscall name of ${arch.name ?? 'this arch'}`);
+  };
+  const isName = (v: unknown): v is string => typeof v === 'string' && !/^-?[0-9]/.test(v.trim());
+  let byName: { nr: number; sys: EaSyscall | null } | undefined;
   if (call['syscall'] !== undefined) {
-    const name = call['syscall'];
-    const e = typeof name === 'string' ? CATALOG.get(name) : undefined;
-    if (e === undefined || e.size.kind === 'ioctl') {
-      return bad(`syscall ${clip(String(name))} is not an EA syscall (known: ${[...CATALOG.values()].filter((x) => x.size.kind !== 'ioctl').map((x) => x.name).join(', ')})`);
-    }
-    sys = e;
+    if (!isName(call['syscall'])) return bad('"syscall" must be a syscall name');
+    byName = resolve(call['syscall'], 'syscall');
   }
-  const nr = call['nr'] === undefined ? (sys?.nr ?? bad('give "syscall" (an EA syscall name) or "nr"')) : Number(number(call['nr'], 'nr', 32));
-  if (sys === null) sys = eaSyscallOf(nr);
-  else if (nr !== sys.nr) bad(`nr ${nr} is not ${sys.name} (${sys.nr})`);
+  let nr: number;
+  if (call['nr'] === undefined) nr = byName?.nr ?? bad('give "syscall" (a syscall name) or "nr"');
+  else {
+    const viaNr = isName(call['nr']) ? resolve(call['nr'], 'nr') : undefined;
+    nr = viaNr?.nr ?? Number(number(call['nr'], 'nr', 32));
+    if (byName === undefined) byName = viaNr;
+    if (byName !== undefined && nr !== byName.nr) bad(`nr ${nr} is not ${String(call['syscall'])} (${byName.nr})`);
+  }
+  let sys: EaSyscall | null = byName?.sys ?? null;
+  if (sys === null && byName === undefined) sys = eaSyscallOf(nr);
   if (arch.name !== 'x86_64' && sys !== null) bad('the EA catalog has x86_64 numbers: run EA calls with --arch x86_64');
 
   const rawArgs = call['args'] ?? [];

@@ -2,6 +2,8 @@
  * `ea-bpf run FILE`: runs a filter over inputs and prints one JSON line per input.
  *   --profile ea: `--calls FILE`, one call per line as JSON with its struct and memory
  *     (eacalls.ts), flattened with --strategy; --nr/--inputs refuse the catalog's EA syscalls.
+ *   A profile JSON (OCI/Docker/Podman) is compiled first; one with EA rules is an `ea` filter
+ *     and runs like --profile ea, its calls flattened with what the filter reads.
  *   --profile seccomp|ea (default seccomp): `--inputs FILE` with one call per line,
  *     `nr a0 a1 a2 a3 a4 a5 [# comment]` (calls.ts: nr a number or a syscall name, numbers
  *     decimal or 0x hex, negative ones as two's complement, missing args 0), or one call with
@@ -16,7 +18,8 @@
  */
 import { type Endian, formatInsn, readProgram } from '@ea/bpf';
 import { type Interpreter, type PacketContext, packetContext, prepare } from '@ea/interpreter';
-import { AddressSpace, type Strategy } from '@ea/layout';
+import { AddressSpace, LayoutError, type Strategy } from '@ea/layout';
+import type { EaTarget } from '@ea/profile';
 import { decodeAction, SYSCALL_ARCHES, writeSeccompData } from '@ea/seccomp';
 import { filterImage } from '@ea/workbench';
 import { type Profile, runsOnPackets, type VerifiedProgram, verify } from '@ea/verifier';
@@ -207,9 +210,10 @@ export function register(cli: CAC): void {
       // A seccomp profile (OCI/Docker/Podman JSON) is compiled first, for --arch.
       const profileJson = profile === 'seccomp' && isProfileInput(file, input);
       if (profileJson && arch.name === null) throw new UsageError('--arch: a profile needs an architecture name, not an AUDIT_ARCH number');
-      const program = profileJson
-        ? compileProfileInput(input, { arch: arch.name!, caps: parsed.caps, kernel: parsed.kernel }).program
-        : verify(naming(file, () => readProgram(input)).insns, { profile });
+      const compiled = profileJson
+        ? compileProfileInput(input, { arch: arch.name!, caps: parsed.caps, kernel: parsed.kernel, eaStrategy: strategyOption(options.strategy) })
+        : undefined;
+      const program = compiled?.program ?? verify(naming(file, () => readProgram(input)).insns, { profile });
       const interpreter = prepare(program, { endian });
       const run: Run<DataView | PacketContext> = options.trace
         ? tracing(interpreter)
@@ -218,7 +222,9 @@ export function register(cli: CAC): void {
           : (input) => interpreter.run(input);
       if (runsOnPackets(profile)) return runPackets(options, run);
       if (profile === 'ea') return runEaCalls(options, arch, program, run);
-      if (options.calls !== undefined) throw new UsageError('--calls is for --profile ea (seccomp programs take --inputs or --nr)');
+      // A profile with EA rules compiles to an `ea` filter: its calls carry their structs.
+      if (compiled?.profile === 'ea') return runEaCalls(options, arch, program, run, compiled.ea);
+      if (options.calls !== undefined) throw new UsageError('--calls is for ea filters (--profile ea, or a profile with EA rules); seccomp programs take --inputs or --nr');
       return runCalls(options, arch, run);
     });
 }
@@ -285,34 +291,48 @@ function needsOption(value: string | undefined): Record<string, number> {
 }
 
 /**
- * `--profile ea`: calls with their memory from --calls (eacalls.ts), flattened with --strategy;
- * --nr/--inputs only for syscalls without an EA struct (the filter then sees an empty ea_meta).
- * The image is zero-filled up to what the filter reads (the kernel's fill, filterImage).
+ * `--profile ea`, or a profile with EA rules (`targets`: what its filter reads, per syscall):
+ * calls with their memory from --calls (eacalls.ts), flattened with --strategy (a profile's
+ * filter was compiled for it) and the filter's needs; --nr/--inputs only for syscalls whose
+ * struct the filter does not read (the filter then sees an empty ea_meta). The image is
+ * zero-filled up to what the filter reads (the kernel's fill, filterImage). A call the
+ * flattener refuses is that line's error, like a malformed one.
  */
-function runEaCalls(options: RunOptions, arch: RunArch, program: VerifiedProgram, run: Run<DataView>): number {
+function runEaCalls(options: RunOptions, arch: RunArch, program: VerifiedProgram, run: Run<DataView>, targets?: readonly EaTarget[]): number {
   if (options.packets !== undefined) throw new UsageError('--packets is for socket programs');
+  if (targets !== undefined && options.needs !== undefined) throw new UsageError('--needs: a profile says what its filter reads; give it for --profile ea programs only');
   const ip = numberOption(options.ip, 'ip', U64_MAX) ?? 0n;
   const strategy = strategyOption(options.strategy);
   const needs = needsOption(options.needs);
-  const runImage = (call: EaCallInput): void => {
-    const { view, copy } = eaImage(call, arch, ip, strategy, needs);
+  const imageOf = (call: EaCallInput, line: number): { view: DataView; copy: string } => {
+    const target = targets?.find((t) => t.syscall === call.sys?.name);
+    try {
+      return eaImage(call, arch, ip, target?.strategy ?? strategy, target?.needs.pointees ?? needs);
+    } catch (error) {
+      if (error instanceof LayoutError) throw new InputError(line, 1, `cannot flatten the call: ${error.message}`);
+      throw error;
+    }
+  };
+  const runImage = ({ view, copy }: { view: DataView; copy: string }): void => {
     printResult(run(filterImage(view, program)), { copy });
   };
   if (options.calls !== undefined) {
     if (options.inputs !== undefined || options.nr !== undefined) throw new UsageError('give --calls, or --inputs/--nr for calls without a struct, not both');
-    return eachLine(dataLines(readInput(options.calls)), (text, line) => parseEaCall(text, line, arch), runImage);
+    return eachLine(dataLines(readInput(options.calls)), (text, line) => imageOf(parseEaCall(text, line, arch), line), runImage);
   }
-  // --nr / --inputs: registers only, which is no EA call: refuse the syscalls that take a struct.
+  // --nr / --inputs: registers only, which is no EA call: refuse the syscalls whose struct the
+  // filter reads (any catalog syscall for a program, the EA rules' syscalls for a profile).
   const plain = (call: CallInput): void => {
-    const sys = arch.name === 'x86_64' ? eaSyscallOf(call.nr) : null;
+    const found = arch.name === 'x86_64' ? eaSyscallOf(call.nr) : null;
+    const sys = targets === undefined || targets.some((t) => t.syscall === found?.name) ? found : null;
     if (sys !== null) {
       throw new UsageError(
-        `--profile ea: ${sys.name} (${call.nr}) passes a struct the filter reads; describe the call with --calls FILE ` +
+        `${targets === undefined ? '--profile ea' : "the profile's EA rules"}: ${sys.name} (${call.nr}) passes a struct the filter reads; describe the call with --calls FILE ` +
           `(one JSON object per line: {"syscall": "${sys.name}", "fields": {...}}, see the README)`,
       );
     }
     const args = [...call.args, ...new Array<bigint>(6 - call.args.length).fill(0n)];
-    runImage({ nr: call.nr, sys: null, args, memory: new AddressSpace() });
+    runImage(imageOf({ nr: call.nr, sys: null, args, memory: new AddressSpace() }, 0));
   };
   return runCalls(options, arch, run, plain);
 }
