@@ -21,7 +21,7 @@ export class ObjectError extends Error {
 }
 
 /** The kernel's errno names a map operation fails with (and their numbers, returned negated to programs). */
-export const ERRNO = { ENOENT: 2, E2BIG: 7, EAGAIN: 11, EEXIST: 17, EINVAL: 22 } as const;
+export const ERRNO = { ENOENT: 2, E2BIG: 7, EAGAIN: 11, EFAULT: 14, EEXIST: 17, EINVAL: 22 } as const;
 /** Is one errno name. */
 export type Errno = keyof typeof ERRNO;
 

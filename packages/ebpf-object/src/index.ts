@@ -12,4 +12,6 @@ export * from './maps.js';
 export * from './object.js';
 export * from './helpers.js';
 export * from './xdp.js';
+export * from './skb.js';
+export * from './ldabs.js';
 export * from './runner.js';

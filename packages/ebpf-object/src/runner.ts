@@ -4,22 +4,28 @@
  * packet to the next, as in the kernel). Regions: 0 the packet, then the global data sections,
  * then the maps' value storage.
  */
-import { type CheckedProgram, EbpfRunError, interpret, load } from '@ea/ebpf';
+import { assertNever, type CheckedProgram, EbpfRunError, interpret, load } from '@ea/ebpf';
 import { compile } from '@ea/ebpf-jit';
 import { type HelperEnvironment, objectHelpers } from './helpers.js';
+import { rewriteLegacyLoads } from './ldabs.js';
 import type { BpfObject, ObjectProgram } from './object.js';
-import { rewriteXdp, writeXdpContext, XDP_CTX_BYTES } from './xdp.js';
+import { ETH_HLEN, SKB_CTX_BYTES, SKB_POINTERS, type SkbPacket, skbHelpers, skbRefusal, writeSkbContext } from './skb.js';
+import { rewriteContextPointers, rewriteXdp, writeXdpContext, XDP_CTX_BYTES } from './xdp.js';
 
 /** How many tail calls one chain may make (the kernel's MAX_TAIL_CALL_CNT). */
 export const MAX_TAIL_CALL_CNT = 33;
 
-/** How a program sees its input: `xdp` (r1 = struct xdp_md) or `raw` (r1 = the packet, r2 = its length). */
-export type ContextKind = 'xdp' | 'raw';
+/**
+ * How a program sees its input: `xdp` (r1 = struct xdp_md), `socket` (a socket filter: r1 =
+ * struct __sk_buff, the packet from the network header), `tc` (a tc classifier: __sk_buff with
+ * data/data_end from the MAC header), or `raw` (r1 = the packet, r2 = its length).
+ */
+export type ContextKind = 'xdp' | 'socket' | 'tc' | 'raw';
 
 /** Options of a runner. */
 export interface RunnerOptions extends HelperEnvironment {
   readonly engine?: 'jit' | 'interp';
-  /** Default: from the section name (`xdp*` is xdp, anything else raw). */
+  /** Default: from the section name (`xdp*` xdp, `socket*` socket, `tc*`/`classifier*`/`tcx*` tc, anything else raw), as libbpf names program types. */
   readonly context?: ContextKind;
   /** Instructions one run may execute (default 1,000,000, the kernel's verifier limit). */
   readonly budget?: number;
@@ -27,7 +33,21 @@ export interface RunnerOptions extends HelperEnvironment {
 
 /** Returns the context a section name implies. */
 export function contextOf(section: string): ContextKind {
-  return /^xdp(\b|[./_]|$)/.test(section) ? 'xdp' : 'raw';
+  if (/^xdp(\b|[./_]|$)/.test(section)) return 'xdp';
+  if (/^socket(\b|[./_]|$)/.test(section)) return 'socket';
+  if (/^(tc|tcx|classifier)(\b|[./_]|$)/.test(section)) return 'tc';
+  return 'raw';
+}
+
+/** Returns a program with the rewrites the kernel's verifier would make for its context. */
+function prepareProgram(bytes: Uint8Array, context: ContextKind): CheckedProgram {
+  switch (context) {
+    case 'xdp': return rewriteXdp(bytes);
+    case 'socket': return rewriteLegacyLoads(load(bytes));
+    case 'tc': return rewriteContextPointers(rewriteLegacyLoads(load(bytes)), SKB_POINTERS);
+    case 'raw': return load(bytes);
+    default: return assertNever(context);
+  }
 }
 
 /** Finds a program by section or function name (the first program when `name` is undefined). */
@@ -62,8 +82,10 @@ export class ObjectRunner {
   readonly #run32: (ctx: Uint8Array, regions: readonly Uint8Array[]) => number;
   readonly #high: () => number;
   readonly #regions: Uint8Array[];
-  readonly #ctx = new Uint8Array(XDP_CTX_BYTES);
-  readonly #ctxView = new DataView(this.#ctx.buffer);
+  readonly #ctx: Uint8Array;
+  readonly #ctxView: DataView;
+  /** The frame of the current run, as the socket/tc packet helpers read it. */
+  readonly #packet: SkbPacket = { frame: EMPTY, data: 0 };
   readonly #options: RunnerOptions;
   /** Runners of the programs this one tail-calls, by program index, made on first use. */
   readonly #tails = new Map<number, ObjectRunner>();
@@ -72,8 +94,11 @@ export class ObjectRunner {
 
   constructor(readonly object: BpfObject, source: ObjectProgram, options: RunnerOptions = {}) {
     this.context = options.context ?? contextOf(source.section);
-    this.program = this.context === 'xdp' ? rewriteXdp(source.bytes) : load(source.bytes);
+    this.program = prepareProgram(source.bytes, this.context);
+    this.#ctx = new Uint8Array(this.context === 'xdp' ? XDP_CTX_BYTES : SKB_CTX_BYTES);
+    this.#ctxView = new DataView(this.#ctx.buffer);
     const helpers = objectHelpers(object.maps, 1 + object.globals.length, options, (index, pc) => this.#tailCall(index, pc));
+    if (this.context === 'socket' || this.context === 'tc') for (const [id, helper] of skbHelpers(this.#packet)) helpers.set(id, helper);
     this.#options = options;
     const budget = options.budget ?? 1_000_000;
     this.#regions = [new Uint8Array(0), ...object.globals.map((g) => g.bytes), ...object.maps.map((m) => m.storage)];
@@ -107,7 +132,14 @@ export class ObjectRunner {
       runner.#depth = this.#depth + 1;
       this.#tails.set(index, runner);
     }
-    return runner.run(this.#input);
+    // The callee runs on this run's context and packet as they are now (a tail call keeps the
+    // context: what the caller wrote in cb[] or mark, the callee reads).
+    runner.#input = this.#input;
+    runner.#packet.frame = this.#packet.frame;
+    runner.#packet.data = this.#packet.data;
+    runner.#regions[0] = this.#regions[0]!;
+    const lo = runner.#run32(this.#ctx, runner.#regions);
+    return (BigInt(runner.#high()) << 32n) | BigInt(lo);
   }
 
   /** Runs the program on one packet (XDP may rewrite it in place); returns r0. */
@@ -123,13 +155,30 @@ export class ObjectRunner {
   run32(packet: Uint8Array): number {
     if (!(packet instanceof Uint8Array)) throw new EbpfRunError('bad_input', -1, 'the packet must be a Uint8Array');
     this.#input = packet;
-    if (this.context === 'raw') {
-      this.#regions[0] = EMPTY;
-      return this.#run32(packet, this.#regions);
+    switch (this.context) {
+      case 'raw':
+        this.#regions[0] = EMPTY;
+        return this.#run32(packet, this.#regions);
+      case 'xdp':
+        this.#regions[0] = packet;
+        writeXdpContext(this.#ctxView, packet.length, 0);
+        return this.#run32(this.#ctx, this.#regions);
+      case 'socket':
+      case 'tc': {
+        const refusal = skbRefusal(packet);
+        if (refusal !== null) throw new EbpfRunError('bad_input', -1, `a ${this.context} program's packet must be ${refusal}, as BPF_PROG_TEST_RUN requires (else EINVAL)`);
+        const tc = this.context === 'tc';
+        this.#packet.frame = packet;
+        this.#packet.data = tc ? 0 : ETH_HLEN;
+        // A socket filter has no direct packet access (the kernel's verifier refuses data/data_end):
+        // it reads the packet through LD_ABS/LD_IND and helpers only.
+        this.#regions[0] = tc ? packet : EMPTY;
+        writeSkbContext(this.#ctxView, packet, tc, 0);
+        return this.#run32(this.#ctx, this.#regions);
+      }
+      default:
+        return assertNever(this.context);
     }
-    this.#regions[0] = packet;
-    writeXdpContext(this.#ctxView, packet.length, 0);
-    return this.#run32(this.#ctx, this.#regions);
   }
 
   /**

@@ -9,17 +9,21 @@
  * prove reads the plain u32 field, a small integer whose region tag is 0: any access through it is
  * an `out_of_bounds` error, so the program fails closed.
  */
-import { branchTarget, type CheckedProgram, type Insn, load, REGION_EXTRA, writtenRegister } from '@ea/ebpf';
+import { branchTarget, type CheckedProgram, encode, type Insn, load, REGION_EXTRA, writtenRegister } from '@ea/ebpf';
 
 /** XDP return codes (enum xdp_action). */
 export const XDP_ACTIONS = ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'] as const;
 
 /** Bytes of our XDP context region: xdp_md (24) then data, data_end, data_meta as 64-bit pointers. */
 export const XDP_CTX_BYTES = 48;
-const POINTER_AT: Record<number, number> = { 0: 24, 4: 32, 8: 40 };
+/** xdp_md's data, data_end, data_meta (u32 fields) to where our context keeps the 64-bit pointers. */
+const XDP_POINTERS: Readonly<Record<number, number>> = { 0: 24, 4: 32, 8: 40 };
 
-/** Returns the pcs of `ldxw` loads of data/data_end/data_meta from a register proven to hold the context. */
-export function contextLoads(program: CheckedProgram): number[] {
+/**
+ * Returns the pcs of `ldxw` loads of pointer fields (`fields`' keys: xdp_md's data, data_end,
+ * data_meta by default; __sk_buff's for tc) from a register proven to hold the context.
+ */
+export function contextLoads(program: CheckedProgram, fields: Readonly<Record<number, number>> = XDP_POINTERS): number[] {
   const insns = program.insns;
   const state = new Map<number, number>([[0, 1 << 1]]);
   const work = [0];
@@ -54,22 +58,29 @@ export function contextLoads(program: CheckedProgram): number[] {
   }
   const loads: number[] = [];
   insns.forEach((insn, pc) => {
-    if (insn?.kind === 'ldx' && insn.size === 'w' && !insn.signed && POINTER_AT[insn.off] !== undefined && ((state.get(pc) ?? 0) >> insn.src) & 1) loads.push(pc);
+    if (insn?.kind === 'ldx' && insn.size === 'w' && !insn.signed && fields[insn.off] !== undefined && ((state.get(pc) ?? 0) >> insn.src) & 1) loads.push(pc);
   });
   return loads;
 }
 
 /** Returns the program with its context pointer loads rewritten (see the module comment). */
 export function rewriteXdp(bytes: Uint8Array): CheckedProgram {
-  const loads = contextLoads(load(bytes));
-  if (loads.length === 0) return load(bytes);
-  const out = bytes.slice();
-  const view = new DataView(out.buffer);
-  for (const pc of loads) {
-    out[pc * 8] = 0x79; // BPF_LDX | BPF_MEM | BPF_DW
-    view.setInt16(pc * 8 + 2, POINTER_AT[view.getInt16(pc * 8 + 2, true)]!, true);
-  }
-  return load(out);
+  return rewriteContextPointers(load(bytes), XDP_POINTERS);
+}
+
+/**
+ * Returns the program with each proven `ldxw rD, [ctx + field]` of `fields` turned into
+ * `ldxdw rD, [ctx + fields[field]]`, the 64-bit pointer our context keeps there (what the
+ * kernel's convert_ctx_access does for xdp_md and __sk_buff's data pointers).
+ */
+export function rewriteContextPointers(program: CheckedProgram, fields: Readonly<Record<number, number>>): CheckedProgram {
+  const loads = new Set(contextLoads(program, fields));
+  if (loads.size === 0) return program;
+  const insns = program.insns.flatMap((insn, pc): Insn[] => {
+    if (insn === undefined) return [];
+    return loads.has(pc) && insn.kind === 'ldx' ? [{ ...insn, size: 'dw', off: fields[insn.off]! }] : [insn];
+  });
+  return load(encode(insns));
 }
 
 /** Fills an XDP context for a packet in extra region `packetRegion`. */

@@ -95,13 +95,13 @@ export interface KernelObject {
 }
 
 /**
- * Loads an object with bpftool (type xdp) and pins the program (or, with `all`, every program by
- * name: `bpftool prog loadall`) and its maps under a fresh directory.
+ * Loads an object with bpftool (program type `type`, xdp by default) and pins the program (or,
+ * with `all`, every program by name: `bpftool prog loadall`) and its maps under a fresh directory.
  */
-export function kernelLoad(objectPath: string, all = false): KernelObject {
+export function kernelLoad(objectPath: string, all = false, type = 'xdp'): KernelObject {
   const dir = `/sys/fs/bpf/ea-object-${process.pid}-${Math.floor(Math.random() * 1e9)}`;
   execFileSync('mkdir', ['-p', `${dir}/maps`]);
-  execFileSync('bpftool', ['prog', all ? 'loadall' : 'load', objectPath, `${dir}/prog`, 'type', 'xdp', 'pinmaps', `${dir}/maps`], { stdio: 'pipe' });
+  execFileSync('bpftool', ['prog', all ? 'loadall' : 'load', objectPath, `${dir}/prog`, 'type', type, 'pinmaps', `${dir}/maps`], { stdio: 'pipe' });
   const prog = (name?: string): string => (name === undefined ? `${dir}/prog` : `${dir}/prog/${name}`);
   const input = join(OUT, 'packet.bin');
   return {
