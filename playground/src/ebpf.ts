@@ -9,7 +9,7 @@ import {
   toHex,
 } from '@ea/ebpf';
 import { compile, generate } from '@ea/ebpf-jit';
-import { type BpfObject, contextOf, findProgram, loadObject, ObjectRunner } from '@ea/ebpf-object';
+import { type BpfObject, type ContextKind, contextOf, findProgram, loadObject, ObjectRunner } from '@ea/ebpf-object';
 import type { Input } from './analyze.js';
 
 /** Instructions one run of an object's program may execute: ObjectRunner's default, the kernel verifier's limit. */
@@ -31,7 +31,7 @@ export interface EbpfInfo {
   /** elf, or @ea/ebpf's detected format (asm, hex, objdump, binary), or data (a conformance case). */
   readonly format: string;
   /** The object's programs (empty for a plain program). */
-  readonly programs: readonly { readonly section: string; readonly name: string; readonly context: 'xdp' | 'raw' }[];
+  readonly programs: readonly { readonly section: string; readonly name: string; readonly context: ContextKind }[];
   /** The program shown: its section, or null for a plain program. */
   readonly section: string | null;
   readonly maps: readonly { readonly name: string; readonly type: string; readonly keySize: number; readonly valueSize: number; readonly maxEntries: number }[];
