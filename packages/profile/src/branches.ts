@@ -5,6 +5,12 @@
  * and share their loads. On a 64-bit ABI, when every constant fits 32 bits, one test of the high
  * word settles the case of a non-zero high word (EQ, LT, LE fail; NE, GT, GE hold) and the low
  * word is loaded once for all of them; libseccomp reloads the argument for each rule.
+ *
+ * Before that, a condition that every branch has, or has the complement of (EQ/NE, LT/GE, GT/LE
+ * with one value), is tested once and splits the branches, like a node of libseccomp's decision
+ * tree: the socketcall pair `arg0 == 1 && arg2 == 9`, `arg0 == 1 && arg2 != 9` costs two tests,
+ * not four. A side on which some branch has no condition left is decided by it: every branch with
+ * another return value was proved disjoint from it (plan.ts), by a condition already tested true.
  */
 import type { Endian } from '@ea/bpf';
 import { E2BIG, retErrno } from '@ea/policy';
@@ -65,6 +71,68 @@ export function emitBranches(
   retLabel: (ret: number) => Label,
   fallback: number,
 ): void {
+  emitTree(asm, branches, bits, endian, retLabel, retLabel(fallback));
+}
+
+const COMPLEMENT: Readonly<Partial<Record<Cond['op'], Cond['op']>>> = {
+  SCMP_CMP_EQ: 'SCMP_CMP_NE',
+  SCMP_CMP_NE: 'SCMP_CMP_EQ',
+  SCMP_CMP_LT: 'SCMP_CMP_GE',
+  SCMP_CMP_GE: 'SCMP_CMP_LT',
+  SCMP_CMP_GT: 'SCMP_CMP_LE',
+  SCMP_CMP_LE: 'SCMP_CMP_GT',
+};
+
+function same(a: Cond, b: Cond): boolean {
+  return a.index === b.index && a.op === b.op && a.value === b.value && a.valueTwo === b.valueTwo;
+}
+
+function complementOf(a: Cond, b: Cond): boolean {
+  return a.index === b.index && COMPLEMENT[a.op] === b.op && a.value === b.value;
+}
+
+/** A condition every branch has or has the complement of (none when a branch has EA checks). */
+function splitter(branches: readonly Branch[]): Cond | undefined {
+  if (branches.length < 2 || branches.some((b) => b.ea !== undefined)) return undefined;
+  return branches[0]!.conds.find((c) => branches.every((b) => b.conds.some((d) => same(c, d) || complementOf(c, d))));
+}
+
+function emitTree(asm: Assembler, branches: readonly Branch[], bits: 32 | 64, endian: Endian, retLabel: (ret: number) => Label, fail: Label): void {
+  const c = splitter(branches);
+  if (c === undefined) {
+    emitFlat(asm, branches, bits, endian, retLabel, fail);
+    return;
+  }
+  const side = (keep: (d: Cond) => boolean): { readonly label: Label; readonly emit?: () => void } => {
+    const rest = branches.filter((b) => b.conds.some(keep)).map((b) => ({ ...b, conds: b.conds.filter((d) => !keep(d)) }));
+    const decided = rest.find((b) => b.conds.length === 0);
+    if (decided !== undefined) return { label: retLabel(decided.ret) };
+    if (rest.length === 0) return { label: fail };
+    const label = asm.label();
+    return {
+      label,
+      emit: () => {
+        asm.place(label);
+        emitTree(asm, rest, bits, endian, retLabel, fail);
+      },
+    };
+  };
+  const yes = side((d) => same(c, d));
+  const no = side((d) => complementOf(c, d));
+  emitCond(asm, c, bits, endian, yes.label, no.label);
+  yes.emit?.();
+  no.emit?.();
+}
+
+/** Emits branches no single test splits: shared loads for runs on one argument, the rest in order. */
+function emitFlat(
+  asm: Assembler,
+  branches: readonly Branch[],
+  bits: 32 | 64,
+  endian: Endian,
+  retLabel: (ret: number) => Label,
+  failAll: Label,
+): void {
   // Runs of single-condition branches on one argument, then everything else in order.
   const runs = new Map<number, Branch[]>();
   const rest: Branch[] = [];
@@ -86,7 +154,7 @@ export function emitBranches(
   groups.push(...rest);
   groups.forEach((g, n) => {
     const last = n === groups.length - 1;
-    const fail = last ? retLabel(fallback) : asm.label();
+    const fail = last ? failAll : asm.label();
     if (Array.isArray(g)) emitRun(asm, g, bits, endian, retLabel, fail);
     else emitBranch(asm, g, bits, endian, retLabel, fail);
     if (!last) asm.place(fail);

@@ -16,6 +16,7 @@ import { ARCHES, type ArchName } from '@ea/seccomp';
 import type { Assembler, Label } from './asm.js';
 import { emitBranches } from './branches.js';
 import { emitDispatch, mergeSegments, type Outcome, type Segment } from './dispatch.js';
+import { type CodeBlock, mergeTails } from './merge.js';
 import type { ArchPlan } from './plan.js';
 
 /** One AUDIT_ARCH value and the parts of the number space each plan owns. */
@@ -132,9 +133,13 @@ export function emitFilter(asm: Assembler, plans: readonly ArchPlan[], defaultRe
     }
   });
   // The argument checks of every block after all dispatch code: every jump into them is forward.
+  // Each is emitted on its own, then blocks that end another block are merged into it (merge.ts).
+  const bodies: CodeBlock[] = [];
   for (const { label, emit } of checks.values()) {
-    asm.place(label);
+    const start = asm.items.length;
     emit();
+    bodies.push({ label, items: asm.items.splice(start) });
   }
+  asm.items.push(...mergeTails(bodies));
   shared.flush();
 }
