@@ -1,8 +1,9 @@
-/** The eBPF workload in smoke mode: every engine that runs agrees on r0, and the table renders. */
+/** The eBPF workload in smoke mode: every engine that runs agrees on r0 (uBPF too when EA_UBPF names a checkout), and the table renders. */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CACHE_DIR } from '../native/build.js';
 import { dpdkUnavailable } from '../native/dpdk.js';
+import { ubpfUnavailable } from '../native/ubpf.js';
 import { renderEbpf, runEbpfWorkload } from '../workloads/ebpf.js';
 
 describe('eBPF workload (smoke)', () => {
@@ -10,9 +11,10 @@ describe('eBPF workload (smoke)', () => {
     const rows = runEbpfWorkload(join(CACHE_DIR, 'smoke', 'ebpf'), { smoke: true }, () => {});
     expect(rows.map((r) => [r.name, r.r0, r.mismatch])).toEqual([['ret1', '1', null], ['alu50', '820', null], ['packet', '2', null]]);
     for (const r of rows) expect(r.jit32).not.toBeNull();
-    const missing = dpdkUnavailable();
-    if (missing === null) for (const r of rows) expect([r.note, r.dpdkInterpreter !== null]).toEqual([null, true]);
-    else console.log(`DPDK peer skipped: ${missing}`);
+    for (const [name, missing, interpreter] of [['DPDK', dpdkUnavailable(), 'dpdkInterpreter'], ['uBPF', ubpfUnavailable(), 'ubpfInterpreter']] as const) {
+      if (missing === null) for (const r of rows) expect([r.note?.includes(name) ?? false, r[interpreter] !== null]).toEqual([false, true]);
+      else console.log(`${name} peer skipped: ${missing}`);
+    }
     expect(renderEbpf(rows).join('\n')).toContain('| packet |');
   });
 });

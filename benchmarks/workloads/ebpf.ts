@@ -3,13 +3,15 @@
  * @ea/ebpf-jit (`run32`, allocation-free, and `run`, which builds a BigInt r0), @ea/ebpf's
  * interpreter, and DPDK's librte_bpf JIT and interpreter (native/dpdk-harness.c), in one run so
  * the ratios are taken side by side. Half of DPDK's repetitions run right before a program's
- * JavaScript engines and half right after, as for the classic peers. uBPF is not packaged by
- * Debian and is left out.
+ * JavaScript engines and half right after, as for the classic peers. uBPF's JIT and interpreter
+ * (native/ubpf-harness.c) are timed the same way when `EA_UBPF` names a checkout to build
+ * (native/ubpf.ts); uBPF is not packaged by Debian, and without it the row says so.
  *
  * librte_bpf's convention passes only r1 (the input pointer), and its verifier cannot follow the
  * parser's own `r8 > r2` bounds test: DPDK's copy of `packet` starts with `mov r2, 64` (our
  * engines get r2 = the length by convention) and its declared buffer is 128 bytes (the 64-byte
- * packet, then zeros that the accepted packet never reaches).
+ * packet, then zeros that the accepted packet never reaches). uBPF's convention is ours (r1, r2 =
+ * the length), so it runs the programs and the input as they are.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +20,7 @@ import { compile } from '@ea/ebpf-jit';
 import { ownLoop } from '../loop.js';
 import { median, timePass, type TimingOptions } from '../measure.js';
 import { buildDpdkHarness, type DpdkResult, dpdkUnavailable, runDpdkHarness } from '../native/dpdk.js';
+import { buildUbpfHarness, runUbpfHarness, ubpfUnavailable } from '../native/ubpf.js';
 import { alu50, PACKET, packet, RET1 } from './ebpf-programs.js';
 
 /** One program's numbers (ns per run; null where the engine did not run, with the reason in notes). */
@@ -31,6 +34,8 @@ export interface EbpfRow {
   readonly interpreter: number | null;
   readonly dpdkJit: number | null;
   readonly dpdkInterpreter: number | null;
+  readonly ubpfJit: number | null;
+  readonly ubpfInterpreter: number | null;
   readonly note: string | null;
   /** A disagreement about r0 between engines, or null. */
   readonly mismatch: string | null;
@@ -56,41 +61,54 @@ export function runEbpfWorkload(dir: string, timing: TimingOptions, log: (line: 
   const dpdkIterations = smoke ? 1000 : 2_000_000;
   const dpdkReps = smoke ? 1 : 5;
   mkdirSync(dir, { recursive: true });
-  let dpdk: { binary: string } | string = dpdkUnavailable() ?? '';
-  if (dpdk === '') {
-    try {
-      log('ebpf: building the DPDK harness');
-      dpdk = { binary: buildDpdkHarness() };
-    } catch (error) {
-      dpdk = `failed to build: ${(error as Error).message.split('\n')[0]}`;
+  const build = (name: string, unavailable: string | null, make: () => string): { binary: string } | string => {
+    let peer: { binary: string } | string = unavailable ?? '';
+    if (peer === '') {
+      try {
+        log(`ebpf: building the ${name} harness`);
+        peer = { binary: make() };
+      } catch (error) {
+        peer = `failed to build: ${(error as Error).message.split('\n')[0]}`;
+      }
     }
-  }
-  if (typeof dpdk === 'string') log(`ebpf: DPDK not available: ${dpdk}`);
+    if (typeof peer === 'string') log(`ebpf: ${name} not available: ${peer}`);
+    return peer;
+  };
+  const dpdk = build('DPDK', dpdkUnavailable(), buildDpdkHarness);
+  const ubpf = build('uBPF', ubpfUnavailable(), buildUbpfHarness);
   return PROGRAMS.map((p, i): EbpfRow => {
     const program = load(encode(assemble(p.text)));
     const want = interpret(program, p.input);
     const jit = compile(program);
-    let note: string | null = typeof dpdk === 'string' ? `DPDK: ${dpdk}` : null;
+    const notes = new Set<string>();
     const problems: string[] = [];
     if (jit.run(p.input) !== want) problems.push(`JIT run r0 ${jit.run(p.input).toString(16)}`);
     if (jit.run32(p.input) !== Number(want & 0xffffffffn)) problems.push(`JIT run32 r0 ${jit.run32(p.input).toString(16)}`);
-    const timeDpdk = (): DpdkResult | null => {
-      if (typeof dpdk === 'string') return null;
-      const code = join(dir, `ebpf-${i}.bin`);
-      const input = join(dir, `ebpf-${i}.input`);
-      writeFileSync(code, encode(assemble(p.dpdkText)));
-      writeFileSync(input, p.dpdkInput);
-      try {
-        const r = runDpdkHarness(dpdk.binary, input, dpdkIterations, dpdkReps, [code])[0];
-        if (r === undefined) note = 'DPDK: no result';
-        else if (r.error !== null) note = `DPDK: ${r.error}`;
-        return r ?? null;
-      } catch (error) {
-        note = `DPDK: failed: ${(error as Error).message.split('\n')[0]}`;
-        return null;
-      }
-    };
-    const before = timeDpdk();
+    const peers = [
+      { name: 'DPDK', peer: dpdk, run: runDpdkHarness, text: p.dpdkText, bytes: p.dpdkInput },
+      { name: 'uBPF', peer: ubpf, run: runUbpfHarness, text: p.text, bytes: p.input },
+    ];
+    const timePeers = (): (DpdkResult | null)[] =>
+      peers.map(({ name, peer, run, text, bytes }) => {
+        if (typeof peer === 'string') {
+          notes.add(`${name}: ${peer}`);
+          return null;
+        }
+        const code = join(dir, `ebpf-${name}-${i}.bin`);
+        const input = join(dir, `ebpf-${name}-${i}.input`);
+        writeFileSync(code, encode(assemble(text)));
+        writeFileSync(input, bytes);
+        try {
+          const r = run(peer.binary, input, dpdkIterations, dpdkReps, [code])[0];
+          if (r === undefined) notes.add(`${name}: no result`);
+          else if (r.error !== null) notes.add(`${name}: ${r.error}`);
+          return r ?? null;
+        } catch (error) {
+          notes.add(`${name}: failed: ${(error as Error).message.split('\n')[0]}`);
+          return null;
+        }
+      });
+    const before = timePeers();
     log(`ebpf ${p.name}: our JIT and interpreter`);
     const l32 = sumLoop();
     const lbig = callLoop();
@@ -99,16 +117,20 @@ export function runEbpfWorkload(dir: string, timing: TimingOptions, log: (line: 
     const jitBigint = timePass(`ebpf ${p.name} run`, () => lbig(jit.run, p.input, perPass), perPass, timing);
     const interp: Run = (input) => interpret(program, input);
     const interpreter = timePass(`ebpf ${p.name} interpreter`, () => lint(interp, p.input, interpPerPass), interpPerPass, timing);
-    const after = timeDpdk();
-    const halves = [before, after].filter((r): r is DpdkResult => r !== null && r.error === null);
-    for (const r of halves) {
-      const hex = want.toString(16);
-      if (r.r0 !== hex) problems.push(`DPDK interpreter r0 ${r.r0}`);
-      if (r.jit_r0 !== undefined && r.jit_r0 !== hex) problems.push(`DPDK JIT r0 ${r.jit_r0}`);
-    }
-    const both = halves.length === 2;
-    const jitNs = both && halves.every((r) => r.jit) ? median(halves.flatMap((r) => r.jit ?? [])) : null;
-    if (both && jitNs === null && note === null) note = 'DPDK: librte_bpf has no JIT here';
+    const after = timePeers();
+    const summary = peers.map(({ name }, k) => {
+      const halves = [before[k], after[k]].filter((r): r is DpdkResult => r !== null && r !== undefined && r.error === null);
+      for (const r of halves) {
+        const hex = want.toString(16);
+        if (r.r0 !== hex) problems.push(`${name} interpreter r0 ${r.r0}`);
+        if (r.jit_r0 !== undefined && r.jit_r0 !== hex) problems.push(`${name} JIT r0 ${r.jit_r0}`);
+      }
+      const both = halves.length === 2;
+      const jitNs = both && halves.every((r) => r.jit) ? median(halves.flatMap((r) => r.jit ?? [])) : null;
+      if (both && jitNs === null) notes.add(`${name}: no JIT here`);
+      return { jit: jitNs, interpreter: both ? median(halves.flatMap((r) => r.interpreter ?? [])) : null };
+    });
+    const note = notes.size === 0 ? null : [...notes].join('; ');
     const mismatch = problems.length === 0 ? null : `interpreter r0 ${want.toString(16)}; ${[...new Set(problems)].join('; ')}`;
     if (mismatch !== null) log(`!!!!!!!! MISMATCH in ebpf "${p.name}": ${mismatch} !!!!!!!!`);
     return {
@@ -118,8 +140,10 @@ export function runEbpfWorkload(dir: string, timing: TimingOptions, log: (line: 
       jit32,
       jitBigint,
       interpreter,
-      dpdkJit: jitNs,
-      dpdkInterpreter: both ? median(halves.flatMap((r) => r.interpreter ?? [])) : null,
+      dpdkJit: summary[0]!.jit,
+      dpdkInterpreter: summary[0]!.interpreter,
+      ubpfJit: summary[1]!.jit,
+      ubpfInterpreter: summary[1]!.interpreter,
       note,
       mismatch,
     };
@@ -134,17 +158,19 @@ export function renderEbpf(rows: readonly EbpfRow[] | string): string[] {
   const out = ['## eBPF (issue 15)', ''];
   if (typeof rows === 'string') return [...out, rows, ''];
   out.push(
-    'ns per run of one program on one input (benchmark.js median for ours, median of the repetitions for DPDK). ' +
+    'ns per run of one program on one input (benchmark.js median for ours, median of the repetitions for the peers). ' +
       '`run32` returns r0\'s low half without allocating; `run` builds the BigInt r0. Targets: our JIT within 2x of ' +
-      'uBPF\'s JIT on ret1 and packet, 4x on alu50, 5x faster than both interpreters; uBPF is not packaged by ' +
-      'Debian and is not run here, DPDK\'s librte_bpf (JIT and interpreter) is.',
+      'uBPF\'s JIT on ret1 and packet, 4x on alu50, 5x faster than both interpreters. uBPF is not packaged by Debian: ' +
+      'it runs when `EA_UBPF` names a checkout to build. DPDK\'s librte_bpf runs from Debian\'s packages.',
     '',
-    '| program | slots | r0 | JIT run32 | JIT run | interpreter | DPDK JIT | DPDK interp. | run32 / DPDK JIT | DPDK interp. / run32 | our interp. / run32 |',
-    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| program | slots | r0 | JIT run32 | JIT run | interpreter | uBPF JIT | uBPF interp. | DPDK JIT | DPDK interp. | run32 / uBPF JIT | run32 / DPDK JIT | uBPF interp. / run32 | DPDK interp. / run32 | our interp. / run32 |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const r of rows) {
     out.push(
-      `| ${r.name}${r.mismatch === null ? '' : ' **MISMATCH**'} | ${r.slots} | 0x${r.r0} | ${ns(r.jit32)} | ${ns(r.jitBigint)} | ${ns(r.interpreter)} | ${ns(r.dpdkJit)} | ${ns(r.dpdkInterpreter)} | ${ratio(r.jit32, r.dpdkJit)} | ${ratio(r.dpdkInterpreter, r.jit32)} | ${ratio(r.interpreter, r.jit32)} |`,
+      `| ${r.name}${r.mismatch === null ? '' : ' **MISMATCH**'} | ${r.slots} | 0x${r.r0} | ${ns(r.jit32)} | ${ns(r.jitBigint)} | ${ns(r.interpreter)} | ` +
+        `${ns(r.ubpfJit)} | ${ns(r.ubpfInterpreter)} | ${ns(r.dpdkJit)} | ${ns(r.dpdkInterpreter)} | ${ratio(r.jit32, r.ubpfJit)} | ${ratio(r.jit32, r.dpdkJit)} | ` +
+        `${ratio(r.ubpfInterpreter, r.jit32)} | ${ratio(r.dpdkInterpreter, r.jit32)} | ${ratio(r.interpreter, r.jit32)} |`,
     );
   }
   const notes = rows.filter((r) => r.note !== null || r.mismatch !== null);
