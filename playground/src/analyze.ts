@@ -119,7 +119,8 @@ export function analyze(input: Input, settings: Settings, progress: Progress = (
       insns = [...compiled.insns];
       program = compiled.program;
       format = 'profile';
-      profile = 'seccomp';
+      // A profile with EA rules compiles to an `ea` filter (it reads the EA image).
+      profile = compiled.profile;
       for (const w of compiled.warnings) warnings.push(`${w.code}: ${w.message}`);
     } else {
       const raw = 'text' in input ? input.text : input.bytes;

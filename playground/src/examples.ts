@@ -60,6 +60,19 @@ const PROFILE = `{
 }
 `;
 
+/** A Docker-like profile where clone3 is allowed under Docker's namespace mask on clone_args.flags (an EA rule). */
+const PROFILE_EA = `{
+  "defaultAction": "SCMP_ACT_ERRNO",
+  "defaultErrnoRet": 1,
+  "architectures": ["SCMP_ARCH_X86_64"],
+  "syscalls": [
+    { "names": ["read", "write", "close", "mmap", "munmap", "futex", "exit_group", "rt_sigreturn"], "action": "SCMP_ACT_ALLOW" },
+    { "names": ["clone"], "action": "SCMP_ACT_ALLOW", "args": [{ "index": 0, "value": 2114060288, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ" }] },
+    { "names": ["clone3"], "action": "SCMP_ACT_ALLOW", "ea": [{ "path": "flags", "value": 2114060288, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ" }] }
+  ]
+}
+`;
+
 /** The seed's question: allow clone3 only when set_tid[0] == 34 (jump-table flattening). */
 function clone3Text(): string {
   const v = version('clone3');
@@ -98,6 +111,7 @@ export function examples(): readonly Example[] {
     { id: 'allowlist', title: 'seccomp allow-list (bpf_asm)', text: ALLOWLIST, profile: 'seccomp' },
     { id: 'clone3', title: 'EA: clone3 set_tid[0] == 34', text: clone3Text(), profile: 'ea' },
     { id: 'profile', title: 'Docker-like profile (JSON)', text: PROFILE, profile: 'seccomp' },
+    { id: 'profile-ea', title: 'Docker-like profile with the EA clone3 rule', text: PROFILE_EA, profile: 'seccomp' },
     { id: 'tcpdump', title: 'tcpdump -d: udp dst port 53', text: TCPDUMP, profile: 'socket' },
     { id: 'ebpf', title: 'eBPF assembly (bpf_conformance case)', text: EBPF, profile: 'socket' },
   ];

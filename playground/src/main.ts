@@ -253,7 +253,7 @@ function eaForm(): HTMLElement[] {
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const reply = await run({ type: 'ea', syscall: syscall.value, strategy: strategy.value as 'jump-table' | 'fixed-window' });
+    const reply = await run({ type: 'ea', syscall: syscall.value, strategy: strategy.value as 'jump-table' | 'fixed-window', input: currentInput(), settings: settings() });
     if (reply?.type === 'ea') out.replaceChildren(...eaResult(reply.answer));
   });
   return [form, out];

@@ -12,7 +12,7 @@ export type Job =
   | { readonly id: number; readonly type: 'analyze'; readonly input: Input; readonly settings: Settings }
   | { readonly id: number; readonly type: 'call'; readonly input: Input; readonly settings: Settings; readonly asProfile: boolean; readonly request: CallRequest }
   | { readonly id: number; readonly type: 'diff'; readonly input: Input; readonly second: Input; readonly settings: Settings }
-  | { readonly id: number; readonly type: 'ea'; readonly syscall: string; readonly strategy: 'jump-table' | 'fixed-window' }
+  | { readonly id: number; readonly type: 'ea'; readonly syscall: string; readonly strategy: 'jump-table' | 'fixed-window'; readonly input: Input; readonly settings: Settings }
   | { readonly id: number; readonly type: 'pcap'; readonly input: Input; readonly settings: Settings; readonly capture: Uint8Array | null }
   | { readonly id: number; readonly type: 'run'; readonly input: Input; readonly settings: Settings; readonly packets: string; readonly capture: Uint8Array | null };
 

@@ -197,15 +197,27 @@ export function diffResult(answer: DiffAnswer): HTMLElement[] {
   return [head, box];
 }
 
-/** The EA struct, its flattened image and the fail-safe matrix. */
+/** The EA struct, its flattened image and the fail-safe matrix; the pasted filter's verdicts on the matrix's calls. */
 export function eaResult(answer: EaAnswer): HTMLElement[] {
-  if (!answer.ok) return [el('p', `${answer.error.name}: ${answer.error.message}`, { id: 'ea-error', role: 'alert' })];
-  return [
-    el('h2', 'Struct and flattened image'),
+  if (!answer.ok) return [el('p', `${answer.error.name}${answer.error.code === null ? '' : ` ${answer.error.code}`}: ${answer.error.message}`, { id: 'ea-error', role: 'alert' })];
+  const out = [
+    el('p', `Drawn for ${answer.source}.`, { id: 'ea-source' }),
+    el('h2', `Struct and flattened image (${answer.syscall})`),
     el('pre', answer.layout, { id: 'ea-layout', tabindex: '0' }),
     el('h2', `Compatibility matrix: ${answer.allFailSafe ? 'every cell fails safe' : 'some cell does not fail safe'}`),
     el('pre', answer.matrix, { id: 'ea-matrix', tabindex: '0' }),
   ];
+  if (answer.own !== null) {
+    const { table: t, body } = table(['kernel', 'program', 'your filter (interpreter)', 'your filter (JIT)', "matrix's new filter"], "The pasted filter on each of the matrix's calls");
+    t.id = 'ea-own';
+    for (const r of answer.own) {
+      const tr = el('tr');
+      tr.append(el('td', r.kernel), el('td', r.program), el('td', r.interpreter), el('td', r.jit), el('td', r.matrix));
+      body.append(tr);
+    }
+    out.push(el('h2', 'Your filter on the same calls'), t);
+  }
+  return out;
 }
 
 function outcomeText(o: Outcome): string {

@@ -31,7 +31,7 @@ self.addEventListener('message', (event: MessageEvent<Job>) => {
       post({ id: job.id, type: 'diff', answer: diffInputs(job.input, job.second, job.settings) });
       break;
     case 'ea':
-      post({ id: job.id, type: 'ea', answer: eaAnswer(job.syscall, job.strategy) });
+      post({ id: job.id, type: 'ea', answer: eaAnswer(job.syscall, job.strategy, job.input, job.settings) });
       break;
     case 'pcap':
       post({ id: job.id, type: 'pcap', answer: countPcap(job.input, job.settings, job.capture, (stage) => post({ id: job.id, type: 'progress', stage })) });
