@@ -6,12 +6,12 @@
  * and axe-core with no serious or critical violation. Screenshots of each view go to a temp dir
  * (printed); EA_PLAYGROUND_SCREENSHOT=path also writes the README's small screenshot.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { runCli } from '@ea/cli';
 import { CHROMIUM_MISSING } from '@ea/testkit';
 import { analyze, type Settings } from '../src/analyze.js';
 import { tryCall } from '../src/call.js';
@@ -79,7 +79,20 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
     const example = examples().find((e) => e.id === 'profile')!;
     const file = join(mkdtempSync(join(tmpdir(), 'ea-playground-explain-')), 'profile.json');
     writeFileSync(file, example.text);
-    const cli = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../packages/cli/src/main.ts'), 'explain', file], { encoding: 'utf8' });
+    // The CLI in-process (@ea/cli's runCli), its standard output captured.
+    const printed: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      printed.push(typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk));
+      return true;
+    });
+    let status: number;
+    try {
+      status = await runCli(['explain', file]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(status).toBe(0);
+    const cli = printed.join('');
     const heads = [...cli.matchAll(/^(\S+) \(AUDIT_ARCH 0x[0-9a-f]+\): (.*)$/gm)].map((m) => `${m[1]}: ${m[2]}`);
     const actions = [...cli.matchAll(/^ {2}(?!conditional)(\S+) \((\d+)\): (.*)$/gm)].flatMap((m) => [m[1]!, m[2]!, m[3]!]);
     const conditional = [...cli.matchAll(/^ {4}(\S+) \((\d+)\):\n((?: {6}.*\n)+)/gm)].flatMap((m) => [m[1]!, m[2]!, m[3]!.trim().split(/\n\s*/).map((c) => c.replace(' -> ', ' → ')).join('; ')]);
