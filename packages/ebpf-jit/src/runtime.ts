@@ -8,7 +8,8 @@
  * `T.hi`; `T.stop` is set when a helper or a legacy packet load ends the whole program.
  */
 import {
-  EbpfRunError, type HelperRegistry, MAX_BPF_STACK, Memory, REGION_CTX, REGION_EXTRA, REGION_STACK, STACK_BYTES,
+  EbpfRunError, type HelperRegistry, MAX_BPF_STACK, Memory, mulhi, REGION_CTX, REGION_EXTRA, REGION_STACK, sar64, sdiv64, shl64,
+  shr64, smod64, STACK_BYTES, udiv64, umod64,
 } from '@ea/ebpf';
 
 /** The shared out-parameters of runtime and generated functions. */
@@ -19,17 +20,8 @@ export interface Transfer {
 
 const TWO32 = 4294967296;
 
-/** Returns the high 32 bits (as int32) of the unsigned product of two u32 values. */
-export function mulhi(a: number, b: number): number {
-  const a0 = a & 0xffff;
-  const a1 = a >>> 16;
-  const b0 = b & 0xffff;
-  const b1 = b >>> 16;
-  const lo = a0 * b0;
-  const mid1 = a1 * b0 + (lo >>> 16);
-  const mid2 = a0 * b1 + (mid1 % 65536);
-  return (a1 * b1 + Math.floor(mid1 / 65536) + Math.floor(mid2 / 65536)) | 0;
-}
+// The pair arithmetic (mulhi, shifts, division) is @ea/ebpf's pair.ts, shared with the fast interpreter.
+export { mulhi };
 
 const NO_REGIONS: readonly Uint8Array[] = [];
 const badRegions = (): EbpfRunError => new EbpfRunError('bad_input', -1, 'regions must be an array of Uint8Arrays of less than 2 GiB');
@@ -265,59 +257,15 @@ export class Runtime {
     return memory;
   }
 
-  readonly udiv64 = (al: number, ah: number, bl: number, bh: number): number => this.#pair(bh === 0 && bl === 0 ? 0n : big(al, ah) / big(bl, bh));
-  readonly umod64 = (al: number, ah: number, bl: number, bh: number): number => this.#pair(bh === 0 && bl === 0 ? big(al, ah) : big(al, ah) % big(bl, bh));
-  readonly sdiv64 = (al: number, ah: number, bl: number, bh: number): number =>
-    this.#pair(bh === 0 && bl === 0 ? 0n : BigInt.asIntN(64, big(al, ah)) / BigInt.asIntN(64, big(bl, bh)));
-  readonly smod64 = (al: number, ah: number, bl: number, bh: number): number =>
-    this.#pair(bh === 0 && bl === 0 ? big(al, ah) : BigInt.asIntN(64, big(al, ah)) % BigInt.asIntN(64, big(bl, bh)));
-
-  #pair(v: bigint): number {
-    const u = BigInt.asUintN(64, v);
-    this.T.hi = Number(u >> 32n) | 0;
-    return Number(u & 0xffffffffn) | 0;
-  }
+  readonly udiv64 = (al: number, ah: number, bl: number, bh: number): number => udiv64(this.T, al, ah, bl, bh);
+  readonly umod64 = (al: number, ah: number, bl: number, bh: number): number => umod64(this.T, al, ah, bl, bh);
+  readonly sdiv64 = (al: number, ah: number, bl: number, bh: number): number => sdiv64(this.T, al, ah, bl, bh);
+  readonly smod64 = (al: number, ah: number, bl: number, bh: number): number => smod64(this.T, al, ah, bl, bh);
 
   /** Shifts by a register count (masked to 6 bits): left, logical right, arithmetic right. */
-  readonly shl64 = (lo: number, hi: number, n: number): number => {
-    const k = n & 63;
-    if (k === 0) {
-      this.T.hi = hi;
-      return lo;
-    }
-    if (k < 32) {
-      this.T.hi = (hi << k) | (lo >>> (32 - k));
-      return lo << k;
-    }
-    this.T.hi = lo << (k - 32);
-    return 0;
-  };
-  readonly shr64 = (lo: number, hi: number, n: number): number => {
-    const k = n & 63;
-    if (k === 0) {
-      this.T.hi = hi;
-      return lo;
-    }
-    if (k < 32) {
-      this.T.hi = (hi >>> k) | 0;
-      return (lo >>> k) | (hi << (32 - k));
-    }
-    this.T.hi = 0;
-    return (hi >>> (k - 32)) | 0;
-  };
-  readonly sar64 = (lo: number, hi: number, n: number): number => {
-    const k = n & 63;
-    if (k === 0) {
-      this.T.hi = hi;
-      return lo;
-    }
-    if (k < 32) {
-      this.T.hi = hi >> k;
-      return (lo >>> k) | (hi << (32 - k));
-    }
-    this.T.hi = hi >> 31;
-    return hi >> (k - 32);
-  };
+  readonly shl64 = (lo: number, hi: number, n: number): number => shl64(this.T, lo, hi, n);
+  readonly shr64 = (lo: number, hi: number, n: number): number => shr64(this.T, lo, hi, n);
+  readonly sar64 = (lo: number, hi: number, n: number): number => sar64(this.T, lo, hi, n);
 
   /** Throws unless extra region `index` exists in this run (lddw map_value). */
   readonly region = (index: number, pc: number): void => {

@@ -1,12 +1,12 @@
 /**
- * The JIT (@ea/ebpf-jit) against the interpreter on wild programs (support/wild.ts: pointers off
+ * The JIT (@ea/ebpf-jit) against the interpreter on wild programs (@ea/testkit's ebpf-wild.ts: pointers off
  * their regions, loops ended by the budget, recursion past the depth limit, helpers known and
  * unknown), errors included. With jit-valid.test.ts, at least 10^6 program x input cases per
  * run; EA_FUZZ=1 runs ten times as many.
  */
 import { describe, expect, it } from 'vitest';
 import { differential } from './support/differential.js';
-import { wildProgram } from './support/wild.js';
+import { wildProgram } from '@ea/testkit';
 
 const scale = process.env.EA_FUZZ === '1' ? 10 : 1;
 

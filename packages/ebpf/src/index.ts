@@ -17,5 +17,7 @@ export * from './corpus.js';
 export * from './memory.js';
 export * from './helpers.js';
 export * from './alu.js';
+export * from './pair.js';
+export * from './reference.js';
 export * from './interpret.js';
 export * from './cbpf.js';

@@ -12,6 +12,7 @@ export { CBPF_CORPUS_DIR, CaseSyntaxError, EBPF_CORPUS_DIR, parseCase, type Case
 export { captureRun, type CliRun } from './capture.js';
 export { Rng, rng, seedArb } from './rng.js';
 export { type GeneratedProgram, generateProgram, randomInputs } from './ebpf-programs.js';
+export { wildProgram } from './ebpf-wild.js';
 export {
   ANC, ANC_PACKET, SECCOMP_POOL, acceptedProgram, build, callArb, frameArb, framesArb, loadPrefixes, packetArb, programArb, readout,
   type GenProfile,

@@ -2,8 +2,9 @@
  * Random programs that the load-time checks accept but no kernel verifier would: any register
  * as a pointer, offsets that fall off regions, backward jumps (loops ended by the budget), local
  * calls that recurse past the depth limit, helper calls (known and unknown ids), division by
- * immediate zero, shift immediates of any size, legacy packet loads. For the JIT-vs-interpreter
- * differential, where both engines must also fail alike (same reason, same pc).
+ * immediate zero, shift immediates of any size, legacy packet loads. For the
+ * differentials (JIT vs interpreter, fast interpreter vs the BigInt reference), where both engines
+ * must also fail alike (same reason, same pc).
  */
 import type { AluOp, AtomicOp, Insn, JmpOp, Size } from '@ea/ebpf';
 

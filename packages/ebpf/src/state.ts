@@ -1,0 +1,82 @@
+/**
+ * The fast interpreter's per-program state, reused run after run so a run allocates nothing: the
+ * register file as two Int32Arrays (low and high halves of r0-r10), the saved registers and return
+ * pcs of local calls, the stack, and the regions indexed by tag (memory.ts's model: 1 the context,
+ * 2 the stack, 3 and up the caller's extra regions). The stack is cleared from the lowest offset
+ * the last run wrote, not wholesale: most programs touch a few bytes of its 4 KiB.
+ */
+import { EbpfRunError } from './errors.js';
+import { Memory, REGION_CTX, REGION_EXTRA, REGION_STACK, STACK_BYTES } from './memory.js';
+import { MAX_BPF_STACK, MAX_CALL_FRAMES } from './opcodes.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** Registers, frames, stack and regions of one run at a time. */
+export class State {
+  /** Low halves of r0-r10. */
+  readonly L = new Int32Array(11);
+  /** High halves of r0-r10. */
+  readonly H = new Int32Array(11);
+  /** r1-r10 of each caller frame (20 words per frame), restored by exit. */
+  readonly saved = new Int32Array(MAX_CALL_FRAMES * 20);
+  /** Each caller frame's return pc. */
+  readonly returns = new Int32Array(MAX_CALL_FRAMES);
+  readonly stack = new Uint8Array(STACK_BYTES);
+  /** The lowest stack offset written since the stack was last zeroed. */
+  stackLow = STACK_BYTES;
+  /** Regions by tag (index 0 unused). */
+  readonly mems: Uint8Array[] = [EMPTY, EMPTY, this.stack];
+  /** Region lengths by tag, as numbers (V8 inlines a typed array's `length`, not `byteLength`). */
+  readonly lens: number[] = [0, 0, STACK_BYTES];
+  /** Tags below this name a region of this run. */
+  count = REGION_EXTRA;
+  /** The run's extra regions (for the helpers' memory facade). */
+  extra: readonly Uint8Array[] = [];
+  /** The helpers' view of this run's memory, built on the first helper call. */
+  memory: Memory | null = null;
+  /** Whether a run is using this state (a helper may re-enter the same program). */
+  busy = false;
+
+  /** Points the state at a run's input and regions and resets registers and stack. */
+  enter(input: Uint8Array, regions: readonly Uint8Array[], ubpf: boolean): void {
+    const { L, H } = this;
+    for (let r = 0; r < 10; r++) {
+      L[r] = 0;
+      H[r] = 0;
+    }
+    H[1] = REGION_CTX; // r1: the context at offset 0
+    if (ubpf) L[2] = input.length;
+    L[10] = STACK_BYTES; // r10: the top of the entry frame
+    H[10] = REGION_STACK;
+    if (this.stackLow < STACK_BYTES) {
+      this.stack.fill(0, this.stackLow);
+      this.stackLow = STACK_BYTES;
+    }
+    this.mems[REGION_CTX] = input;
+    this.lens[REGION_CTX] = input.length;
+    if (regions.length > 0 || this.count !== REGION_EXTRA) {
+      this.mems.length = REGION_EXTRA;
+      this.lens.length = REGION_EXTRA;
+      for (const r of regions) {
+        if (!(r instanceof Uint8Array)) throw new EbpfRunError('bad_input', -1, 'every extra region must be a Uint8Array');
+        this.mems.push(r);
+        this.lens.push(r.length);
+      }
+      this.count = REGION_EXTRA + regions.length;
+    }
+    this.extra = regions;
+    this.memory = null;
+  }
+
+  /** Returns the helpers' memory facade over this run's regions (sharing this stack). */
+  facade(): Memory {
+    if (this.memory === null) {
+      this.memory = new Memory(this.mems[REGION_CTX]!, this.extra, new DataView(this.stack.buffer));
+      this.stackLow = 0; // a helper may write anywhere in the stack
+    }
+    return this.memory;
+  }
+}
+
+/** Returns r10's low half at call depth `depth` (0 = the entry frame). */
+export const frameTop = (depth: number): number => STACK_BYTES - depth * MAX_BPF_STACK;
