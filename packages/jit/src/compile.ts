@@ -82,8 +82,15 @@ const PROFILES: ReadonlySet<string> = new Set(['socket', 'seccomp', 'ea', 'libpc
 /** FNV-1a over the instructions: a stable name for the sourceURL, the same for the same program. */
 function programHash(program: VerifiedProgram): string {
   let h = 0x811c9dc5;
+  const mix = (v: number): void => {
+    h = Math.imul(h ^ v, 0x01000193) >>> 0;
+  };
   for (const i of program.insns) {
-    for (const v of [i.code, i.jt, i.jf, i.k & 0xffff, i.k >>> 16]) h = Math.imul(h ^ v, 0x01000193) >>> 0;
+    mix(i.code);
+    mix(i.jt);
+    mix(i.jf);
+    mix(i.k & 0xffff);
+    mix(i.k >>> 16);
   }
   return h.toString(16).padStart(8, '0');
 }

@@ -19,9 +19,13 @@ export interface KeyTests {
   tableLookup(slots: Uint8Array): ES.Expression;
 }
 
-/** Keys below this may be dispatched through a table of one byte per key. */
+/** Keys below this may always be dispatched through a table of one byte per key. */
 const TABLE_KEYS = 4096;
-/** Fewest ranges below TABLE_KEYS that make a table worth it. */
+/** Keys from TABLE_KEYS up join the table while it holds a range per this many keys... */
+const KEYS_PER_RANGE = 32;
+/** ...up to this many keys (a 64 KiB table at most). */
+const MAX_TABLE_KEYS = 65536;
+/** Fewest ranges in a table that make it worth it. */
 const TABLE_MIN_RANGES = 4;
 
 /** How one dispatch is emitted: a table for its low keys (or none), ranges for the rest. */
@@ -32,15 +36,32 @@ export interface DispatchPlan {
 }
 
 /**
- * Plans a dispatch: the ranges that start below TABLE_KEYS go to a byte table indexed by A
+ * How many keys a table covers: every key below TABLE_KEYS, and beyond it as far as the ranges
+ * stay dense (one per KEYS_PER_RANGE keys counted from 0), so a long allow-list of syscall
+ * numbers past 4095 (a 4,096-instruction filter) is one table instead of a search over
+ * thousands of ranges: a search costs code to generate, parse and compile for every range.
+ */
+function tableSize(ranges: readonly Range[]): number {
+  let size = 0;
+  for (let i = 0; i < ranges.length; i++) {
+    const r = ranges[i] as Range;
+    const cap = Math.min(MAX_TABLE_KEYS, Math.max(TABLE_KEYS, KEYS_PER_RANGE * (i + 1)));
+    if (r.lo >= cap) continue;
+    size = Math.max(size, Math.min(r.hi + 1, cap));
+  }
+  return size;
+}
+
+/**
+ * Plans a dispatch: the ranges that start below tableSize() go to a byte table indexed by A
  * (slot 0: the fallback, slot i: the i-th target), which costs one load and one indirect jump
  * where a search costs a mispredicted branch per level (syscall numbers are as good as random);
  * keys from the table's end upwards keep the range search.
  */
 export function planDispatch(ranges: readonly Range[]): DispatchPlan {
-  const low = ranges.filter((r) => r.lo < TABLE_KEYS);
+  const size = tableSize(ranges);
+  const low = ranges.filter((r) => r.lo < size);
   if (low.length < TABLE_MIN_RANGES) return { table: null, rest: ranges };
-  const size = Math.min(TABLE_KEYS, Math.max(...low.map((r) => r.hi)) + 1);
   const targets: number[] = [];
   const slots = new Uint8Array(size);
   for (const r of low) {

@@ -147,10 +147,15 @@ function decide(insn: KnownInsn, s: State): boolean | undefined {
   return foldJump(insn.op, a, b);
 }
 
-function meet(into: number[] | undefined, s: State, fresh = false): number[] {
-  if (into === undefined) return fresh ? (s as number[]) : s.slice();
+/** Whether two states differ in any slot. */
+function differs(a: State, b: State): boolean {
+  for (let i = 0; i < SLOTS; i++) if (a[i] !== b[i]) return true;
+  return false;
+}
+
+/** Joins `s` into `into` (which the caller owns): slots that disagree become UNKNOWN. */
+function meet(into: number[], s: State): void {
   for (let i = 0; i < SLOTS; i++) if (into[i] !== s[i]) into[i] = UNKNOWN;
-  return into;
 }
 
 const NO_PREDS: readonly number[] = Object.freeze([]);
@@ -165,7 +170,33 @@ export function analyse(insns: readonly KnownInsn[], opts: FlowOptions): Flow {
   const isTest = insns.map((ins) => ins.kind === 'jmp');
   const div0 = new Array<boolean>(n).fill(false);
   let stateIn: (number[] | undefined)[] = [];
+  const owned = new Uint8Array(n);
   let stateOut: (State | undefined)[] = [];
+
+  // Identical returns: a jump to any `ret #k` may go to the last one (a return has no
+  // successors, so which pc returns k does not matter, and the last one is at or after every
+  // jump to one of them, so edges stay forward). libseccomp-shaped allow-lists repeat
+  // `ret ALLOW` after every test: merged, a dispatch has one target per action instead of one
+  // per test, and fits a byte table (dispatch.ts) instead of a search over every key.
+  const lastRet = new Map<number, number>();
+  for (let pc = 0; pc < n; pc++) {
+    const ins = insns[pc] as KnownInsn;
+    if (ins.kind === 'ret_k') lastRet.set(ins.k, pc);
+  }
+  const canonical = (t: number): number => {
+    const ins = insns[t] as KnownInsn;
+    return ins.kind === 'ret_k' ? (lastRet.get(ins.k) as number) : t;
+  };
+  for (let pc = 0; pc < n; pc++) {
+    const kind = (insns[pc] as KnownInsn).kind;
+    if (kind !== 'jmp' && kind !== 'ja') continue;
+    const targets = succ[pc] as number[];
+    for (let slot = 0; slot < targets.length; slot++) targets[slot] = canonical(targets[slot] as number);
+    if (isTest[pc] && targets[0] === targets[1]) {
+      succ[pc] = [targets[0] as number];
+      isTest[pc] = false;
+    }
+  }
 
   const edgeState = (pc: number, out: State, slot: number): State => {
     const ins = insns[pc] as KnownInsn;
@@ -205,6 +236,8 @@ export function analyse(insns: readonly KnownInsn[], opts: FlowOptions): Flow {
     stateIn = new Array(n).fill(undefined);
     stateOut = new Array(n).fill(undefined);
     stateIn[0] = [0, 0, ...new Array<number>(16).fill(UNKNOWN)];
+    owned.fill(0);
+    owned[0] = 1;
     for (let pc = 0; pc < n; pc++) {
       const s = stateIn[pc];
       if (s === undefined) continue;
@@ -214,8 +247,19 @@ export function analyse(insns: readonly KnownInsn[], opts: FlowOptions): Flow {
       for (let slot = 0; slot < targets.length; slot++) {
         const t = targets[slot] as number;
         const e = edgeState(pc, out, slot);
-        // A refined edge state is a new array nobody else holds: the target may own it.
-        stateIn[t] = meet(stateIn[t], e, e !== out);
+        // States are shared until a join changes one (copy on write): a long chain of tests
+        // passes the same state down its false edges. A refined edge state is a new array
+        // nobody else holds: the target may own it.
+        const into = stateIn[t];
+        if (into === undefined) {
+          stateIn[t] = e as number[];
+          owned[t] = e !== out ? 1 : 0;
+        } else if (differs(into, e)) {
+          const own = owned[t] === 1 ? into : into.slice();
+          meet(own, e);
+          stateIn[t] = own;
+          owned[t] = 1;
+        }
       }
     }
     if (round === MAX_ROUNDS) break;
@@ -243,9 +287,12 @@ export function analyse(insns: readonly KnownInsn[], opts: FlowOptions): Flow {
         }
         continue;
       }
+      const jumps = ins.kind === 'jmp' || ins.kind === 'ja';
       for (let slot = 0; slot < targets.length; slot++) {
         const t = targets[slot] as number;
-        const t2 = follow(t, edgeState(pc, out, slot));
+        const followed = follow(t, edgeState(pc, out, slot));
+        // Only jumps: a fall-through into a return stays inline.
+        const t2 = jumps ? canonical(followed) : followed;
         if (t2 !== t) {
           targets[slot] = t2;
           changed = true;

@@ -37,11 +37,23 @@ export interface RegionInput {
 const U32_MAX = 0xffffffff;
 
 /**
+ * A set of a region's elementary intervals (see Cuts): a bitset, or the index of its one
+ * interval. A `jeq` sends one interval to its true edge; as a number, that side costs nothing
+ * to make, where a bitset would cost (2 x members + 1) / 32 words per member, quadratic over a
+ * long chain (a 4,096-instruction allow-list: 2,047 sets of 128 words). Such a side reaches a
+ * member only through a join (alone, constant propagation knows A there), where unite() makes
+ * it a bitset; split() and splitAt() still take numbers, so no caller has to know.
+ */
+type ValueSet = Uint32Array | number;
+
+/** The empty set, shared: never written (owned bitsets are; see Cuts.split). */
+const EMPTY = new Uint32Array(0);
+
+/**
  * The values of A a region tells apart: `cuts` are the sorted starts of its elementary
  * intervals (cuts[0] = 0; interval j is cuts[j] up to cuts[j + 1] - 1, the last one up to
  * 0xffffffff). No test of the region separates two values of one elementary interval, so a set
- * of values reaching an edge is a bitset over the intervals: a member costs at most one new set
- * of (2 x members + 1) / 32 words (a jeq only its singleton), where sorted interval lists would
+ * of values reaching an edge is a set of intervals (ValueSet), where sorted interval lists would
  * copy every interval a long jeq chain's false edge still carries at every test.
  */
 class Cuts {
@@ -74,11 +86,18 @@ class Cuts {
     if (spare > 0) set[this.words - 1] = 0xffffffff >>> spare;
     return set;
   }
+  /** A new bitset holding interval j. */
+  private single(j: number): Uint32Array {
+    const set = new Uint32Array(this.words);
+    set[j >>> 5] = 1 << (j & 31);
+    return set;
+  }
   /**
    * The values of `set` at or above cut index j, and those below it. Like split(), consumes
    * `set`: the caller owns it and gives it up (one side reuses it).
    */
-  splitAt(set: Uint32Array, j: number): [Uint32Array, Uint32Array] {
+  splitAt(set: ValueSet, j: number): [ValueSet, ValueSet] {
+    if (typeof set === 'number') return set >= j ? [set, EMPTY] : [EMPTY, set];
     if (set === EMPTY) return [EMPTY, EMPTY];
     const below = set.slice();
     const above = set;
@@ -94,21 +113,20 @@ class Cuts {
   }
   /**
    * The values of `set` that take the true and the false edge of `insn` (jeq, jgt or jge #k).
-   * `set` is consumed (reused for one side: a jeq chain then allocates only its singletons);
-   * EMPTY stands for any empty side and is never written.
+   * `set` is consumed (reused for one side: a jeq's true side is a number); EMPTY stands for
+   * any empty side and is never written.
    */
-  split(insn: KnownInsn & { kind: 'jmp' }, set: Uint32Array): [Uint32Array, Uint32Array] {
+  split(insn: KnownInsn & { kind: 'jmp' }, set: ValueSet): [ValueSet, ValueSet] {
     const k = insn.k;
     switch (insn.op) {
       case 'jeq': {
         const j = this.index(k);
+        if (typeof set === 'number') return set === j ? [set, EMPTY] : [EMPTY, set];
         const w = j >>> 5;
         const bit = 1 << (j & 31);
         if (set === EMPTY || ((set[w] as number) & bit) === 0) return [EMPTY, set];
-        const t = new Uint32Array(this.words);
-        t[w] = bit;
         set[w] = (set[w] as number) & ~bit;
-        return [t, set];
+        return [j, set];
       }
       case 'jgt':
         return k === U32_MAX ? [EMPTY, set] : this.splitAt(set, this.index(k + 1));
@@ -120,11 +138,28 @@ class Cuts {
         return assertNever(insn.op);
     }
   }
+  /** The union of two owned sets (EMPTY or not), reusing a bitset among them when there is one. */
+  unite(into: ValueSet, set: ValueSet): ValueSet {
+    if (into === EMPTY) return set;
+    if (set === EMPTY) return into;
+    if (typeof into === 'number') {
+      if (typeof set === 'number') return into === set ? into : this.unite(this.single(into), set);
+      return this.unite(set, into);
+    }
+    if (typeof set === 'number') {
+      into[set >>> 5] = (into[set >>> 5] as number) | (1 << (set & 31));
+      return into;
+    }
+    for (let i = 0; i < set.length; i++) into[i] = (into[i] as number) | (set[i] as number);
+    return into;
+  }
   /** The intervals of `set` as [lo, hi] pairs, in order, adjacent ones merged. */
-  intervals(set: Uint32Array): [number, number][] {
+  intervals(set: ValueSet): [number, number][] {
     const out: [number, number][] = [];
-    if (set === EMPTY) return out;
     const n = this.cuts.length;
+    const hiOf = (j: number): number => (j + 1 < n ? (this.cuts[j + 1] as number) - 1 : U32_MAX);
+    if (typeof set === 'number') return [[this.cuts[set] as number, hiOf(set)]];
+    if (set === EMPTY) return out;
     for (let j = 0; j < n; j++) {
       const word = set[j >>> 5] as number;
       // A region has up to ~2 x members cuts and exits: skip empty words whole.
@@ -134,7 +169,7 @@ class Cuts {
       }
       if (((word >>> (j & 31)) & 1) === 0) continue;
       const lo = this.cuts[j] as number;
-      const hi = j + 1 < n ? (this.cuts[j + 1] as number) - 1 : U32_MAX;
+      const hi = hiOf(j);
       const last = out[out.length - 1];
       if (last !== undefined && last[1] + 1 === lo) last[1] = hi;
       else out.push([lo, hi]);
@@ -143,19 +178,10 @@ class Cuts {
   }
 }
 
-/** The empty set, shared: never written (owned sets are; see Cuts.split). */
-const EMPTY = new Uint32Array(0);
-
-function isEmpty(set: Uint32Array): boolean {
+function isEmpty(set: ValueSet): boolean {
+  if (typeof set === 'number') return false;
   for (let i = 0; i < set.length; i++) if (set[i] !== 0) return false;
   return true;
-}
-
-/** The union of two owned sets (EMPTY or not), reusing the first unless it is EMPTY. */
-function unite(into: Uint32Array, set: Uint32Array): Uint32Array {
-  if (into === EMPTY) return set;
-  for (let i = 0; i < set.length; i++) into[i] = (into[i] as number) | (set[i] as number);
-  return into;
 }
 
 /** A min-heap of pcs (the region grows in pc order, which is topological). */
@@ -201,7 +227,7 @@ class PcHeap {
 interface Region {
   readonly members: number[];
   /** Exit pc to the values reaching it (undefined when `cuts` was not given). */
-  readonly exits: Map<number, Uint32Array | undefined>;
+  readonly exits: Map<number, ValueSet | undefined>;
 }
 
 /** How growRegion runs: which pcs are region tests, where members are marked. */
@@ -225,8 +251,8 @@ interface Grower {
 function growRegion(g: Grower, root: number, mark: number, cuts: Cuts | undefined, strict: boolean): Region | undefined {
   const { insns, f, isRegionTest, stamp } = g;
   const members: number[] = [];
-  const exits = new Map<number, Uint32Array | undefined>();
-  const incoming = new Map<number, Uint32Array | undefined>([[root, cuts?.full()]]);
+  const exits = new Map<number, ValueSet | undefined>();
+  const incoming = new Map<number, ValueSet | undefined>([[root, cuts?.full()]]);
   const heap = new PcHeap();
   heap.push(root);
   while (heap.size > 0) {
@@ -234,7 +260,7 @@ function growRegion(g: Grower, root: number, mark: number, cuts: Cuts | undefine
     const set = incoming.get(pc);
     incoming.delete(pc);
     let join = pc === root || (isRegionTest(pc) && (f.preds[pc] ?? []).every((p) => stamp[p] === mark));
-    let edges: [Uint32Array, Uint32Array] | undefined;
+    let edges: [ValueSet, ValueSet] | undefined;
     if (join && cuts !== undefined && set !== undefined) {
       edges = cuts.split(insns[pc] as KnownInsn & { kind: 'jmp' }, set);
       if (strict && (isEmpty(edges[0]) || isEmpty(edges[1]))) join = false;
@@ -242,7 +268,7 @@ function growRegion(g: Grower, root: number, mark: number, cuts: Cuts | undefine
     if (!join) {
       if (pc === root) return undefined;
       // split() consumed the set: its two sides make it up again.
-      exits.set(pc, edges === undefined ? set : unite(edges[0], edges[1]));
+      exits.set(pc, edges === undefined || cuts === undefined ? set : cuts.unite(edges[0], edges[1]));
       continue;
     }
     stamp[pc] = mark;
@@ -254,8 +280,8 @@ function growRegion(g: Grower, root: number, mark: number, cuts: Cuts | undefine
       if (!incoming.has(target)) {
         incoming.set(target, values);
         heap.push(target);
-      } else if (values !== undefined) {
-        incoming.set(target, unite(incoming.get(target) as Uint32Array, values));
+      } else if (values !== undefined && cuts !== undefined) {
+        incoming.set(target, cuts.unite(incoming.get(target) as ValueSet, values));
       }
     }
   }
@@ -274,7 +300,7 @@ function regionDispatch(region: Region, cuts: Cuts): Dispatch | undefined {
   let bestCount = -1;
   let bestKeys = -1;
   for (const [target, set] of region.exits) {
-    const list = cuts.intervals(set as Uint32Array);
+    const list = cuts.intervals(set as ValueSet);
     if (list.length === 0) continue;
     let keys = 0;
     for (const [lo, hi] of list) {
@@ -314,7 +340,7 @@ function regionDispatch(region: Region, cuts: Cuts): Dispatch | undefined {
  */
 function deadExit(region: Region, f: RegionInput, stamp: Int32Array, mark: number): boolean {
   for (const [target, set] of region.exits) {
-    if (isEmpty(set as Uint32Array) && (f.preds[target] ?? []).every((p) => stamp[p] === mark)) return true;
+    if (isEmpty(set as ValueSet) && (f.preds[target] ?? []).every((p) => stamp[p] === mark)) return true;
   }
   return false;
 }

@@ -98,6 +98,30 @@ function dispatchProgram(r: Rng): SockFilter[] {
   return out;
 }
 
+/**
+ * The allow-list shape of long generated filters: `ld [0]`, then `jne #key, +1; ret #action`
+ * pairs, every test with its own return (identical returns merge in flow.ts), keys in a band
+ * that may start anywhere up to past 65536 with gaps of 1 to 40, so the table dispatch grows
+ * beyond 4096 keys when the band is dense (dispatch.ts) and stops at its 64 KiB bound.
+ */
+function pairedProgram(r: Rng): { insns: SockFilter[]; keys: number[] } {
+  const n = 4 + r.int(r.chance(0.3) ? 700 : 120);
+  const start = r.pick([0, 3000, 4000, 4096, 20000, 65000, 65530, 0x40000000]) + r.int(50);
+  const gap = 1 + r.int(r.chance(0.5) ? 3 : 40);
+  const actions = r.chance(0.5) ? [0x7fff0000] : [0x7fff0000, 0x50001, 0x30000, 0, 0x50000 + r.int(4096)];
+  const insns: SockFilter[] = [{ code: BPF_LD | BPF_W | BPF_ABS, jt: 0, jf: 0, k: 0 }];
+  const keys: number[] = [];
+  let key = start;
+  for (let i = 0; i < n; i++) {
+    keys.push(key);
+    insns.push({ code: BPF_JMP | BPF_JEQ | BPF_K, jt: 0, jf: 1, k: key });
+    insns.push({ code: BPF_RET | BPF_K, jt: 0, jf: 0, k: r.pick(actions) });
+    key += r.chance(0.9) ? gap : 1 + r.int(500);
+  }
+  insns.push({ code: BPF_RET | BPF_K, jt: 0, jf: 0, k: r.pick(actions) });
+  return { insns, keys };
+}
+
 const PLAN: readonly { profile: Profile; programs: number; maxLen: number }[] = [
   { profile: 'socket', programs: 1800, maxLen: 40 },
   { profile: 'seccomp', programs: 1200, maxLen: 40 },
@@ -146,6 +170,32 @@ describe('jit == interpreter on random programs and inputs', () => {
         total.cases += INPUTS;
       }),
       { numRuns: 200 * SCALE },
+    );
+  });
+
+  it('seccomp allow-list shapes: jne/ret pairs with repeated returns, key bands past 4096 and 65536', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0x7fffffff }), (seed) => {
+        const r = new Rng(seed);
+        const { insns, keys } = pairedProgram(r);
+        const program = verified(insns, 'seccomp');
+        const compiled = compile(program, { minSwitch: 2 + r.int(4) });
+        expect(compiled.accelerated).toBe(true);
+        const interp = prepare(program);
+        const view = new DataView(new ArrayBuffer(64));
+        const probe = (nr: number): void => {
+          view.setUint32(0, nr >>> 0, true);
+          const want = interp.run(view);
+          const got = compiled.run(view);
+          if (got !== want) throw new Error(`seed ${seed} nr ${nr}: ${got} != ${want}\n${compiled.source}`);
+          total.cases += 1;
+        };
+        // Every key and its neighbours, the table's possible ends, then random numbers.
+        for (const k of keys) for (const d of [-1, 0, 1]) probe(k + d);
+        for (const k of [0, 4095, 4096, 65535, 65536]) probe(k);
+        for (let i = 0; i < 64; i++) probe(r.chance(0.5) ? r.int(70000) : r.u32());
+      }),
+      { numRuns: 150 * SCALE },
     );
   });
 

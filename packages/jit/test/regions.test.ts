@@ -279,6 +279,65 @@ describe('regions of jgt/jge/jeq tests on one A', () => {
     expect(treeRegions).toBeGreaterThan(programs / 2);
   });
 
+  it(`random DAGs of tests on A (a jeq's true edge into another test): jit == interpreter, ${300 * SCALE} programs`, () => {
+    // A jeq's true edge carries one interval (a number in regions.ts); it reaches another member
+    // only through a join (constant propagation knows A on that edge alone), where it meets the
+    // bitsets of the other edges. Returns repeat, so identical ones merge (flow.ts).
+    let trueEdgeIntoMember = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0x7fffffff }), (seed) => {
+        const r = new Rng(seed);
+        const n = 4 + r.int(r.chance(0.3) ? 120 : 24);
+        const pool = Array.from({ length: 3 + r.int(12) }, () => (r.chance(0.1) ? r.pick([0, MAX, MAX - 1]) : r.int(40)));
+        const rets = 1 + r.int(4);
+        // pc 0: ld [0]; pcs 1..n: tests; then `rets` returns (some repeating an action).
+        const insns: SockFilter[] = [{ code: BPF_LD | BPF_W | BPF_ABS, jt: 0, jf: 0, k: 0 }];
+        const end = n + 1;
+        const to = (pc: number): number => {
+          // Mostly a nearby later test, sometimes a return.
+          const test = pc + 1 + r.int(Math.min(6, end - pc - 1));
+          return r.chance(0.75) && test < end ? test : end + r.int(rets);
+        };
+        for (let pc = 1; pc <= n; pc++) {
+          const op = r.pick<JmpOp>(['jeq', 'jeq', 'jgt', 'jge']);
+          const jt = to(pc);
+          const jf = pc + 1 < end && r.chance(0.6) ? pc + 1 : to(pc);
+          insns.push({ code: BPF_JMP | JMP_OPS[op] | BPF_K, jt: jt - pc - 1, jf: jf - pc - 1, k: r.pick(pool) });
+        }
+        for (let i = 0; i < rets; i++) insns.push({ code: BPF_RET | BPF_K, jt: 0, jf: 0, k: ACTIONS[r.int(3)] as number });
+        const program = verified(insns, 'seccomp');
+        const minSwitch = 2 + r.int(3);
+        const flow = flowOf(program.insns, minSwitch);
+        for (const sw of flow.dispatches.values()) {
+          checkShape(sw);
+          const members = new Set(sw.pcs);
+          for (const pc of sw.pcs) {
+            const ins = program.insns[pc] as KnownInsn;
+            if (ins.kind === 'jmp' && ins.op === 'jeq' && members.has(pc + 1 + ins.jt)) trueEdgeIntoMember++;
+          }
+        }
+        const compiled = compile(program, { minSwitch });
+        expect(compiled.accelerated).toBe(true);
+        const interp = prepare(program);
+        const view = new DataView(new ArrayBuffer(64));
+        for (const k of [...pool, 0, MAX]) {
+          for (const d of [MAX, 0, 1]) {
+            view.setUint32(0, (k + d) >>> 0, true);
+            const want = interp.run(view);
+            const got = compiled.run(view);
+            if (got !== want) {
+              const listing = insns.map((x, pc) => `${pc}: ${formatInsn(x, pc)}`).join('\n');
+              throw new Error(`seed ${seed} A ${(k + d) >>> 0}: jit ${got} != interpreter ${want}\n${listing}\n--- source\n${compiled.source}`);
+            }
+          }
+        }
+      }),
+      { numRuns: 300 * SCALE },
+    );
+    // The generator must put a jeq's true edge into a member, or those joins go untested.
+    expect(trueEdgeIntoMember).toBeGreaterThan(100);
+  });
+
   it('a jeq chain is a region: one dispatch over its merged keys, the last false edge the fallback', () => {
     const program = verified(
       assemble(`
