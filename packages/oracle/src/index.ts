@@ -6,3 +6,4 @@ export * from './verdict.js';
 export * from './copy.js';
 export * from './libpcap.js';
 export * from './ebpf.js';
+export * from './verify-ebpf.js';
