@@ -152,7 +152,8 @@ function clobber(frame: { stack: Uint8Array; spills: (Reg | undefined)[] }, i: n
 }
 
 /**
- * check_helper_mem_access: a helper reads (or writes) `size` bytes at a pointer argument.
+ * Checks that a helper may read (or write) `size` bytes at a pointer argument (check_helper_mem_access):
+ * a helper reads (or writes) `size` bytes at a pointer argument.
  * `size` is the maximum; a read of the stack needs initialised bytes (for root, any).
  */
 export function helperMemAccess(m: Machine, regno: number, size: number, write: boolean, zeroOk: boolean, sizeBounds?: Bounds): void {

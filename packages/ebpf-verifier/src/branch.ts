@@ -30,7 +30,7 @@ function low32(b: Bounds): Bounds {
   return { ...z, smin: -sign, smax: sign - 1n };
 }
 
-/** is_branch_taken on scalars: true, false, or null when either can happen. */
+/** Decides a comparison of scalars (is_branch_taken): true, false, or null when either can happen. */
 export function branchTaken(op: JmpOp, width: Width, a0: Bounds, b0: Bounds): boolean | null {
   const a = width === 64 ? a0 : low32(a0);
   const b = width === 64 ? b0 : low32(b0);
@@ -93,7 +93,7 @@ function assume(op: JmpOp, a: Bounds, b: Bounds): [Bounds, Bounds] {
   }
 }
 
-/** The bounds a condition leaves on each operand, or null when it cannot hold. */
+/** Returns the bounds a condition leaves on each operand, or null when it cannot hold. */
 export function narrow(op: JmpOp | null, width: Width, a: Bounds, b: Bounds, negatedJset: boolean): [Bounds, Bounds] | null {
   if (op === null) {
     // !(a & b) with b known: those bits of a are 0.
@@ -131,7 +131,7 @@ export function markNull(state: State, id: number, isNull: boolean): void {
   });
 }
 
-/** find_good_pkt_pointers: `ptr` (pkt with fixed offset off) is at most (open: below) data_end. */
+/** Gives packet pointers their proven range (find_good_pkt_pointers): `ptr` (pkt with fixed offset off) is at most (open: below) data_end. */
 export function markPacketRange(state: State, ptr: Reg, open: boolean): void {
   if (ptr.off < 0 || (ptr.off === 0 && open)) return;
   if (ptr.b.umax > BigInt(MAX_PACKET_OFF) || ptr.b.umax + BigInt(ptr.off) > BigInt(MAX_PACKET_OFF)) return;

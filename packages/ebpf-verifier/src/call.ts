@@ -92,7 +92,7 @@ export function checkHelperCall(m: Machine, id: number): void {
   }
 }
 
-/** check_func_call: enters the subprogram at `target` with a new frame; returns the pc to go on at. */
+/** Enters (check_func_call) the subprogram at `target` with a new frame; returns the pc to go on at. */
 export function enterCall(m: Machine, target: number): number {
   const frames = m.state.frames;
   if (frames.length >= MAX_CALL_FRAMES) m.fail('call_depth', `the call stack of ${frames.length + 1} frames is too deep`);
@@ -103,7 +103,7 @@ export function enterCall(m: Machine, target: number): number {
   return target;
 }
 
-/** An exit: in a callee, returns to the caller and gives the pc after the call; in the entry frame, null (the path ends). */
+/** Handles an exit: in a callee, returns to the caller and gives the pc after the call; in the entry frame, null (the path ends). */
 export function leave(m: Machine): number | null {
   const r0 = m.read(0);
   const frames = m.state.frames;

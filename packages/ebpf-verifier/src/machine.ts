@@ -40,9 +40,11 @@ export interface VerifyOptions {
   readonly budget?: number;
 }
 
-/** The kernel's limits (include/linux/bpf_verifier.h, include/linux/bpf.h). */
+/** Instructions processed at most (BPF_COMPLEXITY_LIMIT_INSNS; include/linux/bpf.h). */
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
+/** Pending branches before "The sequence of N jumps is too complex." */
 export const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
+/** Call frames at most (MAX_CALL_FRAMES). */
 export const MAX_CALL_FRAMES = 8;
 /** BPF_MAX_VAR_OFF: a variable offset at or beyond this is refused. */
 export const BPF_MAX_VAR_OFF = 1 << 29;

@@ -28,10 +28,13 @@ export interface Reg {
   readonly frame: number;
 }
 
-/** Stack byte types (enum bpf_stack_slot_type). */
+/** A stack byte never written (enum bpf_stack_slot_type). */
 export const STACK_INVALID = 0;
+/** A stack byte written with unknown data. */
 export const STACK_MISC = 1;
+/** A stack byte known to be zero. */
 export const STACK_ZERO = 2;
+/** A stack byte of a spilled register. */
 export const STACK_SPILL = 3;
 
 /** Is one call frame (struct bpf_func_state). */

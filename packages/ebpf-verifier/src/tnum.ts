@@ -68,7 +68,7 @@ export function tnumSub(a: Tnum, b: Tnum): Tnum {
   return { value: dv & ~mu & U64_MAX, mask: mu };
 }
 
-/** Bitwise and (tnum_and). */
+/** Computes a bitwise and (tnum_and). */
 export function tnumAnd(a: Tnum, b: Tnum): Tnum {
   const alpha = a.value | a.mask;
   const beta = b.value | b.mask;
@@ -76,13 +76,13 @@ export function tnumAnd(a: Tnum, b: Tnum): Tnum {
   return { value: v, mask: alpha & beta & ~v & U64_MAX };
 }
 
-/** Bitwise or (tnum_or). */
+/** Computes a bitwise or (tnum_or). */
 export function tnumOr(a: Tnum, b: Tnum): Tnum {
   const v = a.value | b.value;
   return { value: v, mask: (a.mask | b.mask) & ~v & U64_MAX };
 }
 
-/** Bitwise xor (tnum_xor). */
+/** Computes a bitwise xor (tnum_xor). */
 export function tnumXor(a: Tnum, b: Tnum): Tnum {
   const v = a.value ^ b.value;
   const mu = a.mask | b.mask;
