@@ -8,7 +8,7 @@
  */
 import { EbpfRunError, type Helper, type Memory, type PairOut, pointer, REGION_EXTRA, withPairs } from '@ea/ebpf';
 import { ERRNO } from './errors.js';
-import { type BpfMap, ProgArray, type Refusal, RingBuffer } from './maps.js';
+import { type BpfMap, mapRegions, ProgArray, type Refusal, RingBuffer } from './maps.js';
 import { MAP_HANDLE_BASE } from './object.js';
 
 /** Helper ids. */
@@ -52,7 +52,9 @@ function errnoPair(refusal: Refusal | null, out: PairOut): number {
 }
 
 /**
- * Returns the helper registry for an object's maps; map i's values are region `firstMapRegion + i`.
+ * Returns the helper registry for an object's maps, whose regions (mapRegions) start at extra
+ * region `firstMapRegion`: a value pointer is (its own region, 0) for a map with a region per
+ * value, else (the map's region, slot * value_size).
  * The map helpers and get_prandom_u32 come in both forms (withPairs): BigInt arguments for the
  * interpreter, int32 halves for the JIT, so a helper called per packet allocates no BigInt.
  */
@@ -62,6 +64,12 @@ export function objectHelpers(maps: readonly BpfMap[], firstMapRegion: number, e
     const map = handle >= BigInt(MAP_HANDLE_BASE) ? maps[i] : undefined;
     if (map === undefined) throw new EbpfRunError('helper_error', pc, `0x${handle.toString(16)} is not a map`);
     return [map, i];
+  };
+  const layout = mapRegions(maps);
+  /** Sets a value pointer: returns its low half (the offset) and leaves the tag in out.hi. */
+  const valuePointer = (i: number, slot: number): [number, number] => {
+    const region = REGION_EXTRA + firstMapRegion + layout.first[i]!;
+    return layout.perValue[i] ? [region + slot, 0] : [region, slot * maps[i]!.def.valueSize];
   };
   const mapAt = (lo: number, hi: number, pc: number): number => {
     const i = (lo >>> 0) - MAP_HANDLE_BASE;
@@ -75,15 +83,18 @@ export function objectHelpers(maps: readonly BpfMap[], firstMapRegion: number, e
     [HELPER_IDS.map_lookup_elem, withPairs(([m, key], memory, pc) => {
       const [map, i] = mapOf(m, pc);
       const slot = map.slotOf(bytesAt(memory, key, map.def.keySize, pc));
-      return slot < 0 ? 0n : pointer(REGION_EXTRA + firstMapRegion + i, slot * map.def.valueSize);
+      if (slot < 0) return 0n;
+      const [tag, offset] = valuePointer(i, slot);
+      return pointer(tag, offset);
     }, (a, memory, pc, out) => {
       const i = mapAt(a[0]!, a[1]!, pc);
       const map = maps[i]!;
       const view = memory.resolvePair(a[3]!, a[2]!, map.def.keySize, pc);
       const slot = map.slotAt(view, memory.at);
       if (slot < 0) return 0;
-      out.hi = REGION_EXTRA + firstMapRegion + i;
-      return slot * map.def.valueSize;
+      const [tag, offset] = valuePointer(i, slot);
+      out.hi = tag;
+      return offset;
     })],
     [HELPER_IDS.map_update_elem, withPairs(([m, key, value, flags], memory, pc) => {
       const [map] = mapOf(m, pc);

@@ -1,10 +1,8 @@
 /**
  * Maps with the user-space API of bpf(2) (lookup, update with BPF_ANY/BPF_NOEXIST/BPF_EXIST,
- * delete, iterate) and the kernel's errors. Each map keeps all its values in one byte array (a
- * region of the run): a value pointer a helper returns is region + slot * value_size, so a program
- * writes values in place as in the kernel. The bounds check is per region: a program that walks
- * off one value can reach the next value of the same map, never anything else (the kernel's
- * verifier refuses such a program; we have no verifier). Per-CPU maps are modelled with one CPU.
+ * delete, iterate) and the kernel's errors. Each map keeps all its values in one byte array, which
+ * a run sees as a region per value (small maps) or one region (mapRegions), so a program writes
+ * values in place as in the kernel. Per-CPU maps are modelled with one CPU.
  * Semantics follow kernel/bpf/arraymap.c and hashtab.c.
  */
 import { type Errno, MapError } from './errors.js';
@@ -364,4 +362,39 @@ export class ProgArray implements BpfMap {
   keys(): Uint8Array[] {
     return this.#slots.flatMap((v, i) => (v === undefined ? [] : [new Uint8Array(new Uint32Array([i]).buffer)]));
   }
+}
+
+/**
+ * Maps whose values each get a region of their own when they have at most this many entries: a
+ * pointer map_lookup_elem returns then reaches its own value_size bytes and nothing else, as the
+ * kernel's verifier allows. A larger map keeps one region for all its values (an engine run checks
+ * each region's identity at entry, so a region per value of a big map would cost every run), and
+ * there a pointer walked off one value can reach the next value of the same map.
+ */
+export const PER_VALUE_MAX_ENTRIES = 256;
+
+/** Is how an object's maps lie in a run's extra regions (from the first map region on). */
+export interface MapRegions {
+  /** The regions, in order: per map, its values (one region each) or its whole storage. */
+  readonly regions: readonly Uint8Array[];
+  /** The index (in `regions`) of each map's first region. */
+  readonly first: readonly number[];
+  /** Whether each map has a region per value. */
+  readonly perValue: readonly boolean[];
+}
+
+/** Returns the regions of maps' values (see PER_VALUE_MAX_ENTRIES). */
+export function mapRegions(maps: readonly BpfMap[]): MapRegions {
+  const regions: Uint8Array[] = [];
+  const first: number[] = [];
+  const perValue: boolean[] = [];
+  for (const map of maps) {
+    first.push(regions.length);
+    const { valueSize, maxEntries } = map.def;
+    const each = map.storage.length > 0 && maxEntries <= PER_VALUE_MAX_ENTRIES;
+    perValue.push(each);
+    if (each) for (let k = 0; k < maxEntries; k++) regions.push(map.storage.subarray(k * valueSize, (k + 1) * valueSize));
+    else regions.push(map.storage);
+  }
+  return { regions, first, perValue };
 }

@@ -2,12 +2,13 @@
  * Runs one program of a loaded object on packets, through the interpreter or the JIT, with the
  * object's maps and global data as regions that persist across runs (so state carries from one
  * packet to the next, as in the kernel). Regions: 0 the packet, then the global data sections,
- * then the maps' value storage.
+ * then the maps' values (mapRegions: a region per value, or per map for a big map).
  */
 import { assertNever, type CheckedProgram, EbpfRunError, interpret, load } from '@ea/ebpf';
 import { compile } from '@ea/ebpf-jit';
 import { type HelperEnvironment, objectHelpers } from './helpers.js';
 import { rewriteLegacyLoads } from './ldabs.js';
+import { mapRegions } from './maps.js';
 import type { BpfObject, ObjectProgram } from './object.js';
 import { ETH_HLEN, SKB_CTX_BYTES, SKB_POINTERS, type SkbPacket, skbHelpers, skbRefusal, writeSkbContext } from './skb.js';
 import { rewriteContextPointers, rewriteXdp, writeXdpContext, XDP_CTX_BYTES } from './xdp.js';
@@ -101,7 +102,7 @@ export class ObjectRunner {
     if (this.context === 'socket' || this.context === 'tc') for (const [id, helper] of skbHelpers(this.#packet)) helpers.set(id, helper);
     this.#options = options;
     const budget = options.budget ?? 1_000_000;
-    this.#regions = [new Uint8Array(0), ...object.globals.map((g) => g.bytes), ...object.maps.map((m) => m.storage)];
+    this.#regions = [EMPTY, ...object.globals.map((g) => g.bytes), ...mapRegions(object.maps).regions];
     if (options.engine === 'interp') {
       let last = 0n;
       this.#run32 = (ctx, regions) => {

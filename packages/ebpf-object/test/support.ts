@@ -101,7 +101,12 @@ export interface KernelObject {
 export function kernelLoad(objectPath: string, all = false, type = 'xdp'): KernelObject {
   const dir = `/sys/fs/bpf/ea-object-${process.pid}-${Math.floor(Math.random() * 1e9)}`;
   execFileSync('mkdir', ['-p', `${dir}/maps`]);
-  execFileSync('bpftool', ['prog', all ? 'loadall' : 'load', objectPath, `${dir}/prog`, 'type', type, 'pinmaps', `${dir}/maps`], { stdio: 'pipe' });
+  try {
+    execFileSync('bpftool', ['prog', all ? 'loadall' : 'load', objectPath, `${dir}/prog`, 'type', type, 'pinmaps', `${dir}/maps`], { stdio: 'pipe' });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`bpftool prog load ${objectPath}: ${String((error as { stderr?: unknown }).stderr ?? error)}`);
+  }
   const prog = (name?: string): string => (name === undefined ? `${dir}/prog` : `${dir}/prog/${name}`);
   const input = join(OUT, 'packet.bin');
   return {
