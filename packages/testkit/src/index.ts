@@ -7,6 +7,7 @@ export {
   type GeneratedPolicies, type Policy, type PolicyName,
 } from './libseccomp.js';
 export { evaluateLibseccomp } from './evaluate.js';
+export { type LibseccompFilter, type ProfileRules, libseccompProfileFilter, pythonSeccompUnavailable } from './libseccomp-profile.js';
 export { runReadmeExample, type ReadmeRun } from './readme.js';
 export { CBPF_CORPUS_DIR, CaseSyntaxError, EBPF_CORPUS_DIR, parseCase, type CaseProfile, type CbpfCase } from './corpus.js';
 export { captureRun, type CliRun } from './capture.js';

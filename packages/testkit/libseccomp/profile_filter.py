@@ -1,6 +1,7 @@
 """Builds libseccomp's filter for rules given as JSON on stdin and prints JSON: the BPF as hex,
 the names libseccomp refused, and the numbers libseccomp resolves each name to per arch.
-Test helper of @ea/profile (the libseccomp oracle); needs python3-seccomp."""
+The libseccomp oracle of @ea/profile's tests and the profile benchmark (@ea/testkit
+libseccompProfileFilter); needs python3-seccomp."""
 import json
 import sys
 
