@@ -2,8 +2,9 @@
  * `pnpm bench`: runs every workload with every engine and writes
  * benchmarks/RESULTS.md. `EA_BENCH_SMOKE=1` runs each workload once on small
  * inputs and writes to benchmarks/.cache/RESULTS.smoke.md instead.
- * `EA_BENCH_ONLY=main,resident,cold,stacked,ebpf` (any subset) runs only those workloads ("main": the
- * packet, seccomp, compile and EA workloads; "ebpf": issue 15's eBPF programs beside DPDK) and writes benchmarks/.cache/RESULTS.only.md;
+ * `EA_BENCH_ONLY=main,resident,cold,stacked,ebpf,profile` (any subset) runs only those workloads ("main": the
+ * packet, seccomp, compile and EA workloads; "ebpf": issue 15's eBPF programs beside DPDK; "profile": issue 13's
+ * container profile, ours and libseccomp's) and writes benchmarks/.cache/RESULTS.only.md;
  * `EA_BENCH_PROGRAMS=regex` keeps the resident/cold packet filters whose expression matches.
  */
 import { writeFileSync } from 'node:fs';
@@ -15,12 +16,13 @@ import { renderResults } from './report.js';
 import { runSuite } from './suite.js';
 import { CACHE_DIR } from './native/build.js';
 import { renderEbpf, runEbpfWorkload } from './workloads/ebpf.js';
+import { renderProfile, runProfileWorkload } from './workloads/profile.js';
 
 const smoke = process.env['EA_BENCH_SMOKE'] === '1';
 const onlyEnv = process.env['EA_BENCH_ONLY'];
-const only = new Set(onlyEnv === undefined ? ['main', ...EXTRA_WORKLOADS, 'ebpf'] : onlyEnv.split(',').map((s) => s.trim()));
+const only = new Set(onlyEnv === undefined ? ['main', ...EXTRA_WORKLOADS, 'ebpf', 'profile'] : onlyEnv.split(',').map((s) => s.trim()));
 for (const w of only) {
-  if (w !== 'main' && w !== 'ebpf' && !(EXTRA_WORKLOADS as readonly string[]).includes(w)) throw new Error(`EA_BENCH_ONLY: unknown workload ${w}`);
+  if (w !== 'main' && w !== 'ebpf' && w !== 'profile' && !(EXTRA_WORKLOADS as readonly string[]).includes(w)) throw new Error(`EA_BENCH_ONLY: unknown workload ${w}`);
 }
 const programsEnv = process.env['EA_BENCH_PROGRAMS'];
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
@@ -47,6 +49,17 @@ if (only.has('ebpf')) {
     log(`eBPF workload ${rows}`);
   }
   text = `${text.trimEnd()}\n\n${renderEbpf(rows).join('\n')}\n\nLoad average at the end: ${describeMachine().load}.`;
+}
+if (only.has('profile')) {
+  let res: ReturnType<typeof runProfileWorkload>;
+  try {
+    res = runProfileWorkload(join(CACHE_DIR, smoke ? 'smoke' : 'full'), smoke ? 2000 : 100_000, { smoke, maxTime: 1, reps: smoke ? 1 : 31 }, log);
+    if (typeof res !== 'string' && (res.rows.some((r) => !r.agree) || res.differences > 0)) mismatches += 1;
+  } catch (error) {
+    res = `failed: ${(error as Error).message.split('\n')[0]}`;
+    log(`profile workload ${res}`);
+  }
+  text = `${text.trimEnd()}\n\n${renderProfile(res).join('\n')}\n\nLoad average at the end: ${describeMachine().load}.`;
 }
 const where = smoke ? 'RESULTS.smoke.md' : onlyEnv !== undefined ? 'RESULTS.only.md' : null;
 const target = where !== null ? join(CACHE_DIR, where) : join(dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');

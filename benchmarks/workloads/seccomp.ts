@@ -61,8 +61,17 @@ export function seccompHash(views: readonly DataView[], run: (view: DataView) =>
   return h;
 }
 
-/** Builds the syscall records and policies and writes the harness inputs. */
-export function prepareSeccompWorkload(dir: string, count: number): SeccompWorkload {
+/** The syscall mix as records: one DataView each, and the pcap files the C harnesses read. */
+export interface SeccompRecords {
+  readonly views: readonly DataView[];
+  /** Little-endian records, for the gcc translation. */
+  readonly pcapPath: string;
+  /** Byte-swapped records, for libpcap's big-endian loads. */
+  readonly swappedPcapPath: string;
+}
+
+/** Writes `count` calls of syscallMix (x86_64, seed 1) as 64-byte seccomp_data records. */
+export function seccompRecords(dir: string, count: number): SeccompRecords {
   mkdirSync(dir, { recursive: true });
   const mix = syscallMix({ arch: 'x86_64', count, seed: 1 });
   const bytes = new Uint8Array(count * RECORD);
@@ -94,6 +103,12 @@ export function prepareSeccompWorkload(dir: string, count: number): SeccompWorkl
   const swappedPcapPath = join(dir, `seccomp-${count}-be.pcap`);
   writeFileSync(pcapPath, asPcap(bytes));
   writeFileSync(swappedPcapPath, asPcap(swapped));
+  return { views, pcapPath, swappedPcapPath };
+}
+
+/** Builds the syscall records and policies and writes the harness inputs. */
+export function prepareSeccompWorkload(dir: string, count: number): SeccompWorkload {
+  const { views, pcapPath, swappedPcapPath } = seccompRecords(dir, count);
   const generated = libseccompPolicies(dir);
   const source = generated === null ? 'hand-assembled (the libseccomp policies of @ea/testkit are not available)' : generated.source;
   const list = generated?.policies ?? handPolicies();
