@@ -4,7 +4,8 @@
  * (kernel/seccomp.c): every filter runs, newest first, on the same seccomp_data; a result
  * replaces the running one only when its action part, as a signed 32-bit number, is strictly
  * lower, so ties go to the newest filter; the running result starts as ALLOW. On x86_64 the
- * native-ABI uretprobe/uprobe calls (335/336) bypass every filter (docs/kernel-facts.md).
+ * native-ABI uretprobe/uprobe calls (335/336) bypass every filter on the kernels that have that
+ * rule (chainBypass in @ea/seccomp: 335 from 6.14, 336 from 6.18; docs/kernel-facts.md).
  *
  * `runChain` (@ea/seccomp) calls each filter through one generic loop: that call site sees
  * every filter and V8 turns it megamorphic. Here each filter's body is inlined as its own
@@ -12,15 +13,13 @@
  * the precedence test, so V8 optimises the whole stack as one function.
  */
 import type * as ES from 'estree';
-import {
-  AUDIT_ARCH_X86_64, SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS, X86_64_HARDWIRED_ALLOW,
-} from '@ea/bpf';
+import { AUDIT_ARCH_X86_64, SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS } from '@ea/bpf';
 import {
   Scope, assign, bin, block, bool, call, CodegenError, declare, exprStmt, fnDecl, ifElse, labelled, lineComment, logical, print,
   program as script, ret, tryCatch, u32, withComments,
 } from '@ea/codegen';
 import { type EngineOptions, InterpreterError, imageSize, prepare } from '@ea/interpreter';
-import { runChain } from '@ea/seccomp';
+import { chainBypass, runChain } from '@ea/seccomp';
 import type { VerifiedProgram } from '@ea/verifier';
 import { member } from './access.js';
 import { dataViewIsPristine, generateOptions } from './compile.js';
@@ -35,6 +34,12 @@ export interface ChainOptions extends EngineOptions {
   readonly accelerate?: boolean;
   /** Fewest tests on A turned into one dispatch (default 4), as in compile(). */
   readonly minSwitch?: number;
+  /**
+   * The kernel release whose rules the chain follows ("6.13", "6.18.0-1-amd64", "newest"; the
+   * newest by default): which x86_64 calls bypass every filter (@ea/seccomp's chainBypass).
+   * A release @ea/seccomp cannot model is SeccompError UNKNOWN_KERNEL.
+   */
+  readonly kernel?: string;
 }
 
 /** What compileChain() returns. */
@@ -51,8 +56,11 @@ export interface CompiledChain {
 
 const CHAIN_PROFILES: ReadonlySet<string> = new Set(['seccomp', 'ea']);
 
-/** Generates `function run(view) {...}` for the chain (`programs` oldest first). */
-export function generateChain(programs: readonly VerifiedProgram[], opts: GenerateOptions): Generated {
+/**
+ * Generates `function run(view) {...}` for the chain (`programs` oldest first); `bypass` are
+ * the native x86_64 numbers that skip every filter (chainBypass).
+ */
+export function generateChain(programs: readonly VerifiedProgram[], opts: GenerateOptions, bypass: readonly number[]): Generated {
   const scope = new Scope();
   for (const n of [...LOCALS, ...HELPERS, 'run', 'R', 'best', 'filter']) scope.declare(n);
   const id = (n: string): ES.Identifier => scope.id(n);
@@ -69,13 +77,13 @@ export function generateChain(programs: readonly VerifiedProgram[], opts: Genera
   } else {
     const word = (k: number): ES.Expression => call(member(view, 'getUint32'), [u32(k, 'offset'), bool(opts.little)]);
     let hardwired: ES.Expression | null = null;
-    for (const nr of X86_64_HARDWIRED_ALLOW) {
+    for (const nr of bypass) {
       const is = bin('===', word(0), u32(nr));
       hardwired = hardwired === null ? is : logical('||', hardwired, is);
     }
     if (hardwired !== null) {
-      const bypass = ifElse(logical('&&', bin('===', word(4), u32(AUDIT_ARCH_X86_64, 'imm')), hardwired), [ret(u32(SECCOMP_RET_ALLOW, 'imm'))]);
-      stmts.push(withComments(bypass, [lineComment('x86_64 uretprobe/uprobe bypass every filter')]));
+      const skip = ifElse(logical('&&', bin('===', word(4), u32(AUDIT_ARCH_X86_64, 'imm')), hardwired), [ret(u32(SECCOMP_RET_ALLOW, 'imm'))]);
+      stmts.push(withComments(skip, [lineComment(`x86_64 calls ${bypass.join(', ')} bypass every filter on this kernel`)]));
     }
     stmts.push(declare('let', [[id('R'), u32(0)], [id('best'), u32(SECCOMP_RET_ALLOW, 'imm')]]));
     const rank = (e: ES.Expression): ES.Expression => bin('&', e, u32(SECCOMP_RET_ACTION_FULL, 'imm'));
@@ -107,7 +115,7 @@ export function chainFactorySource(
   programs: readonly VerifiedProgram[],
   options: ChainOptions = {},
 ): { source: string; helpers: readonly string[]; tables: Generated['tables'] } {
-  const gen = generateChain(programs, generateOptions(options));
+  const gen = generateChain(programs, generateOptions(options), chainBypass(options.kernel));
   const scope = new Scope();
   scope.declare('run');
   const body = script('script', [gen.fn, ret(scope.id('run'))]);
@@ -128,6 +136,8 @@ export function compileChain(programs: readonly VerifiedProgram[], options: Chai
     }
   }
   const opts = generateOptions(options); // option errors are the caller's, not a reason to fall back
+  const kernel = options.kernel;
+  chainBypass(kernel); // an unknown release too
   const filters = programs.map((p) => {
     const it = prepare(p, options);
     return (view: DataView): number => it.run(view);
@@ -137,7 +147,7 @@ export function compileChain(programs: readonly VerifiedProgram[], options: Chai
   // The interpreter's chain: a short view or a non-DataView is the typed BAD_INPUT error first.
   const slow = (view: DataView): number => {
     runtime.checkView(view, need);
-    return runChain(filters, view, { arch: view.getUint32(4, opts.little), nr: view.getUint32(0, opts.little) });
+    return runChain(filters, view, { arch: view.getUint32(4, opts.little), nr: view.getUint32(0, opts.little) }, kernel);
   };
   const fallback = (reason: string, source = ''): CompiledChain => ({ run: slow, source, accelerated: false, reason });
   if (options.accelerate === false) return fallback('accelerate: false');

@@ -117,11 +117,20 @@ export function lowerDispatch(
   ];
 }
 
-/** The constant a branch returns when it is nothing but `return <number>`, else undefined. */
+/**
+ * The constant a branch ends the program with when it is nothing but that exit: `return
+ * <number>`, or in a chain or runBatch `R = <number>; break <label>` (emit.ts exit()); else
+ * undefined.
+ */
 function constantReturn(body: readonly ES.Statement[]): number | undefined {
-  const only = body.length === 1 ? body[0] : undefined;
-  if (only?.type !== 'ReturnStatement' || only.argument?.type !== 'Literal') return undefined;
-  return typeof only.argument.value === 'number' ? only.argument.value : undefined;
+  const literal = (e: ES.Expression | null | undefined): number | undefined =>
+    e?.type === 'Literal' && typeof e.value === 'number' ? e.value : undefined;
+  const [first, second] = body;
+  if (body.length === 1 && first?.type === 'ReturnStatement') return literal(first.argument);
+  if (body.length !== 2 || first?.type !== 'ExpressionStatement' || second?.type !== 'BreakStatement') return undefined;
+  const e = first.expression;
+  if (e.type !== 'AssignmentExpression' || e.operator !== '=' || e.left.type !== 'Identifier' || e.left.name !== 'R') return undefined;
+  return literal(e.right);
 }
 
 /**

@@ -12,7 +12,7 @@ import {
 } from '@ea/bpf';
 import { InterpreterError, prepare } from '@ea/interpreter';
 import { compileChain } from '@ea/jit';
-import { type FilterFn, runChain } from '@ea/seccomp';
+import { type FilterFn, runChain, SeccompError } from '@ea/seccomp';
 import { committedPolicies, SECCOMP_POOL } from '@ea/testkit';
 import type { VerifiedProgram } from '@ea/verifier';
 import { EDGES, Rng, genProgram, genSeccompInput } from '@ea/testkit';
@@ -116,6 +116,47 @@ describe('compileChain', () => {
     }
     expect(cases).toBeGreaterThan(30_000);
     expect([...caught].sort()).toEqual(Object.keys(PLANTED).sort());
+  });
+
+  it('follows the chosen kernel\'s bypass list (335 from 6.14, 336 from 6.18), like runChain', () => {
+    const kernels = ['5.11', '6.13', '6.14', '6.17', '6.18', 'newest'];
+    // What the chains modelled before: the newest kernel's list on every kernel. It must
+    // disagree somewhere on each older kernel, or this test could not tell the kernels apart.
+    const newestOnly = new Set<string>();
+    let cases = 0;
+    for (let seed = 1; seed <= 16; seed++) {
+      const r = new Rng(1000 + seed);
+      const chain = randomChain(r);
+      const filters = interpreted(chain);
+      const views = inputs(r, chain);
+      for (const nr of [335, 336]) {
+        for (const arch of [AUDIT_ARCH_X86_64, AUDIT_ARCH_I386]) {
+          const view = new DataView(new ArrayBuffer(64));
+          view.setUint32(0, nr, true);
+          view.setUint32(4, arch, true);
+          views.push(view);
+        }
+      }
+      for (const kernel of kernels) {
+        const compiled = compileChain(chain, { kernel });
+        const off = compileChain(chain, { kernel, accelerate: false });
+        expect(compiled.accelerated).toBe(true);
+        for (const view of views) {
+          if (view.byteLength < 64) continue;
+          const want = outcome(() => runChain(filters, view, call(view), kernel));
+          const got = outcome(() => compiled.run(view));
+          if (got !== want) expect.fail(`seed ${seed}, kernel ${kernel}, nr ${call(view).nr}: ${got} vs ${want}`);
+          expect(outcome(() => off.run(view))).toBe(want);
+          if (outcome(() => runChain(filters, view, call(view))) !== want) newestOnly.add(kernel);
+          cases++;
+        }
+      }
+    }
+    expect(cases).toBeGreaterThan(25_000);
+    expect([...newestOnly].sort()).toEqual(['5.11', '6.13', '6.14', '6.17']);
+    expect(() => compileChain(POLICIES.slice(0, 2), { kernel: '4.19' })).toThrow(SeccompError);
+    expect(compileChain(POLICIES.slice(0, 2), { kernel: '6.13' }).source).not.toContain('bypass every filter');
+    expect(compileChain(POLICIES.slice(0, 2), { kernel: '6.14' }).source).toContain('x86_64 calls 335 bypass every filter');
   });
 
   it('runs the interpreter chain when code cannot be generated, and says so', () => {

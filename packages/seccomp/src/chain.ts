@@ -8,7 +8,7 @@
  * Engines are plain functions here so that this package does not depend on an interpreter.
  */
 import { AUDIT_ARCH_X86_64, SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS } from '@ea/bpf';
-import { ARCHES } from './arch.js';
+import { hardwiredAllow } from './kernels.js';
 
 /** A loaded filter: reads seccomp_data (and beyond, for EA filters) from the view, returns a u32. */
 export type FilterFn = (view: DataView) => number;
@@ -30,24 +30,44 @@ export interface ChainResult {
   readonly match: number;
 }
 
-const X86_64_BYPASS = ARCHES.x86_64.bypass;
+/** chainBypass() by the text it was given: a chain looks its kernel up on every call. */
+const bypassByKernel = new Map<string | undefined, readonly number[]>();
 
 /**
- * Tells whether the kernel skips every filter for this call: x86_64's uretprobe (335) and uprobe
- * (336) when the call uses the native x86_64 ABI (not i386, not x32: their nr differ).
+ * Returns the native x86_64 syscall numbers that `kernel` (a release as kernelRelease() reads
+ * it, default the newest) lets through ahead of every filter: none before 6.14, uretprobe (335)
+ * from 6.14, uprobe (336) too from 6.18 (hardwiredAllow, docs/kernel-facts.md). Throws
+ * SeccompError UNKNOWN_KERNEL for a release we cannot model.
  */
-export function bypassesFilters(call: ChainCall): boolean {
-  return (call.arch >>> 0) === AUDIT_ARCH_X86_64 && X86_64_BYPASS.includes(call.nr >>> 0);
+export function chainBypass(kernel?: string): readonly number[] {
+  let found = bypassByKernel.get(kernel);
+  if (found === undefined) {
+    found = hardwiredAllow('x86_64', kernel);
+    // Bounded: a caller passing ever new `uname -r` strings must not grow it without end.
+    if (bypassByKernel.size >= 64) bypassByKernel.clear();
+    bypassByKernel.set(kernel, found);
+  }
+  return found;
+}
+
+/**
+ * Tells whether the kernel skips every filter for this call: on x86_64's native ABI (not i386,
+ * not x32: their nr differ) the numbers chainBypass(kernel) lists, uretprobe (335) and uprobe
+ * (336) on the newest kernel.
+ */
+export function bypassesFilters(call: ChainCall, kernel?: string): boolean {
+  return (call.arch >>> 0) === AUDIT_ARCH_X86_64 && chainBypass(kernel).includes(call.nr >>> 0);
 }
 
 /**
  * Runs `filters` (oldest first, the order they were installed) on `view` and returns the final
  * u32 the kernel acts on. An empty chain returns KILL_PROCESS, as seccomp_run_filters does when a
- * task in filter mode somehow has no filter (fail closed). Allocates nothing.
+ * task in filter mode somehow has no filter (fail closed). `kernel` picks the release whose
+ * bypass list applies (chainBypass; default the newest). Allocates nothing once a kernel was seen.
  */
-export function runChain(filters: readonly FilterFn[], view: DataView, call: ChainCall): number {
+export function runChain(filters: readonly FilterFn[], view: DataView, call: ChainCall, kernel?: string): number {
   if (filters.length === 0) return SECCOMP_RET_KILL_PROCESS;
-  if (bypassesFilters(call)) return SECCOMP_RET_ALLOW;
+  if (bypassesFilters(call, kernel)) return SECCOMP_RET_ALLOW;
   let ret = SECCOMP_RET_ALLOW;
   let rank = SECCOMP_RET_ALLOW & SECCOMP_RET_ACTION_FULL;
   for (let i = filters.length - 1; i >= 0; i--) {
@@ -61,10 +81,10 @@ export function runChain(filters: readonly FilterFn[], view: DataView, call: Cha
   return ret;
 }
 
-/** Runs the chain like runChain and also says which filter's value won. */
-export function runChainDetailed(filters: readonly FilterFn[], view: DataView, call: ChainCall): ChainResult {
+/** Runs the chain like runChain (`kernel` likewise) and also says which filter's value won. */
+export function runChainDetailed(filters: readonly FilterFn[], view: DataView, call: ChainCall, kernel?: string): ChainResult {
   if (filters.length === 0) return { ret: SECCOMP_RET_KILL_PROCESS, match: -1 };
-  if (bypassesFilters(call)) return { ret: SECCOMP_RET_ALLOW, match: -1 };
+  if (bypassesFilters(call, kernel)) return { ret: SECCOMP_RET_ALLOW, match: -1 };
   let ret = SECCOMP_RET_ALLOW;
   let match = -1;
   for (let i = filters.length - 1; i >= 0; i--) {

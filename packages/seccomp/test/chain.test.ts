@@ -13,7 +13,7 @@ import {
 } from '@ea/bpf';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bypassesFilters, type FilterFn, runChain, runChainDetailed } from '../src/index.js';
+import { bypassesFilters, chainBypass, type FilterFn, runChain, runChainDetailed, SeccompError } from '../src/index.js';
 
 const view = new DataView(new ArrayBuffer(64));
 const x86 = { arch: AUDIT_ARCH_X86_64, nr: 1000 };
@@ -107,5 +107,29 @@ describe('runChain precedence (seccomp_run_filters)', () => {
     expect(runChain([kill], view, { arch: AUDIT_ARCH_I386, nr: 335 })).toBe(SECCOMP_RET_KILL_PROCESS);
     expect(bypassesFilters({ arch: AUDIT_ARCH_X86_64, nr: (X32_SYSCALL_BIT | 335) >>> 0 })).toBe(false);
     expect(ran).toBe(2);
+  });
+
+  it('follows the chosen kernel: nothing bypasses before 6.14, 335 from 6.14, 336 too from 6.18', () => {
+    const kill: FilterFn = () => SECCOMP_RET_KILL_PROCESS;
+    const at = (kernel: string | undefined, nr: number): number => runChain([kill], view, { arch: AUDIT_ARCH_X86_64, nr }, kernel);
+    for (const kernel of ['5.11', '6.1', '6.13', '6.13.7-arch1-1']) {
+      expect(chainBypass(kernel)).toEqual([]);
+      expect([at(kernel, 335), at(kernel, 336)]).toEqual([SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_PROCESS]);
+    }
+    for (const kernel of ['6.14', '6.17']) {
+      expect(chainBypass(kernel)).toEqual([335]);
+      expect([at(kernel, 335), at(kernel, 336)]).toEqual([SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS]);
+    }
+    for (const kernel of ['6.18', '6.18.0-1-amd64', '7.3', 'newest', undefined]) {
+      expect(chainBypass(kernel)).toEqual([335, 336]);
+      expect([at(kernel, 335), at(kernel, 336)]).toEqual([SECCOMP_RET_ALLOW, SECCOMP_RET_ALLOW]);
+    }
+    expect(runChainDetailed([kill], view, { arch: AUDIT_ARCH_X86_64, nr: 335 }, '6.13')).toEqual({ ret: SECCOMP_RET_KILL_PROCESS, match: 0 });
+    expect(runChainDetailed([kill], view, { arch: AUDIT_ARCH_X86_64, nr: 335 }, '6.14')).toEqual({ ret: SECCOMP_RET_ALLOW, match: -1 });
+    expect(bypassesFilters({ arch: AUDIT_ARCH_X86_64, nr: 336 }, '6.17')).toBe(false);
+    // A release we cannot model is the caller's typed error, never a guess.
+    for (const kernel of ['4.19', '6.19', 'linux', '']) {
+      expect(() => runChain([kill], view, { arch: AUDIT_ARCH_X86_64, nr: 335 }, kernel)).toThrow(SeccompError);
+    }
   });
 });
