@@ -8,7 +8,7 @@
  * `T.hi`; `T.stop` is set when a helper or a legacy packet load ends the whole program.
  */
 import {
-  EbpfRunError, type HelperRegistry, MAX_BPF_STACK, Memory, mulhi, REGION_CTX, REGION_EXTRA, REGION_STACK, sar64, sdiv64, shl64,
+  EbpfRunError, type HelperRegistry, legacyLoadAt, MAX_BPF_STACK, Memory, mulhi, REGION_CTX, REGION_EXTRA, REGION_STACK, sar64, sdiv64, shl64,
   shr64, smod64, STACK_BYTES, udiv64, umod64,
 } from '@ea/ebpf';
 
@@ -212,9 +212,10 @@ export class Runtime {
     return ol;
   };
 
-  /** Legacy packet load in network byte order; -1 when outside the context (the program then ends with 0). */
-  readonly ldpkt = (off: number, size: number): number => {
-    if (off < 0 || off + size > this.ctxLength) return -1;
+  /** Legacy packet load in network byte order (@ea/ebpf's legacy.ts); -1 when it fails (the program then ends with 0). */
+  readonly ldpkt = (at: number, size: number): number => {
+    const off = legacyLoadAt(at, size, this.ctxLength);
+    if (off < 0) return -1;
     const view = this.#views[0]!;
     return size === 1 ? view.getUint8(off) : size === 2 ? view.getUint16(off) : view.getUint32(off);
   };

@@ -15,6 +15,7 @@ export * from './disasm.js';
 export * from './read.js';
 export * from './corpus.js';
 export * from './memory.js';
+export * from './legacy.js';
 export * from './helpers.js';
 export * from './alu.js';
 export * from './pair.js';

@@ -12,6 +12,7 @@
 import { alu, byteOrder, compare, imm64, signExtend } from './alu.js';
 import type { CheckedProgram } from './check.js';
 import { EbpfRunError } from './errors.js';
+import { legacyLoadAt } from './legacy.js';
 import type { HelperRegistry, HelperResult } from './helpers.js';
 import { assertNever, type Insn, lddwValue, type Operand, SIZE_BYTES } from './insn.js';
 import { framePointer, Memory, pointer, REGION_CTX, REGION_EXTRA } from './memory.js';
@@ -115,12 +116,12 @@ function run(program: CheckedProgram, input: Uint8Array, memory: Memory, options
         break;
       case 'ldabs':
       case 'ldind': {
-        // Legacy packet loads (kernel bpf_load_pointer via ___bpf_prog_run's LD_ABS/LD_IND):
-        // network byte order, and a load outside the packet ends the program with r0 = 0.
+        // Legacy packet loads (bpf_gen_ld_abs: bpf_skb_load_helper_{8,16,32}, see legacy.ts):
+        // network byte order, and a load the kernel's helper fails ends the program with r0 = 0.
         const bytes = SIZE_BYTES[insn.size];
         const base = insn.kind === 'ldind' ? Number(reg(insn.src) & 0xffffffffn) : 0;
-        const at = (base + insn.imm) | 0;
-        if (at < 0 || at + bytes > input.byteLength) return 0n;
+        const at = legacyLoadAt((base + insn.imm) | 0, bytes, input.byteLength);
+        if (at < 0) return 0n;
         const view = memory.views[0]!;
         regs[0] = BigInt(bytes === 1 ? view.getUint8(at) : bytes === 2 ? view.getUint16(at) : view.getUint32(at));
         break;

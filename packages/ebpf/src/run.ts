@@ -8,6 +8,7 @@
  */
 import { EbpfRunError } from './errors.js';
 import type { HelperRegistry, HelperResult } from './helpers.js';
+import { legacyLoadAt } from './legacy.js';
 import { regionName, REGION_CTX } from './memory.js';
 import { MAX_CALL_FRAMES } from './opcodes.js';
 import { type High, mulhi, sar64, sdiv64, shl64, shr64, smod64, swap16, swap32, udiv64, umod64 } from './pair.js';
@@ -272,14 +273,14 @@ export function execute(c: Int32Array, s: State, helpers: HelperRegistry | undef
         continue;
       }
       case 132: case 133: case 134: case 135: case 136: case 137: { // ldabs b/h/w, ldind b/h/w
-        // Legacy packet loads (kernel ___bpf_prog_run's LD_ABS/LD_IND): network byte order; a load
-        // outside the packet ends the program with r0 = 0.
+        // Legacy packet loads (legacy.ts): network byte order; a load the kernel's
+        // bpf_skb_load_helper_* fails ends the program with r0 = 0.
         const k = (w & 255) - 132;
         const bytes = 1 << (k % 3);
-        const at = ((k >= 3 ? L[(w >>> 12) & 15]! : 0) + c[i + 2]!) | 0;
         const m = s.mems[REGION_CTX]!;
+        const at = legacyLoadAt(((k >= 3 ? L[(w >>> 12) & 15]! : 0) + c[i + 2]!) | 0, bytes, m.length);
         H[0] = 0;
-        if (at < 0 || at > m.length - bytes) {
+        if (at < 0) {
           L[0] = 0;
           return 0;
         }

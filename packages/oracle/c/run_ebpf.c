@@ -11,6 +11,18 @@
  * and run with BPF_PROG_TEST_RUN on the input (padded to ETH_HLEN bytes, which XDP test runs
  * need; the program is told the unpadded length); then the map is read back.
  *
+ * With the argument `socket` each program is loaded as a SOCKET_FILTER instead, for the legacy
+ * packet loads (LD_ABS/LD_IND), which XDP programs and bpf-to-bpf callers may not use:
+ *
+ *   prologue   r6 = r1 (the __sk_buff; the verifier wants the context in r6 for a legacy load)
+ *   the program, its last instruction (which must be exit) replaced by
+ *   epilogue   store r0 into the array map, return 1
+ *
+ * and run on 14 zero bytes (an Ethernet header, which the test run strips: skb->data, where
+ * LD_ABS offset 0 reads, is the memory's first byte) followed by the memory. A legacy load that
+ * fails ends the program with 0 before the epilogue, so retval 0 means r0 = 0 and retval 1 means
+ * r0 is in the map. The program must not read r1-r5 (r1 is the __sk_buff, not the memory).
+ *
  * Input, one case per line:   <program hex> <memory hex or ->
  * Output, one line per case:  ok <r0 hex> | load <errno> <last verifier log line> | run <errno>
  * Consecutive cases with the same program and memory length reuse the loaded program.
@@ -57,6 +69,23 @@ static long unhex(const char *s, uint8_t *out, long max) {
 
 static char logbuf[LOG_SIZE];
 
+/* Appends: store r0 into the map's element 0, return `ret`; returns the new length. */
+static int epilogue(struct bpf_insn *prog, int n, int map_fd, int32_t ret) {
+  prog[n++] = mk(BPF_STX | BPF_MEM | BPF_DW, 10, 0, -8, 0);
+  prog[n++] = mk(BPF_ST | BPF_MEM | BPF_W, 10, 0, -16, 0);
+  prog[n++] = mk(BPF_LD | BPF_IMM | BPF_DW, 1, BPF_PSEUDO_MAP_FD, 0, map_fd);
+  prog[n++] = mk(0, 0, 0, 0, 0);
+  prog[n++] = mk(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0);
+  prog[n++] = mk(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -16);
+  prog[n++] = mk(BPF_ALU64 | BPF_MOV | BPF_X, 3, 10, 0, 0);
+  prog[n++] = mk(BPF_ALU64 | BPF_ADD | BPF_K, 3, 0, 0, -8);
+  prog[n++] = mk(BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, 0);
+  prog[n++] = mk(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_update_elem);
+  prog[n++] = mk(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, ret);
+  prog[n++] = mk(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+  return n;
+}
+
 /* Returns the last line of the verifier log that is not its statistics ("processed N insns"). */
 static const char *last_log_line(void) {
   for (;;) {
@@ -69,7 +98,8 @@ static const char *last_log_line(void) {
   }
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  int socket_mode = argc > 1 && strcmp(argv[1], "socket") == 0;
   static char line[MAX_SLOTS * 16 + MAX_MEM * 2 + 64];
   static uint8_t user[MAX_SLOTS * 8], mem[MAX_MEM + 64], prev_user[MAX_SLOTS * 8];
   static struct bpf_insn prog[MAX_SLOTS + 64];
@@ -101,8 +131,21 @@ int main(void) {
     }
     if (!(ulen == prev_len && mlen == prev_mem && memcmp(user, prev_user, (size_t)ulen) == 0)) {
       if (prog_fd >= 0) close(prog_fd);
+      prog_fd = -1;
       int n = 0;
       int32_t len = (int32_t)mlen;
+      if (socket_mode) {
+        if (ulen < 8 || user[ulen - 8] != (BPF_JMP | BPF_EXIT)) {
+          printf("bad_input\n");
+          fflush(stdout);
+          prev_len = -1;
+          continue;
+        }
+        prog[n++] = mk(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0);
+        memcpy(&prog[n], user, (size_t)ulen - 8);
+        n += (int)(ulen / 8) - 1;
+        n = epilogue(prog, n, map_fd, 1);
+      } else {
       prog[n++] = mk(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, -1);
       prog[n++] = mk(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0);
       prog[n++] = mk(BPF_LDX | BPF_MEM | BPF_W, 1, 6, 0, 0);
@@ -114,25 +157,15 @@ int main(void) {
       prog[n++] = mk(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, len);
       int call_at = n;
       prog[n++] = mk(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0);
-      prog[n++] = mk(BPF_STX | BPF_MEM | BPF_DW, 10, 0, -8, 0);
-      prog[n++] = mk(BPF_ST | BPF_MEM | BPF_W, 10, 0, -16, 0);
-      prog[n++] = mk(BPF_LD | BPF_IMM | BPF_DW, 1, BPF_PSEUDO_MAP_FD, 0, map_fd);
-      prog[n++] = mk(0, 0, 0, 0, 0);
-      prog[n++] = mk(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0);
-      prog[n++] = mk(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -16);
-      prog[n++] = mk(BPF_ALU64 | BPF_MOV | BPF_X, 3, 10, 0, 0);
-      prog[n++] = mk(BPF_ALU64 | BPF_ADD | BPF_K, 3, 0, 0, -8);
-      prog[n++] = mk(BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, 0);
-      prog[n++] = mk(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_update_elem);
-      prog[n++] = mk(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_PASS);
-      prog[n++] = mk(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+      n = epilogue(prog, n, map_fd, XDP_PASS);
       prog[call_at].imm = n - call_at - 1;
       memcpy(&prog[n], user, (size_t)ulen);
       n += (int)(ulen / 8);
+      }
 
       union bpf_attr attr;
       memset(&attr, 0, sizeof(attr));
-      attr.prog_type = BPF_PROG_TYPE_XDP;
+      attr.prog_type = socket_mode ? BPF_PROG_TYPE_SOCKET_FILTER : BPF_PROG_TYPE_XDP;
       attr.insns = (uint64_t)(uintptr_t)prog;
       attr.insn_cnt = (uint32_t)n;
       attr.license = (uint64_t)(uintptr_t) "GPL";
@@ -162,10 +195,16 @@ int main(void) {
     sys_bpf(BPF_MAP_UPDATE_ELEM, &u);
     long size = mlen < 14 ? 14 : mlen;
     for (long i = mlen; i < size; i++) mem[i] = 0;
+    static uint8_t frame[14 + MAX_MEM];
+    if (socket_mode) {
+      memset(frame, 0, 14);
+      memcpy(frame + 14, mem, (size_t)mlen);
+      size = 14 + mlen;
+    }
     union bpf_attr t;
     memset(&t, 0, sizeof(t));
     t.test.prog_fd = (uint32_t)prog_fd;
-    t.test.data_in = (uint64_t)(uintptr_t)mem;
+    t.test.data_in = (uint64_t)(uintptr_t)(socket_mode ? frame : mem);
     t.test.data_size_in = (uint32_t)size;
     t.test.repeat = 1;
     if (sys_bpf(BPF_PROG_TEST_RUN, &t) < 0) {
@@ -173,7 +212,12 @@ int main(void) {
       fflush(stdout);
       continue;
     }
-    if (sys_bpf(BPF_MAP_LOOKUP_ELEM, &u) < 0 || t.test.retval != XDP_PASS) {
+    if (socket_mode && t.test.retval == 0 && sys_bpf(BPF_MAP_LOOKUP_ELEM, &u) == 0 && value == 0xdeadbeefdeadbeefULL) {
+      printf("ok 0\n"); /* a failed legacy load ended the program with 0 */
+      fflush(stdout);
+      continue;
+    }
+    if (sys_bpf(BPF_MAP_LOOKUP_ELEM, &u) < 0 || t.test.retval != (socket_mode ? 1u : XDP_PASS)) {
       printf("run -%u\n", t.test.retval);
       fflush(stdout);
       continue;

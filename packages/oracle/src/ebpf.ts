@@ -15,11 +15,19 @@ export type EbpfObservation =
 
 const hex = (b: Uint8Array): string => (b.length === 0 ? '-' : Buffer.from(b).toString('hex'));
 
+/**
+ * How the kernel runs a case: `xdp` (default) wraps the program as a bpf-to-bpf callee of an XDP
+ * program (r1 = memory, r2 = its length); `socket` loads it as a SOCKET_FILTER with r6 = the
+ * __sk_buff and the memory as the packet after an Ethernet header, for legacy packet loads
+ * (LD_ABS/LD_IND); its last instruction must be its only exit, and it must not read r1-r5.
+ */
+export type EbpfOracleMode = 'xdp' | 'socket';
+
 /** Runs each case on the kernel; cases with the same program and input length share one load. */
-export function runEbpfOracle(cases: readonly { readonly program: Uint8Array; readonly mem: Uint8Array }[]): EbpfObservation[] {
+export function runEbpfOracle(cases: readonly { readonly program: Uint8Array; readonly mem: Uint8Array }[], mode: EbpfOracleMode = 'xdp'): EbpfObservation[] {
   const binary = buildHelper('run_ebpf');
   const input = cases.map((c) => `${hex(c.program)} ${hex(c.mem)}\n`).join('');
-  const out = execFileSync(binary, [], { input, maxBuffer: 1 << 28 }).toString().split('\n');
+  const out = execFileSync(binary, mode === 'socket' ? ['socket'] : [], { input, maxBuffer: 1 << 28 }).toString().split('\n');
   return cases.map((_, i) => {
     const line = out[i] ?? '';
     const [kind, first = '', ...rest] = line.split(' ');
