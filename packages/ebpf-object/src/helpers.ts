@@ -1,7 +1,8 @@
 /**
  * The kernel helpers an object's programs call, over its maps (ids from include/uapi/linux/bpf.h
  * ___BPF_FUNC_MAPPER): map_lookup_elem (1), map_update_elem (2), map_delete_elem (3),
- * ktime_get_ns (5), trace_printk (6), get_prandom_u32 (7), get_smp_processor_id (8). A map
+ * ktime_get_ns (5), trace_printk (6), get_prandom_u32 (7), get_smp_processor_id (8), tail_call (12),
+ * ringbuf_output, reserve, submit and discard (130-133). A map
  * argument is a map handle (see loadObject); anything else is a `helper_error`. Keys and values
  * are read through the run's memory, bounds-checked like any access. Failures return the negated
  * errno as the kernel's helpers do.
@@ -14,7 +15,7 @@ import { MAP_HANDLE_BASE } from './object.js';
 /** Helper ids. */
 export const HELPER_IDS = {
   map_lookup_elem: 1, map_update_elem: 2, map_delete_elem: 3, ktime_get_ns: 5, trace_printk: 6, get_prandom_u32: 7, get_smp_processor_id: 8,
-  tail_call: 12, ringbuf_output: 130,
+  tail_call: 12, ringbuf_output: 130, ringbuf_reserve: 131, ringbuf_submit: 132, ringbuf_discard: 133,
 } as const;
 
 /** What the environment provides to helpers (all injectable, for reproducible runs). */
@@ -70,6 +71,19 @@ export function objectHelpers(maps: readonly BpfMap[], firstMapRegion: number, e
   const valuePointer = (i: number, slot: number): [number, number] => {
     const region = REGION_EXTRA + firstMapRegion + layout.first[i]!;
     return layout.perValue[i] ? [region + slot, 0] : [region, slot * maps[i]!.def.valueSize];
+  };
+  /**
+   * bpf_ringbuf_submit/discard: `data` must be what ringbuf_reserve returned and has not been
+   * committed (the kernel's verifier tracks this reference); anything else is a helper_error.
+   */
+  const commitRecord = (data: bigint, discard: boolean, pc: number): bigint => {
+    const tag = Number(data >> 32n);
+    const i = maps.findIndex((map, k) => map instanceof RingBuffer && valuePointer(k, 0)[0] === tag);
+    const ring = maps[i];
+    if (!(ring instanceof RingBuffer) || !ring.commit(Number(data & 0xffffffffn), discard)) {
+      throw new EbpfRunError('helper_error', pc, `0x${data.toString(16)} is not a pending ring buffer reservation`);
+    }
+    return 0n;
   };
   const mapAt = (lo: number, hi: number, pc: number): number => {
     const i = (lo >>> 0) - MAP_HANDLE_BASE;
@@ -129,6 +143,19 @@ export function objectHelpers(maps: readonly BpfMap[], firstMapRegion: number, e
       if (size > 0xffffffffn) return errno(['EINVAL', 'size']);
       return errno(map.output(bytesAt(memory, data, Number(size), pc)));
     }],
+    // bpf_ringbuf_reserve(ringbuf, size, flags): a pointer to size bytes of the ring's data area
+    // (its region), or NULL: flags other than 0, or no room (kernel/bpf/ringbuf.c).
+    [HELPER_IDS.ringbuf_reserve, ([m, size, flags], _memory, pc) => {
+      const [map, i] = mapOf(m, pc);
+      if (!(map instanceof RingBuffer)) throw new EbpfRunError('helper_error', pc, `ringbuf_reserve on map ${map.def.name}, a ${map.typeName}`);
+      if (flags !== 0n || size > 0xffffffffn) return 0n;
+      const at = map.reserve(Number(size));
+      if (at < 0) return 0n;
+      const [tag] = valuePointer(i, 0);
+      return pointer(tag, at);
+    }],
+    [HELPER_IDS.ringbuf_submit, ([data], _memory, pc) => commitRecord(data, false, pc)],
+    [HELPER_IDS.ringbuf_discard, ([data], _memory, pc) => commitRecord(data, true, pc)],
     [HELPER_IDS.ktime_get_ns, () => now() & M64],
     [HELPER_IDS.get_prandom_u32, withPairs(() => BigInt(random() >>> 0), () => random() | 0)],
     [HELPER_IDS.get_smp_processor_id, withPairs(() => 0n, () => 0)],

@@ -239,29 +239,98 @@ class HashMap implements BpfMap {
   }
 }
 
+/** Bytes of a ring buffer record's header (BPF_RINGBUF_HDR_SZ). */
+export const BPF_RINGBUF_HDR_SZ = 8;
+
 /**
- * A ring buffer (BPF_MAP_TYPE_RINGBUF) whose records go straight to a JavaScript callback
- * (`onRecord`) as bpf_ringbuf_output writes them, so it never fills; a record larger than the
- * buffer can ever hold (size + the 8-byte header > max_entries) is refused with EAGAIN as the
- * kernel would. ringbuf_map_alloc's rules: key and value size 0, max_entries a power of 2 and a
- * multiple of the 4096-byte page. It has no elements: lookup, update and delete are EINVAL.
+ * A ring buffer (BPF_MAP_TYPE_RINGBUF) whose records go to a JavaScript callback (`onRecord`),
+ * consumed at once, so it never fills with delivered records. bpf_ringbuf_output delivers a copy
+ * straight away; bpf_ringbuf_reserve hands the program `size` bytes of the buffer's data area
+ * (`storage`, max_entries bytes, the map's region) after an 8-byte header, and bpf_ringbuf_submit
+ * delivers it, bpf_ringbuf_discard drops it. As in the kernel, records reach the consumer in
+ * reservation order: a submitted record waits behind an earlier one still reserved. A record that
+ * does not fit the space not held by pending reservations (round_up(size + 8, 8) bytes) is refused:
+ * EAGAIN for output, NULL for reserve (__bpf_ringbuf_reserve). ringbuf_map_alloc's rules: key and
+ * value size 0, max_entries a power of 2 and a multiple of the 4096-byte page. It has no elements:
+ * lookup, update and delete are EINVAL.
  */
 export class RingBuffer implements BpfMap {
   readonly typeName = 'ringbuf';
-  readonly storage = new Uint8Array(0);
+  /** The data area reservations are made in. */
+  readonly storage: Uint8Array;
   /** Receives each record (a copy). */
   onRecord: ((record: Uint8Array) => void) | undefined = undefined;
+  /** Reservations not yet delivered or dropped, in reservation order. */
+  readonly #pending: { at: number; size: number; state: 'reserved' | 'submitted' | 'discarded' }[] = [];
+  /** Where the next reservation starts (back to 0 when none is pending). */
+  #next = 0;
   constructor(readonly def: MapDef) {
     const n = def.maxEntries;
     if (def.keySize !== 0 || def.valueSize !== 0 || n === 0 || (n & (n - 1)) !== 0 || n % 4096 !== 0) {
       throw new MapError('EINVAL', def.name, `a ring buffer has key and value size 0 and max_entries a power of 2, a multiple of 4096 (got ${def.keySize}, ${def.valueSize}, ${n})`);
     }
+    if (n > MAX_STORAGE) throw new MapError('E2BIG', def.name, `a ${n}-byte ring buffer`);
+    this.storage = new Uint8Array(n);
   }
   /** Delivers one record; returns the refusal when it cannot fit. */
   output(record: Uint8Array): Refusal | null {
-    if (record.length + 8 > this.def.maxEntries) return ['EAGAIN', `a ${record.length}-byte record does not fit a ${this.def.maxEntries}-byte ring buffer`];
-    this.onRecord?.(record);
+    if (this.#place(record.length) < 0) return ['EAGAIN', `a ${record.length}-byte record does not fit the free space of a ${this.def.maxEntries}-byte ring buffer`];
+    if (this.#pending.length === 0) {
+      this.onRecord?.(record.slice());
+      return null;
+    }
+    // Behind a pending reservation: queued in order, delivered when the ones before it are.
+    const at = this.#reserveAt(record.length);
+    this.storage.set(record, at);
+    this.#pending[this.#pending.length - 1]!.state = 'submitted';
     return null;
+  }
+  /** Returns where a record of `size` bytes would go (its data, after the header), or -1 when it does not fit. */
+  #place(size: number): number {
+    const need = (size + BPF_RINGBUF_HDR_SZ + 7) & ~7;
+    if (size < 0 || need > this.def.maxEntries || this.#next + need > this.def.maxEntries) return -1;
+    return this.#next + BPF_RINGBUF_HDR_SZ;
+  }
+  #reserveAt(size: number): number {
+    const at = this.#place(size);
+    this.#next += (size + BPF_RINGBUF_HDR_SZ + 7) & ~7;
+    this.#pending.push({ at, size, state: 'reserved' });
+    return at;
+  }
+  /** bpf_ringbuf_reserve: returns the offset of `size` bytes in `storage` for the program to fill, or -1 (NULL). */
+  reserve(size: number): number {
+    if (this.#place(size) < 0) return -1;
+    const at = this.#reserveAt(size);
+    this.storage.fill(0, at, at + size);
+    return at;
+  }
+  /**
+   * bpf_ringbuf_submit (`discard` false) or bpf_ringbuf_discard of the reservation whose data is at
+   * `at`; returns false when no pending reservation starts there.
+   */
+  commit(at: number, discard: boolean): boolean {
+    const record = this.#pending.find((r) => r.at === at && r.state === 'reserved');
+    if (record === undefined) return false;
+    record.state = discard ? 'discarded' : 'submitted';
+    this.#flush();
+    return true;
+  }
+  /** Delivers the records at the head that are no longer reserved, in order. */
+  #flush(): void {
+    while (this.#pending.length > 0 && this.#pending[0]!.state !== 'reserved') {
+      const done = this.#pending.shift()!;
+      if (done.state === 'submitted') this.onRecord?.(this.storage.slice(done.at, done.at + done.size));
+    }
+    if (this.#pending.length === 0) this.#next = 0;
+  }
+  /** Returns how many reservations are neither submitted nor discarded. */
+  get reserved(): number {
+    return this.#pending.filter((r) => r.state === 'reserved').length;
+  }
+  /** Drops every pending reservation (a program that exited holding one: the kernel's verifier refuses it). */
+  abandon(): void {
+    for (const r of this.#pending) if (r.state === 'reserved') r.state = 'discarded';
+    this.#flush();
   }
   /** Returns -1: there are no slots. */
   slotOf(): number {

@@ -4,11 +4,11 @@
  * packet to the next, as in the kernel). Regions: 0 the packet, then the global data sections,
  * then the maps' values (mapRegions: a region per value, or per map for a big map).
  */
-import { assertNever, type CheckedProgram, EbpfRunError, interpret, load } from '@ea/ebpf';
+import { assertNever, type CheckedProgram, EbpfRunError, load, prepare } from '@ea/ebpf';
 import { compile } from '@ea/ebpf-jit';
 import { type HelperEnvironment, objectHelpers } from './helpers.js';
 import { rewriteLegacyLoads } from './ldabs.js';
-import { mapRegions } from './maps.js';
+import { mapRegions, RingBuffer } from './maps.js';
 import type { BpfObject, ObjectProgram } from './object.js';
 import { ETH_HLEN, SKB_CTX_BYTES, SKB_POINTERS, type SkbPacket, skbHelpers, skbRefusal, writeSkbContext } from './skb.js';
 import { rewriteContextPointers, rewriteXdp, writeXdpContext, XDP_CTX_BYTES } from './xdp.js';
@@ -85,6 +85,8 @@ export class ObjectRunner {
   readonly #regions: Uint8Array[];
   readonly #ctx: Uint8Array;
   readonly #ctxView: DataView;
+  /** The object's ring buffers, checked after each run for reservations left pending. */
+  readonly #rings: RingBuffer[];
   /** The frame of the current run, as the socket/tc packet helpers read it. */
   readonly #packet: SkbPacket = { frame: EMPTY, data: 0 };
   readonly #options: RunnerOptions;
@@ -97,6 +99,7 @@ export class ObjectRunner {
     this.context = options.context ?? contextOf(source.section);
     this.program = prepareProgram(source.bytes, this.context);
     this.#ctx = new Uint8Array(this.context === 'xdp' ? XDP_CTX_BYTES : SKB_CTX_BYTES);
+    this.#rings = object.maps.filter((m): m is RingBuffer => m instanceof RingBuffer);
     this.#ctxView = new DataView(this.#ctx.buffer);
     const helpers = objectHelpers(object.maps, 1 + object.globals.length, options, (index, pc) => this.#tailCall(index, pc));
     if (this.context === 'socket' || this.context === 'tc') for (const [id, helper] of skbHelpers(this.#packet)) helpers.set(id, helper);
@@ -104,12 +107,9 @@ export class ObjectRunner {
     const budget = options.budget ?? 1_000_000;
     this.#regions = [EMPTY, ...object.globals.map((g) => g.bytes), ...mapRegions(object.maps).regions];
     if (options.engine === 'interp') {
-      let last = 0n;
-      this.#run32 = (ctx, regions) => {
-        last = interpret(this.program, ctx, { helpers, regions, budget });
-        return Number(last & 0xffffffffn);
-      };
-      this.#high = () => Number(last >> 32n);
+      const prepared = prepare(this.program, { helpers, budget });
+      this.#run32 = prepared.run32;
+      this.#high = prepared.high;
     } else {
       const compiled = compile(this.program, { helpers, budget });
       this.#run32 = compiled.run32;
@@ -154,6 +154,24 @@ export class ObjectRunner {
    * bpf_prog_run returns (a u32), and BPF_PROG_TEST_RUN's retval. No BigInt is made.
    */
   run32(packet: Uint8Array): number {
+    if (this.#rings.length === 0) return this.#enter(packet);
+    let r0: number;
+    try {
+      r0 = this.#enter(packet);
+    } catch (error) {
+      for (const ring of this.#rings) ring.abandon();
+      throw error;
+    }
+    // The kernel's verifier refuses a program that can exit holding a reservation ("Unreleased
+    // reference"); here the reservations are dropped and the run is an error: fail closed.
+    if (this.#rings.some((ring) => ring.reserved > 0)) {
+      for (const ring of this.#rings) ring.abandon();
+      throw new EbpfRunError('helper_error', -1, 'the program exited holding a ring buffer reservation (neither submitted nor discarded)');
+    }
+    return r0;
+  }
+
+  #enter(packet: Uint8Array): number {
     if (!(packet instanceof Uint8Array)) throw new EbpfRunError('bad_input', -1, 'the packet must be a Uint8Array');
     this.#input = packet;
     switch (this.context) {

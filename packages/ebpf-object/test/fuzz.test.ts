@@ -29,7 +29,7 @@ describe('malformed objects', () => {
 });
 
 describe.skipIf(noClang !== null)('fuzzed clang objects', () => {
-  for (const name of ['counter', 'parser', 'legacy', 'ringbuf', 'tailcall']) {
+  for (const name of ['counter', 'parser', 'legacy', 'ringbuf', 'tailcall', 'socket', 'reserve']) {
     it(`${name}.o truncated at 400 lengths and with ${N} random corruptions: typed errors only`, () => {
       const good = compileC(name).bytes;
       const next = random(name.length * 7919);
@@ -40,7 +40,7 @@ describe.skipIf(noClang !== null)('fuzzed clang objects', () => {
           const object = loadObject(bytes);
           for (const program of object.programs) {
             const runner = new ObjectRunner(object, program, { engine: 'interp', budget: 100_000 });
-            for (let i = 0; i < 3; i++) runner.run(packet(next));
+            for (let i = 0; i < 3; i++) runner.run(packet(next, 14));
           }
           outcome = 'ran';
         } catch (e) {
