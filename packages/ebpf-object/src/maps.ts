@@ -297,7 +297,7 @@ export class RingBuffer implements BpfMap {
     this.#pending.push({ at, size, state: 'reserved' });
     return at;
   }
-  /** bpf_ringbuf_reserve: returns the offset of `size` bytes in `storage` for the program to fill, or -1 (NULL). */
+  /** Reserves `size` bytes (bpf_ringbuf_reserve): returns their offset in `storage` for the program to fill, or -1 (NULL). */
   reserve(size: number): number {
     if (this.#place(size) < 0) return -1;
     const at = this.#reserveAt(size);
@@ -305,8 +305,8 @@ export class RingBuffer implements BpfMap {
     return at;
   }
   /**
-   * bpf_ringbuf_submit (`discard` false) or bpf_ringbuf_discard of the reservation whose data is at
-   * `at`; returns false when no pending reservation starts there.
+   * Submits (bpf_ringbuf_submit) or, with `discard`, drops (bpf_ringbuf_discard) the reservation
+   * whose data is at `at`; returns false when no pending reservation starts there.
    */
   commit(at: number, discard: boolean): boolean {
     const record = this.#pending.find((r) => r.at === at && r.state === 'reserved');
