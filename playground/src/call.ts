@@ -7,14 +7,21 @@ import { readProgram, type ProgramFormat } from '@ea/bpf';
 import { prepare } from '@ea/interpreter';
 import { compile } from '@ea/jit';
 import { compileProfile } from '@ea/profile';
-import { archInfo, callData, formatAction, writeSeccompData } from '@ea/seccomp';
+import { eaSyscall } from '@ea/layout';
+import type { Needs, Strategy } from '@ea/policy';
+import { archInfo, callData, formatAction, syscallNumber, writeSeccompData } from '@ea/seccomp';
+import { filterImage } from '@ea/workbench';
+import { EA_SYSCALLS } from './choices.js';
+import { everything } from './ea.js';
+import { type EaRequest, eaImage } from './eacall.js';
 import { verify, type VerifiedProgram } from '@ea/verifier';
 import { type Input, type Settings, type ShownError, shownError } from './analyze.js';
 
-/** The call to try: a syscall name or number and up to six arguments, as typed. */
+/** The call to try: a syscall name or number and up to six arguments, as typed; for an EA syscall, its struct. */
 export interface CallRequest {
   readonly syscall: string;
   readonly args: readonly string[];
+  readonly ea?: EaRequest;
 }
 
 /** Both engines' answer, or the typed error that stopped it. */
@@ -25,15 +32,30 @@ export type CallAnswer =
       readonly interpreter: { readonly ret: number; readonly action: string };
       readonly jit: { readonly ret: number; readonly action: string; readonly accelerated: boolean };
       readonly trace: readonly number[];
+      /** For an `ea` filter: what the image holds (@ea/workbench's summary), or why it is seccomp_data alone. */
+      readonly image: readonly string[] | null;
     }
   | { readonly ok: false; readonly error: ShownError };
 
 /** Reads an input as a verified seccomp filter: a profile compiled, or a program verified; throws the typed error. */
 export function seccompProgram(input: Input, settings: Settings, asProfile: boolean): VerifiedProgram {
-  if (asProfile) return compileProfile('text' in input ? input.text : new TextDecoder().decode(input.bytes), { arch: settings.arch }).program;
+  return filterOf(input, settings, asProfile, 'seccomp').program;
+}
+
+/** A filter and how an EA call is flattened for it: a profile's EA target, else jump-table with every pointee. */
+interface Filter {
+  readonly program: VerifiedProgram;
+  readonly ea: ReadonlyMap<string, { readonly strategy: Strategy; readonly needs: Needs }> | null;
+}
+
+function filterOf(input: Input, settings: Settings, asProfile: boolean, profile: 'seccomp' | 'ea'): Filter {
+  if (asProfile) {
+    const c = compileProfile('text' in input ? input.text : new TextDecoder().decode(input.bytes), { arch: settings.arch });
+    return { program: c.program, ea: c.profile === 'ea' ? new Map(c.ea.map((t) => [t.syscall, { strategy: t.strategy, needs: t.needs }])) : null };
+  }
   const raw = 'text' in input ? input.text : input.bytes;
   const { insns } = readProgram(raw, settings.format === 'auto' ? {} : { format: settings.format as ProgramFormat });
-  return verify(insns, { profile: 'seccomp' });
+  return { program: verify(insns, { profile }), ea: profile === 'ea' ? new Map() : null };
 }
 
 function argValue(text: string, i: number): bigint {
@@ -46,15 +68,29 @@ function argValue(text: string, i: number): bigint {
 /** Runs one call through both engines; never throws for bad input. `asProfile` comes from analyze's report. */
 export function tryCall(input: Input, settings: Settings, asProfile: boolean, request: CallRequest): CallAnswer {
   try {
-    if (!asProfile && settings.profile !== 'seccomp') {
+    if (!asProfile && settings.profile !== 'seccomp' && settings.profile !== 'ea') {
       throw new RangeError(`try a call runs seccomp filters; this input is verified as ${settings.profile}`);
     }
-    const program = seccompProgram(input, settings, asProfile);
+    const filter = filterOf(input, settings, asProfile, asProfile || settings.profile === 'seccomp' ? 'seccomp' : 'ea');
+    const program = filter.program;
     const name = request.syscall.trim();
     const syscall = /^[0-9]+$/.test(name) ? Number(name) : name;
-    const data = callData(settings.arch, syscall, request.args.map(argValue));
-    const view = new DataView(new ArrayBuffer(64));
+    const args = request.args.map(argValue);
+    const data = callData(settings.arch, syscall, args);
+    let view: DataView = new DataView(new ArrayBuffer(64));
     writeSeccompData(view, data, archInfo(settings.arch).endian);
+    let image: string[] | null = null;
+    if (filter.ea !== null) {
+      const ea = EA_SYSCALLS.find((s) => syscallNumber(settings.arch, s) === data.nr);
+      if (ea !== undefined && request.ea !== undefined) {
+        const how = filter.ea.get(ea) ?? { strategy: 'jump-table' as const, needs: everything(eaSyscall(ea)) };
+        const flat = eaImage(ea, settings.arch, args, request.ea, how.strategy, how.needs);
+        view = flat.view;
+        image = [...flat.summary];
+      } else image = ['seccomp_data only: not an EA call, so ea_meta and the EA region read as zeros'];
+      // The kernel zero-fills up to the filter's furthest load (docs/ea-image.md).
+      view = filterImage(view, program);
+    }
     const trace: number[] = [];
     const interp = prepare(program, { endian: archInfo(settings.arch).endian });
     const ret = interp.trace(view, (pc) => {
@@ -68,6 +104,7 @@ export function tryCall(input: Input, settings: Settings, asProfile: boolean, re
       interpreter: { ret, action: formatAction(ret) },
       jit: { ret: jitRet, action: formatAction(jitRet), accelerated: compiled.accelerated },
       trace,
+      image,
     };
   } catch (error) {
     return { ok: false, error: shownError(error) };

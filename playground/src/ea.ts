@@ -61,7 +61,7 @@ function layoutText(sys: EaSyscall, strategy: Strategy, needs: Needs): string {
 }
 
 /** Needs that copy the whole struct and every demo pointee. */
-function everything(sys: EaSyscall): Needs {
+export function everything(sys: EaSyscall): Needs {
   const n = demoCall(sys, sys.ksize).needs;
   return { root: Math.max(n.root ?? 0, sys.ksize), pointees: n.pointees ?? {} };
 }

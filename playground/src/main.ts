@@ -8,6 +8,8 @@ import type { RunAnswer } from './run.js';
 import { EA_SYSCALLS, FORMAT_CHOICES, type FormatChoice, PROFILE_CHOICES, TABS } from './choices.js';
 import { countOf } from '@ea/bpf';
 import type { Example } from './examples.js';
+import { eaFieldset } from './callform.js';
+import type { EaFieldSpec, EaRequest } from './eacall.js';
 import type { Job, Reply } from './protocol.js';
 import { decodeState, encodeState } from './state.js';
 import { callResult, diffResult, disassemblyView, eaResult, el, explainView, javascriptView, pcapResult, runResult, verifierView } from './views.js';
@@ -33,6 +35,7 @@ let pending: { id: number; resolve: (r: Reply | null) => void } | null = null;
 let report: Report | null = null;
 let tab = 'verifier';
 let EXAMPLES: readonly Example[] = [];
+let EA_FIELDS: Readonly<Record<string, readonly EaFieldSpec[]>> = {};
 
 function fill(select: HTMLSelectElement, options: readonly (readonly [string, string])[]): void {
   for (const [value, label] of options) select.append(new Option(label, value));
@@ -46,7 +49,10 @@ function listen(w: Worker): void {
   w.addEventListener('message', (event: MessageEvent<Reply>) => {
     const reply = event.data;
     if (reply.type === 'engine') {
-      if (EXAMPLES.length === 0) start(reply.examples, reply.arches);
+      if (EXAMPLES.length === 0) {
+        EA_FIELDS = reply.eaFields;
+        start(reply.examples, reply.arches);
+      }
       $('engine').textContent = reply.accelerated
         ? 'Engine: the JIT (generated JavaScript) and the interpreter.'
         : `Engine: interpreter only. ${reply.reason ?? ''}`.trim();
@@ -197,20 +203,39 @@ function showPanel(id: string): void {
 
 function callForm(r: Report): HTMLElement[] {
   const form = el('form', undefined, { id: 'call-form', 'aria-label': 'Try a call' }) as HTMLFormElement;
-  const name = el('input', undefined, { id: 'call-syscall', value: 'openat', autocomplete: 'off' }) as HTMLInputElement;
+  const name = el('input', undefined, { id: 'call-syscall', value: r.profile === 'ea' ? 'clone3' : 'openat', autocomplete: 'off' }) as HTMLInputElement;
   const args = el('input', undefined, { id: 'call-args', value: '', size: '40', autocomplete: 'off' }) as HTMLInputElement;
   const out = el('div', undefined, { id: 'call-out' });
-  form.append(
+  const row = el('div', undefined, { class: 'row' });
+  row.append(
     el('label', 'Syscall (name or number)', { for: 'call-syscall' }), name,
     el('label', 'Arguments (comma-separated, up to 6)', { for: 'call-args' }), args,
-    el('button', 'Run both engines', { type: 'submit', id: 'call-run' }),
   );
-  form.classList.add('row');
+  // An `ea` filter reads the struct of an EA syscall: its fields get a fieldset of their own.
+  const slot = el('div');
+  let struct: { syscall: string; read: () => EaRequest } | null = null;
+  const update = (): void => {
+    const syscall = name.value.trim();
+    if (struct?.syscall === syscall) return;
+    const specs = r.profile === 'ea' ? EA_FIELDS[syscall] : undefined;
+    if (specs === undefined) {
+      struct = null;
+      slot.replaceChildren();
+      return;
+    }
+    const set = eaFieldset(syscall, specs);
+    struct = { syscall, read: set.read };
+    slot.replaceChildren(set.element);
+  };
+  name.addEventListener('input', update);
+  update();
+  form.append(row, slot, el('button', 'Run both engines', { type: 'submit', id: 'call-run' }));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    const ea = struct?.read();
     const reply = await run({
       type: 'call', input: currentInput(), settings: settings(), asProfile: r.kind === 'profile',
-      request: { syscall: name.value, args: args.value === '' ? [] : args.value.split(',') },
+      request: { syscall: name.value, args: args.value === '' ? [] : args.value.split(','), ...(ea !== undefined && { ea }) },
     });
     if (reply?.type === 'call') out.replaceChildren(...callResult(r, reply.answer as CallAnswer));
   });

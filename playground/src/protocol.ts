@@ -3,6 +3,7 @@ import type { Input, Report, Settings } from './analyze.js';
 import type { CallAnswer, CallRequest } from './call.js';
 import type { DiffAnswer } from './diff.js';
 import type { EaAnswer } from './ea.js';
+import type { EaFieldSpec } from './eacall.js';
 import type { Example } from './examples.js';
 import type { PcapAnswer } from './pcap.js';
 import type { RunAnswer } from './run.js';
@@ -26,4 +27,4 @@ export type Reply =
   | { readonly id: number; readonly type: 'pcap'; readonly answer: PcapAnswer }
   | { readonly id: number; readonly type: 'run'; readonly answer: RunAnswer }
   /** Sent once when the worker starts (id 0): whether this page's CSP lets the JIT run. */
-  | { readonly id: 0; readonly type: 'engine'; readonly accelerated: boolean; readonly reason: string | null; readonly examples: readonly Example[]; readonly arches: readonly string[] };
+  | { readonly id: 0; readonly type: 'engine'; readonly accelerated: boolean; readonly reason: string | null; readonly examples: readonly Example[]; readonly arches: readonly string[]; readonly eaFields: Readonly<Record<string, readonly EaFieldSpec[]>> };

@@ -173,7 +173,8 @@ export function callResult(report: Report, answer: CallAnswer): HTMLElement[] {
     tr.append(el('td', name), el('td', `0x${(ret >>> 0).toString(16).padStart(8, '0')}`, { class: 'num' }), el('td', action));
     body.append(tr);
   }
-  return [t, el('p', `Executed: pc ${answer.trace.join(', ')}`, { id: 'trace' }), listing(report, null, new Set(answer.trace))];
+  const image = answer.image === null ? [] : [el('h2', 'What the filter read (the flattened image)'), el('pre', answer.image.join('\n'), { id: 'call-image', tabindex: '0' })];
+  return [t, ...image, el('p', `Executed: pc ${answer.trace.join(', ')}`, { id: 'trace' }), listing(report, null, new Set(answer.trace))];
 }
 
 /** The differences between two filters, one row per input both engines disagree on. */

@@ -10,7 +10,9 @@ import { verify } from '@ea/verifier';
 import { analyze, ebpfSource } from './analyze.js';
 import { tryCall } from './call.js';
 import { diffInputs } from './diff.js';
+import { EA_SYSCALLS } from './choices.js';
 import { eaAnswer } from './ea.js';
+import { eaFieldSpecs } from './eacall.js';
 import { examples } from './examples.js';
 import { countPcap } from './pcap.js';
 import type { Job, Reply } from './protocol.js';
@@ -53,7 +55,9 @@ self.addEventListener('message', (event: MessageEvent<Job>) => {
  */
 function probe(): void {
   const compiled = compile(verify([{ code: BPF_RET | BPF_K, jt: 0, jf: 0, k: 0 }], { profile: 'seccomp' }));
-  post({ id: 0, type: 'engine', accelerated: compiled.accelerated, reason: compiled.reason ?? null, examples: examples(), arches: SYSCALL_ARCHES });
+  post({ id: 0, type: 'engine', accelerated: compiled.accelerated, reason: compiled.reason ?? null, examples: examples(), arches: SYSCALL_ARCHES,
+    eaFields: Object.fromEntries(EA_SYSCALLS.map((s) => [s, eaFieldSpecs(s)])),
+  });
 }
 probe();
 

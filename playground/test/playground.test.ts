@@ -142,6 +142,59 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
     }
   });
 
+  it('answers an EA call (struct fields, a set_tid array, hex bytes, usize) with both engines and the pcs, as Node does', async () => {
+    const cases: readonly { fields: Record<string, string>; hex?: string; usize?: string }[] = [
+      { fields: { set_tid: '[34]', set_tid_size: '1' } },
+      { fields: { set_tid: '[35]', set_tid_size: '1' } },
+      { fields: { flags: '0x10000000', exit_signal: '17' } },
+      { fields: {}, hex: `${'00'.repeat(88)}01` },
+      { fields: { exit_signal: '17' }, usize: '64' },
+    ];
+    for (const id of ['clone3', 'profile-ea'] as const) {
+      const example = examples().find((e) => e.id === id)!;
+      const settings: Settings = { format: 'auto', profile: example.profile, arch: 'x86_64', section: '' };
+      const page = await open(example.text, settings, 'call');
+      try {
+        const actions: string[] = [];
+        for (const c of cases) {
+          const request = { syscall: 'clone3', args: [], ea: { fields: c.fields, hex: c.hex ?? '', usize: c.usize ?? '' } };
+          const expected = tryCall({ text: example.text }, settings, id === 'profile-ea', request);
+          if (!expected.ok) throw new Error(expected.error.message);
+          expect(expected.jit.ret).toBe(expected.interpreter.ret);
+          actions.push(expected.interpreter.action);
+          await page.fill('#call-syscall', 'clone3');
+          await page.locator('#call-ea input[data-field]').evaluateAll((inputs) => {
+            for (const i of inputs) (i as HTMLInputElement).value = '';
+          });
+          for (const [field, value] of Object.entries(c.fields)) await page.fill(`#call-ea input[data-field="${field}"]`, value);
+          await page.fill('#call-ea-hex', c.hex ?? '');
+          await page.fill('#call-ea-usize', c.usize ?? '');
+          await page.evaluate(() => document.getElementById('call-out')!.replaceChildren());
+          await page.click('#call-run');
+          await page.waitForSelector('#call-answer');
+          const hex8 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+          expect(await page.locator('#call-answer tbody td').allInnerTexts()).toEqual([
+            'interpreter', hex8(expected.interpreter.ret), expected.interpreter.action, 'JIT', hex8(expected.jit.ret), expected.jit.action,
+          ]);
+          expect(await text(page, '#trace')).toBe(`Executed: pc ${expected.trace.join(', ')}`);
+          expect(await text(page, '#call-image')).toBe(expected.image!.join('\n'));
+          expect(await page.locator('#panel-call tr.ran').count()).toBe(new Set(expected.trace).size);
+        }
+        // The filters tell the calls apart: an unknown non-zero tail is E2BIG (the guard) for both.
+        expect(new Set(actions).size).toBeGreaterThan(1);
+        expect(actions[3]).toBe('ERRNO(7)');
+        if (id === 'clone3') expect(actions.slice(0, 2)).toEqual(['ALLOW', 'ERRNO(1)']);
+        await page.screenshot({ path: join(shots, `call-ea-${id}.png`), fullPage: true });
+        await page.fill('#call-ea input[data-field="flags"]', 'lots');
+        await page.click('#call-run');
+        await page.waitForSelector('#call-error');
+        expect(await text(page, '#call-error')).toContain('flags: "lots" is not an unsigned number');
+      } finally {
+        await page.close();
+      }
+    }
+  });
+
   it('shows a malformed input\'s typed error and keeps working', async () => {
     const settings: Settings = { format: 'auto', profile: 'seccomp', arch: 'x86_64', section: '' };
     const page = await open('  ld [0]\n  frobnicate #1\n  ret #0\n', settings);
