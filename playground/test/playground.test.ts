@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { describe, expect, it, vi } from 'vitest';
 import { runCli } from '@ea/cli';
 import { CHROMIUM_MISSING } from '@ea/testkit';
@@ -387,30 +388,47 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
   });
 
   it('passes axe-core with no serious or critical violation on every view', async () => {
-    const example = examples().find((e) => e.id === 'profile')!;
-    const page = await open(example.text, { format: 'auto', profile: 'seccomp', arch: 'x86_64', section: '' });
-    try {
-      await page.evaluate(AXE);
-      for (const [id] of TABS) {
-        await selectTab(page, id);
-        const violations = await page.evaluate(async () => {
-          const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;
-          return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
-        });
-        expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), id).toEqual([]);
+    // A profile with EA rules (the EA struct form), eBPF (the run view filled), a seccomp profile (explain groups; last, for the README shot).
+    for (const id of ['profile-ea', 'ebpf', 'profile'] as const) {
+      const example = examples().find((e) => e.id === id)!;
+      const page = await open(example.text, { format: 'auto', profile: example.profile, arch: 'x86_64', section: '' });
+      try {
+        await axeEveryTab(page, id);
+        if (id !== 'profile') continue;
+        // Keyboard: arrows move between tabs.
+        await page.focus('#tab-verifier');
+        await page.keyboard.press('ArrowRight');
+        expect(await page.getAttribute('#tab-disassembly', 'aria-selected')).toBe('true');
+        const readme = process.env['EA_PLAYGROUND_SCREENSHOT'];
+        if (readme !== undefined) {
+          await selectTab(page, 'explain');
+          await page.setViewportSize({ width: 900, height: 640 });
+          await page.screenshot({ path: readme, type: 'png' });
+        }
+      } finally {
+        await page.close();
       }
-      // Keyboard: arrows move between tabs.
-      await page.focus('#tab-verifier');
-      await page.keyboard.press('ArrowRight');
-      expect(await page.getAttribute('#tab-disassembly', 'aria-selected')).toBe('true');
-      const readme = process.env['EA_PLAYGROUND_SCREENSHOT'];
-      if (readme !== undefined) {
-        await selectTab(page, 'explain');
-        await page.setViewportSize({ width: 900, height: 640 });
-        await page.screenshot({ path: readme, type: 'png' });
-      }
-    } finally {
-      await page.close();
     }
   });
+
+  /** Runs axe-core on every tab (the Run tab after a run, the EA tab after drawing). */
+  async function axeEveryTab(page: Page, id: string): Promise<void> {
+    await page.evaluate(AXE);
+    for (const [tab] of TABS) {
+      await selectTab(page, tab);
+      if (tab === 'run' && id === 'ebpf') {
+        await page.click('#run-run');
+        await page.waitForSelector('#run-table');
+      }
+      if (tab === 'ea') {
+        await page.click('#ea-run');
+        await page.waitForSelector('#ea-matrix, #ea-error');
+      }
+      const violations = await page.evaluate(async () => {
+        const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;
+        return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+      });
+      expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), `${id} ${tab}`).toEqual([]);
+    }
+  }
 });
