@@ -51,9 +51,14 @@ const MISSING = CHROMIUM_MISSING ?? clangMissing();
 describe.skipIf(MISSING !== null)(`playground eBPF input${MISSING ? ` (skipped: ${MISSING})` : ''}`, () => {
   const { shots, open, selectTab, text } = browserSession();
 
-  async function drop(page: Page, bytes: Uint8Array, name: string): Promise<void> {
+  /** Drops a file on the page and waits until its analysis is shown: the summary (`ELF object…`) or the error box. */
+  async function drop(page: Page, bytes: Uint8Array, name: string, shown: 'summary' | 'error'): Promise<void> {
     await page.setInputFiles('#file', { name, mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
-    await page.waitForFunction(() => document.body.dataset['state'] === 'ready' && (document.getElementById('summary')?.textContent !== '' || document.getElementById('error')?.textContent !== ''));
+    await page.waitForFunction(
+      (where) => document.body.dataset['state'] === 'ready' &&
+        (where === 'summary' ? document.getElementById('summary')?.textContent?.startsWith('ELF object') === true : document.getElementById('error')?.textContent !== ''),
+      shown,
+    );
   }
 
   it('reads a clang-built object: listing with relocations by name, JavaScript, and both engines over packets with the maps after', async () => {
@@ -68,7 +73,7 @@ describe.skipIf(MISSING !== null)(`playground eBPF input${MISSING ? ` (skipped: 
     expect(relocations.some((r) => r.startsWith('call '))).toBe(true);
     const page = await open('', SETTINGS);
     try {
-      await drop(page, object, 'tally.o');
+      await drop(page, object, 'tally.o', 'summary');
       expect(await text(page, '#summary')).toBe(`ELF object: 1 program, 1 map; program xdp: ${expected.listing.length} instructions · eBPF`);
       expect(await text(page, '#verdict')).toContain('Accepted by the eBPF load-time checks');
       const cells = await page.locator('#panel-verifier [aria-label=Listing] tbody tr').evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => td.textContent)));
@@ -116,7 +121,7 @@ describe.skipIf(MISSING !== null)(`playground eBPF input${MISSING ? ` (skipped: 
       const cut = object.subarray(0, 200);
       const truncated = analyze({ bytes: cut }, SETTINGS);
       expect(truncated.error?.name).toBe('ObjectError');
-      await drop(page, cut, 'cut.o');
+      await drop(page, cut, 'cut.o', 'error');
       expect(await text(page, '#error')).toBe(`ObjectError ${truncated.error!.code}: ${truncated.error!.message}`);
       expect(truncated.error!.message).toMatch(/at byte \d+/);
 
