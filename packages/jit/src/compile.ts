@@ -124,9 +124,18 @@ function interpreterOnly(program: VerifiedProgram): string | null {
 
 /** Compiles a verified program to a specialized function, falling back to the interpreter. */
 export function compile(program: VerifiedProgram, options: CompileOptions = {}): Compiled {
-  const interpreter = prepare(program, options);
-  const interpret: RunFilter = (input) => interpreter.run(input);
-  const interpretBatch: RunBatch = (batch, results) => interpreter.runBatch(batch, results);
+  // The interpreter serves the fallbacks and the generated code's slow path (a short view). It
+  // is prepared on first use: most compiled filters never need it, and decoding a long program
+  // is a good part of compiling it (a tenth at 4,096 instructions). A `budget` is checked by
+  // prepare(), so a caller's bad option still throws here.
+  let prepared: Interpreter | undefined;
+  const interpreter = (): Interpreter => {
+    prepared ??= prepare(program, options);
+    return prepared;
+  };
+  if (options.budget !== undefined) interpreter();
+  const interpret: RunFilter = (input) => interpreter().run(input);
+  const interpretBatch: RunBatch = (batch, results) => interpreter().runBatch(batch, results);
   if (options.accelerate === false) {
     return { run: interpret, runBatch: interpretBatch, batchSource: '', source: '', accelerated: false, reason: 'accelerate: false' };
   }
@@ -226,18 +235,18 @@ function build(program: VerifiedProgram, options: CompileOptions, interpret: Run
 function lazyBatch(
   program: VerifiedProgram,
   options: CompileOptions,
-  interpreter: Interpreter,
+  interpreter: () => Interpreter,
 ): { readonly run: RunBatch; readonly source: () => string } {
   let fast: RunBatch | null | undefined;
   let source = '';
   const run: RunBatch = (batch, results) => {
     if (fast === undefined) {
-      if (!runsOnPackets(program.profile)) return interpreter.runBatch(batch, results);
-      const made = instantiate<runtime.BatchLoop>(program, options, 'runBatch', (input) => interpreter.run(input));
+      if (!runsOnPackets(program.profile)) return interpreter().runBatch(batch, results);
+      const made = instantiate<runtime.BatchLoop>(program, options, 'runBatch', (input) => interpreter().run(input));
       fast = made.fn === null ? null : runtime.batchEntry(made.fn, made.helpers.includes('moveContext'));
       if (made.fn !== null) source = made.source;
     }
-    return fast === null ? interpreter.runBatch(batch, results) : fast(batch, results);
+    return fast === null ? interpreter().runBatch(batch, results) : fast(batch, results);
   };
   return { run, source: () => source };
 }

@@ -57,16 +57,22 @@ const EMPTY = new Uint32Array(0);
  * copy every interval a long jeq chain's false edge still carries at every test.
  */
 class Cuts {
-  readonly cuts: number[];
+  readonly cuts: Uint32Array;
   readonly words: number;
   constructor(insns: readonly KnownInsn[], members: readonly number[]) {
-    const starts = new Set<number>([0]);
+    // Every start is a u32 (k + 1 only below 0xffffffff): a typed array sorts them numerically
+    // without a comparator call per step, and duplicates are dropped after the sort.
+    const starts = new Uint32Array(2 * members.length + 1);
+    let n = 1; // starts[0] = 0
     for (const pc of members) {
       const ins = insns[pc] as KnownInsn & { kind: 'jmp' };
-      if (ins.op !== 'jgt') starts.add(ins.k);
-      if (ins.op !== 'jge' && ins.k < U32_MAX) starts.add(ins.k + 1);
+      if (ins.op !== 'jgt') starts[n++] = ins.k;
+      if (ins.op !== 'jge' && ins.k < U32_MAX) starts[n++] = ins.k + 1;
     }
-    this.cuts = [...starts].sort((a, b) => a - b);
+    const sorted = starts.subarray(0, n).sort();
+    let m = 0;
+    for (let i = 0; i < n; i++) if (i === 0 || sorted[i] !== sorted[m - 1]) sorted[m++] = sorted[i] as number;
+    this.cuts = sorted.slice(0, m);
     this.words = (this.cuts.length + 31) >>> 5;
   }
   /** The elementary interval that `v` starts (v is one of the cuts). */
