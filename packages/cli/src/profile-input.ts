@@ -37,12 +37,20 @@ export function compileProfileInput(
     readonly kernel?: string | number | undefined;
     /** How the filter's EA rules expect structs flattened (default jump-table). */
     readonly eaStrategy?: Strategy;
+    /** runc's ERRNO(ENOSYS) answer for numbers above the profile's largest (default false). */
+    readonly enosys?: boolean;
   },
 ): CompiledProfile {
   const kernel = options.kernel === undefined ? hostKernel() : String(options.kernel);
   if (!/^[0-9]+\.[0-9]+$/.test(kernel)) throw new UsageError(`--kernel must look like 6.18 (got ${JSON.stringify(kernel)})`);
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-  const compiled = compileProfile(text, { arch: options.arch, caps: capsOption(options.caps), kernel, ...(options.eaStrategy !== undefined && { eaStrategy: options.eaStrategy }) });
+  const compiled = compileProfile(text, {
+    arch: options.arch,
+    caps: capsOption(options.caps),
+    kernel,
+    ...(options.eaStrategy !== undefined && { eaStrategy: options.eaStrategy }),
+    ...(options.enosys === true && { enosys: true }),
+  });
   for (const w of compiled.warnings) process.stderr.write(`ea-bpf: warning: ${w.message}\n`);
   return compiled;
 }

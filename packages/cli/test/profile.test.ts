@@ -51,6 +51,18 @@ describe('ea-bpf profile compile', () => {
     expect((await cli(['profile', 'frobnicate', PROFILE])).code).toBe(2);
   });
 
+  it('--enosys answers ERRNO(ENOSYS) above the largest number the profile names, as runc does', async () => {
+    const plain = await cli(['profile', 'compile', PROFILE, '--kernel', '6.18']);
+    const stubbed = await cli(['profile', 'compile', PROFILE, '--kernel', '6.18', '--enosys']);
+    expect(stubbed.code).toBe(0);
+    expect(plain.stdout).not.toContain('ret #0x50026');
+    expect(stubbed.stdout).toContain('ret #0x50026');
+    const allow = file('allow.json', '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["reboot"],"action":"SCMP_ACT_ERRNO"}]}');
+    const skipped = await cli(['profile', 'compile', allow, '--enosys']);
+    expect(skipped.code).toBe(0);
+    expect(skipped.stderr).toMatch(/runc adds no ENOSYS answer/);
+  });
+
   it('reports a bad profile with its JSON path and exits 1', async () => {
     const bad = file('bad.json', '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"index":7,"value":1,"op":"SCMP_CMP_EQ"}]}]}');
     const r = await cli(['profile', 'compile', bad]);

@@ -15,7 +15,8 @@ import { X32_SYSCALL_BIT } from '@ea/bpf';
 import { ARCHES, type ArchName } from '@ea/seccomp';
 import type { Assembler, Label } from './asm.js';
 import { emitBranches } from './branches.js';
-import { emitDispatch, mergeSegments, type Outcome, type Segment } from './dispatch.js';
+import { emitDispatch, mergeSegments, type Outcome, overlaySegments, type Segment } from './dispatch.js';
+import { ENOSYS_RET, type EnosysRule, enosysRanges } from './enosys.js';
 import { type CodeBlock, mergeTails } from './merge.js';
 import type { ArchPlan } from './plan.js';
 
@@ -92,8 +93,11 @@ function pool(asm: Assembler): { readonly retLabel: (ret: number) => Label; read
   };
 }
 
-/** Emits the whole filter into `asm`. */
-export function emitFilter(asm: Assembler, plans: readonly ArchPlan[], defaultRet: number, badArchRet: number): void {
+/**
+ * Emits the whole filter into `asm`; with `enosys`, the numbers runc's stub answers ERRNO(ENOSYS)
+ * (enosys.ts) get that answer in the dispatch, before any argument check.
+ */
+export function emitFilter(asm: Assembler, plans: readonly ArchPlan[], defaultRet: number, badArchRet: number, enosys?: EnosysRule): void {
   const list = blocks(plans);
   // One set of return instructions at the end, as libseccomp has; far jumps reach them through
   // copies the assembler places in gaps (asm.ts).
@@ -111,7 +115,8 @@ export function emitFilter(asm: Assembler, plans: readonly ArchPlan[], defaultRe
   list.forEach((b, i) => {
     const { retLabel } = pools[i]!;
     asm.place(entries[i]!);
-    const segments = segmentsOf(b, defaultRet, badArchRet);
+    const own = segmentsOf(b, defaultRet, badArchRet);
+    const segments = enosys === undefined ? own : overlaySegments(own, enosysRanges(enosys, b.auditArch), { kind: 'ret', ret: ENOSYS_RET });
     const only = segments[0]!;
     if (segments.length === 1 && only.outcome.kind === 'ret') {
       asm.emit({ op: 'ret', k: only.outcome.ret });

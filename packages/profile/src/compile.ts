@@ -12,6 +12,7 @@ import { type VerifiedProgram, verify } from '@ea/verifier';
 import { Assembler, assemble } from './asm.js';
 import { emitFilter } from './codegen.js';
 import { type EaPlan, type EaTarget, planEa } from './ea.js';
+import { type EnosysRule, planEnosys } from './enosys.js';
 import { ProfileError, type ProfileWarning } from './errors.js';
 import type { ProfileDocument } from './model.js';
 import { type ArchPlan, planArch } from './plan.js';
@@ -24,6 +25,11 @@ export interface CompileOptions extends ResolveOptions {
   readonly badArchRet?: number;
   /** How the kernel flattens EA structs for the filter (@ea/layout's strategies; default 'jump-table'). */
   readonly eaStrategy?: Strategy;
+  /**
+   * runc's -ENOSYS answer: numbers above the largest one the profile names on an architecture
+   * get ERRNO(ENOSYS) instead of the default, so newer syscalls fall back (enosys.ts). Default false.
+   */
+  readonly enosys?: boolean;
 }
 
 /** A compiled profile: the verified program and everything learnt on the way. */
@@ -39,6 +45,8 @@ export interface CompiledProfile {
   readonly profile: 'seccomp' | 'ea';
   /** The EA syscalls the filter reads structs of, with what the flattener needs (empty for `seccomp`). */
   readonly ea: readonly EaTarget[];
+  /** With `enosys`: the largest number per architecture above which the filter answers ERRNO(ENOSYS); else undefined. */
+  readonly enosys: EnosysRule | undefined;
 }
 
 function allowsSomething(resolved: ResolvedProfile): boolean {
@@ -47,7 +55,12 @@ function allowsSomething(resolved: ResolvedProfile): boolean {
 }
 
 /** Compiles a resolved profile; throws ProfileError (AMBIGUOUS_RULES, BAD_EA_RULE, TOO_LARGE). */
-export function compileResolved(resolved: ResolvedProfile, badArchRet: number = SECCOMP_RET_KILL_THREAD, eaStrategy: Strategy = 'jump-table'): CompiledProfile {
+export function compileResolved(
+  resolved: ResolvedProfile,
+  badArchRet: number = SECCOMP_RET_KILL_THREAD,
+  eaStrategy: Strategy = 'jump-table',
+  enosys = false,
+): CompiledProfile {
   if (!Number.isInteger(badArchRet) || badArchRet < 0 || badArchRet > 0xffffffff) {
     throw new ProfileError('BAD_OPTION', 'badArchRet', 'expected a u32 return value');
   }
@@ -66,8 +79,17 @@ export function compileResolved(resolved: ResolvedProfile, badArchRet: number = 
       message: `no rule allows anything and the default is ${formatAction(resolved.defaultRet)}: a process under this filter cannot make a single syscall`,
     });
   }
+  if (typeof enosys !== 'boolean') throw new ProfileError('BAD_OPTION', 'enosys', 'expected true or false');
+  const stub = enosys ? planEnosys(resolved) : undefined;
+  if (enosys && stub === undefined) {
+    warnings.push({
+      code: 'NO_ENOSYS_STUB',
+      paths: [],
+      message: `the default action is ${resolved.defaultAction}: runc adds no ENOSYS answer then (new syscalls already run, or a tracer answers them)`,
+    });
+  }
   const asm = new Assembler();
-  emitFilter(asm, plans, resolved.defaultRet, badArchRet);
+  emitFilter(asm, plans, resolved.defaultRet, badArchRet, stub);
   // Long jumps only add instructions: a program already too long is refused before assembling.
   const before = asm.items.filter((i) => i.op !== 'label').length;
   if (before > BPF_MAXINSNS) {
@@ -81,11 +103,11 @@ export function compileResolved(resolved: ResolvedProfile, badArchRet: number = 
   const program = verify(insns, { profile });
   const unknown: Partial<Record<ArchName, readonly string[]>> = {};
   for (const p of plans) if (p.unknown.length > 0) unknown[p.arch] = p.unknown;
-  return { program, insns, resolved, plans, unknown, warnings, profile, ea: ea.targets };
+  return { program, insns, resolved, plans, unknown, warnings, profile, ea: ea.targets, enosys: stub };
 }
 
 /** Reads, resolves and compiles a profile; throws ProfileError for anything wrong with it. */
 export function compileProfile(input: string | ProfileDocument, options: CompileOptions): CompiledProfile {
   const doc = typeof input === 'string' ? readProfile(input) : input;
-  return compileResolved(resolveProfile(doc, options), options.badArchRet, options.eaStrategy);
+  return compileResolved(resolveProfile(doc, options), options.badArchRet, options.eaStrategy, options.enosys);
 }

@@ -38,6 +38,24 @@ export function mergeSegments(segments: readonly Segment[]): Segment[] {
   return out;
 }
 
+/** Returns `segments` with the numbers in `ranges` (sorted, disjoint) given `outcome` instead. */
+export function overlaySegments(segments: readonly Segment[], ranges: readonly { readonly lo: number; readonly hi: number }[], outcome: Outcome): Segment[] {
+  const out: Segment[] = [];
+  for (const s of segments) {
+    let at = s.lo;
+    for (const r of ranges) {
+      if (at > s.hi) break;
+      if (r.hi < at || r.lo > s.hi) continue;
+      if (r.lo > at) out.push({ lo: at, hi: r.lo - 1, outcome: s.outcome });
+      const hi = Math.min(r.hi, s.hi);
+      out.push({ lo: Math.max(r.lo, at), hi, outcome });
+      at = hi + 1;
+    }
+    if (at <= s.hi) out.push({ lo: at, hi: s.hi, outcome: s.outcome });
+  }
+  return mergeSegments(out);
+}
+
 /** Returns the label of one syscall's argument checks (emitted later by the caller, after every dispatch). */
 export type ArgsLabel = (outcome: Extract<Outcome, { kind: 'args' }>) => Label;
 

@@ -55,7 +55,8 @@ export type ProfileWarningCode =
   | 'SAME_ARG_TWICE'
   | 'MULTIPLEXED'
   | 'ALLOWS_NOTHING'
-  | 'SHADOWED_RULE';
+  | 'SHADOWED_RULE'
+  | 'NO_ENOSYS_STUB';
 
 /** Describes something a caller should know about a profile that still compiled. */
 export interface ProfileWarning {

@@ -19,3 +19,4 @@ export { planArch, type ArchPlan, type Branch, type SyscallPlan } from './plan.j
 export { compileProfile, compileResolved, type CompileOptions, type CompiledProfile } from './compile.js';
 export { planEa, type EaPlan, type EaRule, type EaTarget } from './ea.js';
 export { EA_TAIL_RET } from './branches.js';
+export { ENOSYS_RET, planEnosys, enosysAnswers, enosysRanges, type EnosysRule } from './enosys.js';

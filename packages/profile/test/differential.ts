@@ -88,9 +88,17 @@ export function vectors(byIndex: ReadonlyMap<number, bigint[]>, rnd: () => numbe
   return out;
 }
 
-/** Compares our compiled profile with libseccomp's filter for the same resolved rules. */
-export function compareWithLibseccomp(compiled: CompiledProfile, badArch = 0): Comparison & { readonly lib: LibseccompFilter; readonly libInsns: readonly Insn[] } {
-  const lib = libseccompFilter(compiled.resolved, badArch);
+/**
+ * Compares our compiled profile with libseccomp's filter for the same resolved rules (or with
+ * what `wrap` makes of it, such as runc's ENOSYS stub in front).
+ */
+export function compareWithLibseccomp(
+  compiled: CompiledProfile,
+  badArch = 0,
+  wrap?: (lib: LibseccompFilter) => Insn[],
+): Comparison & { readonly lib: LibseccompFilter; readonly libInsns: readonly Insn[] } {
+  const built = libseccompFilter(compiled.resolved, badArch);
+  const lib = wrap === undefined ? built : { ...built, insns: wrap(built) };
   // The kernel fills seccomp_data in its own byte order, which every arch of one filter shares.
   const order = ARCHES[compiled.resolved.arches[0]!].endian;
   const ours = new Interpreter(compiled.program, { endian: order });
