@@ -68,14 +68,9 @@ export function withRuncStub(last: Partial<Record<ArchName, number>>, filter: re
   const F = E + 1;
   const to = (t: Target, pc: number): number => (t === 'E' ? E : t === 'F' ? F : t) - pc - 1;
   const stub = ops.map((op, pc): Insn => {
-    switch (op.kind) {
-      case 'ld':
-        return stmt(BPF_LD | BPF_W | BPF_ABS, op.k);
-      case 'jmp':
-        return jump(BPF_JMP | op.code | BPF_K, op.k, to(op.t, pc), to(op.f, pc));
-      case 'ja':
-        return stmt(BPF_JMP | BPF_JA, to(op.to, pc));
-    }
+    if (op.kind === 'ld') return stmt(BPF_LD | BPF_W | BPF_ABS, op.k);
+    if (op.kind === 'jmp') return jump(BPF_JMP | op.code | BPF_K, op.k, to(op.t, pc), to(op.f, pc));
+    return stmt(BPF_JMP | BPF_JA, to(op.to, pc));
   });
   return [...stub, stmt(BPF_RET | BPF_K, ENOSYS_RET), ...filter];
 }
