@@ -12,6 +12,7 @@ import { type CompileOptions, compileProfile } from '@ea/profile';
 import { describe, expect, it } from 'vitest';
 import { compareOnKernel, observe, predict, sampleCalls } from './kernel-sample.js';
 import { libseccompFilter, libseccompUnavailable } from './libseccomp.js';
+import { libseccompLast, withRuncStub } from './runc-stub.js';
 
 const PROFILES = join(import.meta.dirname, 'profiles');
 const skip = oracleUnavailable() ?? libseccompUnavailable();
@@ -54,6 +55,18 @@ describe.skipIf(skip !== null)(`kernel sample, both filters installed${skip === 
     const calls = sampleCalls(compiled, libseccompFilter(compiled.resolved));
     expect(calls.filter((c) => c.abi === 'i386').length).toBeGreaterThan(300);
     expect(calls.filter((c) => c.arch === 'x32').length).toBeGreaterThan(300);
+  });
+
+  it('with enosys: the kernel answers ENOSYS as under libseccomp behind runc\'s stub, and as predicted', () => {
+    for (const file of ['oci-shapes.json', 'docker-shapes.json']) {
+      const compiled = compileProfile(readFileSync(join(PROFILES, file), 'utf8'), { arch: 'x86_64', enosys: true });
+      const lib = libseccompFilter(compiled.resolved);
+      const r = compareOnKernel(compiled, { ...lib, insns: withRuncStub(libseccompLast(compiled.resolved, lib), lib.insns) });
+      expect(r.oursVsPrediction.slice(0, 5)).toEqual([]);
+      expect(r.libVsPrediction.slice(0, 5)).toEqual([]);
+      expect(r.differences.slice(0, 5)).toEqual([]);
+      expect(r.classes['errno:38']).toBeGreaterThan(10);
+    }
   });
 
   it('catches a one-bit change planted in our filter (a return value, a compared constant)', () => {
