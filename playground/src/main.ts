@@ -3,16 +3,14 @@
  * start another), renders the views, and keeps the session in the URL fragment.
  */
 import type { Input, Report, Settings } from './analyze.js';
-import type { CallAnswer } from './call.js';
-import type { RunAnswer } from './run.js';
-import { EA_SYSCALLS, FORMAT_CHOICES, type FormatChoice, PROFILE_CHOICES, TABS } from './choices.js';
+import { FORMAT_CHOICES, type FormatChoice, PROFILE_CHOICES, TABS } from './choices.js';
 import { countOf } from '@ea/bpf';
 import type { Example } from './examples.js';
-import { eaFieldset } from './callform.js';
-import type { EaFieldSpec, EaRequest } from './eacall.js';
+import type { EaFieldSpec } from './eacall.js';
+import { fill, Forms } from './forms.js';
 import type { Job, Reply } from './protocol.js';
 import { decodeState, encodeState } from './state.js';
-import { callResult, diffResult, disassemblyView, eaResult, el, explainView, javascriptView, pcapResult, runResult, verifierView } from './views.js';
+import { disassemblyView, el, explainView, javascriptView, verifierView } from './views.js';
 
 const STAGES = ['reading', 'verifying', 'explaining', 'compiling', 'done'];
 
@@ -37,9 +35,6 @@ let tab = 'verifier';
 let EXAMPLES: readonly Example[] = [];
 let EA_FIELDS: Readonly<Record<string, readonly EaFieldSpec[]>> = {};
 
-function fill(select: HTMLSelectElement, options: readonly (readonly [string, string])[]): void {
-  for (const [value, label] of options) select.append(new Option(label, value));
-}
 
 const FORMAT_LABELS: Partial<Record<FormatChoice, string>> = { auto: 'auto-detect', profile: 'profile JSON', ebpf: 'eBPF (assembly, .data case, hex, objdump)', elf: 'eBPF ELF object' };
 fill(formatSel, FORMAT_CHOICES.map((f) => [f, FORMAT_LABELS[f] ?? f] as const));
@@ -105,6 +100,8 @@ function stop(why: string): void {
   document.body.dataset['state'] = 'ready';
   p?.resolve(null);
 }
+
+const forms = new Forms({ run, input: currentInput, settings, eaFields: () => EA_FIELDS });
 
 function currentInput(): Input {
   return bytes !== null ? { bytes } : { text: input.value };
@@ -184,147 +181,21 @@ function showPanel(id: string): void {
       panel.append(...javascriptView(r));
       break;
     case 'call':
-      panel.append(...callForm(r));
+      panel.append(...forms.call(r));
       break;
     case 'diff':
-      panel.append(...diffForm());
+      panel.append(...forms.diff());
       break;
     case 'ea':
-      panel.append(...eaForm());
+      panel.append(...forms.ea());
       break;
     case 'pcap':
-      panel.append(...pcapForm());
+      panel.append(...forms.pcap());
       break;
     case 'run':
-      panel.append(...runForm(r));
+      panel.append(...forms.run(r));
       break;
   }
-}
-
-function callForm(r: Report): HTMLElement[] {
-  const form = el('form', undefined, { id: 'call-form', 'aria-label': 'Try a call' }) as HTMLFormElement;
-  const name = el('input', undefined, { id: 'call-syscall', value: r.profile === 'ea' ? 'clone3' : 'openat', autocomplete: 'off' }) as HTMLInputElement;
-  const args = el('input', undefined, { id: 'call-args', value: '', size: '40', autocomplete: 'off' }) as HTMLInputElement;
-  const out = el('div', undefined, { id: 'call-out' });
-  const row = el('div', undefined, { class: 'row' });
-  row.append(
-    el('label', 'Syscall (name or number)', { for: 'call-syscall' }), name,
-    el('label', 'Arguments (comma-separated, up to 6)', { for: 'call-args' }), args,
-  );
-  // An `ea` filter reads the struct of an EA syscall: its fields get a fieldset of their own.
-  const slot = el('div');
-  let struct: { syscall: string; read: () => EaRequest } | null = null;
-  const update = (): void => {
-    const syscall = name.value.trim();
-    if (struct?.syscall === syscall) return;
-    const specs = r.profile === 'ea' ? EA_FIELDS[syscall] : undefined;
-    if (specs === undefined) {
-      struct = null;
-      slot.replaceChildren();
-      return;
-    }
-    const set = eaFieldset(syscall, specs);
-    struct = { syscall, read: set.read };
-    slot.replaceChildren(set.element);
-  };
-  name.addEventListener('input', update);
-  update();
-  form.append(row, slot, el('button', 'Run both engines', { type: 'submit', id: 'call-run' }));
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const ea = struct?.read();
-    const reply = await run({
-      type: 'call', input: currentInput(), settings: settings(), asProfile: r.kind === 'profile',
-      request: { syscall: name.value, args: args.value === '' ? [] : args.value.split(','), ...(ea !== undefined && { ea }) },
-    });
-    if (reply?.type === 'call') out.replaceChildren(...callResult(r, reply.answer as CallAnswer));
-  });
-  return [form, out];
-}
-
-let secondText = '';
-
-function diffForm(): HTMLElement[] {
-  const form = el('form', undefined, { id: 'diff-form', 'aria-label': 'Diff' }) as HTMLFormElement;
-  const second = el('textarea', undefined, { id: 'diff-input', rows: '8', spellcheck: 'false' }) as HTMLTextAreaElement;
-  second.value = secondText;
-  second.addEventListener('input', () => {
-    secondText = second.value;
-  });
-  const out = el('div', undefined, { id: 'diff-out' });
-  form.append(
-    el('label', 'Second filter or profile, compared with the input above (seccomp, same architecture)', { for: 'diff-input' }), second,
-    el('button', 'Compare', { type: 'submit', id: 'diff-run' }),
-  );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const reply = await run({ type: 'diff', input: currentInput(), second: { text: second.value }, settings: settings() });
-    if (reply?.type === 'diff') out.replaceChildren(...diffResult(reply.answer));
-  });
-  return [form, out];
-}
-
-function eaForm(): HTMLElement[] {
-  const form = el('form', undefined, { id: 'ea-form', 'aria-label': 'EA layout', class: 'row' }) as HTMLFormElement;
-  const syscall = el('select', undefined, { id: 'ea-syscall' }) as HTMLSelectElement;
-  fill(syscall, EA_SYSCALLS.map((s) => [s, s] as const));
-  const strategy = el('select', undefined, { id: 'ea-strategy' }) as HTMLSelectElement;
-  fill(strategy, [['jump-table', 'jump table'], ['fixed-window', 'fixed window']]);
-  const out = el('div', undefined, { id: 'ea-out' });
-  form.append(
-    el('label', 'EA syscall', { for: 'ea-syscall' }), syscall,
-    el('label', 'Flattening', { for: 'ea-strategy' }), strategy,
-    el('button', 'Show layout and matrix', { type: 'submit', id: 'ea-run' }),
-  );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const reply = await run({ type: 'ea', syscall: syscall.value, strategy: strategy.value as 'jump-table' | 'fixed-window', input: currentInput(), settings: settings() });
-    if (reply?.type === 'ea') out.replaceChildren(...eaResult(reply.answer));
-  });
-  return [form, out];
-}
-
-function pcapForm(): HTMLElement[] {
-  const form = el('form', undefined, { id: 'pcap-form', 'aria-label': 'Capture', class: 'row' }) as HTMLFormElement;
-  const file = el('input', undefined, { id: 'pcap-file', type: 'file' }) as HTMLInputElement;
-  const out = el('div', undefined, { id: 'pcap-out' });
-  form.append(
-    el('label', 'Capture (pcap or pcapng; none: a generated one)', { for: 'pcap-file' }), file,
-    el('button', 'Count accepted packets', { type: 'submit', id: 'pcap-run' }),
-  );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const f = file.files?.[0];
-    const capture = f === undefined ? null : new Uint8Array(await f.arrayBuffer());
-    const reply = await run({ type: 'pcap', input: currentInput(), settings: settings(), capture });
-    if (reply?.type === 'pcap') out.replaceChildren(...pcapResult(reply.answer));
-  });
-  return [form, out];
-}
-
-let packetsText: string | null = null;
-
-function runForm(r: Report): HTMLElement[] {
-  if (r.kind !== 'ebpf') return [el('p', 'Run takes an eBPF program or object; the Capture tab runs classic packet filters.')];
-  const form = el('form', undefined, { id: 'run-form', 'aria-label': 'Run (eBPF)' }) as HTMLFormElement;
-  const packets = el('textarea', undefined, { id: 'run-packets', rows: '6', spellcheck: 'false' }) as HTMLTextAreaElement;
-  packets.value = packetsText ?? r.ebpf?.packets ?? '';
-  packets.addEventListener('input', () => {
-    packetsText = packets.value;
-  });
-  const file = el('input', undefined, { id: 'run-pcap', type: 'file' }) as HTMLInputElement;
-  const out = el('div', undefined, { id: 'run-out' });
-  const row = el('div', undefined, { class: 'row' });
-  row.append(el('label', 'or a capture (pcap or pcapng), which replaces them', { for: 'run-pcap' }), file, el('button', 'Run both engines', { type: 'submit', id: 'run-run' }));
-  form.append(el('label', 'Packets: one per line, hex bytes (- for an empty one, # comments)', { for: 'run-packets' }), packets, row);
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const f = file.files?.[0];
-    const capture = f === undefined ? null : new Uint8Array(await f.arrayBuffer());
-    const reply = await run({ type: 'run', input: currentInput(), settings: settings(), packets: packets.value, capture });
-    if (reply?.type === 'run') out.replaceChildren(...runResult(reply.answer as RunAnswer));
-  });
-  return [form, out];
 }
 
 function buildTabs(): void {
@@ -360,7 +231,7 @@ function loadExample(id: string): void {
   const e = EXAMPLES.find((x) => x.id === id);
   if (e === undefined) return;
   bytes = null;
-  packetsText = null;
+  forms.packets = null;
   input.value = e.text;
   formatSel.value = 'auto';
   sectionSel.value = '';
@@ -381,7 +252,7 @@ async function loadFile(file: File): Promise<void> {
     input.placeholder = `${file.name}: ${data.length} bytes of binary input (type here to replace it)`;
   }
   exampleSel.value = '';
-  packetsText = null;
+  forms.packets = null;
   sectionSel.replaceChildren();
   await analyze();
 }

@@ -402,7 +402,7 @@ describe.skipIf(CHROMIUM_MISSING !== null)(`playground in headless Chromium${CHR
         const readme = process.env['EA_PLAYGROUND_SCREENSHOT'];
         if (readme !== undefined) {
           await selectTab(page, 'explain');
-          await page.setViewportSize({ width: 900, height: 640 });
+          await page.setViewportSize({ width: 900, height: 760 });
           await page.screenshot({ path: readme, type: 'png' });
         }
       } finally {
