@@ -7,7 +7,7 @@ import {
   conformanceHelpers, decodeBytes, disassemble, EbpfLoadError, EbpfRunError, EbpfSyntaxError, interpret, load,
   parseHex, readProgramBytes, toHex,
 } from '@ea/ebpf';
-import { compile } from '@ea/ebpf-jit';
+import { compile, generate, ModuleError, toModule } from '@ea/ebpf-jit';
 import { inputName, printJson, readInput, UsageError } from './output.js';
 
 /** Names the instruction sets the program commands take. */
@@ -35,6 +35,25 @@ function naming<T>(file: string, body: () => T): T {
     }
     throw error;
   }
+}
+
+/**
+ * Prints the JavaScript the eBPF JIT generates: `jit FILE --isa ebpf [--standalone]`, the factory
+ * body compile() instantiates, or a standalone ES module that imports nothing (exports run32, high,
+ * run and EbpfRunError). A program that calls a helper has no standalone module: exit 1, with its pc.
+ */
+export function ebpfJit(file: string, standalone: boolean): number {
+  const { bytes } = naming(file, () => readProgramBytes(readInput(file)));
+  const program = naming(file, () => load(bytes));
+  let text: string;
+  try {
+    text = standalone ? toModule(program) : generate(program);
+  } catch (error) {
+    if (error instanceof ModuleError) error.message = `${inputName(file)}: ${error.message}`;
+    throw error;
+  }
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  return 0;
 }
 
 /** Assembles (or re-encodes) a program: `asm FILE --isa ebpf [--to hex|bin|asm]`. */

@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { cli, tempFiles } from './support/cli.js';
 
@@ -33,6 +34,23 @@ describe('ea-bpf --isa ebpf', () => {
     const mem = tempFile('m.bin', '');
     writeFileSync(mem, Uint8Array.from([0xab, 0xcd]));
     expect((await cli(['run', file, '--isa', 'ebpf', '--mem-file', mem])).stdout).toBe('{"r0":"0x10000abcd"}\n');
+  });
+
+  it('prints the JIT\'s code, and with --standalone a module that imports nothing and runs', async () => {
+    const file = tempFile('p.s', PROGRAM);
+    const factory = await cli(['jit', file, '--isa', 'ebpf']);
+    expect(factory.code).toBe(0);
+    expect(factory.stdout).toContain('// 0: ldxh %r0, [%r1]');
+    const standalone = await cli(['jit', file, '--isa', 'ebpf', '--standalone']);
+    expect(standalone.code).toBe(0);
+    expect(standalone.stdout).not.toMatch(/^import /m);
+    const module = tempFile('p.mjs', standalone.stdout);
+    const mod = (await import(/* @vite-ignore */ pathToFileURL(module).href)) as { run(m: Uint8Array): bigint };
+    expect(mod.run(Uint8Array.of(0, 0x11))).toBe(0x100000011n);
+    const helper = tempFile('h.s', 'call 1\nexit\n');
+    const refused = await cli(['jit', helper, '--isa', 'ebpf', '--standalone']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/h\.s: pc 0: .*helper/);
   });
 
   it('runs through the JIT with --engine jit', async () => {

@@ -5,22 +5,16 @@
  * Content-Security-Policy forbids `new Function`, or `accelerate: false`), `run` is the
  * interpreter and `accelerated` says so.
  */
-import {
-  array, assign, bin, call, CodegenError, declare, exprStmt, fnDecl, ifElse, not, print, program as script, ret, u32,
-} from '@ea/codegen';
-import { type CheckedProgram, EbpfRunError, type HelperRegistry, interpret, REGION_CTX, REGION_STACK, STACK_BYTES } from '@ea/ebpf';
-import type * as ES from 'estree';
-import { Emitter } from './emit.js';
-import { member, newScope, PARAMS, REGISTERS, RUNTIME_NAMES } from './names.js';
-import { Runtime, mulhi } from './runtime.js';
-import { functionStatements } from './structure.js';
+import { CodegenError } from '@ea/codegen';
+import { type CheckedProgram, type HelperRegistry, interpret } from '@ea/ebpf';
+import { generate, type GenerateOptions } from './generate.js';
+import { RUNTIME_NAMES } from './names.js';
+import { Runtime } from './runtime.js';
 
 /** Options of compile(). */
-export interface CompileOptions {
+export interface CompileOptions extends GenerateOptions {
   /** Helpers by id (none by default). */
   readonly helpers?: HelperRegistry;
-  /** Instructions a run may execute before a `budget` error (default: unlimited). */
-  readonly budget?: number;
   /** false: run the interpreter instead of generating code. */
   readonly accelerate?: boolean;
 }
@@ -52,66 +46,6 @@ export interface CompiledEbpf {
   readonly reason?: string;
 }
 
-/** Returns the entry pcs of the program's functions: 0 and every local call's target. */
-export function functionEntries(program: CheckedProgram): number[] {
-  const entries = new Set<number>([0]);
-  program.insns.forEach((insn, pc) => {
-    if (insn?.kind === 'call_local') entries.add(pc + 1 + insn.off);
-  });
-  return [...entries].sort((a, b) => a - b);
-}
-
-/** Returns whether some local call enters pc 0 (then `f0` exists beside the entry). */
-function callsZero(program: CheckedProgram): boolean {
-  return program.insns.some((insn, pc) => insn?.kind === 'call_local' && pc + 1 + insn.off === 0);
-}
-
-/**
- * Generates the factory body: one function per local-call target; `entry(cv, cl)`, the
- * program's first function specialised for the calling mode every run uses (r1 = the context,
- * r2 = its length, everything else 0); and the entries `run32` and `run`, returned as a pair.
- * The entry's registers are locals with constant initial values, not parameters of a 23-argument
- * call, so V8 folds what the program never changes (r1's region tag in each inline bounds check,
- * the zero high halves of r2 and of 32-bit results). `run32` and `run` are generated too, not
- * closures of one function in this file: closures of one literal share V8's call feedback, and
- * with many programs compiled their call to `entry` would be megamorphic and never inlined.
- */
-export function generate(program: CheckedProgram, options: CompileOptions = {}): string {
-  const scope = newScope();
-  const entries = functionEntries(program).filter((pc) => pc !== 0 || callsZero(program));
-  const fname = (pc: number): string => scope.declare(`f${pc}`);
-  for (const pc of entries) fname(pc);
-  const emitter = new Emitter(scope, options.budget, fname);
-  const id = (name: string): ES.Identifier => scope.id(name);
-  const frame = (depth: ES.Expression): [ES.Identifier, ES.Expression][] => [
-    [id('r10l'), bin('-', u32(STACK_BYTES), bin('<<', depth, u32(9)))],
-    [id('r10h'), u32(REGION_STACK)],
-    [id('t'), u32(0)],
-    [id('c'), u32(0)],
-    [id('pc'), u32(0)],
-  ];
-  const functions = entries.map((pc) =>
-    fnDecl(id(`f${pc}`), PARAMS.map(id), [declare('let', frame(id('depth'))), ...functionStatements(emitter, scope, program.insns, pc)]),
-  );
-  const registers = REGISTERS.map((name): [ES.Identifier, ES.Expression] => [id(name), name === 'r1h' ? u32(REGION_CTX) : name === 'r2l' ? id('cl') : u32(0)]);
-  const entry = fnDecl(id('entry'), [id('cv'), id('cl')], [
-    ...(options.budget === undefined ? [] : [assign(id('steps'), u32(0))]),
-    declare('let', [...registers, [id('depth'), u32(0)], ...frame(u32(0))]),
-    ...functionStatements(emitter, scope, program.insns, 0),
-  ]);
-  // run32: the last run's input again at the same length, no regions and a clean stack (R.ready)
-  // needs no setup; anything else goes through prepare (checks the input, points R at it).
-  const [R, input, regions, T] = [id('R'), id('input'), id('regions'), id('T')];
-  const run32 = fnDecl(id('run32'), [input, regions], [
-    ifElse(not(call(member(R, 'ready'), [input, regions])), [exprStmt(call(id('prepare'), [input, regions]))]),
-    assign(member(T, 'stop'), u32(0)),
-    ret(bin('>>>', call(id('entry'), [member(R, 'ctx'), member(R, 'ctxLength')]), u32(0))),
-  ]);
-  const run = fnDecl(id('run'), [input, regions], [ret(call(id('join'), [call(id('run32'), [input, regions]), member(T, 'hi')]))]);
-  const body: ES.Statement[] = [declare('let', [[id('steps'), u32(0)]]), ...functions, entry, run32, run, ret(array([id('run32'), id('run')]))];
-  return print(script('script', body));
-}
-
 /** Compiles a checked program; falls back to the interpreter when code cannot be generated. */
 export function compile(program: CheckedProgram, options: CompileOptions = {}): CompiledEbpf {
   const interpreted = (reason: string): CompiledEbpf => {
@@ -133,21 +67,14 @@ export function compile(program: CheckedProgram, options: CompileOptions = {}): 
   let source: string;
   let entries: [RunEbpf32, RunEbpf];
   const rt = new Runtime(options.helpers);
-  // The slow half of every run32 that cannot reuse the last run's state: checks the caller's
-  // arguments (fail closed: a typed error, never a crash) and points the runtime at them.
-  const prepare = (input: unknown, regions: unknown): void => {
-    // `length`, not `byteLength`: the same number for a Uint8Array, and V8 inlines only the former.
-    if (!(input instanceof Uint8Array) || input.length > 0x7fffffff) throw new EbpfRunError('bad_input', -1, 'the input must be a Uint8Array of less than 2 GiB');
-    rt.enter(input, regions);
-  };
-  const join = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo);
+  const c = rt.core;
   try {
     source = generate(program, options);
     const members: Record<(typeof RUNTIME_NAMES)[number], unknown> = {
-      T: rt.T, imul: Math.imul, mulhi, ld8: rt.ld8, ld16: rt.ld16, ld32: rt.ld32, ld64: rt.ld64, st8: rt.st8, st16: rt.st16,
-      st32: rt.st32, st64: rt.st64, atomic: rt.atomic, ldpkt: rt.ldpkt, helper: rt.helper, udiv64: rt.udiv64,
-      umod64: rt.umod64, sdiv64: rt.sdiv64, smod64: rt.smod64, shl64: rt.shl64, shr64: rt.shr64, sar64: rt.sar64,
-      depth_error: rt.depth, budget_error: rt.budget, region: rt.region, R: rt, prepare, join,
+      T: c.T, imul: Math.imul, mulhi: c.mulhi, ld8: c.ld8, ld16: c.ld16, ld32: c.ld32, ld64: c.ld64, st8: c.st8, st16: c.st16,
+      st32: c.st32, st64: c.st64, atomic: c.atomic, ldpkt: c.ldpkt, helper: rt.helper, udiv64: c.udiv64,
+      umod64: c.umod64, sdiv64: c.sdiv64, smod64: c.smod64, shl64: c.shl64, shr64: c.shr64, sar64: c.sar64,
+      depth_error: c.depth, budget_error: c.budget, region: c.region, S: c.state, ready: c.ready, prepare: c.prepare, join: c.join,
     };
     const factory = new Function(...RUNTIME_NAMES, source) as (...args: unknown[]) => [RunEbpf32, RunEbpf];
     entries = factory(...RUNTIME_NAMES.map((n) => members[n]));

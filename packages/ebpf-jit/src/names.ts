@@ -9,7 +9,7 @@ import type * as ES from 'estree';
 export const RUNTIME_NAMES = [
   'T', 'imul', 'mulhi', 'ld8', 'ld16', 'ld32', 'ld64', 'st8', 'st16', 'st32', 'st64', 'atomic', 'ldpkt', 'helper',
   'udiv64', 'umod64', 'sdiv64', 'smod64', 'shl64', 'shr64', 'sar64', 'depth_error', 'budget_error', 'region',
-  'R', 'prepare', 'join',
+  'S', 'ready', 'prepare', 'join',
 ] as const;
 /** Names one runtime member. */
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
@@ -31,8 +31,8 @@ export function newScope(): Scope {
   return scope;
 }
 
-/** Builds `T.hi`, `T.stop` and the runtime's `R.ready`, `R.ctx`, `R.ctxLength`: the only members generated code touches. */
-export const member: (object: ES.Expression, name: string) => ES.MemberExpression = memberBuilder(['hi', 'stop', 'ready', 'ctx', 'ctxLength']);
+/** Builds `T.hi`, `T.stop` and the core state's `S.ctx`, `S.ctxLength`: the only members generated code touches. */
+export const member: (object: ES.Expression, name: string) => ES.MemberExpression = memberBuilder(['hi', 'stop', 'ctx', 'ctxLength']);
 
 /** Builds `cv.getUint8` and its kin: the context view's accessors the inline bounds-checked path calls. */
 export const view: (object: ES.Expression, name: string) => ES.MemberExpression = memberBuilder([

@@ -2,11 +2,14 @@
  * `ea-bpf jit FILE --profile seccomp|socket|ea [--standalone]`: verifies a program (any format)
  * and prints the JavaScript @ea/jit generates for it: the factory body `compile()` instantiates,
  * or with --standalone an ES module exporting `run` (imports from @ea/jit/runtime).
+ * `--isa ebpf`: the same for an eBPF program through @ea/ebpf-jit, whose standalone module
+ * imports nothing.
  */
 import { type Endian, isProgramFormat, readProgram } from '@ea/bpf';
 import { factorySource, toModule } from '@ea/jit';
 import { type Profile, verify } from '@ea/verifier';
 import type { CAC } from 'cac';
+import { ebpfJit, isaOption } from '../ebpf.js';
 import { readInput, UsageError } from '../output.js';
 import { naming } from './disasm.js';
 
@@ -16,6 +19,7 @@ interface JitOptions {
   readonly batch?: boolean;
   readonly format?: string;
   readonly endian?: string;
+  readonly isa?: string;
 }
 
 function profileOf(value: string | undefined): Profile {
@@ -43,7 +47,12 @@ export function register(cli: CAC): void {
     .option('--endian <endian>', 'byte order of seccomp_data / EA image loads (and of bin input): le or be', {
       default: 'le',
     })
+    .option('--isa <isa>', 'classic (default) or ebpf (then --standalone prints a module that imports nothing)')
     .action((file: string, options: JitOptions) => {
+      if (isaOption(options.isa) === 'ebpf') {
+        if (options.batch === true) throw new UsageError('--batch is for classic socket programs');
+        return ebpfJit(file, options.standalone === true);
+      }
       const profile = profileOf(options.profile);
       const endian = endianOf(options.endian);
       const format = options.format;
