@@ -16,8 +16,14 @@ export interface KeyTests {
   /** Returns `A < key`. */
   keyBelow(key: number): ES.Expression;
   /** Returns `tN[A]` for a dispatch table (entry k: which case key k goes to, 0 the fallback). */
-  tableLookup(slots: Uint8Array): ES.Expression;
+  tableLookup(slots: Slots): ES.Expression;
 }
+
+/**
+ * A dispatch table's slots, one per key: a byte each, or two when the dispatch has more than 255
+ * targets (a long allow-list whose every test returns its own value).
+ */
+export type Slots = Uint8Array | Uint16Array;
 
 /** Keys below this may always be dispatched through a table of one byte per key. */
 const TABLE_KEYS = 4096;
@@ -30,7 +36,7 @@ const TABLE_MIN_RANGES = 4;
 
 /** How one dispatch is emitted: a table for its low keys (or none), ranges for the rest. */
 export interface DispatchPlan {
-  readonly table: { readonly size: number; readonly slots: Uint8Array; readonly targets: readonly number[] } | null;
+  readonly table: { readonly size: number; readonly slots: Slots; readonly targets: readonly number[] } | null;
   /** Ranges above the table (all of them when there is no table), in order. */
   readonly rest: readonly Range[];
 }
@@ -62,16 +68,13 @@ export function planDispatch(ranges: readonly Range[]): DispatchPlan {
   const size = tableSize(ranges);
   const low = ranges.filter((r) => r.lo < size);
   if (low.length < TABLE_MIN_RANGES) return { table: null, rest: ranges };
+  const slotOf = new Map<number, number>();
   const targets: number[] = [];
-  const slots = new Uint8Array(size);
   for (const r of low) {
-    let slot = targets.indexOf(r.target) + 1;
-    if (slot === 0) {
-      if (targets.length === 255) return { table: null, rest: ranges };
-      slot = targets.push(r.target);
-    }
-    slots.fill(slot, r.lo, Math.min(r.hi, size - 1) + 1);
+    if (!slotOf.has(r.target)) slotOf.set(r.target, targets.push(r.target));
   }
+  const slots = targets.length <= 0xff ? new Uint8Array(size) : new Uint16Array(size);
+  for (const r of low) slots.fill(slotOf.get(r.target) as number, r.lo, Math.min(r.hi, size - 1) + 1);
   const rest = ranges.filter((r) => r.hi >= size).map((r) => (r.lo < size ? { ...r, lo: size } : r));
   return { table: { size, slots, targets }, rest };
 }
@@ -93,7 +96,7 @@ export function lowerDispatch(
   // Targets that only return the same constant share a slot (slot 0 when the fallback returns
   // it): libseccomp repeats `ret ALLOW` at several pcs, and fewer distinct slots mean an
   // indirect jump the predictor gets right more often.
-  const slotOf = new Uint8Array(table.targets.length + 1);
+  const slotOf = new Uint16Array(table.targets.length + 1);
   const byValue = new Map<number, number>();
   if (fallbackValue !== undefined) byValue.set(fallbackValue, 0);
   const cases: [number, ES.Statement[]][] = [];

@@ -17,6 +17,7 @@ import { insnText } from './comment.js';
 import type { Flow } from './flow.js';
 import { aluValue, indirectOffset, isPlainPacketLoad, jumpTest, nibble, packetRead, plainLoadEnd } from './lower.js';
 import { isKnown, SLOT_A, SLOT_X, UNKNOWN } from './state.js';
+import type { Slots } from './dispatch.js';
 import type { BlockEmitter } from './structure.js';
 
 /** How packet and image loads are emitted. */
@@ -70,7 +71,7 @@ export class InsnEmitter implements BlockEmitter {
   /** Scratch cells the emitted code touches, declared as locals M0..M15. */
   readonly cells = new Set<number>();
   /** Dispatch tables, in order: the function takes them as `<prefix>0`, `<prefix>1`, .... */
-  readonly tables: { readonly name: string; readonly slots: Uint8Array }[] = [];
+  readonly tables: { readonly name: string; readonly slots: Slots }[] = [];
   /** The packet length proved by the checks that dominate the current instruction. */
   private bound = 0;
 
@@ -184,7 +185,7 @@ export class InsnEmitter implements BlockEmitter {
   }
 
   /** Registers a dispatch table and returns `tN[A]` (the caller tests A < its length first). */
-  tableLookup(slots: Uint8Array): ES.Expression {
+  tableLookup(slots: Slots): ES.Expression {
     const name = this.scope.declare(`${this.plan.tablePrefix}${this.tables.length}`);
     this.tables.push({ name, slots });
     return computed(this.scope.id(name), this.id('A'));

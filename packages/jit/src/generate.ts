@@ -15,6 +15,7 @@ import {
 } from '@ea/codegen';
 import { imageSize } from '@ea/interpreter';
 import { computed, member } from './access.js';
+import type { Slots } from './dispatch.js';
 import { ifConvert, ifConvertMinLength } from './ifconvert.js';
 import { structure } from './structure.js';
 
@@ -33,7 +34,7 @@ export interface Generated {
   /** Helpers (factory parameters or module imports) the function refers to. */
   readonly helpers: readonly string[];
   /** Dispatch tables it reads (factory parameters, or module constants), by name. */
-  readonly tables: readonly { readonly name: string; readonly slots: Uint8Array }[];
+  readonly tables: readonly { readonly name: string; readonly slots: Slots }[];
 }
 
 /** Analyses a program and emits its body under `plan`; `scope` must declare every name it may use. */

@@ -30,9 +30,12 @@ function packetBytes(ctx: PacketContext): number {
   return ctx.length ?? ctx.data.byteLength - (ctx.offset ?? 0);
 }
 
-/** Returns a dispatch table of a standalone module (generate.ts makes them: one byte per key). */
-export function table(values: readonly number[]): Uint8Array {
-  return Uint8Array.from(values);
+/**
+ * Returns a dispatch table of a standalone module (dispatch.ts makes them: one byte per key, two
+ * when a dispatch has more than 255 targets).
+ */
+export function table(values: readonly number[]): Uint8Array | Uint16Array {
+  return values.some((v) => v > 0xff) ? Uint16Array.from(values) : Uint8Array.from(values);
 }
 
 /** Math.imul, captured when the module loads so compiled code never looks up a global. */

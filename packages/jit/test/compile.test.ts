@@ -232,6 +232,27 @@ describe('standalone modules', () => {
     });
   }
 
+  it('seccomp: an allow-list of 600 tests, each returning its own ERRNO, keeps a 16-bit table in the module', async () => {
+    const lines = ['ld [0]'];
+    for (let i = 0; i < 600; i++) lines.push(`jne #${2 * i}, next${i}`, `ret #${0x50000 + i}`, `next${i}:`);
+    lines.push('ret #0x7fff0000');
+    const program = verified(assemble(lines.join('\n').replace(/:\n/g, ': ')), 'seccomp');
+    const text = toModule(program, { runtime });
+    expect(text).toMatch(/const t0 = table\(\[/);
+    const file = join(dir, 'own-errno.mjs');
+    writeFileSync(file, text);
+    const mod = (await import(pathToFileURL(file).href)) as { run: (view: DataView) => number };
+    const fast = compile(program);
+    const interp = prepare(program);
+    const view = new DataView(new ArrayBuffer(64));
+    for (let nr = 0; nr < 1300; nr++) {
+      view.setUint32(0, nr, true);
+      const want = interp.run(view);
+      expect(mod.run(view)).toBe(want);
+      expect(fast.run(view)).toBe(want);
+    }
+  });
+
   it('socket: the module exports runBatch, which agrees with the interpreter and checks the batch', async () => {
     for (let seed = 1; seed <= 6; seed++) {
       const r = new Rng(seed * 97);

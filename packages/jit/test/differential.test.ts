@@ -102,11 +102,14 @@ function dispatchProgram(r: Rng): SockFilter[] {
  * The allow-list shape of long generated filters: `ld [0]`, then `jne #key, +1; ret #action`
  * pairs, every test with its own return (identical returns merge in flow.ts), keys in a band
  * that may start anywhere up to past 65536 with gaps of 1 to 40, so the table dispatch grows
- * beyond 4096 keys when the band is dense (dispatch.ts) and stops at its 64 KiB bound.
+ * beyond 4096 keys when the band is dense (dispatch.ts) and stops at its 64 KiB bound; some
+ * return a value of their own after every test (more than 255 targets: 16-bit slots).
  */
 function pairedProgram(r: Rng): { insns: SockFilter[]; keys: number[] } {
-  const n = 4 + r.int(r.chance(0.3) ? 700 : 120);
-  const start = r.pick([0, 3000, 4000, 4096, 20000, 65000, 65530, 0x40000000]) + r.int(50);
+  // Now and then every test returns its own ERRNO: over 255 targets take a 16-bit table.
+  const own = r.chance(0.2);
+  const n = own ? 250 + r.int(450) : 4 + r.int(r.chance(0.3) ? 700 : 120);
+  const start = own ? r.pick([0, 3000, 4096]) : r.pick([0, 3000, 4000, 4096, 20000, 65000, 65530, 0x40000000]) + r.int(50);
   const gap = 1 + r.int(r.chance(0.5) ? 3 : 40);
   const actions = r.chance(0.5) ? [0x7fff0000] : [0x7fff0000, 0x50001, 0x30000, 0, 0x50000 + r.int(4096)];
   const insns: SockFilter[] = [{ code: BPF_LD | BPF_W | BPF_ABS, jt: 0, jf: 0, k: 0 }];
@@ -115,7 +118,7 @@ function pairedProgram(r: Rng): { insns: SockFilter[]; keys: number[] } {
   for (let i = 0; i < n; i++) {
     keys.push(key);
     insns.push({ code: BPF_JMP | BPF_JEQ | BPF_K, jt: 0, jf: 1, k: key });
-    insns.push({ code: BPF_RET | BPF_K, jt: 0, jf: 0, k: r.pick(actions) });
+    insns.push({ code: BPF_RET | BPF_K, jt: 0, jf: 0, k: own ? 0x50000 + i : r.pick(actions) });
     key += r.chance(0.9) ? gap : 1 + r.int(500);
   }
   insns.push({ code: BPF_RET | BPF_K, jt: 0, jf: 0, k: r.pick(actions) });

@@ -29,7 +29,7 @@ const NODES = new Set([
   'ForStatement', 'UpdateExpression', 'ThrowStatement', 'SwitchStatement', 'SwitchCase', 'TryStatement', 'CatchClause',
   'ChainExpression',
 ]);
-/** Dispatch tables: factory parameters (Uint8Arrays compile.ts made), indexed only by A. */
+/** Dispatch tables: factory parameters (Uint8Arrays or Uint16Arrays compile.ts made), indexed only by A. */
 const TABLE = /^(?:[tuw]|t[0-9]+_)[0-9]+$/;
 
 type AnyNode = acorn.Node & Record<string, unknown>;
