@@ -106,8 +106,7 @@ export function writeSkbContext(v: DataView, frame: Uint8Array, tc: boolean, pac
   v.setUint32(SKB_FIELDS.pkt_type, pktType(frame), true);
   v.setUint32(SKB_FIELDS.protocol, skbProtocol(frame), true);
   v.setUint32(SKB_FIELDS.ifindex, LOOPBACK_IFINDEX, true);
-  if (!tc) return;
-  v.setUint32(SKB_FIELDS.wire_len, frame.length, true);
+  if (!tc) return; // wire_len stays 0: the test run sets it only from a ctx_in (measured)
   const tag = REGION_EXTRA + packetRegion;
   v.setUint32(192, 0, true); // data
   v.setUint32(196, tag, true);

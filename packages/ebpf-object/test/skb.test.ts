@@ -146,4 +146,36 @@ describe('the socket filter context', () => {
       expect(contents(object, 'by_proto'), engine).toEqual(counts);
     }
   });
+
+  it.skipIf(noKernel !== null)('tc.c against the kernel (BPF_PROG_TEST_RUN, tc classifier): r0 and the fields map after every frame', () => {
+    const { bytes, path } = compileC('tc');
+    const packets = frames(13, 50);
+    const kernel = kernelLoad(path, false, 'classifier');
+    let expected: ({ r0: number; last: Map<string, string> } | null)[];
+    try {
+      expected = packets.map((p) => {
+        try {
+          return { r0: kernel.run(p), last: kernel.dump('last') };
+        } catch (e) {
+          if (/Invalid argument/.test(String(e))) return null;
+          throw e;
+        }
+      });
+    } finally {
+      kernel.close();
+    }
+    for (const engine of ['jit', 'interp'] as const) {
+      const object = loadObject(bytes);
+      const runner = new ObjectRunner(object, object.programs[0]!, { engine });
+      expect(runner.context).toBe('tc');
+      packets.forEach((p, i) => {
+        if (expected[i] === null) {
+          expect(() => runner.run32(p), `${engine}, packet ${i}`).toThrow(/as BPF_PROG_TEST_RUN requires/);
+          return;
+        }
+        const r0 = runner.run32(p);
+        expect({ r0, last: contents(object, 'last') }, `${engine}, packet ${i}: ${hex(p)}`).toEqual(expected[i]);
+      });
+    }
+  });
 });
