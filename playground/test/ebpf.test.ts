@@ -74,7 +74,7 @@ describe.skipIf(MISSING !== null)(`playground eBPF input${MISSING ? ` (skipped: 
     const page = await open('', SETTINGS);
     try {
       await drop(page, object, 'tally.o', 'summary');
-      expect(await text(page, '#summary')).toBe(`ELF object: 1 program, 1 map; program xdp: ${expected.listing.length} instructions · eBPF`);
+      expect(await text(page, '#summary')).toBe(`ELF object: 2 programs, 1 map; program xdp: ${expected.listing.length} instructions · eBPF`);
       expect(await text(page, '#verdict')).toContain('Accepted by the eBPF load-time checks');
       const cells = await page.locator('#panel-verifier [aria-label=Listing] tbody tr').evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => td.textContent)));
       expect(cells).toEqual(expected.listing.map((r) => [String(r.pc), r.text, r.relocation ?? '']));
@@ -109,6 +109,33 @@ describe.skipIf(MISSING !== null)(`playground eBPF input${MISSING ? ` (skipped: 
       expect(fromText.ok && fromText.rows.at(-2)!.interpreter.action).toBe('XDP_ABORTED');
       await page.screenshot({ path: join(shots, 'ebpf-object-run.png'), fullPage: true });
       expect(page.url()).toContain('bytes=');
+
+      // The second program, chosen in the Program select: its own listing and run (slot 7 counts every frame).
+      const tc = analyze({ bytes: object }, { ...SETTINGS, section: 'tc' });
+      if (tc.error !== null) throw new Error(tc.error.message);
+      expect(tc.listing).not.toEqual(expected.listing);
+      expect(await page.locator('#section option').allTextContents()).toEqual(['xdp (tally_frames)', 'tc (tally_all)']);
+      await page.selectOption('#section', 'tc');
+      await page.waitForFunction(() => document.getElementById('summary')?.textContent?.includes('program tc:') === true);
+      await selectTab(page, 'disassembly');
+      expect(await page.locator('#disassembly').textContent()).toBe(tc.disassembly);
+      await selectTab(page, 'run');
+      const tcRun = runPackets({ bytes: object }, null, 'tc', lines, null);
+      if (!tcRun.ok) throw new Error(tcRun.error.message);
+      const counted = tcRun.rows.filter((r) => r.interpreter.error === null).length;
+      expect(counted).toBeGreaterThan(30);
+      expect(tcRun.maps[0]!.interpreter.at(-1)![1]).toBe(`${counted.toString(16).padStart(2, '0')}00000000000000`);
+      await page.fill('#run-packets', lines);
+      await page.click('#run-run');
+      await page.waitForFunction((total) => document.getElementById('run-verdict')?.textContent?.startsWith(`${total} packets`) === true, tcRun.total);
+      expect(await page.locator('#run-table tbody td').allInnerTexts()).toEqual(runCells(tcRun));
+      expect(page.url()).toContain('section=tc');
+
+      // Packets that are not hex: the typed error, and the page goes on.
+      await page.fill('#run-packets', '00 11\nzz');
+      await page.click('#run-run');
+      await page.waitForSelector('#run-error');
+      expect(await text(page, '#run-error')).toBe('RangeError: packets, line 2: a packet is hex bytes (or - for an empty one)');
     } finally {
       await page.close();
     }

@@ -1,7 +1,8 @@
 /*
  * The playground's test object: an XDP program that tallies frames per IP protocol (per EtherType
  * when not IPv4) in a BTF-defined array map and counts every byte in .bss, through a subprogram in
- * .text; so its listing shows the three kinds of relocation by name (map, data, call).
+ * .text; so its listing shows the three kinds of relocation by name (map, data, call). A second
+ * program in section tc makes the page offer a choice of program.
  */
 #include <linux/types.h>
 #include <linux/bpf.h>
@@ -39,6 +40,15 @@ int tally_frames(struct xdp_md *ctx) {
   if (n) *n += 1;
   total_bytes += end - data;
   return key == 2 ? XDP_DROP : XDP_PASS;
+}
+
+/* A second program (section tc: the __sk_buff context), so the page offers a choice: counts every frame in slot 7. */
+SEC("tc")
+int tally_all(void *ctx) {
+  __u32 key = 7;
+  __u64 *n = bpf_map_lookup_elem(&tally, &key);
+  if (n) *n += 1;
+  return 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";
