@@ -82,22 +82,6 @@ export function ebpfDisasm(file: string, to: unknown, json: boolean): number {
   return 0;
 }
 
-/** Runs the load-time checks, `verify FILE --isa ebpf [--json]`; exit 1 with reason and pc when refused. */
-export function ebpfVerify(file: string, json: boolean): number {
-  const { bytes } = naming(file, () => readProgramBytes(readInput(file)));
-  try {
-    const program = load(bytes);
-    if (json) printJson({ accepted: true, insns: program.insns.length });
-    else process.stdout.write(`accepted: ${program.insns.length} instruction slot${program.insns.length === 1 ? '' : 's'}\n`);
-    return 0;
-  } catch (error) {
-    if (!(error instanceof EbpfLoadError)) throw error;
-    if (json) printJson({ accepted: false, reason: error.reason, pc: error.pc, message: error.message });
-    else process.stdout.write(`rejected: ${error.message}\n`);
-    return 1;
-  }
-}
-
 /** Reads the input memory of `run`/`ebpf-plugin`: hex text, a file, or nothing. */
 export function memoryOption(hex: unknown, file: unknown): Uint8Array {
   if (hex !== undefined && file !== undefined) throw new UsageError('give either --mem or --mem-file, not both');

@@ -73,6 +73,16 @@ describe('ea-bpf --isa ebpf', () => {
     expect((await cli(['verify', tempFile('ok.s', PROGRAM), '--isa', 'ebpf'])).code).toBe(0);
   });
 
+  it('runs the verifier with --prog-type: pc and the kernel log line (exit 1)', async () => {
+    const file = tempFile('pkt.s', 'ldxw %r2, [%r1+0]\nldxb %r0, [%r2+0]\nexit\n');
+    const out = await cli(['verify', file, '--isa', 'ebpf', '--prog-type', 'xdp', '--json']);
+    expect(out.code).toBe(1);
+    expect(JSON.parse(out.stdout)).toMatchObject({ accepted: false, reason: 'packet_access', pc: 1, log: 'invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)\nR2 offset is outside of the packet' });
+    const raw = await cli(['verify', tempFile('ok.s', PROGRAM), '--isa', 'ebpf', '--mem-size', '2']);
+    expect(raw).toMatchObject({ code: 0, stdout: expect.stringMatching(/^accepted: \d+ instructions processed\n$/) });
+    expect((await cli(['verify', file, '--isa', 'ebpf', '--prog-type', 'nope'])).code).toBe(2);
+  });
+
   it('refuses an unknown --isa and --engine (usage, exit 2)', async () => {
     const file = tempFile('p.s', PROGRAM);
     expect((await cli(['run', file, '--isa', 'arm'])).code).toBe(2);

@@ -15,3 +15,4 @@ export * from './xdp.js';
 export * from './skb.js';
 export * from './ldabs.js';
 export * from './runner.js';
+export * from './verify.js';

@@ -11,6 +11,7 @@ import { rewriteLegacyLoads } from './ldabs.js';
 import { mapRegions, RingBuffer } from './maps.js';
 import type { BpfObject, ObjectProgram } from './object.js';
 import { ETH_HLEN, SKB_CTX_BYTES, SKB_POINTERS, type SkbPacket, skbHelpers, skbRefusal, writeSkbContext } from './skb.js';
+import { verifyOnce } from './verify.js';
 import { rewriteContextPointers, rewriteXdp, writeXdpContext, XDP_CTX_BYTES } from './xdp.js';
 
 /** How many tail calls one chain may make (the kernel's MAX_TAIL_CALL_CNT). */
@@ -30,6 +31,12 @@ export interface RunnerOptions extends HelperEnvironment {
   readonly context?: ContextKind;
   /** Instructions one run may execute (default 1,000,000, the kernel's verifier limit). */
   readonly budget?: number;
+  /**
+   * Verify the program with @ea/ebpf-verifier before running it, as the kernel does at load time
+   * (default true; `raw` programs have no kernel counterpart and are not verified). A refusal is
+   * an EbpfVerifierError naming the pc and the kernel's log line.
+   */
+  readonly verify?: boolean;
 }
 
 /** Returns the context a section name implies. */
@@ -97,6 +104,7 @@ export class ObjectRunner {
 
   constructor(readonly object: BpfObject, source: ObjectProgram, options: RunnerOptions = {}) {
     this.context = options.context ?? contextOf(source.section);
+    if (options.verify !== false) verifyOnce(object, source, this.context);
     this.program = prepareProgram(source.bytes, this.context);
     this.#ctx = new Uint8Array(this.context === 'xdp' ? XDP_CTX_BYTES : SKB_CTX_BYTES);
     this.#rings = object.maps.filter((m): m is RingBuffer => m instanceof RingBuffer);

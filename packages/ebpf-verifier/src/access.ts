@@ -60,9 +60,14 @@ export function checkAccess(m: Machine, regno: number, off: number, size: number
     case 'pkt':
     case 'pkt_meta': {
       if (what === 'atomic') m.fail('invalid_mem', `BPF_ATOMIC stores into R${regno} ${reg.type} is not allowed`);
-      if (write && m.progType !== 'xdp') m.fail('packet_access', 'cannot write into packet');
+      if (write && m.progType !== 'xdp' && m.progType !== 'tc') m.fail('packet_access', 'cannot write into packet');
       if (write && stored !== null && 'reg' in stored && isPointer(stored.reg) && !m.privileged) m.fail('leak', `R${stored.srcNo ?? regno} leaks addr into packet`);
-      regionAccess(m, regno, reg, total, size, reg.range, (o) => `invalid access to packet, off=${o} size=${size}, R${regno}(id=${reg.id},off=${o},r=${reg.range})\nR${regno} offset is outside of the packet`);
+      // check_packet_access: the range counts from the pointer's variable part (pointers sharing an
+      // id share it), so only a negative variable part and the fixed offset are checked.
+      if (reg.b.smin < 0n) m.fail('packet_access', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+      if (total < 0 || total + size > reg.range) {
+        m.fail('packet_access', `invalid access to packet, off=${total} size=${size}, R${regno}(id=${reg.id},off=${total},r=${reg.range})\nR${regno} offset is outside of the packet`);
+      }
       return write ? null : scalar(loadedBounds(size));
     }
     case 'map_value': {

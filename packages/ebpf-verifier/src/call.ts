@@ -4,12 +4,13 @@
  * (check_func_call: r1-r5 passed, r6-r9 unwritten in the callee, its own stack) and the exit of a
  * callee (prepare_func_exit: r0 back to the caller, whose r1-r5 become unreadable).
  */
+import { MAX_BPF_STACK } from '@ea/ebpf';
 import { typeName } from './alu.js';
 import { helperMemAccess } from './access.js';
 import { BPF_MAX_VAR_OFF, type Machine, MAX_CALL_FRAMES, type MapShape } from './machine.js';
 import { HELPER_PROTOS, MAP_TYPE_PROG_ARRAY, MAP_TYPE_RINGBUF } from './protos.js';
-import { UNKNOWN } from './scalar.js';
-import { copyFrame, isPacket, mapRegs, newFrame, NOT_INIT, pointer, scalar } from './state.js';
+import { isConst, UNKNOWN } from './scalar.js';
+import { copyFrame, isPacket, mapRegs, newFrame, NOT_INIT, pointer, type Reg, scalar, STACK_ZERO } from './state.js';
 
 /** license_is_gpl_compatible. */
 const GPL = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL']);
@@ -23,6 +24,7 @@ export function checkHelperCall(m: Machine, id: number): void {
   let map: MapShape | undefined;
   let mapIndex = -1;
   let memReg = 0;
+  let constKey: bigint | null = null;
   for (const [i, arg] of proto.args.entries()) {
     const regno = i + 1;
     const reg = m.read(regno);
@@ -46,6 +48,7 @@ export function checkHelperCall(m: Machine, id: number): void {
           m.fail('helper_arg', `R${regno} type=${typeName(reg)} expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_`);
         }
         helperMemAccess(m, regno, arg === 'ptr_to_map_key' ? map.keySize : map.valueSize, false, false);
+        if (arg === 'ptr_to_map_key') constKey = constantMapKey(m, reg, map.keySize);
         continue;
       }
       case 'ptr_to_ctx':
@@ -84,12 +87,35 @@ export function checkHelperCall(m: Machine, id: number): void {
     case 'void':
       regs[0] = NOT_INIT;
       return;
-    case 'map_value_or_null':
-      regs[0] = pointer('map_value_or_null', { map: mapIndex, id: m.newId() });
+    case 'map_value_or_null': {
+      // A lookup in an array with a known key below max_entries cannot fail (can_elide_value_nullness).
+      const elide = map !== undefined && ARRAYS.includes(map.type) && constKey !== null && constKey < BigInt(map.maxEntries);
+      regs[0] = elide ? pointer('map_value', { map: mapIndex }) : pointer('map_value_or_null', { map: mapIndex, id: m.newId() });
       return;
+    }
     default:
       proto.ret satisfies never;
   }
+}
+
+/** BPF_MAP_TYPE_ARRAY and BPF_MAP_TYPE_PERCPU_ARRAY. */
+const ARRAYS: readonly number[] = [2, 6];
+
+/**
+ * Returns the key a stack pointer argument points to when it is known (get_constant_map_key):
+ * key bytes all STACK_ZERO, or an 8-byte spill of a known scalar for an 8-byte key; else null.
+ */
+function constantMapKey(m: Machine, reg: Reg, keySize: number): bigint | null {
+  if (reg.type !== 'fp' || !isConst(reg.b)) return null;
+  const frame = m.state.frames[reg.frame]!;
+  const base = MAX_BPF_STACK + reg.off + Number(BigInt.asIntN(64, reg.b.tn.value));
+  if (base < 0 || base + keySize > MAX_BPF_STACK || base >> 3 !== (base + keySize - 1) >> 3) return null;
+  let zero = true;
+  for (let i = base; i < base + keySize; i++) if (frame.stack[i] !== STACK_ZERO) zero = false;
+  if (zero) return 0n;
+  const spilled = frame.spills[base >> 3];
+  if (keySize === 8 && base % 8 === 0 && spilled?.type === 'scalar' && isConst(spilled.b)) return spilled.b.tn.value;
+  return null;
 }
 
 /** Enters (check_func_call) the subprogram at `target` with a new frame; returns the pc to go on at. */

@@ -1,7 +1,8 @@
 /**
  * Program types and what their context allows, as the kernel's is_valid_access callbacks say
  * (net/core/filter.c): `xdp` (struct xdp_md, xdp_is_valid_access), `socket_filter` (struct
- * __sk_buff, sk_filter_is_valid_access over bpf_skb_is_valid_access) and `raw` (uBPF's convention,
+ * __sk_buff, sk_filter_is_valid_access over bpf_skb_is_valid_access), `tc` (BPF_PROG_TYPE_SCHED_CLS,
+ * tc_cls_act_is_valid_access: direct packet access and more writable fields) and `raw` (uBPF's convention,
  * no kernel counterpart: r1 points to `memSize` readable and writable bytes, r2 holds that size).
  */
 import type { ProgType } from './protos.js';
@@ -51,6 +52,30 @@ function socketAccess(off: number, size: number, write: boolean): CtxAccess {
   return SCALAR;
 }
 
+/**
+ * tc_cls_act_is_valid_access over bpf_skb_is_valid_access: data, data_meta, data_end load packet
+ * pointers (4-byte loads); writes to mark, tc_index, priority, tc_classid, cb[], queue_mapping and
+ * tstamp; no socket fields (family .. local_port), flow_keys or sk (not modelled).
+ */
+function tcAccess(off: number, size: number, write: boolean): CtxAccess {
+  if (off < 0 || off >= SK_BUFF_SIZE || off % size !== 0) return NO;
+  const inField = (start: number, bytes: number): boolean => off >= start && off < start + bytes;
+  if (write) {
+    const writable = inField(8, 4) || inField(44, 4) || inField(32, 4) || inField(72, 4) || inField(12, 4) || (off >= CB_START && off + size <= CB_END) || (off === 152 && size === 8);
+    if (!writable) return NO;
+  }
+  if (off === 76 || off === 80 || off === 140) {
+    if (size !== 4) return NO;
+    return { ok: true, type: off === 76 ? 'pkt' : off === 80 ? 'pkt_end' : 'pkt_meta' };
+  }
+  if (inField(76, 8) || inField(140, 4)) return NO;
+  if (inField(88, 52) || inField(144, 8) || inField(168, 8) || inField(180, 4)) return NO;
+  if (off >= CB_START && off < CB_END) return off + size <= CB_END ? SCALAR : NO;
+  if (off === 152 || off === 184) return size === 8 ? SCALAR : NO;
+  if (inField(152, 8) || inField(184, 8)) return NO;
+  return size === 8 ? NO : SCALAR;
+}
+
 /** Returns what a context access of `size` bytes at `off` gives, for a program type. */
 export function ctxAccess(type: ProgType, off: number, size: number, write: boolean): CtxAccess {
   switch (type) {
@@ -58,6 +83,8 @@ export function ctxAccess(type: ProgType, off: number, size: number, write: bool
       return xdpAccess(off, size, write);
     case 'socket_filter':
       return socketAccess(off, size, write);
+    case 'tc':
+      return tcAccess(off, size, write);
     case 'raw':
       return NO;
     default:
@@ -66,4 +93,4 @@ export function ctxAccess(type: ProgType, off: number, size: number, write: bool
 }
 
 /** Tells whether LD_ABS/LD_IND are allowed (may_access_skb: socket filters, tc). */
-export const mayLdAbs = (type: ProgType): boolean => type === 'socket_filter';
+export const mayLdAbs = (type: ProgType): boolean => type === 'socket_filter' || type === 'tc';

@@ -38,7 +38,7 @@ export interface HelperProto {
 }
 
 /** Names the program types the verifier models. */
-export type ProgType = 'xdp' | 'socket_filter' | 'raw';
+export type ProgType = 'xdp' | 'socket_filter' | 'tc' | 'raw';
 
 /** BPF_MAP_TYPE_PROG_ARRAY. */
 export const MAP_TYPE_PROG_ARRAY = 3;
@@ -55,7 +55,7 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map<number, H
   [7, { name: 'get_prandom_u32', ret: 'integer', args: [] }],
   [8, { name: 'get_smp_processor_id', ret: 'integer', args: [] }],
   [12, { name: 'tail_call', ret: 'void', args: ['ptr_to_ctx', 'const_map_ptr', 'anything'], mapTypes: [MAP_TYPE_PROG_ARRAY] }],
-  [26, { name: 'skb_load_bytes', ret: 'integer', args: ['ptr_to_ctx', 'anything', 'ptr_to_uninit_mem', 'const_size'], progTypes: ['socket_filter'] }],
+  [26, { name: 'skb_load_bytes', ret: 'integer', args: ['ptr_to_ctx', 'anything', 'ptr_to_uninit_mem', 'const_size'], progTypes: ['socket_filter', 'tc'] }],
   [44, { name: 'xdp_adjust_head', ret: 'integer', args: ['ptr_to_ctx', 'anything'], changesPacket: true, progTypes: ['xdp'] }],
   [130, { name: 'ringbuf_output', ret: 'integer', args: ['const_map_ptr', 'ptr_to_mem', 'const_size_or_zero', 'anything'], mapTypes: [MAP_TYPE_RINGBUF] }],
 ]);

@@ -149,15 +149,19 @@ function regSafe(old: Reg, cur: Reg, ids: IdMap): boolean {
   return ids.ok(old.id, cur.id);
 }
 
-/** Tells whether `cur` is covered by the verified `old` (states_equal), so its path can be pruned. */
-export function statesCovered(old: readonly Frame[], cur: readonly Frame[]): boolean {
+/**
+ * Tells whether `cur` is covered by the verified `old` (states_equal), so its path can be pruned.
+ * `live(frame)` gives the registers still read in that frame (bit r for register r).
+ */
+export function statesCovered(old: readonly Frame[], cur: readonly Frame[], live: (frame: number) => number): boolean {
   if (old.length !== cur.length) return false;
   const ids = new IdMap();
   for (let i = 0; i < old.length; i++) {
     const fo = old[i]!;
     const fc = cur[i]!;
     if (fo.callsite !== fc.callsite) return false;
-    for (let r = 0; r < fo.regs.length; r++) if (!regSafe(fo.regs[r]!, fc.regs[r]!, ids)) return false;
+    const mask = live(i);
+    for (let r = 0; r < fo.regs.length; r++) if (((mask >> r) & 1) === 1 && !regSafe(fo.regs[r]!, fc.regs[r]!, ids)) return false;
     for (let j = 0; j < fo.stack.length; j++) {
       const o = fo.stack[j]!;
       const c = fc.stack[j]!;

@@ -13,6 +13,7 @@ import { checkAlu, loadedBounds } from './alu.js';
 import { branchTaken, immOperand, NEGATE, narrow, pointerCompare, setScalar } from './branch.js';
 import { checkHelperCall, enterCall, leave } from './call.js';
 import { checkCfg } from './cfg.js';
+import { liveRegisters } from './liveness.js';
 import { EbpfVerifierError } from './errors.js';
 import { mayLdAbs } from './context.js';
 import { BPF_COMPLEXITY_LIMIT_INSNS, BPF_COMPLEXITY_LIMIT_JMP_SEQ, Machine, type VerifyOptions } from './machine.js';
@@ -55,6 +56,7 @@ function endPath(parent: Snapshot | null): void {
 export function walk(program: DecodedProgram, options: VerifyOptions = {}): VerifyStats {
   const insns = program.insns;
   const cfg = checkCfg(insns);
+  const liveIn = liveRegisters(insns);
   const m = new Machine(options, options.progType ?? 'raw', options.maps ?? [], options.privileged ?? true);
   const budget = options.budget ?? BPF_COMPLEXITY_LIMIT_INSNS;
   const explored = new Map<number, Snapshot[]>();
@@ -65,6 +67,13 @@ export function walk(program: DecodedProgram, options: VerifyOptions = {}): Veri
   let lastAdd = { processed: 0, jumps: 0 };
   m.state = entryState(m);
   let pc: number | null = 0;
+  // The registers each frame still reads: the top frame's at pc; a caller's after its call
+  // returns, less r0-r5 (r0 is the callee's result, r1-r5 become unreadable).
+  const liveAt = (frame: number): number => {
+    const frames = m.state.frames;
+    if (frame === frames.length - 1) return liveIn[pc!]!;
+    return liveIn[frames[frame + 1]!.callsite + 1]! & ~0b111111;
+  };
   for (;;) {
     if (pc === null) {
       endPath(m.state.parent);
@@ -79,7 +88,7 @@ export function walk(program: DecodedProgram, options: VerifyOptions = {}): Veri
       let list = explored.get(pc) ?? [];
       let pruned = false;
       for (const seen of list) {
-        if (seen.branches === 0 ? statesCovered(seen.frames, m.state.frames) : false) {
+        if (seen.branches === 0 ? statesCovered(seen.frames, m.state.frames, liveAt) : false) {
           seen.hits++;
           pruned = true;
           break;

@@ -3,7 +3,7 @@
  * runs).
  *
  * Input, one case per line:
- *   <prog type> <privileged 0|1> <maps or -> <license> <program hex>
+ *   <prog type> <privileged 0|1> <maps or -> <license as hex> <program hex>
  *     prog type   BPF_PROG_TYPE_* number (1 socket filter, 6 XDP)
  *     maps        comma-separated type:key_size:value_size:max_entries; created fresh per case
  *     program     lddw with src 1 (BPF_PSEUDO_MAP_FD) or 2 (BPF_PSEUDO_MAP_VALUE) names a map by
@@ -94,9 +94,12 @@ int main(void) {
     char *type_s = strtok(line, " \n");
     char *priv_s = strtok(NULL, " \n");
     char *maps_s = strtok(NULL, " \n");
-    char *license = strtok(NULL, " \n");
+    char *license_hex = strtok(NULL, " \n");
     char *hex = strtok(NULL, " \n");
-    if (!type_s || !priv_s || !maps_s || !license || !hex) {
+    static char license[256];
+    long license_len = license_hex ? unhex(license_hex, (uint8_t *)license, sizeof(license) - 1) : -1;
+    if (license_len >= 0) license[license_len] = 0;
+    if (!type_s || !priv_s || !maps_s || license_len < 0 || !hex) {
       printf("bad_input\n");
       fflush(stdout);
       continue;

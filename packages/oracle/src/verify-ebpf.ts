@@ -43,7 +43,7 @@ export function kernelEbpfVerdicts(cases: readonly EbpfLoadCase[]): EbpfLoadVerd
   const binary = buildHelper('verify_ebpf');
   const input = cases.map((c) => {
     const maps = c.maps === undefined || c.maps.length === 0 ? '-' : c.maps.map((m) => `${m.type}:${m.keySize}:${m.valueSize}:${m.maxEntries}`).join(',');
-    const license = (c.license ?? 'GPL').replace(/\s+/g, '_') || 'GPL';
+    const license = Buffer.from(c.license ?? 'GPL').toString('hex') || '00';
     return `${c.progType} ${c.privileged === false ? 0 : 1} ${maps} ${license} ${Buffer.from(c.program).toString('hex')}\n`;
   }).join('');
   const out = execFileSync(binary, [], { input, maxBuffer: 1 << 30 }).toString().split('\n');

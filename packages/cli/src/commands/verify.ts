@@ -17,7 +17,8 @@ import {
 } from '@ea/verifier';
 import type { CAC } from 'cac';
 import { EXIT_OK, EXIT_REJECTED, inputName, printJson, readInput, UsageError } from '../output.js';
-import { ebpfVerify, isaOption } from '../ebpf.js';
+import { isaOption } from '../ebpf.js';
+import { type EbpfVerifyOptions, ebpfVerifyCommand } from '../ebpf-verify.js';
 import { endianOption, formatOption, naming } from './disasm.js';
 
 interface VerifyCliOptions {
@@ -221,11 +222,15 @@ export function register(cli: CAC): void {
     .option('--optmem-max <n>', 'socket profile: net.core.optmem_max (default: this machine)')
     .option('--arch <arch>', `--explain cache emulation arch: ${SYSCALL_ARCHES.join(', ')}`, { default: 'x86_64' })
     .option('--kernel <release>', `--explain cache emulation: the Linux release modelled (default: ${NEWEST_KERNEL}, the newest table)`)
-    .option('--isa <isa>', 'classic (default) or ebpf (the eBPF load-time checks)')
-    .action((file: string | undefined, options: VerifyCliOptions & { readonly isa?: string }) => {
+    .option('--isa <isa>', 'classic (default) or ebpf (the eBPF load-time checks and verifier; FILE may be a clang-built object)')
+    .option('--prog-type <type>', 'eBPF: xdp, socket, tc or raw (r1 = --mem-size bytes): run the verifier on a raw program')
+    .option('--mem-size <n>', 'eBPF raw programs: bytes r1 points to')
+    .option('--unprivileged', 'eBPF: the view of CAP_BPF without CAP_PERFMON (default: root)')
+    .option('--section <name>', 'eBPF objects: only this program (section or function name)')
+    .action((file: string | undefined, options: VerifyCliOptions & EbpfVerifyOptions & { readonly isa?: string }) => {
       if (isaOption(options.isa) === 'ebpf') {
         if (file === undefined) throw new UsageError('missing FILE argument (use - for standard input)');
-        return ebpfVerify(file, options.json === true);
+        return ebpfVerifyCommand(file, options);
       }
       if (options.batch !== undefined) {
         if (file !== undefined) throw new UsageError('give either FILE or --batch FILE, not both');
