@@ -14,7 +14,8 @@ describe.skipIf(noClang !== null)('per-value map bounds', () => {
   for (const engine of ['jit', 'interp'] as const) {
     it(`a pointer from map_lookup_elem reaches its own value only (${engine})`, () => {
       const object = loadObject(compileC('bounds').bytes);
-      const runner = new ObjectRunner(object, object.programs[0]!, { engine });
+      // verify: false: this program walks off a value on purpose (the kernel's verifier, and ours, refuse it).
+      const runner = new ObjectRunner(object, object.programs[0]!, { engine, verify: false });
       // Within the value: counts per key.
       expect(runner.run32(Uint8Array.of(0, 1))).toBe(1);
       expect(runner.run32(Uint8Array.of(0, 1))).toBe(2);
