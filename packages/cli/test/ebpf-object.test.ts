@@ -1,7 +1,7 @@
 /** `run OBJ.o --isa ebpf` and `disasm OBJ.o --isa ebpf` on a clang-built object (skipped without clang). */
 import { captureFromPackets, writePcap } from '@ea/pcap';
 import { describe, expect, it } from 'vitest';
-import { clangUnavailable, compileC, packet, random } from '../../ebpf-object/test/support.js';
+import { clangUnavailable, compileBpfProgram as compileC, ethernetFrame as packet, seededFloats as random } from '@ea/testkit';
 import { cli, tempFiles } from './support/cli.js';
 
 const noClang = clangUnavailable();

@@ -1,5 +1,5 @@
 /**
- * Times test/c/counter.c (the per-protocol packet counter in a hash map) over a 100,000-packet
+ * Times @ea/testkit's c/bpf/counter.c (the per-protocol packet counter in a hash map) over a 100,000-packet
  * capture through the JIT and the interpreter, in ns per packet (maps carry across packets as in
  * the kernel), and, as root with bpftool, the kernel's BPF_PROG_TEST_RUN average for one packet.
  * `npx tsx packages/ebpf-object/bench/counter.ts` (needs clang; numbers move with machine load).

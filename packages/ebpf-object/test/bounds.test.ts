@@ -1,5 +1,5 @@
 /**
- * Per-value map bounds: test/c/bounds.c reads v[k] past the u64 value map_lookup_elem returned.
+ * Per-value map bounds: @ea/testkit's c/bpf/bounds.c reads v[k] past the u64 value map_lookup_elem returned.
  * The kernel's verifier refuses the program; our engines run it and must stop at the load's pc
  * with `out_of_bounds`, never reading the neighbouring value.
  */

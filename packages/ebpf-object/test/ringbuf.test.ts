@@ -1,5 +1,5 @@
 /**
- * bpf_ringbuf_reserve/submit/discard: test/c/reserve.c fills records in place, discards some and
+ * bpf_ringbuf_reserve/submit/discard: @ea/testkit's c/bpf/reserve.c fills records in place, discards some and
  * submits two in reverse order; both engines must deliver what a model of the C source expects,
  * in reservation order; as root with bpftool the kernel's return values agree (its ring buffer has
  * no consumer, so only as many packets as fit its 4096 bytes).

@@ -1,5 +1,5 @@
 /**
- * The socket filter context: test/c/socket.c (every __sk_buff field a socket filter may read,
+ * The socket filter context: @ea/testkit's c/bpf/socket.c (every __sk_buff field a socket filter may read,
  * cb[] writes, a narrow load, LD_ABS/LD_IND through clang's load_* builtins, bpf_skb_load_bytes,
  * a hash map per protocol) run by both engines and, as root with bpftool, by the kernel
  * (BPF_PROG_TEST_RUN with a socket filter, packet by packet): equal return values, the `last`

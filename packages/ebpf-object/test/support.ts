@@ -1,68 +1,19 @@
 /**
- * Test support: compiles this directory's C programs with clang in the test setup (into a fresh
- * temporary directory; no object is committed), random packets from a seeded generator, and the
- * kernel through bpftool (root, bpffs): load an object with its maps pinned, run packets one by
- * one with BPF_PROG_TEST_RUN, dump the maps.
+ * Test support: the C programs @ea/testkit keeps (clang builds them in the test setup; no object
+ * is committed), random packets from a seeded generator, and the kernel through bpftool (root,
+ * bpffs): load an object with its maps pinned, run packets one by one with BPF_PROG_TEST_RUN,
+ * dump the maps.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
-const C_DIR = join(dirname(fileURLToPath(import.meta.url)), 'c');
+export {
+  clangUnavailable, compileBpfProgram as compileC, ethernetFrame as packet, seededFloats as random,
+} from '@ea/testkit';
+
 const OUT = mkdtempSync(join(tmpdir(), 'ea-ebpf-object-'));
-
-/** Returns why clang cannot build the test programs here, or null. */
-export function clangUnavailable(): string | null {
-  try {
-    execFileSync('clang', ['--version'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return 'clang is not installed (apt-get install clang llvm; .ci/run installs them)';
-  }
-}
-
-/** Compiles test/c/NAME.c as clang would for libbpf (-O2 -g -target bpf) and returns the object's bytes and path. */
-export function compileC(name: string): { bytes: Uint8Array; path: string } {
-  const path = join(OUT, `${name}.o`);
-  execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-mcpu=v3', '-I/usr/include/x86_64-linux-gnu', '-c', join(C_DIR, `${name}.c`), '-o', path], {
-    stdio: 'pipe',
-  });
-  return { bytes: new Uint8Array(readFileSync(path)), path };
-}
-
-/** A small seeded generator (mulberry32). */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-/** Returns an Ethernet-ish frame: IPv4 with a common or random protocol, other EtherTypes, TLV chains. */
-export function packet(next: () => number, minLength = 0): Uint8Array {
-  const int = (n: number): number => Math.floor(next() * n);
-  const length = Math.max(minLength, int(10) === 0 ? int(40) : 14 + int(120));
-  const p = new Uint8Array(length);
-  for (let i = 0; i < length; i++) p[i] = int(4) === 0 ? int(256) : int(8);
-  const types = [0x0800, 0x0800, 0x0800, 0x86dd, 0x0806, int(0x10000)];
-  const type = types[int(types.length)]!;
-  if (length > 13) {
-    p[12] = type >> 8;
-    p[13] = type & 0xff;
-  }
-  if (length > 23) p[23] = [1, 6, 17, 47, int(256)][int(5)]!;
-  if (length > 2 && int(5) === 0) {
-    p[0] = 0xde;
-    p[1] = 0xad;
-  }
-  return p;
-}
 
 /** Returns why the kernel cannot be used through bpftool here, or null. */
 export function bpftoolUnavailable(): string | null {

@@ -23,3 +23,4 @@ export {
 } from './edge-programs.js';
 export { EDGES, type GenOptions, genEaInput, genPacket, genProgram, genSeccompInput } from './valid-programs.js';
 export { CHROMIUM, CHROMIUM_ARGS, CHROMIUM_MISSING } from './chromium.js';
+export { BPF_C_DIR, clangUnavailable, compileBpfC, compileBpfProgram, ethernetFrame, seededFloats } from './bpf-c.js';
