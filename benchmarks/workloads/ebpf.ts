@@ -1,5 +1,5 @@
 /**
- * The eBPF workload: issue 15's three programs (ret1, alu50, packet; ebpf-programs.ts) through
+ * The eBPF workload: issue 15's three programs (ret1, alu50, packet; @ea/testkit's ebpf-speed-programs.ts) through
  * @ea/ebpf-jit (`run32`, allocation-free, and `run`, which builds a BigInt r0), @ea/ebpf's
  * interpreter (`prepare(p).run32`; r0 is checked against the BigInt reference), and DPDK's
  * librte_bpf JIT and interpreter (native/dpdk-harness.c), in one run so
@@ -22,7 +22,7 @@ import { ownLoop } from '../loop.js';
 import { median, timePass, type TimingOptions } from '../measure.js';
 import { buildDpdkHarness, type DpdkResult, dpdkUnavailable, runDpdkHarness } from '../native/dpdk.js';
 import { buildUbpfHarness, runUbpfHarness, ubpfUnavailable } from '../native/ubpf.js';
-import { alu50, PACKET, packet, RET1 } from './ebpf-programs.js';
+import { alu50, PACKET, RET1, speedPacket as packet } from '@ea/testkit';
 
 /** One program's numbers (ns per run; null where the engine did not run, with the reason in notes). */
 export interface EbpfRow {

@@ -5,8 +5,8 @@
  */
 import { assemble, encode, interpret, load } from '@ea/ebpf';
 import { compile } from '@ea/ebpf-jit';
-// The programs live with `pnpm bench`, which times them beside DPDK's librte_bpf.
-import { alu50, PACKET, packet, RET1 } from '../../../benchmarks/workloads/ebpf-programs.js';
+// The programs are @ea/testkit's, shared with `pnpm bench` (which times them beside DPDK and uBPF).
+import { alu50, PACKET, RET1, speedPacket as packet } from '@ea/testkit';
 
 let serial = 0;
 

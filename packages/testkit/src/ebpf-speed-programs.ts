@@ -3,7 +3,7 @@
  * ret1 (`r0 = 1; exit`), alu50 (50 ALU instructions with 12 multiplies) and packet (a
  * 46-slot Ethernet/IPv4/TCP parser that checks its reads against r2, the input's length, as XDP
  * code does), with the 64-byte TCP packet the parser accepts. Shared by `pnpm bench`
- * (workloads/ebpf.ts) and packages/ebpf-jit/bench/speed.ts.
+ * (benchmarks/workloads/ebpf.ts) and packages/ebpf-jit/bench/speed.ts, so it lives here.
  */
 
 /** `r0 = 1; exit`. */
