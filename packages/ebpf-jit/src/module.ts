@@ -8,7 +8,7 @@
  * functions the caller passes to compile(), which a module cannot carry.
  */
 import { print, program as script } from '@ea/codegen';
-import { type CheckedProgram, formatInsn } from '@ea/ebpf';
+import { type CheckedProgram, createPairArithmetic, formatInsn } from '@ea/ebpf';
 import { generateStatements } from './generate.js';
 import { createCore } from './portable.js';
 
@@ -40,7 +40,7 @@ const ERROR_CLASS = `export class EbpfRunError extends Error {
 }`;
 
 // The factory parameters of generated code (names.ts RUNTIME_NAMES), bound to the inlined core.
-const BINDINGS = `const core = createCore((reason, pc, detail) => new EbpfRunError(reason, pc, detail), () => {});
+const BINDINGS = `const core = createCore((reason, pc, detail) => new EbpfRunError(reason, pc, detail), () => {}, createPairArithmetic);
 const { T, mulhi, ld8, ld16, ld32, ld64, st8, st16, st32, st64, atomic, ldpkt, udiv64, umod64, sdiv64, smod64, shl64, shr64, sar64, region, ready, prepare, join } = core;
 const S = core.state;
 const imul = Math.imul;
@@ -70,6 +70,7 @@ export function toModule(program: CheckedProgram, options: ModuleOptions = {}): 
     '// imports nothing. run32(input, regions?) returns r0\'s low 32 bits, high() its high 32 bits, run() the',
     '// BigInt r0; r1 = the input (a Uint8Array), r2 = its length; every access is bounds-checked.',
     ERROR_CLASS,
+    `const createPairArithmetic = ${createPairArithmetic.toString()};`,
     `const createCore = ${createCore.toString()};`,
     BINDINGS,
     print(script('module', statements)),

@@ -8,11 +8,18 @@
  * `createCore` refers to nothing outside itself but its parameters and JavaScript's globals, and
  * uses no syntax a TypeScript or esbuild transform rewrites into helper calls (no class fields, no
  * private names): compile() calls it, and toModule() prints its text into a standalone module
- * (`createCore.toString()`), so the module runs the very code the differential tests exercise.
+ * (`createCore.toString()`, with `createPairArithmetic.toString()` beside it), so the module runs
+ * the very code the differential tests exercise.
  *
  * Values cross as int32 pairs: a function returns the low half and leaves the high half in
  * `T.hi`; `T.stop` is set when a helper or a legacy packet load ends the whole program.
+ * The 64-bit arithmetic is @ea/ebpf's (createPairArithmetic, given as a parameter), so the
+ * interpreter, the JIT and standalone modules run one copy of it.
  */
+import type { createPairArithmetic } from '@ea/ebpf';
+
+/** @ea/ebpf's createPairArithmetic, passed in so that the core's text stands alone. */
+export type PairArithmeticFactory = typeof createPairArithmetic;
 
 /** How the core reports a run-time error: makes the caller's typed error, which the core throws. */
 export type Fail = (reason: string, pc: number, message: string) => Error;
@@ -21,12 +28,14 @@ export type Fail = (reason: string, pc: number, message: string) => Error;
 export type ViewChange = (index: number, view: DataView | null) => void;
 
 /** Builds one program's runtime core (one per compiled program). */
-export function createCore(fail: Fail, changed: ViewChange) {
+export function createCore(fail: Fail, changed: ViewChange, arithmetic: PairArithmeticFactory) {
   const TWO32 = 4294967296;
   const STACK_BYTES = 4096; // MAX_BPF_STACK (512) x MAX_CALL_FRAMES (8), @ea/ebpf's memory.ts
   const REGION_STACK = 2;
   const NO_REGIONS: readonly Uint8Array[] = [];
   const T = { hi: 0, stop: 0 };
+  // 64-bit multiply-high, shifts, division and modulo: @ea/ebpf's pair.ts, the interpreter's own.
+  const { mulhi, udiv64, umod64, sdiv64, smod64, shl64, shr64, sar64 } = arithmetic(T);
   const stack: DataView = new DataView(new ArrayBuffer(STACK_BYTES));
   // Memory index i holds the region of tag i + 1: the context, the stack, then the extra regions.
   // Lengths are kept as numbers: V8 (node 20) does not inline a typed array's or DataView's
@@ -104,18 +113,6 @@ export function createCore(fail: Fail, changed: ViewChange) {
 
   /** Builds the BigInt r0 from its halves. */
   const join = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << BigInt(32)) | BigInt(lo >>> 0);
-
-  /** Returns the high 32 bits (as int32) of the unsigned product of two u32 values (16-bit limbs, exact in doubles). */
-  const mulhi = (a: number, b: number): number => {
-    const a0 = a & 0xffff;
-    const a1 = a >>> 16;
-    const b0 = b & 0xffff;
-    const b1 = b >>> 16;
-    const lo = a0 * b0;
-    const mid1 = a1 * b0 + (lo >>> 16);
-    const mid2 = a0 * b1 + (mid1 % 65536);
-    return (a1 * b1 + Math.floor(mid1 / 65536) + Math.floor(mid2 / 65536)) | 0;
-  };
 
   /**
    * Resolves a pair (tag, offset + instruction offset) to an offset in a region, leaving the
@@ -226,76 +223,6 @@ export function createCore(fail: Fail, changed: ViewChange) {
     if (at < 0 || at > state.ctxLength - size) return -1;
     const view = views[0]!;
     return size === 1 ? view.getUint8(at) : size === 2 ? view.getUint16(at) : view.getUint32(at);
-  };
-
-  // 64-bit division and modulo (RFC 9669: by zero, div gives 0 and mod leaves the dividend; signed
-  // INT64_MIN / -1 wraps to INT64_MIN). Operands that both fit in 32 bits (high halves 0, so both
-  // non-negative) divide as doubles; anything else through BigInt, off the common path.
-  const big = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << BigInt(32)) | BigInt(lo >>> 0);
-  const pair = (v: bigint): number => {
-    const u = BigInt.asUintN(64, v);
-    T.hi = Number(u >> BigInt(32)) | 0;
-    return Number(BigInt.asUintN(32, u)) | 0;
-  };
-  const signed = (lo: number, hi: number): bigint => BigInt.asIntN(64, big(lo, hi));
-  const udiv64 = (al: number, ah: number, bl: number, bh: number): number => {
-    if (ah === 0 && bh === 0) {
-      T.hi = 0;
-      return bl === 0 ? 0 : ((al >>> 0) / (bl >>> 0)) | 0;
-    }
-    return pair(bh === 0 && bl === 0 ? BigInt(0) : big(al, ah) / big(bl, bh));
-  };
-  const umod64 = (al: number, ah: number, bl: number, bh: number): number => {
-    if (ah === 0 && bh === 0) {
-      T.hi = 0;
-      return bl === 0 ? al : ((al >>> 0) % (bl >>> 0)) | 0;
-    }
-    return pair(bh === 0 && bl === 0 ? big(al, ah) : big(al, ah) % big(bl, bh));
-  };
-  const sdiv64 = (al: number, ah: number, bl: number, bh: number): number =>
-    ah === 0 && bh === 0 ? udiv64(al, ah, bl, bh) : pair(bh === 0 && bl === 0 ? BigInt(0) : signed(al, ah) / signed(bl, bh));
-  const smod64 = (al: number, ah: number, bl: number, bh: number): number =>
-    ah === 0 && bh === 0 ? umod64(al, ah, bl, bh) : pair(bh === 0 && bl === 0 ? big(al, ah) : signed(al, ah) % signed(bl, bh));
-
-  /** Shifts by a register count (masked to 6 bits): left, logical right, arithmetic right. */
-  const shl64 = (lo: number, hi: number, n: number): number => {
-    const k = n & 63;
-    if (k === 0) {
-      T.hi = hi;
-      return lo;
-    }
-    if (k < 32) {
-      T.hi = (hi << k) | (lo >>> (32 - k));
-      return lo << k;
-    }
-    T.hi = lo << (k - 32);
-    return 0;
-  };
-  const shr64 = (lo: number, hi: number, n: number): number => {
-    const k = n & 63;
-    if (k === 0) {
-      T.hi = hi;
-      return lo;
-    }
-    if (k < 32) {
-      T.hi = (hi >>> k) | 0;
-      return (lo >>> k) | (hi << (32 - k));
-    }
-    T.hi = 0;
-    return (hi >>> (k - 32)) | 0;
-  };
-  const sar64 = (lo: number, hi: number, n: number): number => {
-    const k = n & 63;
-    if (k === 0) {
-      T.hi = hi;
-      return lo;
-    }
-    if (k < 32) {
-      T.hi = hi >> k;
-      return (lo >>> k) | (hi << (32 - k));
-    }
-    T.hi = hi >> 31;
-    return hi >> (k - 32);
   };
 
   /** Throws unless extra region `index` exists in this run (lddw map_value). */

@@ -7,7 +7,7 @@
  * Values cross as int32 pairs: a function returns the low half and leaves the high half in
  * `T.hi`; `T.stop` is set when a helper or a legacy packet load ends the whole program.
  */
-import { EbpfRunError, type HelperRegistry, MAX_BPF_STACK, Memory, REGION_CTX, REGION_EXTRA, REGION_STACK, STACK_BYTES } from '@ea/ebpf';
+import { createPairArithmetic, EbpfRunError, type HelperRegistry, MAX_BPF_STACK, Memory, REGION_CTX, REGION_EXTRA, REGION_STACK, STACK_BYTES } from '@ea/ebpf';
 import { type Core, createCore } from './portable.js';
 
 /** The shared out-parameters of runtime and generated functions. */
@@ -25,11 +25,15 @@ export const failRun = (reason: string, pc: number, message: string): Error => n
 export class Runtime {
   /** The helpers' Memory over the same views, made at the first helper call and kept in step with the core's views. */
   #memory: Memory | null = null;
-  readonly core: Core = createCore(failRun, (index, view) => {
-    if (this.#memory === null) return;
-    if (index < 0 || view === null) this.#memory = null;
-    else this.#memory.views[index] = view;
-  });
+  readonly core: Core = createCore(
+    failRun,
+    (index, view) => {
+      if (this.#memory === null) return;
+      if (index < 0 || view === null) this.#memory = null;
+      else this.#memory.views[index] = view;
+    },
+    createPairArithmetic,
+  );
   readonly T: Transfer = this.core.T;
 
   constructor(readonly helpers: HelperRegistry | undefined) {}

@@ -11,13 +11,14 @@ import type { HelperRegistry, HelperResult } from './helpers.js';
 import { legacyLoadAt } from './legacy.js';
 import { regionName, REGION_CTX } from './memory.js';
 import { MAX_CALL_FRAMES } from './opcodes.js';
-import { type High, mulhi, sar64, sdiv64, shl64, shr64, smod64, swap16, swap32, udiv64, umod64 } from './pair.js';
+import { createPairArithmetic, type High, swap16, swap32 } from './pair.js';
 import { frameTop, type State } from './state.js';
 
 const TWO32 = 4294967296;
 /** Instructions counted per refill of the int32 budget counter. */
 const CHUNK = 0x40000000;
 const out: High = { hi: 0 };
+const { mulhi, sar64, sdiv64, shl64, shr64, smod64, udiv64, umod64 } = createPairArithmetic(out);
 const EMPTY = new Uint8Array(0);
 /** The region the last locate() resolved. */
 let region: Uint8Array = EMPTY;
@@ -147,12 +148,12 @@ export function execute(c: Int32Array, s: State, helpers: HelperRegistry | undef
       case 11: { const bl = L[(w >>> 12) & 15]!; const bh = H[(w >>> 12) & 15]!; const al = L[d]!; L[d] = Math.imul(al, bl); H[d] = mulhi(al, bl) + Math.imul(al, bh) + Math.imul(H[d]!, bl); break; } // mul64 %src
       case 12: { const bl = c[i + 2]!; L[d] = bl === 0 ? 0 : (L[d]! >>> 0) / (bl >>> 0); H[d] = 0; break; } // div32 imm
       case 13: { const bl = L[(w >>> 12) & 15]!; L[d] = bl === 0 ? 0 : (L[d]! >>> 0) / (bl >>> 0); H[d] = 0; break; } // div32 %src
-      case 14: { const bl = c[i + 2]!; const bh = c[i + 3]!; L[d] = udiv64(out, L[d]!, H[d]!, bl, bh); H[d] = out.hi; break; } // div64 imm
-      case 15: { const bl = L[(w >>> 12) & 15]!; const bh = H[(w >>> 12) & 15]!; L[d] = udiv64(out, L[d]!, H[d]!, bl, bh); H[d] = out.hi; break; } // div64 %src
+      case 14: { const bl = c[i + 2]!; const bh = c[i + 3]!; L[d] = udiv64(L[d]!, H[d]!, bl, bh); H[d] = out.hi; break; } // div64 imm
+      case 15: { const bl = L[(w >>> 12) & 15]!; const bh = H[(w >>> 12) & 15]!; L[d] = udiv64(L[d]!, H[d]!, bl, bh); H[d] = out.hi; break; } // div64 %src
       case 16: { const bl = c[i + 2]!; L[d] = bl === 0 ? 0 : L[d]! / bl; H[d] = 0; break; } // sdiv32 imm
       case 17: { const bl = L[(w >>> 12) & 15]!; L[d] = bl === 0 ? 0 : L[d]! / bl; H[d] = 0; break; } // sdiv32 %src
-      case 18: { const bl = c[i + 2]!; const bh = c[i + 3]!; L[d] = sdiv64(out, L[d]!, H[d]!, bl, bh); H[d] = out.hi; break; } // sdiv64 imm
-      case 19: { const bl = L[(w >>> 12) & 15]!; const bh = H[(w >>> 12) & 15]!; L[d] = sdiv64(out, L[d]!, H[d]!, bl, bh); H[d] = out.hi; break; } // sdiv64 %src
+      case 18: { const bl = c[i + 2]!; const bh = c[i + 3]!; L[d] = sdiv64(L[d]!, H[d]!, bl, bh); H[d] = out.hi; break; } // sdiv64 imm
+      case 19: { const bl = L[(w >>> 12) & 15]!; const bh = H[(w >>> 12) & 15]!; L[d] = sdiv64(L[d]!, H[d]!, bl, bh); H[d] = out.hi; break; } // sdiv64 %src
       case 20: { const bl = c[i + 2]!; L[d] = L[d]! | bl; H[d] = 0; break; } // or32 imm
       case 21: { const bl = L[(w >>> 12) & 15]!; L[d] = L[d]! | bl; H[d] = 0; break; } // or32 %src
       case 22: { const bl = c[i + 2]!; const bh = c[i + 3]!; L[d] = L[d]! | bl; H[d] = H[d]! | bh; break; } // or64 imm
@@ -163,20 +164,20 @@ export function execute(c: Int32Array, s: State, helpers: HelperRegistry | undef
       case 27: { const bl = L[(w >>> 12) & 15]!; const bh = H[(w >>> 12) & 15]!; L[d] = L[d]! & bl; H[d] = H[d]! & bh; break; } // and64 %src
       case 28: { const bl = c[i + 2]!; L[d] = L[d]! << bl; H[d] = 0; break; } // lsh32 imm
       case 29: { const bl = L[(w >>> 12) & 15]!; L[d] = L[d]! << bl; H[d] = 0; break; } // lsh32 %src
-      case 30: { const bl = c[i + 2]!; L[d] = shl64(out, L[d]!, H[d]!, bl); H[d] = out.hi; break; } // lsh64 imm
-      case 31: { const bl = L[(w >>> 12) & 15]!; L[d] = shl64(out, L[d]!, H[d]!, bl); H[d] = out.hi; break; } // lsh64 %src
+      case 30: { const bl = c[i + 2]!; L[d] = shl64(L[d]!, H[d]!, bl); H[d] = out.hi; break; } // lsh64 imm
+      case 31: { const bl = L[(w >>> 12) & 15]!; L[d] = shl64(L[d]!, H[d]!, bl); H[d] = out.hi; break; } // lsh64 %src
       case 32: { const bl = c[i + 2]!; L[d] = L[d]! >>> bl; H[d] = 0; break; } // rsh32 imm
       case 33: { const bl = L[(w >>> 12) & 15]!; L[d] = L[d]! >>> bl; H[d] = 0; break; } // rsh32 %src
-      case 34: { const bl = c[i + 2]!; L[d] = shr64(out, L[d]!, H[d]!, bl); H[d] = out.hi; break; } // rsh64 imm
-      case 35: { const bl = L[(w >>> 12) & 15]!; L[d] = shr64(out, L[d]!, H[d]!, bl); H[d] = out.hi; break; } // rsh64 %src
+      case 34: { const bl = c[i + 2]!; L[d] = shr64(L[d]!, H[d]!, bl); H[d] = out.hi; break; } // rsh64 imm
+      case 35: { const bl = L[(w >>> 12) & 15]!; L[d] = shr64(L[d]!, H[d]!, bl); H[d] = out.hi; break; } // rsh64 %src
       case 36: { const bl = c[i + 2]!; if (bl !== 0) L[d] = (L[d]! >>> 0) % (bl >>> 0); H[d] = 0; break; } // mod32 imm
       case 37: { const bl = L[(w >>> 12) & 15]!; if (bl !== 0) L[d] = (L[d]! >>> 0) % (bl >>> 0); H[d] = 0; break; } // mod32 %src
-      case 38: { const bl = c[i + 2]!; const bh = c[i + 3]!; L[d] = umod64(out, L[d]!, H[d]!, bl, bh); H[d] = out.hi; break; } // mod64 imm
-      case 39: { const bl = L[(w >>> 12) & 15]!; const bh = H[(w >>> 12) & 15]!; L[d] = umod64(out, L[d]!, H[d]!, bl, bh); H[d] = out.hi; break; } // mod64 %src
+      case 38: { const bl = c[i + 2]!; const bh = c[i + 3]!; L[d] = umod64(L[d]!, H[d]!, bl, bh); H[d] = out.hi; break; } // mod64 imm
+      case 39: { const bl = L[(w >>> 12) & 15]!; const bh = H[(w >>> 12) & 15]!; L[d] = umod64(L[d]!, H[d]!, bl, bh); H[d] = out.hi; break; } // mod64 %src
       case 40: { const bl = c[i + 2]!; if (bl !== 0) L[d] = L[d]! % bl; H[d] = 0; break; } // smod32 imm
       case 41: { const bl = L[(w >>> 12) & 15]!; if (bl !== 0) L[d] = L[d]! % bl; H[d] = 0; break; } // smod32 %src
-      case 42: { const bl = c[i + 2]!; const bh = c[i + 3]!; L[d] = smod64(out, L[d]!, H[d]!, bl, bh); H[d] = out.hi; break; } // smod64 imm
-      case 43: { const bl = L[(w >>> 12) & 15]!; const bh = H[(w >>> 12) & 15]!; L[d] = smod64(out, L[d]!, H[d]!, bl, bh); H[d] = out.hi; break; } // smod64 %src
+      case 42: { const bl = c[i + 2]!; const bh = c[i + 3]!; L[d] = smod64(L[d]!, H[d]!, bl, bh); H[d] = out.hi; break; } // smod64 imm
+      case 43: { const bl = L[(w >>> 12) & 15]!; const bh = H[(w >>> 12) & 15]!; L[d] = smod64(L[d]!, H[d]!, bl, bh); H[d] = out.hi; break; } // smod64 %src
       case 44: { const bl = c[i + 2]!; L[d] = L[d]! ^ bl; H[d] = 0; break; } // xor32 imm
       case 45: { const bl = L[(w >>> 12) & 15]!; L[d] = L[d]! ^ bl; H[d] = 0; break; } // xor32 %src
       case 46: { const bl = c[i + 2]!; const bh = c[i + 3]!; L[d] = L[d]! ^ bl; H[d] = H[d]! ^ bh; break; } // xor64 imm
@@ -187,8 +188,8 @@ export function execute(c: Int32Array, s: State, helpers: HelperRegistry | undef
       case 51: { const bl = L[(w >>> 12) & 15]!; const bh = H[(w >>> 12) & 15]!; L[d] = bl; H[d] = bh; break; } // mov64 %src
       case 52: { const bl = c[i + 2]!; L[d] = L[d]! >> bl; H[d] = 0; break; } // arsh32 imm
       case 53: { const bl = L[(w >>> 12) & 15]!; L[d] = L[d]! >> bl; H[d] = 0; break; } // arsh32 %src
-      case 54: { const bl = c[i + 2]!; L[d] = sar64(out, L[d]!, H[d]!, bl); H[d] = out.hi; break; } // arsh64 imm
-      case 55: { const bl = L[(w >>> 12) & 15]!; L[d] = sar64(out, L[d]!, H[d]!, bl); H[d] = out.hi; break; } // arsh64 %src
+      case 54: { const bl = c[i + 2]!; L[d] = sar64(L[d]!, H[d]!, bl); H[d] = out.hi; break; } // arsh64 imm
+      case 55: { const bl = L[(w >>> 12) & 15]!; L[d] = sar64(L[d]!, H[d]!, bl); H[d] = out.hi; break; } // arsh64 %src
       case 56: { const bl = c[i + 2]!; if (L[d] === bl) { pc = c[i + 1]!; continue; } break; } // jeq32 imm
       case 57: { const bl = L[(w >>> 12) & 15]!; if (L[d] === bl) { pc = c[i + 1]!; continue; } break; } // jeq32 %src
       case 58: { const bl = c[i + 2]!; const bh = c[i + 3]!; if (L[d] === bl && H[d] === bh) { pc = c[i + 1]!; continue; } break; } // jeq imm
