@@ -18,7 +18,7 @@
  */
 import type { createPairArithmetic } from '@ea/ebpf';
 
-/** @ea/ebpf's createPairArithmetic, passed in so that the core's text stands alone. */
+/** Types @ea/ebpf's createPairArithmetic, passed in so that the core's text stands alone. */
 export type PairArithmeticFactory = typeof createPairArithmetic;
 
 /** How the core reports a run-time error: makes the caller's typed error, which the core throws. */

@@ -26,7 +26,7 @@ export function alu50(): string {
   return lines.join('\n');
 }
 
-// Ethernet, IPv4 (IHL), TCP: r0 = 1 for TCP to port 80 or 443, else 0; bounds checked like XDP code.
+/** The packet parser: Ethernet, IPv4 (IHL), TCP; r0 = 1 for TCP to port 80 or 443, else 0; bounds checked like XDP code. */
 export const PACKET = `
   mov %r0, 0
   jlt %r2, 34, out
