@@ -7,23 +7,14 @@
 import { decodeBytes, EbpfLoadError } from '@ea/ebpf';
 import { contextOf, kernelView, loadObject, MapError, ObjectError, progTypeOf } from '@ea/ebpf-object';
 import { checkEbpf, type ProgType } from '@ea/ebpf-verifier';
+import { seededFloats } from '@ea/testkit';
 import { describe, expect, it } from 'vitest';
 import { clangUnavailable, compileC, OBJECT_C_DIR } from './support.js';
 
 const noClang = clangUnavailable();
 const N = process.env.EA_FUZZ === '1' ? 3000 : 300;
 
-/** A small seeded generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+const random = seededFloats;
 
 function outcome(body: () => string): string {
   try {

@@ -8,6 +8,7 @@ import type { Insn } from '@ea/bpf';
 import { Interpreter } from '@ea/interpreter';
 import type { CompiledProfile } from '@ea/profile';
 import { ARCHES, type ArchName, SYSCALL_ARCHES, syscallTable, writeSeccompData } from '@ea/seccomp';
+import { seededFloats } from '@ea/testkit';
 import { verify } from '@ea/verifier';
 import { type LibseccompFilter, libseccompFilter } from './libseccomp.js';
 
@@ -47,17 +48,8 @@ export function around(values: Iterable<bigint>): bigint[] {
   return [...out];
 }
 
-/** Returns a small deterministic PRNG (mulberry32) for sampled argument vectors. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Returns a small deterministic PRNG (@ea/testkit's seeded stream) for sampled argument vectors. */
+export const random: (seed: number) => () => number = seededFloats;
 
 /** Returns argument vectors for a syscall whose rules test the given indexes with the given constants. */
 export function vectors(byIndex: ReadonlyMap<number, bigint[]>, rnd: () => number, cap = 3000): bigint[][] {

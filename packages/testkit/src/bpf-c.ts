@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Rng } from './rng.js';
 
 /** The folder of the shared C programs and of the bpf.h they include. */
 export const BPF_C_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'c', 'bpf');
@@ -43,16 +44,10 @@ export function compileBpfProgram(name: string): { bytes: Uint8Array; path: stri
   return compileBpfC(join(BPF_C_DIR, `${name}.c`));
 }
 
-/** Returns a small seeded generator of floats in [0, 1) (mulberry32). */
+/** Returns a seeded generator of floats in [0, 1): the stream of `new Rng(seed)`, divided by 2^32. */
 export function seededFloats(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+  const r = new Rng(seed);
+  return () => r.u32() / 0x100000000;
 }
 
 /** Returns an Ethernet-ish frame: IPv4 with a common or random protocol, other EtherTypes, TLV chains. */
