@@ -6,7 +6,7 @@
  * interpreter and `accelerated` says so.
  */
 import { CodegenError } from '@ea/codegen';
-import { type CheckedProgram, type HelperRegistry, interpret } from '@ea/ebpf';
+import { assertCheckedProgram, type CheckedProgram, type HelperRegistry, interpret } from '@ea/ebpf';
 import { generate, type GenerateOptions } from './generate.js';
 import { RUNTIME_NAMES } from './names.js';
 import { Runtime } from './runtime.js';
@@ -48,6 +48,7 @@ export interface CompiledEbpf {
 
 /** Compiles a checked program; falls back to the interpreter when code cannot be generated. */
 export function compile(program: CheckedProgram, options: CompileOptions = {}): CompiledEbpf {
+  assertCheckedProgram(program, 'compile');
   const interpreted = (reason: string): CompiledEbpf => {
     let last = 0n;
     const run: RunEbpf = (input, regions = NO_REGIONS) => {

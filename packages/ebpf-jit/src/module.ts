@@ -60,6 +60,9 @@ export { run32, run };`;
  * ModuleError for a program that calls a helper (`call`, `callx`).
  */
 export function toModule(program: CheckedProgram, options: ModuleOptions = {}): string {
+  if (program === null || typeof program !== 'object' || !Array.isArray(program.insns)) {
+    throw new ModuleError(-1, 'toModule takes a checked program (@ea/ebpf load())');
+  }
   program.insns.forEach((insn, pc) => {
     if (insn?.kind === 'call' || insn?.kind === 'callx') throw new ModuleError(pc, `${formatInsn(insn)} calls a helper; a standalone module has none`);
   });

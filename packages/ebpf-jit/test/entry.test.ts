@@ -124,3 +124,14 @@ describe('inline context bounds', () => {
     expect(() => jit.run32(buf.subarray(0, 0))).toThrow(expect.objectContaining({ reason: 'out_of_bounds', pc: 0 }));
   });
 });
+
+describe('a program that is not a checked one', () => {
+  it('is a typed error at compile(), toModule() and the interpreter, not a TypeError mid-run', async () => {
+    const { toModule } = await import('@ea/ebpf-jit');
+    for (const program of [undefined, null, {}, new Uint8Array(16), 'mov %r0, 1']) {
+      expect(() => compile(program as never)).toThrow(expect.objectContaining({ name: 'EbpfRunError', reason: 'bad_input', pc: -1 }));
+      expect(() => interpret(program as never, new Uint8Array(4))).toThrow(expect.objectContaining({ name: 'EbpfRunError', reason: 'bad_input' }));
+      expect(() => toModule(program as never)).toThrow(expect.objectContaining({ name: 'ModuleError', pc: -1 }));
+    }
+  });
+});

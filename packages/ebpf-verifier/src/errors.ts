@@ -26,3 +26,19 @@ export class EbpfVerifierError extends Error {
     super(pc >= 0 ? `pc ${pc}: ${reason}: ${log}` : `${reason}: ${log}`);
   }
 }
+
+/**
+ * Reports a caller's mistake in the arguments (an unknown program type, a malformed option): an
+ * error naming the option, never a verdict on the program, since a verifier that guessed could
+ * accept what the kernel refuses.
+ */
+export class EbpfVerifierUsageError extends TypeError {
+  override readonly name = 'EbpfVerifierUsageError';
+  constructor(
+    /** The option at fault, e.g. `options.progType`. */
+    readonly field: string,
+    detail: string,
+  ) {
+    super(`${field}: ${detail}`);
+  }
+}

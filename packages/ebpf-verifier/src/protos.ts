@@ -38,7 +38,10 @@ export interface HelperProto {
 }
 
 /** Names the program types the verifier models. */
-export type ProgType = 'xdp' | 'socket_filter' | 'tc' | 'raw';
+/** Lists the program types the verifier models. */
+export const PROG_TYPES = ['xdp', 'socket_filter', 'tc', 'raw'] as const;
+/** Names a program type the verifier models. */
+export type ProgType = (typeof PROG_TYPES)[number];
 
 /** BPF_MAP_TYPE_PROG_ARRAY. */
 export const MAP_TYPE_PROG_ARRAY = 3;

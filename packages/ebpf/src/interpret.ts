@@ -33,6 +33,7 @@ export type PrepareOptions = Omit<RunOptions, 'regions' | 'onStep'>;
 
 /** Prepares a checked program for the fast interpreter; runs reuse one register file and stack. */
 export function prepare(program: CheckedProgram, options: PrepareOptions = {}): PreparedEbpf {
+  assertCheckedProgram(program, 'prepare');
   const code = predecode(program);
   const helpers = options.helpers;
   // NaN never stops the reference (`steps > NaN` is false): here it means no budget as well.
@@ -82,6 +83,7 @@ const KEPT = 4;
  * `convention: 'ctx'`. A traced run (`onStep`) runs on the reference interpreter.
  */
 export function interpret(program: CheckedProgram, input: Uint8Array, options: RunOptions = {}): bigint {
+  assertCheckedProgram(program, 'interpret');
   if (options.onStep !== undefined) return interpretReference(program, input, options);
   const { helpers, budget, convention } = options;
   let list = prepared.get(program);
@@ -96,4 +98,22 @@ export function interpret(program: CheckedProgram, input: Uint8Array, options: R
     if (list.length > KEPT) list.pop();
   }
   return hit.prepared.run(input, options.regions);
+}
+
+/**
+ * Throws EbpfRunError `bad_input` unless `program` has the shape load() and check() return: a
+ * caller's mistake (undefined, a raw byte array, a plain object) is a typed error at the entry,
+ * never a TypeError from deep inside a run.
+ */
+export function assertCheckedProgram(program: unknown, entry: string): asserts program is CheckedProgram {
+  const p = program as { insns?: unknown } | null;
+  if (p === null || typeof p !== 'object' || !Array.isArray(p.insns) || p.insns.length === 0) {
+    throw new EbpfRunError('bad_input', -1, `${entry} takes a checked program (load() or check()), not ${describe(program)}`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value instanceof Uint8Array) return 'a Uint8Array (decode and check it with load())';
+  return typeof value === 'object' ? 'an object without instructions' : typeof value;
 }
