@@ -115,6 +115,16 @@ export function moveContext(ctx: PacketContext, batch: PacketBatch, index: numbe
 }
 
 /**
+ * Returns the context the run loop's rare paths read (ancillary fields, negative offsets) for
+ * packet `index` of `batch`, which starts at `base` with `len` readable bytes: `ctx` moved there.
+ * A single run (no batch) was given its packet's own context, returned as it is.
+ */
+export function contextAt(ctx: PacketContext | null, batch: PacketBatch | null, index: number, base: number, len: number): PacketContext {
+  if (batch !== null) moveContext(ctx!, batch, index, base, len);
+  return ctx!;
+}
+
+/**
  * Runs `run` over every packet of a checked batch, writing each result to `results` when given;
  * returns how many results were non-zero (libpcap's match count).
  */

@@ -144,6 +144,19 @@ export interface DecodedProgram {
   readonly k: Uint32Array;
 }
 
+/**
+ * Returns whether a program (its operations, fused or not) may read its PacketContext: negative
+ * offsets, ancillary fields, and the indirect loads and `ldx msh` whose out-of-range offsets go
+ * through loadPacket. A batch run makes a context only for these (`ld #len` reads the batch).
+ */
+export function readsContext(op: Uint8Array): boolean {
+  for (const o of op) {
+    if (o >= OPS.PKT_W_NEG && o <= OPS.ANC_VLAN_TPID) return true;
+    if (o >= OPS.PKT_W_IND_JEQ && o <= OPS.PKT_MSH_B_IND) return true;
+  }
+  return false;
+}
+
 /** Returns the dense operation for one instruction under a profile. */
 export function decodeOp(ins: KnownInsn, profile: Profile): number {
   const packet = runsOnPackets(profile);

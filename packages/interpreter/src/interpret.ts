@@ -5,7 +5,7 @@
  */
 import { runsOnPackets, type VerifiedProgram } from '@ea/verifier';
 import { defaultRandom, type EngineOptions, type PacketContext, type StepHook } from './context.js';
-import { batchCount, type PacketBatch, runBatchWith } from './batch.js';
+import { badPacket, batchContext, batchCount, contextAt, type PacketBatch, runBatchWith } from './batch.js';
 import * as D from './decode.js';
 import { InterpreterError } from './errors.js';
 import { fuse } from './fuse.js';
@@ -39,6 +39,8 @@ export class Interpreter {
   private readonly budget: number;
   private readonly pcapBudget: PcapBudget | null;
   private readonly backward: Uint8Array | null;
+  /** Whether a batch run needs a context for its rare paths (decode.ts, readsContext). */
+  private readonly readsContext: boolean;
 
   constructor(program: VerifiedProgram, options: EngineOptions = {}) {
     this.program = program;
@@ -60,6 +62,7 @@ export class Interpreter {
     this.backward = backward?.includes(1) ? backward : null;
     this.pcapBudget = this.backward === null ? null : new PcapBudget(budget, this.backward);
     this.fused = fuse(this.decoded);
+    this.readsContext = D.readsContext(this.fused);
     this.need = imageSize(program);
   }
 
@@ -68,7 +71,7 @@ export class Interpreter {
     const profile = this.decoded.profile;
     if (runsOnPackets(profile)) throw wrongProfile('runSeccomp', profile);
     checkImage(view, this.need, profile, 'runSeccomp');
-    return this.exec(this.fused, view, 0, view.byteLength, null, null);
+    return this.exec(this.fused, view, 1, null, 0, view.byteLength, null, null, null);
   }
 
   /** Runs a socket program over a packet; returns the number of bytes to keep (0 drops). */
@@ -77,7 +80,7 @@ export class Interpreter {
     checkPacket(ctx, 'runPacket');
     const length = packetLength(ctx);
     if (this.decoded.profile === 'libpcap') return this.execPcap(ctx, length, null);
-    return this.exec(this.fused, ctx.data, ctx.offset ?? 0, length, ctx, null);
+    return this.exec(this.fused, ctx.data, 1, null, ctx.offset ?? 0, length, ctx, null, null);
   }
 
   /**
@@ -87,11 +90,9 @@ export class Interpreter {
   runBatch(batch: PacketBatch, results?: Uint32Array): number {
     if (!runsOnPackets(this.decoded.profile)) throw wrongProfile('runBatch', this.decoded.profile);
     const count = batchCount(batch, results);
-    if (this.decoded.profile === 'libpcap') {
-      return runBatchWith((ctx) => this.execPcap(ctx, ctx.length as number, null), batch, count, results);
-    }
-    const op = this.fused;
-    return runBatchWith((ctx) => this.exec(op, ctx.data, ctx.offset as number, ctx.length as number, ctx, null), batch, count, results);
+    // A libpcap program with a backward jump counts its budget per packet (execPcap).
+    if (this.pcapBudget !== null) return runBatchWith((ctx) => this.execPcap(ctx, ctx.length as number, null), batch, count, results);
+    return this.exec(this.fused, batch.data, count, batch, 0, 0, null, null, results ?? null);
   }
 
   /**
@@ -107,12 +108,12 @@ export class Interpreter {
     const profile = this.decoded.profile;
     if (!runsOnPackets(profile)) {
       checkImage(input, this.need, profile, 'trace');
-      return this.exec(this.decoded.op, input, 0, input.byteLength, null, hook);
+      return this.exec(this.decoded.op, input, 1, null, 0, input.byteLength, null, hook, null);
     }
     checkPacket(input, 'trace');
     const length = packetLength(input);
     if (profile === 'libpcap') return this.execPcap(input, length, hook);
-    return this.exec(this.decoded.op, input.data, input.offset ?? 0, length, input, hook);
+    return this.exec(this.decoded.op, input.data, 1, null, input.offset ?? 0, length, input, hook, null);
   }
 
   /**
@@ -124,7 +125,9 @@ export class Interpreter {
   private execPcap(ctx: PacketContext, length: number, hook: StepHook | null): number {
     const base = ctx.offset ?? 0;
     if (this.pcapBudget === null) {
-      return hook === null ? this.exec(this.fused, ctx.data, base, length, ctx, null) : this.exec(this.decoded.op, ctx.data, base, length, ctx, hook);
+      return hook === null
+        ? this.exec(this.fused, ctx.data, 1, null, base, length, ctx, null, null)
+        : this.exec(this.decoded.op, ctx.data, 1, null, base, length, ctx, hook, null);
     }
     let budget = this.pcapBudget;
     let step = budget.begin(hook);
@@ -134,366 +137,465 @@ export class Interpreter {
       step = budget.begin(hook)!;
     }
     try {
-      return this.exec(this.decoded.op, ctx.data, base, length, ctx, step);
+      return this.exec(this.decoded.op, ctx.data, 1, null, base, length, ctx, step, null);
     } finally {
       budget.end();
     }
   }
 
-
   /**
-   * `base` is where the packet starts in `view` (0 for seccomp/EA) and `size` how many bytes of
-   * it are readable: every direct packet read is `view.get*(base + v)` with `v + n <= size`.
+   * The run loop, over `count` packets of `batch` or, with no batch, over one input: the packet
+   * at `base` in `view` with `size` readable bytes (seccomp/EA: the image, base 0). A batch
+   * packet's `[offset, offset + length)` is checked against the view before anything reads it
+   * (else a typed error naming it), and the loop runs its packets in one call so that the
+   * decoded program is loaded once per call, not per packet. Every direct packet read is
+   * `view.get*(base + v)` with `v + n <= size`. Returns the one result without a batch, else how
+   * many results were non-zero (each written to `results` when given).
    */
   private exec(
     op: Uint8Array,
     view: DataView,
+    count: number,
+    batch: PacketBatch | null,
     base: number,
     size: number,
-    ctx: PacketContext | null,
+    input: PacketContext | null,
     hook: StepHook | null,
+    results: Uint32Array | null,
   ): number {
     const { jt, jf, k } = this.decoded;
     const ki = this.ki;
     const retK = this.retK;
     const mem = this.mem;
     const little = this.little;
+    const total = view.byteLength;
+    const offsets = batch === null ? NO_PACKETS : batch.offsets;
+    const lengths = batch === null ? NO_PACKETS : batch.lengths;
+    // `ld #len`: a batch's wire lengths (default its captured ones); a single run's context.
+    const wires = batch === null ? null : (batch.wireLengths ?? batch.lengths);
+    // The one context the rare paths read (ancillary fields, negative offsets), moved to a batch
+    // packet only when one of them runs (contextAt); made once per call, and only if needed.
+    const ctx = batch === null ? input : this.readsContext ? batchContext(batch) : null;
+    let matched = 0;
+    let r = 0;
     let a = 0;
     let x = 0;
     let pc = 0;
     let v = 0;
-    for (;;) {
-      if (hook !== null) hook(pc, a >>> 0, x >>> 0);
-      // The cases are decode.ts's dense indices written as literals, named in comments: V8 turns
-      // a switch over literal integers into a jump table, but not one over imported constants
-      // (measured: about 7x slower). test/ops.test.ts checks every literal against decode.ts.
-      switch (op[pc]) {
-        case 0 /* RET_K */:
-          return retK[pc]!;
-        case 1 /* RET_A */:
-          return a >>> 0;
-        case 2 /* LD_IMM */:
-          a = ki[pc]!;
-          break;
-        case 3 /* LDX_IMM */:
-          x = ki[pc]!;
-          break;
-        case 4 /* LD_MEM */:
-          a = mem[k[pc]!]!;
-          break;
-        case 5 /* LDX_MEM */:
-          x = mem[k[pc]!]!;
-          break;
-        case 6 /* ST */:
-          mem[k[pc]!] = a;
-          break;
-        case 7 /* STX */:
-          mem[k[pc]!] = x;
-          break;
-        case 8 /* TAX */:
-          x = a;
-          break;
-        case 9 /* TXA */:
-          a = x;
-          break;
-        case 10 /* LD_LEN */:
-          // Only socket programs have LD_LEN (decode makes seccomp's `ld #len` an LD_IMM), so ctx is set;
-          // read here, not at entry, so that programs without it pay nothing.
-          a = (ctx!.wireLength ?? size) | 0;
-          break;
-        case 11 /* LDX_LEN */:
-          x = (ctx!.wireLength ?? size) | 0;
-          break;
-        case 12 /* ADD_K */:
-          a = (a + ki[pc]!) | 0;
-          break;
-        case 13 /* SUB_K */:
-          a = (a - ki[pc]!) | 0;
-          break;
-        case 14 /* MUL_K */:
-          a = Math.imul(a, ki[pc]!);
-          break;
-        case 15 /* DIV_K */:
-          // Exact: a/k is at least 1/k away from the next integer, far above double rounding.
-          a = ((a >>> 0) / k[pc]!) | 0;
-          break;
-        case 16 /* OR_K */:
-          a |= ki[pc]!;
-          break;
-        case 17 /* AND_K */:
-          a &= ki[pc]!;
-          break;
-        case 18 /* LSH_K */:
-          a <<= ki[pc]!;
-          break;
-        case 19 /* RSH_K */:
-          a = (a >>> ki[pc]!) | 0;
-          break;
-        case 20 /* MOD_K */:
-          a = ((a >>> 0) % k[pc]!) | 0;
-          break;
-        case 21 /* XOR_K */:
-          a ^= ki[pc]!;
-          break;
-        case 22 /* ADD_X */:
-          a = (a + x) | 0;
-          break;
-        case 23 /* SUB_X */:
-          a = (a - x) | 0;
-          break;
-        case 24 /* MUL_X */:
-          a = Math.imul(a, x);
-          break;
-        case 25 /* DIV_X */:
-          // bpf_convert_filter guards DIV/MOD by X: X == 0 ends the program returning 0.
-          if (x === 0) return 0;
-          a = ((a >>> 0) / (x >>> 0)) | 0;
-          break;
-        case 26 /* OR_X */:
-          a |= x;
-          break;
-        case 27 /* AND_X */:
-          a &= x;
-          break;
-        case 28 /* LSH_X */:
-          // JavaScript shifts use the count's low 5 bits, exactly the kernel's X & 31.
-          a <<= x;
-          break;
-        case 29 /* RSH_X */:
-          a = (a >>> x) | 0;
-          break;
-        case 30 /* MOD_X */:
-          if (x === 0) return 0;
-          a = ((a >>> 0) % (x >>> 0)) | 0;
-          break;
-        case 31 /* XOR_X */:
-          a ^= x;
-          break;
-        case 32 /* NEG */:
-          a = -a | 0;
-          break;
-        case 33 /* JA */:
-          pc = jt[pc]!;
-          continue;
-        // Unsigned compares on int32: flipping the sign bit of both sides makes a signed compare
-        // order them as unsigned numbers.
-        case 34 /* JEQ_K */:
-          pc = a === ki[pc] ? jt[pc]! : jf[pc]!;
-          continue;
-        case 35 /* JGT_K */:
-          pc = (a ^ SIGN) > (ki[pc]! ^ SIGN) ? jt[pc]! : jf[pc]!;
-          continue;
-        case 36 /* JGE_K */:
-          pc = (a ^ SIGN) >= (ki[pc]! ^ SIGN) ? jt[pc]! : jf[pc]!;
-          continue;
-        case 37 /* JSET_K */:
-          pc = (a & ki[pc]!) !== 0 ? jt[pc]! : jf[pc]!;
-          continue;
-        case 38 /* JEQ_X */:
-          pc = a === x ? jt[pc]! : jf[pc]!;
-          continue;
-        case 39 /* JGT_X */:
-          pc = (a ^ SIGN) > (x ^ SIGN) ? jt[pc]! : jf[pc]!;
-          continue;
-        case 40 /* JGE_X */:
-          pc = (a ^ SIGN) >= (x ^ SIGN) ? jt[pc]! : jf[pc]!;
-          continue;
-        case 41 /* JSET_X */:
-          pc = (a & x) !== 0 ? jt[pc]! : jf[pc]!;
-          continue;
-        // Absolute loads share their code with their superinstructions (fuse.ts), which end
-        // with the jump of pc + 1 (jeq, or jset).
-        case 71 /* PKT_W_ABS_JEQ */:
-        case 74 /* PKT_W_ABS_JSET */:
-        case 42 /* PKT_W_ABS */:
-          v = ki[pc]!;
-          if (v + 4 > size) return 0;
-          a = view.getInt32(base + v);
-          if (op[pc] === 42) break;
-          pc = (op[pc] === 71 ? a === ki[pc + 1] : (a & ki[pc + 1]!) !== 0) ? jt[pc + 1]! : jf[pc + 1]!;
-          continue;
-        case 72 /* PKT_H_ABS_JEQ */:
-        case 75 /* PKT_H_ABS_JSET */:
-        case 43 /* PKT_H_ABS */:
-          v = ki[pc]!;
-          if (v + 2 > size) return 0;
-          a = view.getUint16(base + v);
-          if (op[pc] === 43) break;
-          pc = (op[pc] === 72 ? a === ki[pc + 1] : (a & ki[pc + 1]!) !== 0) ? jt[pc + 1]! : jf[pc + 1]!;
-          continue;
-        case 73 /* PKT_B_ABS_JEQ */:
-        case 76 /* PKT_B_ABS_JSET */:
-        case 44 /* PKT_B_ABS */:
-          v = ki[pc]!;
-          if (v >= size) return 0;
-          a = view.getUint8(base + v);
-          if (op[pc] === 44) break;
-          pc = (op[pc] === 73 ? a === ki[pc + 1] : (a & ki[pc + 1]!) !== 0) ? jt[pc + 1]! : jf[pc + 1]!;
-          continue;
-        case 45 /* PKT_W_NEG */:
-          v = loadPacket(ctx!, ki[pc]!, 4);
-          if (v < 0) return 0;
-          a = v | 0;
-          break;
-        case 46 /* PKT_H_NEG */:
-          a = loadPacket(ctx!, ki[pc]!, 2);
-          if (a < 0) return 0;
-          break;
-        case 47 /* PKT_B_NEG */:
-          a = loadPacket(ctx!, ki[pc]!, 1);
-          if (a < 0) return 0;
-          break;
-        // Indirect loads: the in-bounds, non-negative offset is read here; everything else
-        // (negative offsets, failures) goes through loadPacket, the one place that knows them.
-        // The offset wraps at 32 bits and is then read as a signed int (bpf_skb_load_helper).
-        // Each shares its code with its superinstructions (fuse.ts): `ldxb 4*([k]&0xf)` then this
-        // load (which first runs the ldxb and moves pc to the load), and this load then `jeq`
-        // (which ends with the jump of pc + 1). After the ldxb the load runs as its own operation
-        // at pc + 1, so it is fused with a `jeq` after it when that pair was fused.
-        case 80 /* PKT_MSH_W_IND */:
-        case 77 /* PKT_W_IND_JEQ */:
-        case 48 /* PKT_W_IND */:
-          if (op[pc] === 80) {
-            x = nibbleAt(view, base, size, ctx, ki[pc++]!);
-            if (x < 0) return 0;
-          }
-          v = (x + ki[pc]!) | 0;
-          if (v >= 0 && v + 4 <= size) a = view.getInt32(base + v);
-          else {
-            v = loadPacket(ctx!, v, 4);
-            if (v < 0) return 0;
-            a = v | 0;
-          }
-          if (op[pc] !== 77) break;
-          pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
-          continue;
-        case 81 /* PKT_MSH_H_IND */:
-        case 78 /* PKT_H_IND_JEQ */:
-        case 49 /* PKT_H_IND */:
-          if (op[pc] === 81) {
-            x = nibbleAt(view, base, size, ctx, ki[pc++]!);
-            if (x < 0) return 0;
-          }
-          v = (x + ki[pc]!) | 0;
-          a = v >= 0 && v + 2 <= size ? view.getUint16(base + v) : loadPacket(ctx!, v, 2);
-          if (a < 0) return 0;
-          if (op[pc] !== 78) break;
-          pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
-          continue;
-        case 82 /* PKT_MSH_B_IND */:
-        case 79 /* PKT_B_IND_JEQ */:
-        case 50 /* PKT_B_IND */:
-          if (op[pc] === 82) {
-            x = nibbleAt(view, base, size, ctx, ki[pc++]!);
-            if (x < 0) return 0;
-          }
-          v = (x + ki[pc]!) | 0;
-          a = v >= 0 && v < size ? view.getUint8(base + v) : loadPacket(ctx!, v, 1);
-          if (a < 0) return 0;
-          if (op[pc] !== 79) break;
-          pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
-          continue;
-        case 51 /* PKT_MSH */:
-          // X = 4 * (P[k] & 0xf); A is untouched.
-          x = nibbleAt(view, base, size, ctx, ki[pc]!);
-          if (x < 0) return 0;
-          break;
-        case 52 /* ANC_PROTOCOL */:
-          a = (ctx!.protocol ?? 0) | 0;
-          break;
-        case 53 /* ANC_PKTTYPE */:
-          a = (ctx!.pktType ?? 0) | 0;
-          break;
-        case 54 /* ANC_IFINDEX */:
-          // No device: convert_bpf_extensions' NULL check exits with the current A.
-          if (ctx!.ifindex === undefined) return a >>> 0;
-          a = ctx!.ifindex | 0;
-          break;
-        case 55 /* ANC_NLATTR */:
-          a = nlattr(view, base, size, a >>> 0, x >>> 0, little);
-          break;
-        case 56 /* ANC_NLATTR_NEST */:
-          a = nlattrNest(view, base, size, a >>> 0, x >>> 0, little);
-          break;
-        case 57 /* ANC_MARK */:
-          a = (ctx!.mark ?? 0) | 0;
-          break;
-        case 58 /* ANC_QUEUE */:
-          a = (ctx!.queue ?? 0) | 0;
-          break;
-        case 59 /* ANC_HATYPE */:
-          if (ctx!.hatype === undefined) return a >>> 0;
-          a = ctx!.hatype | 0;
-          break;
-        case 60 /* ANC_RXHASH */:
-          a = (ctx!.rxhash ?? 0) | 0;
-          break;
-        case 61 /* ANC_CPU */:
-          a = (ctx!.cpu ?? 0) | 0;
-          break;
-        case 62 /* ANC_ALU_XOR_X */:
-          a ^= x;
-          break;
-        case 63 /* ANC_VLAN_TAG */:
-          a = (ctx!.vlanTci ?? 0) | 0;
-          break;
-        case 64 /* ANC_VLAN_TAG_PRESENT */:
-          a = ctx!.vlanPresent === true ? 1 : 0;
-          break;
-        case 65 /* ANC_PAY_OFFSET */:
-          a = (ctx!.payOffset ?? 0) | 0;
-          break;
-        case 66 /* ANC_RANDOM */:
-          a = (ctx!.random ?? defaultRandom)() | 0;
-          break;
-        case 67 /* ANC_VLAN_TPID */:
-          a = (ctx!.vlanTpid ?? 0) | 0;
-          break;
-        case 68 /* IMG_W_ABS */:
-          v = ki[pc]!;
-          a = v + 4 <= size ? view.getInt32(v, little) : loadImageWord(view, v, little) | 0;
-          break;
-        case 69 /* IMG_W_IND */:
-          v = loadImageIndirect(view, x >>> 0, k[pc]!, little);
-          if (v < 0) return 0;
-          a = v | 0;
-          break;
-        case 70 /* IMG_TAILZERO */:
-          a = tailZero(view, k[pc]!, little);
-          break;
-        // The libpcap profile (libpcap.ts): offsets are plain u32 packet offsets, X + k unwrapped.
-        case 83 /* PCAP_LOAD_FAIL */:
-          return 0;
-        case 84 /* PCAP_W_IND */:
-          v = (x >>> 0) + k[pc]!;
-          if (v + 4 > size) return 0;
-          a = view.getInt32(base + v);
-          break;
-        case 85 /* PCAP_H_IND */:
-          v = (x >>> 0) + k[pc]!;
-          if (v + 2 > size) return 0;
-          a = view.getUint16(base + v);
-          break;
-        case 86 /* PCAP_B_IND */:
-          v = (x >>> 0) + k[pc]!;
-          if (v >= size) return 0;
-          a = view.getUint8(base + v);
-          break;
-        case 87 /* PCAP_LSH_X */:
-          // pcap_filter: `if (X < 32) A <<= X; else A = 0;`
-          a = x >>> 0 < 32 ? a << x : 0;
-          break;
-        case 88 /* PCAP_RSH_X */:
-          a = x >>> 0 < 32 ? (a >>> x) | 0 : 0;
-          break;
-        default:
-          // Unreachable for a decoded program: every op index above is produced by decodeOp.
-          throw new InterpreterError('BAD_INPUT', `no operation ${op[pc]} at pc ${pc}`);
+    for (let i = 0; i < count; i++) {
+      if (batch !== null) {
+        base = offsets[i]!;
+        size = lengths[i]!;
+        if (!(base >= 0 && size >= 0 && base + size <= total)) throw badPacket(batch, i);
       }
-      pc++;
+      a = 0;
+      x = 0;
+      pc = 0;
+      run: for (;;) {
+        if (hook !== null) hook(pc, a >>> 0, x >>> 0);
+        // The cases are decode.ts's dense indices written as literals, named in comments: V8 turns
+        // a switch over literal integers into a jump table, but not one over imported constants
+        // (measured: about 7x slower). test/ops.test.ts checks every literal against decode.ts.
+        switch (op[pc]) {
+          case 0 /* RET_K */:
+            r = retK[pc]!;
+            break run;
+          case 1 /* RET_A */:
+            r = a >>> 0;
+            break run;
+          case 2 /* LD_IMM */:
+            a = ki[pc]!;
+            break;
+          case 3 /* LDX_IMM */:
+            x = ki[pc]!;
+            break;
+          case 4 /* LD_MEM */:
+            a = mem[k[pc]!]!;
+            break;
+          case 5 /* LDX_MEM */:
+            x = mem[k[pc]!]!;
+            break;
+          case 6 /* ST */:
+            mem[k[pc]!] = a;
+            break;
+          case 7 /* STX */:
+            mem[k[pc]!] = x;
+            break;
+          case 8 /* TAX */:
+            x = a;
+            break;
+          case 9 /* TXA */:
+            a = x;
+            break;
+          case 10 /* LD_LEN */:
+            // Only socket programs have LD_LEN (decode makes seccomp's `ld #len` an LD_IMM), so ctx is set;
+            // read here, not at entry, so that programs without it pay nothing.
+            a = (wires !== null ? wires[i]! : (ctx!.wireLength ?? size)) | 0;
+            break;
+          case 11 /* LDX_LEN */:
+            x = (wires !== null ? wires[i]! : (ctx!.wireLength ?? size)) | 0;
+            break;
+          case 12 /* ADD_K */:
+            a = (a + ki[pc]!) | 0;
+            break;
+          case 13 /* SUB_K */:
+            a = (a - ki[pc]!) | 0;
+            break;
+          case 14 /* MUL_K */:
+            a = Math.imul(a, ki[pc]!);
+            break;
+          case 15 /* DIV_K */:
+            // Exact: a/k is at least 1/k away from the next integer, far above double rounding.
+            a = ((a >>> 0) / k[pc]!) | 0;
+            break;
+          case 16 /* OR_K */:
+            a |= ki[pc]!;
+            break;
+          case 17 /* AND_K */:
+            a &= ki[pc]!;
+            break;
+          case 18 /* LSH_K */:
+            a <<= ki[pc]!;
+            break;
+          case 19 /* RSH_K */:
+            a = (a >>> ki[pc]!) | 0;
+            break;
+          case 20 /* MOD_K */:
+            a = ((a >>> 0) % k[pc]!) | 0;
+            break;
+          case 21 /* XOR_K */:
+            a ^= ki[pc]!;
+            break;
+          case 22 /* ADD_X */:
+            a = (a + x) | 0;
+            break;
+          case 23 /* SUB_X */:
+            a = (a - x) | 0;
+            break;
+          case 24 /* MUL_X */:
+            a = Math.imul(a, x);
+            break;
+          case 25 /* DIV_X */:
+            // bpf_convert_filter guards DIV/MOD by X: X == 0 ends the program returning 0.
+            if (x === 0) {
+              r = 0;
+              break run;
+            }
+            a = ((a >>> 0) / (x >>> 0)) | 0;
+            break;
+          case 26 /* OR_X */:
+            a |= x;
+            break;
+          case 27 /* AND_X */:
+            a &= x;
+            break;
+          case 28 /* LSH_X */:
+            // JavaScript shifts use the count's low 5 bits, exactly the kernel's X & 31.
+            a <<= x;
+            break;
+          case 29 /* RSH_X */:
+            a = (a >>> x) | 0;
+            break;
+          case 30 /* MOD_X */:
+            if (x === 0) {
+              r = 0;
+              break run;
+            }
+            a = ((a >>> 0) % (x >>> 0)) | 0;
+            break;
+          case 31 /* XOR_X */:
+            a ^= x;
+            break;
+          case 32 /* NEG */:
+            a = -a | 0;
+            break;
+          case 33 /* JA */:
+            pc = jt[pc]!;
+            continue;
+          // Unsigned compares on int32: flipping the sign bit of both sides makes a signed compare
+          // order them as unsigned numbers.
+          case 34 /* JEQ_K */:
+            pc = a === ki[pc] ? jt[pc]! : jf[pc]!;
+            continue;
+          case 35 /* JGT_K */:
+            pc = (a ^ SIGN) > (ki[pc]! ^ SIGN) ? jt[pc]! : jf[pc]!;
+            continue;
+          case 36 /* JGE_K */:
+            pc = (a ^ SIGN) >= (ki[pc]! ^ SIGN) ? jt[pc]! : jf[pc]!;
+            continue;
+          case 37 /* JSET_K */:
+            pc = (a & ki[pc]!) !== 0 ? jt[pc]! : jf[pc]!;
+            continue;
+          case 38 /* JEQ_X */:
+            pc = a === x ? jt[pc]! : jf[pc]!;
+            continue;
+          case 39 /* JGT_X */:
+            pc = (a ^ SIGN) > (x ^ SIGN) ? jt[pc]! : jf[pc]!;
+            continue;
+          case 40 /* JGE_X */:
+            pc = (a ^ SIGN) >= (x ^ SIGN) ? jt[pc]! : jf[pc]!;
+            continue;
+          case 41 /* JSET_X */:
+            pc = (a & x) !== 0 ? jt[pc]! : jf[pc]!;
+            continue;
+          // Absolute loads share their code with their superinstructions (fuse.ts), which end
+          // with the jump of pc + 1 (jeq, or jset).
+          case 71 /* PKT_W_ABS_JEQ */:
+          case 74 /* PKT_W_ABS_JSET */:
+          case 42 /* PKT_W_ABS */:
+            v = ki[pc]!;
+            if (v + 4 > size) {
+              r = 0;
+              break run;
+            }
+            a = view.getInt32(base + v);
+            if (op[pc] === 42) break;
+            pc = (op[pc] === 71 ? a === ki[pc + 1] : (a & ki[pc + 1]!) !== 0) ? jt[pc + 1]! : jf[pc + 1]!;
+            continue;
+          case 72 /* PKT_H_ABS_JEQ */:
+          case 75 /* PKT_H_ABS_JSET */:
+          case 43 /* PKT_H_ABS */:
+            v = ki[pc]!;
+            if (v + 2 > size) {
+              r = 0;
+              break run;
+            }
+            a = view.getUint16(base + v);
+            if (op[pc] === 43) break;
+            pc = (op[pc] === 72 ? a === ki[pc + 1] : (a & ki[pc + 1]!) !== 0) ? jt[pc + 1]! : jf[pc + 1]!;
+            continue;
+          case 73 /* PKT_B_ABS_JEQ */:
+          case 76 /* PKT_B_ABS_JSET */:
+          case 44 /* PKT_B_ABS */:
+            v = ki[pc]!;
+            if (v >= size) {
+              r = 0;
+              break run;
+            }
+            a = view.getUint8(base + v);
+            if (op[pc] === 44) break;
+            pc = (op[pc] === 73 ? a === ki[pc + 1] : (a & ki[pc + 1]!) !== 0) ? jt[pc + 1]! : jf[pc + 1]!;
+            continue;
+          case 45 /* PKT_W_NEG */:
+            v = loadPacket(contextAt(ctx, batch, i, base, size), ki[pc]!, 4);
+            if (v < 0) {
+              r = 0;
+              break run;
+            }
+            a = v | 0;
+            break;
+          case 46 /* PKT_H_NEG */:
+            a = loadPacket(contextAt(ctx, batch, i, base, size), ki[pc]!, 2);
+            if (a < 0) {
+              r = 0;
+              break run;
+            }
+            break;
+          case 47 /* PKT_B_NEG */:
+            a = loadPacket(contextAt(ctx, batch, i, base, size), ki[pc]!, 1);
+            if (a < 0) {
+              r = 0;
+              break run;
+            }
+            break;
+          // Indirect loads: the in-bounds, non-negative offset is read here; everything else
+          // (negative offsets, failures) goes through loadPacket, the one place that knows them.
+          // The offset wraps at 32 bits and is then read as a signed int (bpf_skb_load_helper).
+          // Each shares its code with its superinstructions (fuse.ts): `ldxb 4*([k]&0xf)` then this
+          // load (which first runs the ldxb and moves pc to the load), and this load then `jeq`
+          // (which ends with the jump of pc + 1). After the ldxb the load runs as its own operation
+          // at pc + 1, so it is fused with a `jeq` after it when that pair was fused.
+          case 80 /* PKT_MSH_W_IND */:
+          case 77 /* PKT_W_IND_JEQ */:
+          case 48 /* PKT_W_IND */:
+            if (op[pc] === 80) {
+              x = nibbleAt(view, base, size, ctx, batch, i, ki[pc++]!);
+              if (x < 0) {
+                r = 0;
+                break run;
+              }
+            }
+            v = (x + ki[pc]!) | 0;
+            if (v >= 0 && v + 4 <= size) a = view.getInt32(base + v);
+            else {
+              v = loadPacket(contextAt(ctx, batch, i, base, size), v, 4);
+              if (v < 0) {
+                r = 0;
+                break run;
+              }
+              a = v | 0;
+            }
+            if (op[pc] !== 77) break;
+            pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
+            continue;
+          case 81 /* PKT_MSH_H_IND */:
+          case 78 /* PKT_H_IND_JEQ */:
+          case 49 /* PKT_H_IND */:
+            if (op[pc] === 81) {
+              x = nibbleAt(view, base, size, ctx, batch, i, ki[pc++]!);
+              if (x < 0) {
+                r = 0;
+                break run;
+              }
+            }
+            v = (x + ki[pc]!) | 0;
+            a = v >= 0 && v + 2 <= size ? view.getUint16(base + v) : loadPacket(contextAt(ctx, batch, i, base, size), v, 2);
+            if (a < 0) {
+              r = 0;
+              break run;
+            }
+            if (op[pc] !== 78) break;
+            pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
+            continue;
+          case 82 /* PKT_MSH_B_IND */:
+          case 79 /* PKT_B_IND_JEQ */:
+          case 50 /* PKT_B_IND */:
+            if (op[pc] === 82) {
+              x = nibbleAt(view, base, size, ctx, batch, i, ki[pc++]!);
+              if (x < 0) {
+                r = 0;
+                break run;
+              }
+            }
+            v = (x + ki[pc]!) | 0;
+            a = v >= 0 && v < size ? view.getUint8(base + v) : loadPacket(contextAt(ctx, batch, i, base, size), v, 1);
+            if (a < 0) {
+              r = 0;
+              break run;
+            }
+            if (op[pc] !== 79) break;
+            pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
+            continue;
+          case 51 /* PKT_MSH */:
+            // X = 4 * (P[k] & 0xf); A is untouched.
+            x = nibbleAt(view, base, size, ctx, batch, i, ki[pc]!);
+            if (x < 0) {
+              r = 0;
+              break run;
+            }
+            break;
+          case 52 /* ANC_PROTOCOL */:
+            a = (contextAt(ctx, batch, i, base, size).protocol ?? 0) | 0;
+            break;
+          case 53 /* ANC_PKTTYPE */:
+            a = (contextAt(ctx, batch, i, base, size).pktType ?? 0) | 0;
+            break;
+          case 54 /* ANC_IFINDEX */:
+            // No device: convert_bpf_extensions' NULL check exits with the current A.
+            if (contextAt(ctx, batch, i, base, size).ifindex === undefined) {
+              r = a >>> 0;
+              break run;
+            }
+            a = ctx!.ifindex! | 0; // moved to this packet just above
+            break;
+          case 55 /* ANC_NLATTR */:
+            a = nlattr(view, base, size, a >>> 0, x >>> 0, little);
+            break;
+          case 56 /* ANC_NLATTR_NEST */:
+            a = nlattrNest(view, base, size, a >>> 0, x >>> 0, little);
+            break;
+          case 57 /* ANC_MARK */:
+            a = (contextAt(ctx, batch, i, base, size).mark ?? 0) | 0;
+            break;
+          case 58 /* ANC_QUEUE */:
+            a = (contextAt(ctx, batch, i, base, size).queue ?? 0) | 0;
+            break;
+          case 59 /* ANC_HATYPE */:
+            if (contextAt(ctx, batch, i, base, size).hatype === undefined) {
+              r = a >>> 0;
+              break run;
+            }
+            a = ctx!.hatype! | 0; // moved to this packet just above
+            break;
+          case 60 /* ANC_RXHASH */:
+            a = (contextAt(ctx, batch, i, base, size).rxhash ?? 0) | 0;
+            break;
+          case 61 /* ANC_CPU */:
+            a = (contextAt(ctx, batch, i, base, size).cpu ?? 0) | 0;
+            break;
+          case 62 /* ANC_ALU_XOR_X */:
+            a ^= x;
+            break;
+          case 63 /* ANC_VLAN_TAG */:
+            a = (contextAt(ctx, batch, i, base, size).vlanTci ?? 0) | 0;
+            break;
+          case 64 /* ANC_VLAN_TAG_PRESENT */:
+            a = contextAt(ctx, batch, i, base, size).vlanPresent === true ? 1 : 0;
+            break;
+          case 65 /* ANC_PAY_OFFSET */:
+            a = (contextAt(ctx, batch, i, base, size).payOffset ?? 0) | 0;
+            break;
+          case 66 /* ANC_RANDOM */:
+            a = (contextAt(ctx, batch, i, base, size).random ?? defaultRandom)() | 0;
+            break;
+          case 67 /* ANC_VLAN_TPID */:
+            a = (contextAt(ctx, batch, i, base, size).vlanTpid ?? 0) | 0;
+            break;
+          case 68 /* IMG_W_ABS */:
+            v = ki[pc]!;
+            a = v + 4 <= size ? view.getInt32(v, little) : loadImageWord(view, v, little) | 0;
+            break;
+          case 69 /* IMG_W_IND */:
+            v = loadImageIndirect(view, x >>> 0, k[pc]!, little);
+            if (v < 0) {
+              r = 0;
+              break run;
+            }
+            a = v | 0;
+            break;
+          case 70 /* IMG_TAILZERO */:
+            a = tailZero(view, k[pc]!, little);
+            break;
+          // The libpcap profile (libpcap.ts): offsets are plain u32 packet offsets, X + k unwrapped.
+          case 83 /* PCAP_LOAD_FAIL */:
+            r = 0;
+            break run;
+          case 84 /* PCAP_W_IND */:
+            v = (x >>> 0) + k[pc]!;
+            if (v + 4 > size) {
+              r = 0;
+              break run;
+            }
+            a = view.getInt32(base + v);
+            break;
+          case 85 /* PCAP_H_IND */:
+            v = (x >>> 0) + k[pc]!;
+            if (v + 2 > size) {
+              r = 0;
+              break run;
+            }
+            a = view.getUint16(base + v);
+            break;
+          case 86 /* PCAP_B_IND */:
+            v = (x >>> 0) + k[pc]!;
+            if (v >= size) {
+              r = 0;
+              break run;
+            }
+            a = view.getUint8(base + v);
+            break;
+          case 87 /* PCAP_LSH_X */:
+            // pcap_filter: `if (X < 32) A <<= X; else A = 0;`
+            a = x >>> 0 < 32 ? a << x : 0;
+            break;
+          case 88 /* PCAP_RSH_X */:
+            a = x >>> 0 < 32 ? (a >>> x) | 0 : 0;
+            break;
+          default:
+            // Unreachable for a decoded program: every op index above is produced by decodeOp.
+            throw new InterpreterError('BAD_INPUT', `no operation ${op[pc]} at pc ${pc}`);
+        }
+        pc++;
+      }
+      if (results !== null) results[i] = r;
+      if (r !== 0) matched++;
     }
+    return batch === null ? r : matched;
   }
 }
+
+/** The offsets and lengths of a single run, which has no batch: never read. */
+const NO_PACKETS = new Int32Array(0);
 
 /** The sign bit as an int32, for unsigned compares of int32 values. */
 const SIGN = -0x80000000;

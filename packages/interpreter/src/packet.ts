@@ -5,6 +5,7 @@
  * which calls it for the rare paths (negative offsets, netlink attributes).
  */
 import { SKF_LL_OFF, SKF_NET_OFF } from '@ea/bpf';
+import { contextAt, type PacketBatch } from './batch.js';
 import type { PacketContext } from './context.js';
 import { InterpreterError } from './errors.js';
 import { checkPacket } from './input.js';
@@ -77,10 +78,19 @@ export function loadPacket(ctx: PacketContext, off: number, size: number): numbe
 /**
  * Returns X of `ldx 4*([k]&0xf)`, 4 * (the packet byte at k & 0xf), or -1 when the load fails:
  * the run loop's one copy of it (PKT_MSH and its superinstructions). The packet is `size` bytes
- * at `base` in `view`; a negative k or a failure goes through loadPacket.
+ * at `base` in `view`; a negative k or a failure goes through loadPacket, over `ctx` pointed at
+ * packet `index` of `batch` (contextAt).
  */
-export function nibbleAt(view: DataView, base: number, size: number, ctx: PacketContext | null, k: number): number {
-  const byte = k >= 0 && k < size ? view.getUint8(base + k) : loadPacket(ctx as PacketContext, k, 1);
+export function nibbleAt(
+  view: DataView,
+  base: number,
+  size: number,
+  ctx: PacketContext | null,
+  batch: PacketBatch | null,
+  index: number,
+  k: number,
+): number {
+  const byte = k >= 0 && k < size ? view.getUint8(base + k) : loadPacket(contextAt(ctx, batch, index, base, size), k, 1);
   return byte < 0 ? -1 : (byte & 0xf) << 2;
 }
 
