@@ -249,3 +249,22 @@ export function decode(program: VerifiedProgram): DecodedProgram {
   });
   return { profile: program.profile, op, jt, jf, k };
 }
+
+/**
+ * Lays a decoded program out as the run loop reads it: one Int32Array holding, for each
+ * instruction, its operation (taken from `op`: decoded.op, or fuse.ts's copy with
+ * superinstructions), k as int32, and its true and false targets, each times four so that a
+ * jump sets the loop's index straight into the array. One array read at one place per
+ * instruction, where four separate arrays cost four bounds checks at four places.
+ */
+export function layOut(decoded: DecodedProgram, op: Uint8Array): Int32Array {
+  const n = op.length;
+  const code = new Int32Array(n * 4);
+  for (let pc = 0; pc < n; pc++) {
+    code[pc * 4] = op[pc]!;
+    code[pc * 4 + 1] = decoded.k[pc]! | 0;
+    code[pc * 4 + 2] = decoded.jt[pc]! * 4;
+    code[pc * 4 + 3] = decoded.jf[pc]! * 4;
+  }
+  return code;
+}

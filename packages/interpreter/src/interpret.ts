@@ -22,17 +22,18 @@ export class Interpreter {
   /** Scratch memory M[0..15]: reused across runs; the verifier proves every read follows a write. */
   private readonly mem = new Int32Array(16);
   /**
-   * k as int32: A and X live as int32 in the loop, V8's cheapest representation, which also
-   * keeps values of 2^31 and above from being boxed as heap numbers on every operation.
-   */
-  private readonly ki: Int32Array;
-  /**
    * RET K values, boxed once: a tagged array hands out the same number object on every run, where
    * reading a u32 >= 2^31 from the Uint32Array would allocate one (RET #0xffffffff is common).
    */
   private readonly retK: number[];
-  /** The operations with superinstructions (fuse.ts) that `run` executes; `trace` runs `decoded.op`. */
-  private readonly fused: Uint8Array;
+  /**
+   * The program as the run loop reads it (decode.ts, layOut; k as int32: A and X live as int32
+   * in the loop, V8's cheapest representation, which also keeps values of 2^31 and above from
+   * being boxed as heap numbers on every operation): `code` with superinstructions (fuse.ts), what
+   * `run` executes; `plain` without, one instruction at a time, what `trace` and budgets run.
+   */
+  readonly code: Int32Array;
+  private readonly plain: Int32Array;
   /** Seccomp/EA: the fewest bytes a view must hold (input.ts, imageSize), checked at every entry. */
   private readonly need: number;
   /** libpcap profile: the instruction budget of one run (EngineOptions.budget), counted by a step hook. */
@@ -45,7 +46,6 @@ export class Interpreter {
   constructor(program: VerifiedProgram, options: EngineOptions = {}) {
     this.program = program;
     this.decoded = D.decode(program);
-    this.ki = new Int32Array(this.decoded.k.buffer, this.decoded.k.byteOffset, this.decoded.k.length);
     // Start from tagged elements (null) so the array never becomes an unboxed-double array.
     const retK: (number | null)[] = new Array<number | null>(this.decoded.k.length).fill(null);
     this.decoded.k.forEach((value, pc) => {
@@ -61,8 +61,10 @@ export class Interpreter {
     const backward = program.profile === 'libpcap' ? PcapBudget.backwardJumps(this.decoded) : null;
     this.backward = backward?.includes(1) ? backward : null;
     this.pcapBudget = this.backward === null ? null : new PcapBudget(budget, this.backward);
-    this.fused = fuse(this.decoded);
-    this.readsContext = D.readsContext(this.fused);
+    const fused = fuse(this.decoded);
+    this.code = D.layOut(this.decoded, fused);
+    this.plain = fused === this.decoded.op ? this.code : D.layOut(this.decoded, this.decoded.op);
+    this.readsContext = D.readsContext(fused);
     this.need = imageSize(program);
   }
 
@@ -71,7 +73,7 @@ export class Interpreter {
     const profile = this.decoded.profile;
     if (runsOnPackets(profile)) throw wrongProfile('runSeccomp', profile);
     checkImage(view, this.need, profile, 'runSeccomp');
-    return this.exec(this.fused, view, 1, null, 0, view.byteLength, null, null, null);
+    return this.exec(this.code, view, 1, null, 0, view.byteLength, null, null, null);
   }
 
   /** Runs a socket program over a packet; returns the number of bytes to keep (0 drops). */
@@ -80,7 +82,7 @@ export class Interpreter {
     checkPacket(ctx, 'runPacket');
     const length = packetLength(ctx);
     if (this.decoded.profile === 'libpcap') return this.execPcap(ctx, length, null);
-    return this.exec(this.fused, ctx.data, 1, null, ctx.offset ?? 0, length, ctx, null, null);
+    return this.exec(this.code, ctx.data, 1, null, ctx.offset ?? 0, length, ctx, null, null);
   }
 
   /**
@@ -92,7 +94,7 @@ export class Interpreter {
     const count = batchCount(batch, results);
     // A libpcap program with a backward jump counts its budget per packet (execPcap).
     if (this.pcapBudget !== null) return runBatchWith((ctx) => this.execPcap(ctx, ctx.length as number, null), batch, count, results);
-    return this.exec(this.fused, batch.data, count, batch, 0, 0, null, null, results ?? null);
+    return this.exec(this.code, batch.data, count, batch, 0, 0, null, null, results ?? null);
   }
 
   /**
@@ -108,12 +110,12 @@ export class Interpreter {
     const profile = this.decoded.profile;
     if (!runsOnPackets(profile)) {
       checkImage(input, this.need, profile, 'trace');
-      return this.exec(this.decoded.op, input, 1, null, 0, input.byteLength, null, hook, null);
+      return this.exec(this.plain, input, 1, null, 0, input.byteLength, null, hook, null);
     }
     checkPacket(input, 'trace');
     const length = packetLength(input);
     if (profile === 'libpcap') return this.execPcap(input, length, hook);
-    return this.exec(this.decoded.op, input.data, 1, null, input.offset ?? 0, length, input, hook, null);
+    return this.exec(this.plain, input.data, 1, null, input.offset ?? 0, length, input, hook, null);
   }
 
   /**
@@ -126,8 +128,8 @@ export class Interpreter {
     const base = ctx.offset ?? 0;
     if (this.pcapBudget === null) {
       return hook === null
-        ? this.exec(this.fused, ctx.data, 1, null, base, length, ctx, null, null)
-        : this.exec(this.decoded.op, ctx.data, 1, null, base, length, ctx, hook, null);
+        ? this.exec(this.code, ctx.data, 1, null, base, length, ctx, null, null)
+        : this.exec(this.plain, ctx.data, 1, null, base, length, ctx, hook, null);
     }
     let budget = this.pcapBudget;
     let step = budget.begin(hook);
@@ -137,7 +139,7 @@ export class Interpreter {
       step = budget.begin(hook)!;
     }
     try {
-      return this.exec(this.decoded.op, ctx.data, 1, null, base, length, ctx, step, null);
+      return this.exec(this.plain, ctx.data, 1, null, base, length, ctx, step, null);
     } finally {
       budget.end();
     }
@@ -153,7 +155,7 @@ export class Interpreter {
    * many results were non-zero (each written to `results` when given).
    */
   private exec(
-    op: Uint8Array,
+    code: Int32Array,
     view: DataView,
     count: number,
     batch: PacketBatch | null,
@@ -163,8 +165,6 @@ export class Interpreter {
     hook: StepHook | null,
     results: Uint32Array | null,
   ): number {
-    const { jt, jf, k } = this.decoded;
-    const ki = this.ki;
     const retK = this.retK;
     const mem = this.mem;
     const little = this.little;
@@ -177,7 +177,9 @@ export class Interpreter {
     // packet only when one of them runs (contextAt); made once per call, and only if needed.
     const ctx = batch === null ? input : this.readsContext ? batchContext(batch) : null;
     let matched = 0;
+    // The result as int32 (its u32 bits), and where a RET #k ended the run (-1 for any other end).
     let r = 0;
+    let ret = -1;
     let a = 0;
     let x = 0;
     let pc = 0;
@@ -191,35 +193,38 @@ export class Interpreter {
       a = 0;
       x = 0;
       pc = 0;
+      ret = -1;
       run: for (;;) {
-        if (hook !== null) hook(pc, a >>> 0, x >>> 0);
+        if (hook !== null) hook(pc >> 2, a >>> 0, x >>> 0);
         // The cases are decode.ts's dense indices written as literals, named in comments: V8 turns
         // a switch over literal integers into a jump table, but not one over imported constants
         // (measured: about 7x slower). test/ops.test.ts checks every literal against decode.ts.
-        switch (op[pc]) {
+        const o = code[pc]!;
+        switch (o) {
           case 0 /* RET_K */:
-            r = retK[pc]!;
+            r = code[pc + 1]!;
+            ret = pc;
             break run;
           case 1 /* RET_A */:
-            r = a >>> 0;
+            r = a;
             break run;
           case 2 /* LD_IMM */:
-            a = ki[pc]!;
+            a = code[pc + 1]!;
             break;
           case 3 /* LDX_IMM */:
-            x = ki[pc]!;
+            x = code[pc + 1]!;
             break;
           case 4 /* LD_MEM */:
-            a = mem[k[pc]!]!;
+            a = mem[code[pc + 1]!]!;
             break;
           case 5 /* LDX_MEM */:
-            x = mem[k[pc]!]!;
+            x = mem[code[pc + 1]!]!;
             break;
           case 6 /* ST */:
-            mem[k[pc]!] = a;
+            mem[code[pc + 1]!] = a;
             break;
           case 7 /* STX */:
-            mem[k[pc]!] = x;
+            mem[code[pc + 1]!] = x;
             break;
           case 8 /* TAX */:
             x = a;
@@ -236,35 +241,35 @@ export class Interpreter {
             x = (wires !== null ? wires[i]! : (ctx!.wireLength ?? size)) | 0;
             break;
           case 12 /* ADD_K */:
-            a = (a + ki[pc]!) | 0;
+            a = (a + code[pc + 1]!) | 0;
             break;
           case 13 /* SUB_K */:
-            a = (a - ki[pc]!) | 0;
+            a = (a - code[pc + 1]!) | 0;
             break;
           case 14 /* MUL_K */:
-            a = Math.imul(a, ki[pc]!);
+            a = Math.imul(a, code[pc + 1]!);
             break;
           case 15 /* DIV_K */:
             // Exact: a/k is at least 1/k away from the next integer, far above double rounding.
-            a = ((a >>> 0) / k[pc]!) | 0;
+            a = ((a >>> 0) / (code[pc + 1]! >>> 0)) | 0;
             break;
           case 16 /* OR_K */:
-            a |= ki[pc]!;
+            a |= code[pc + 1]!;
             break;
           case 17 /* AND_K */:
-            a &= ki[pc]!;
+            a &= code[pc + 1]!;
             break;
           case 18 /* LSH_K */:
-            a <<= ki[pc]!;
+            a <<= code[pc + 1]!;
             break;
           case 19 /* RSH_K */:
-            a = (a >>> ki[pc]!) | 0;
+            a = (a >>> code[pc + 1]!) | 0;
             break;
           case 20 /* MOD_K */:
-            a = ((a >>> 0) % k[pc]!) | 0;
+            a = ((a >>> 0) % (code[pc + 1]! >>> 0)) | 0;
             break;
           case 21 /* XOR_K */:
-            a ^= ki[pc]!;
+            a ^= code[pc + 1]!;
             break;
           case 22 /* ADD_X */:
             a = (a + x) | 0;
@@ -310,74 +315,74 @@ export class Interpreter {
             a = -a | 0;
             break;
           case 33 /* JA */:
-            pc = jt[pc]!;
+            pc = code[pc + 2]!;
             continue;
           // Unsigned compares on int32: flipping the sign bit of both sides makes a signed compare
           // order them as unsigned numbers.
           case 34 /* JEQ_K */:
-            pc = a === ki[pc] ? jt[pc]! : jf[pc]!;
+            pc = a === code[pc + 1] ? code[pc + 2]! : code[pc + 3]!;
             continue;
           case 35 /* JGT_K */:
-            pc = (a ^ SIGN) > (ki[pc]! ^ SIGN) ? jt[pc]! : jf[pc]!;
+            pc = (a ^ SIGN) > (code[pc + 1]! ^ SIGN) ? code[pc + 2]! : code[pc + 3]!;
             continue;
           case 36 /* JGE_K */:
-            pc = (a ^ SIGN) >= (ki[pc]! ^ SIGN) ? jt[pc]! : jf[pc]!;
+            pc = (a ^ SIGN) >= (code[pc + 1]! ^ SIGN) ? code[pc + 2]! : code[pc + 3]!;
             continue;
           case 37 /* JSET_K */:
-            pc = (a & ki[pc]!) !== 0 ? jt[pc]! : jf[pc]!;
+            pc = (a & code[pc + 1]!) !== 0 ? code[pc + 2]! : code[pc + 3]!;
             continue;
           case 38 /* JEQ_X */:
-            pc = a === x ? jt[pc]! : jf[pc]!;
+            pc = a === x ? code[pc + 2]! : code[pc + 3]!;
             continue;
           case 39 /* JGT_X */:
-            pc = (a ^ SIGN) > (x ^ SIGN) ? jt[pc]! : jf[pc]!;
+            pc = (a ^ SIGN) > (x ^ SIGN) ? code[pc + 2]! : code[pc + 3]!;
             continue;
           case 40 /* JGE_X */:
-            pc = (a ^ SIGN) >= (x ^ SIGN) ? jt[pc]! : jf[pc]!;
+            pc = (a ^ SIGN) >= (x ^ SIGN) ? code[pc + 2]! : code[pc + 3]!;
             continue;
           case 41 /* JSET_X */:
-            pc = (a & x) !== 0 ? jt[pc]! : jf[pc]!;
+            pc = (a & x) !== 0 ? code[pc + 2]! : code[pc + 3]!;
             continue;
           // Absolute loads share their code with their superinstructions (fuse.ts), which end
           // with the jump of pc + 1 (jeq, or jset).
           case 71 /* PKT_W_ABS_JEQ */:
           case 74 /* PKT_W_ABS_JSET */:
           case 42 /* PKT_W_ABS */:
-            v = ki[pc]!;
+            v = code[pc + 1]!;
             if (v + 4 > size) {
               r = 0;
               break run;
             }
             a = view.getInt32(base + v);
-            if (op[pc] === 42) break;
-            pc = (op[pc] === 71 ? a === ki[pc + 1] : (a & ki[pc + 1]!) !== 0) ? jt[pc + 1]! : jf[pc + 1]!;
+            if (o === 42) break;
+            pc = (o === 71 ? a === code[pc + 5] : (a & code[pc + 5]!) !== 0) ? code[pc + 6]! : code[pc + 7]!;
             continue;
           case 72 /* PKT_H_ABS_JEQ */:
           case 75 /* PKT_H_ABS_JSET */:
           case 43 /* PKT_H_ABS */:
-            v = ki[pc]!;
+            v = code[pc + 1]!;
             if (v + 2 > size) {
               r = 0;
               break run;
             }
             a = view.getUint16(base + v);
-            if (op[pc] === 43) break;
-            pc = (op[pc] === 72 ? a === ki[pc + 1] : (a & ki[pc + 1]!) !== 0) ? jt[pc + 1]! : jf[pc + 1]!;
+            if (o === 43) break;
+            pc = (o === 72 ? a === code[pc + 5] : (a & code[pc + 5]!) !== 0) ? code[pc + 6]! : code[pc + 7]!;
             continue;
           case 73 /* PKT_B_ABS_JEQ */:
           case 76 /* PKT_B_ABS_JSET */:
           case 44 /* PKT_B_ABS */:
-            v = ki[pc]!;
+            v = code[pc + 1]!;
             if (v >= size) {
               r = 0;
               break run;
             }
             a = view.getUint8(base + v);
-            if (op[pc] === 44) break;
-            pc = (op[pc] === 73 ? a === ki[pc + 1] : (a & ki[pc + 1]!) !== 0) ? jt[pc + 1]! : jf[pc + 1]!;
+            if (o === 44) break;
+            pc = (o === 73 ? a === code[pc + 5] : (a & code[pc + 5]!) !== 0) ? code[pc + 6]! : code[pc + 7]!;
             continue;
           case 45 /* PKT_W_NEG */:
-            v = loadPacket(contextAt(ctx, batch, i, base, size), ki[pc]!, 4);
+            v = loadPacket(contextAt(ctx, batch, i, base, size), code[pc + 1]!, 4);
             if (v < 0) {
               r = 0;
               break run;
@@ -385,14 +390,14 @@ export class Interpreter {
             a = v | 0;
             break;
           case 46 /* PKT_H_NEG */:
-            a = loadPacket(contextAt(ctx, batch, i, base, size), ki[pc]!, 2);
+            a = loadPacket(contextAt(ctx, batch, i, base, size), code[pc + 1]!, 2);
             if (a < 0) {
               r = 0;
               break run;
             }
             break;
           case 47 /* PKT_B_NEG */:
-            a = loadPacket(contextAt(ctx, batch, i, base, size), ki[pc]!, 1);
+            a = loadPacket(contextAt(ctx, batch, i, base, size), code[pc + 1]!, 1);
             if (a < 0) {
               r = 0;
               break run;
@@ -408,14 +413,15 @@ export class Interpreter {
           case 80 /* PKT_MSH_W_IND */:
           case 77 /* PKT_W_IND_JEQ */:
           case 48 /* PKT_W_IND */:
-            if (op[pc] === 80) {
-              x = nibbleAt(view, base, size, ctx, batch, i, ki[pc++]!);
+            if (o === 80) {
+              x = nibbleAt(view, base, size, ctx, batch, i, code[pc + 1]!);
+              pc += 4;
               if (x < 0) {
                 r = 0;
                 break run;
               }
             }
-            v = (x + ki[pc]!) | 0;
+            v = (x + code[pc + 1]!) | 0;
             if (v >= 0 && v + 4 <= size) a = view.getInt32(base + v);
             else {
               v = loadPacket(contextAt(ctx, batch, i, base, size), v, 4);
@@ -425,50 +431,52 @@ export class Interpreter {
               }
               a = v | 0;
             }
-            if (op[pc] !== 77) break;
-            pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
+            if (code[pc] !== 77) break;
+            pc = a === code[pc + 5] ? code[pc + 6]! : code[pc + 7]!;
             continue;
           case 81 /* PKT_MSH_H_IND */:
           case 78 /* PKT_H_IND_JEQ */:
           case 49 /* PKT_H_IND */:
-            if (op[pc] === 81) {
-              x = nibbleAt(view, base, size, ctx, batch, i, ki[pc++]!);
+            if (o === 81) {
+              x = nibbleAt(view, base, size, ctx, batch, i, code[pc + 1]!);
+              pc += 4;
               if (x < 0) {
                 r = 0;
                 break run;
               }
             }
-            v = (x + ki[pc]!) | 0;
+            v = (x + code[pc + 1]!) | 0;
             a = v >= 0 && v + 2 <= size ? view.getUint16(base + v) : loadPacket(contextAt(ctx, batch, i, base, size), v, 2);
             if (a < 0) {
               r = 0;
               break run;
             }
-            if (op[pc] !== 78) break;
-            pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
+            if (code[pc] !== 78) break;
+            pc = a === code[pc + 5] ? code[pc + 6]! : code[pc + 7]!;
             continue;
           case 82 /* PKT_MSH_B_IND */:
           case 79 /* PKT_B_IND_JEQ */:
           case 50 /* PKT_B_IND */:
-            if (op[pc] === 82) {
-              x = nibbleAt(view, base, size, ctx, batch, i, ki[pc++]!);
+            if (o === 82) {
+              x = nibbleAt(view, base, size, ctx, batch, i, code[pc + 1]!);
+              pc += 4;
               if (x < 0) {
                 r = 0;
                 break run;
               }
             }
-            v = (x + ki[pc]!) | 0;
+            v = (x + code[pc + 1]!) | 0;
             a = v >= 0 && v < size ? view.getUint8(base + v) : loadPacket(contextAt(ctx, batch, i, base, size), v, 1);
             if (a < 0) {
               r = 0;
               break run;
             }
-            if (op[pc] !== 79) break;
-            pc = a === ki[pc + 1] ? jt[pc + 1]! : jf[pc + 1]!;
+            if (code[pc] !== 79) break;
+            pc = a === code[pc + 5] ? code[pc + 6]! : code[pc + 7]!;
             continue;
           case 51 /* PKT_MSH */:
             // X = 4 * (P[k] & 0xf); A is untouched.
-            x = nibbleAt(view, base, size, ctx, batch, i, ki[pc]!);
+            x = nibbleAt(view, base, size, ctx, batch, i, code[pc + 1]!);
             if (x < 0) {
               r = 0;
               break run;
@@ -483,7 +491,7 @@ export class Interpreter {
           case 54 /* ANC_IFINDEX */:
             // No device: convert_bpf_extensions' NULL check exits with the current A.
             if (contextAt(ctx, batch, i, base, size).ifindex === undefined) {
-              r = a >>> 0;
+              r = a;
               break run;
             }
             a = ctx!.ifindex! | 0; // moved to this packet just above
@@ -502,7 +510,7 @@ export class Interpreter {
             break;
           case 59 /* ANC_HATYPE */:
             if (contextAt(ctx, batch, i, base, size).hatype === undefined) {
-              r = a >>> 0;
+              r = a;
               break run;
             }
             a = ctx!.hatype! | 0; // moved to this packet just above
@@ -532,11 +540,11 @@ export class Interpreter {
             a = (contextAt(ctx, batch, i, base, size).vlanTpid ?? 0) | 0;
             break;
           case 68 /* IMG_W_ABS */:
-            v = ki[pc]!;
+            v = code[pc + 1]!;
             a = v + 4 <= size ? view.getInt32(v, little) : loadImageWord(view, v, little) | 0;
             break;
           case 69 /* IMG_W_IND */:
-            v = loadImageIndirect(view, x >>> 0, k[pc]!, little);
+            v = loadImageIndirect(view, x >>> 0, code[pc + 1]! >>> 0, little);
             if (v < 0) {
               r = 0;
               break run;
@@ -544,14 +552,14 @@ export class Interpreter {
             a = v | 0;
             break;
           case 70 /* IMG_TAILZERO */:
-            a = tailZero(view, k[pc]!, little);
+            a = tailZero(view, code[pc + 1]! >>> 0, little);
             break;
           // The libpcap profile (libpcap.ts): offsets are plain u32 packet offsets, X + k unwrapped.
           case 83 /* PCAP_LOAD_FAIL */:
             r = 0;
             break run;
           case 84 /* PCAP_W_IND */:
-            v = (x >>> 0) + k[pc]!;
+            v = (x >>> 0) + (code[pc + 1]! >>> 0);
             if (v + 4 > size) {
               r = 0;
               break run;
@@ -559,7 +567,7 @@ export class Interpreter {
             a = view.getInt32(base + v);
             break;
           case 85 /* PCAP_H_IND */:
-            v = (x >>> 0) + k[pc]!;
+            v = (x >>> 0) + (code[pc + 1]! >>> 0);
             if (v + 2 > size) {
               r = 0;
               break run;
@@ -567,7 +575,7 @@ export class Interpreter {
             a = view.getUint16(base + v);
             break;
           case 86 /* PCAP_B_IND */:
-            v = (x >>> 0) + k[pc]!;
+            v = (x >>> 0) + (code[pc + 1]! >>> 0);
             if (v >= size) {
               r = 0;
               break run;
@@ -583,14 +591,16 @@ export class Interpreter {
             break;
           default:
             // Unreachable for a decoded program: every op index above is produced by decodeOp.
-            throw new InterpreterError('BAD_INPUT', `no operation ${op[pc]} at pc ${pc}`);
+            throw new InterpreterError('BAD_INPUT', `no operation ${code[pc]} at pc ${pc >> 2}`);
         }
-        pc++;
+        pc += 4;
       }
       if (results !== null) results[i] = r;
       if (r !== 0) matched++;
     }
-    return batch === null ? r : matched;
+    if (batch !== null) return matched;
+    // RET #k hands out the value boxed once (retK), so that a u32 >= 2^31 allocates nothing.
+    return ret >= 0 ? retK[ret >> 2]! : r >>> 0;
   }
 }
 

@@ -197,9 +197,8 @@ describe.skipIf(unavailable !== null)(title('kernel differential catches one-bit
   it('finds an engine whose JGE compares like JGT (opcode 0x35 vs 0x25)', () => {
     const mutant: Engine = (p) => {
       const run = prepare(p);
-      run.decoded.op.forEach((op, pc) => {
-        if (op === OPS.JGE_K) run.decoded.op[pc] = OPS.JGT_K;
-      });
+      // The run loop reads `code` (decode.ts, layOut): four int32 per instruction, the operation first.
+      for (let at = 0; at < run.code.length; at += 4) if (run.code[at] === OPS.JGE_K) run.code[at] = OPS.JGT_K;
       return run;
     };
     const bad = seccompDisagreements(seccompCases(80, 7), mutant, []);
