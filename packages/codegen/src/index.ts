@@ -7,7 +7,7 @@
  * @module @ea/codegen
  */
 export { CodegenError, Scope, checkName, checkInt } from './scope.js';
-export { type Radix, u32, i32, u64, bool, nullLiteral, array } from './literals.js';
+export { type Radix, u32, i32, u64, bool, nullLiteral, undefinedValue, array } from './literals.js';
 export { lineComment, withComments } from './comments.js';
 export {
   type BinOp, bin, logical, unary, not, toU32, toI32, mulU32, call, assignExpr, increment, memberBuilder, indexBuilder, optional,

@@ -49,6 +49,11 @@ export function nullLiteral(): ES.Literal {
   return { type: 'Literal', value: null, raw: 'null' };
 }
 
+/** Creates `void 0`: undefined as an expression (the name `undefined` can be shadowed). */
+export function undefinedValue(): ES.UnaryExpression {
+  return { type: 'UnaryExpression', operator: 'void', prefix: true, argument: u32(0) };
+}
+
 /** Creates `[e0, e1, ...]`. */
 export function array(elements: readonly ES.Expression[]): ES.ArrayExpression {
   return { type: 'ArrayExpression', elements: [...elements] };

@@ -5,6 +5,11 @@
  * The inline path is taken only when the pointer's tag is the context's and the whole access lies
  * inside it, the same condition the runtime's #resolve checks for that region; everything else
  * keeps the runtime's exact semantics, so the fast path cannot widen what a program may touch.
+ *
+ * What the analysis (known.ts) proves drops parts of the test, never the condition: a tag known to
+ * be the context's is not compared; a tag known to be another region's goes to the runtime
+ * directly; an offset whose bounds lie inside a length the program already compared (`clMin`)
+ * needs no comparison (the DataView still checks its own bounds).
  */
 import { assign, bin, bool, call, exprStmt, ifElse, logical, u32 } from '@ea/codegen';
 import { type Insn, REGION_CTX } from '@ea/ebpf';
@@ -15,23 +20,43 @@ import { view } from './names.js';
 type Size = 'b' | 'h' | 'w' | 'dw';
 const BYTES: Record<Size, number> = { b: 1, h: 2, w: 4, dw: 8 };
 
-/** `tag === ctx && c <= cl - size` (and `c >= 0` for a negative offset), with `c = at` first. */
-function inContext(e: Emitter, reg: number, off: number, size: Size): { setup: ES.Statement; test: ES.Expression } {
+/**
+ * `c = at`, then the test for the inline path: `tag === ctx && c <= cl - size` (and `c >= 0` for a
+ * negative offset), less what is known; `true`: always inside the context; `false`: never the
+ * context's tag.
+ */
+function inContext(e: Emitter, reg: number, off: number, size: Size): { setup: ES.Statement; test: ES.Expression | boolean } {
   const c = e.id('c');
-  let test: ES.Expression = logical('&&', bin('===', e.hi(reg), u32(REGION_CTX)), bin('<=', c, bin('-', e.id('cl'), u32(BYTES[size]))));
-  if (off < 0) test = logical('&&', test, bin('>=', c, u32(0)));
-  return { setup: assign(c, e.at(reg, off)), test };
+  const setup = assign(c, e.at(reg, off));
+  const k = e.known(reg);
+  if (k.hi !== null && k.hi !== REGION_CTX) return { setup, test: false };
+  const first = k.min + off;
+  if (k.hi === REGION_CTX && first >= 0 && k.max + off + BYTES[size] <= e.state.clMin) return { setup, test: true };
+  let test: ES.Expression = bin('<=', c, bin('-', e.id('cl'), u32(BYTES[size])));
+  if (k.hi === null) test = logical('&&', bin('===', e.hi(reg), u32(REGION_CTX)), test);
+  if (first < 0) test = logical('&&', test, bin('>=', c, u32(0)));
+  return { setup, test };
+}
+
+/** `if (test) fast else slow`, or the one branch the test always takes. */
+function choose(test: ES.Expression | boolean, fast: ES.Statement[], slow: ES.Statement[]): ES.Statement[] {
+  if (test === true) return fast;
+  if (test === false) return slow;
+  return [ifElse(test, fast, slow)];
 }
 
 const LOAD = { b: 'getUint8', h: 'getUint16', w: 'getInt32' } as const;
 const STORE = { b: 'setUint8', h: 'setUint16', w: 'setInt32' } as const;
 
-/** `cv.<method>(c [, value], true)`: little-endian access on the context view. */
-function onView(e: Emitter, method: string, args: ES.Expression[]): ES.Expression {
-  return call(view(e.id('cv'), method), [...args, bool(true)]);
+/** `cv.<method>(c [, value], true)`: little-endian access on the context view (big-endian, or one byte: no `true`). */
+function onView(e: Emitter, method: string, args: ES.Expression[], big = false): ES.Expression {
+  return call(view(e.id('cv'), method), big ? args : [...args, bool(true)]);
 }
 
-/** Emits a load, sign-extending for ldxs*. */
+/**
+ * Emits a load, sign-extending for ldxs*. A load whose result the next instruction byte-swaps
+ * (`e.bigEndian(pc)`: ldxh + be16, ldxw + be32) reads big-endian, which is the swapped value.
+ */
 export function emitLoad(e: Emitter, insn: Extract<Insn, { kind: 'ldx' }>, pc: number): ES.Statement[] {
   const d = insn.dst;
   const c = e.id('c');
@@ -40,7 +65,7 @@ export function emitLoad(e: Emitter, insn: Extract<Insn, { kind: 'ldx' }>, pc: n
   if (insn.size === 'dw') {
     return [
       setup,
-      ifElse(
+      ...choose(
         test,
         [assign(e.lo(d), onView(e, 'getInt32', [c])), assign(e.hi(d), onView(e, 'getInt32', [bin('+', c, u32(4))]))],
         [assign(e.lo(d), e.rt('ld64', slowArgs)), assign(e.hi(d), e.T_hi)],
@@ -52,11 +77,12 @@ export function emitLoad(e: Emitter, insn: Extract<Insn, { kind: 'ldx' }>, pc: n
     const k = insn.size === 'b' ? 24 : 16;
     return bin('>>', bin('<<', value, u32(k)), u32(k));
   };
-  const fast = onView(e, LOAD[insn.size], [c]);
-  const slow = e.rt(insn.size === 'b' ? 'ld8' : insn.size === 'h' ? 'ld16' : 'ld32', slowArgs);
+  const big = e.bigEndian(pc);
+  const fast = onView(e, LOAD[insn.size], [c], big || insn.size === 'b');
+  const slow = e.rt(insn.size === 'b' ? 'ld8' : insn.size === 'h' ? (big ? 'ld16be' : 'ld16') : big ? 'ld32be' : 'ld32', slowArgs);
   return [
     setup,
-    ifElse(test, [assign(e.lo(d), extend(fast))], [assign(e.lo(d), extend(slow))]),
+    ...choose(test, [assign(e.lo(d), extend(fast))], [assign(e.lo(d), extend(slow))]),
     assign(e.hi(d), insn.signed ? bin('>>', e.lo(d), u32(31)) : u32(0)),
   ];
 }
@@ -69,7 +95,7 @@ export function emitStore(e: Emitter, insn: Extract<Insn, { kind: 'st' | 'stx' }
   if (insn.size === 'dw') {
     return [
       setup,
-      ifElse(
+      ...choose(
         test,
         [exprStmt(onView(e, 'setInt32', [c, v.lo])), exprStmt(onView(e, 'setInt32', [bin('+', c, u32(4)), v.hi]))],
         [exprStmt(e.rt('st64', [e.hi(insn.dst), c, v.lo, v.hi, u32(pc)]))],
@@ -77,7 +103,7 @@ export function emitStore(e: Emitter, insn: Extract<Insn, { kind: 'st' | 'stx' }
     ];
   }
   // DataView's setUint8/setUint16 take the value modulo 2^8/2^16, as the runtime's `v & mask` does.
-  const fast = onView(e, STORE[insn.size], [c, v.lo]);
+  const fast = onView(e, STORE[insn.size], [c, v.lo], insn.size === 'b');
   const slow = e.rt(insn.size === 'b' ? 'st8' : insn.size === 'h' ? 'st16' : 'st32', [e.hi(insn.dst), c, v.lo, u32(pc)]);
-  return [setup, ifElse(test, [exprStmt(fast)], [exprStmt(slow)])];
+  return [setup, ...choose(test, [exprStmt(fast)], [exprStmt(slow)])];
 }

@@ -72,10 +72,10 @@ export function compile(program: CheckedProgram, options: CompileOptions = {}): 
   try {
     source = generate(program, options);
     const members: Record<(typeof RUNTIME_NAMES)[number], unknown> = {
-      T: c.T, imul: Math.imul, mulhi: c.mulhi, ld8: c.ld8, ld16: c.ld16, ld32: c.ld32, ld64: c.ld64, st8: c.st8, st16: c.st16,
+      T: c.T, imul: Math.imul, mulhi: c.mulhi, ld8: c.ld8, ld16: c.ld16, ld32: c.ld32, ld16be: c.ld16be, ld32be: c.ld32be, ld64: c.ld64, st8: c.st8, st16: c.st16,
       st32: c.st32, st64: c.st64, atomic: c.atomic, ldpkt: c.ldpkt, helper: rt.helper, udiv64: c.udiv64,
       umod64: c.umod64, sdiv64: c.sdiv64, smod64: c.smod64, shl64: c.shl64, shr64: c.shr64, sar64: c.sar64,
-      depth_error: c.depth, budget_error: c.budget, region: c.region, S: c.state, ready: c.ready, prepare: c.prepare, join: c.join,
+      depth_error: c.depth, budget_error: c.budget, region: c.region, S: c.state, prepare: c.prepare, join: c.join,
     };
     const factory = new Function(...RUNTIME_NAMES, source) as (...args: unknown[]) => [RunEbpf32, RunEbpf];
     entries = factory(...RUNTIME_NAMES.map((n) => members[n]));

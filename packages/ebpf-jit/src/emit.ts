@@ -11,18 +11,50 @@ import {
 import { type AluOp, assertNever, type Insn, type JmpOp, type Operand, REGION_EXTRA } from '@ea/ebpf';
 import type * as ES from 'estree';
 import { emitLoad, emitStore } from './access.js';
+import { isExact, type Known, type KnownState, step, TOP } from './known.js';
 import { member, type RuntimeName } from './names.js';
 
 /** How a jump leaves the current instruction: a labelled break, or a dispatch-loop continue. */
 export type JumpTo = (target: number) => ES.Statement[];
 
-/** Emits statements for instructions; one per compiled function. */
+/** Describes what the emitter knows while it emits one function: the state before each pc, and the byte swaps folded into loads. */
+export interface FunctionFacts {
+  /** The analysis's state before each pc (known.ts). */
+  readonly before: ReadonlyMap<number, KnownState>;
+  /** Loads that read big-endian because the next instruction swaps their result (ldxh + be16, ldxw + be32). */
+  readonly bigEndian: ReadonlySet<number>;
+}
+
+/** The JavaScript comparison of each jump (jset: the test of the AND). */
+const REL: Record<JmpOp, BinOp> = { jeq: '===', jne: '!==', jgt: '>', jge: '>=', jlt: '<', jle: '<=', jset: '!==', jsgt: '>', jsge: '>=', jslt: '<', jsle: '<=' };
+const NOTHING_KNOWN: KnownState = { regs: Array.from({ length: 11 }, () => TOP), clMin: 0 };
+const NO_FACTS: FunctionFacts = { before: new Map(), bigEndian: new Set() };
+
+/** Emits statements for instructions; one per compiled program (begin() per function). */
 export class Emitter {
+  /** The facts of the function being emitted. */
+  facts: FunctionFacts = NO_FACTS;
+  /** The state before the instruction being emitted. */
+  state: KnownState = NOTHING_KNOWN;
+
   constructor(
     readonly scope: Scope,
     readonly budget: number | undefined,
     readonly functionName: (entry: number) => string,
   ) {}
+
+  /** Starts a function: what is known before each of its pcs. */
+  begin(facts: FunctionFacts): void {
+    this.facts = facts;
+  }
+  /** Returns what is known of register r before the current instruction. */
+  known(r: number): Known {
+    return this.state.regs[r] ?? TOP;
+  }
+  /** Returns whether the load at pc reads big-endian (its byte swap folded in). */
+  bigEndian(pc: number): boolean {
+    return this.facts.bigEndian.has(pc);
+  }
 
   /** Returns the Identifier of a declared name. */
   id(name: string): ES.Identifier {
@@ -54,8 +86,9 @@ export class Emitter {
   pair(o: Operand): { lo: ES.Expression; hi: ES.Expression } {
     return 'reg' in o ? { lo: this.lo(o.reg), hi: this.hi(o.reg) } : { lo: this.int(o.imm), hi: this.int(o.imm < 0 ? -1 : 0) };
   }
-  /** Creates `e >>> 0`. */
+  /** Creates `e >>> 0` (a non-negative literal as it is). */
   u(e: ES.Expression): ES.Expression {
+    if (e.type === 'Literal' && typeof e.value === 'number' && e.value >= 0) return e;
     return bin('>>>', e, u32(0));
   }
   /** Creates `e | 0`. */
@@ -69,6 +102,7 @@ export class Emitter {
 
   /** Emits one instruction (plus the budget count when a budget is set). */
   emit(insn: Insn, pc: number, jump: JumpTo): ES.Statement[] {
+    this.state = this.facts.before.get(pc) ?? NOTHING_KNOWN;
     const out: ES.Statement[] = [];
     if (this.budget !== undefined) {
       const steps = this.id('steps');
@@ -83,7 +117,7 @@ export class Emitter {
   body(insn: Insn, pc: number, jump: JumpTo): ES.Statement[] {
     switch (insn.kind) {
       case 'alu':
-        return insn.width === 32 ? this.alu32(insn.op, insn.dst, insn.src) : this.alu64(insn.op, insn.dst, insn.src);
+        return insn.width === 32 ? this.alu32(insn.op, insn.dst, insn.src) : (this.folded64(insn) ?? this.alu64(insn.op, insn.dst, insn.src));
       case 'neg':
         if (insn.width === 32) return [assign(this.lo(insn.dst), this.i(unary('-', this.lo(insn.dst)))), assign(this.hi(insn.dst), u32(0))];
         return this.sub64(insn.dst, { lo: u32(0), hi: u32(0) }, { lo: this.lo(insn.dst), hi: this.hi(insn.dst) });
@@ -94,6 +128,8 @@ export class Emitter {
         return [assign(this.lo(d), value), assign(this.hi(d), insn.width === 32 ? u32(0) : bin('>>', this.lo(d), u32(31)))];
       }
       case 'end':
+        // Done by the previous instruction's big-endian load.
+        if (this.bigEndian(pc - 1)) return [];
         return this.end(insn.order, insn.bits, insn.dst);
       case 'ldx':
         return emitLoad(this, insn, pc);
@@ -195,6 +231,35 @@ export class Emitter {
     }
   }
 
+  /**
+   * Emits a 64-bit ALU operation whose result's high half the analysis knows: a constant result
+   * as constants, otherwise the low half by its 32-bit formula (the low half of a sum, difference,
+   * product or bitwise operation depends only on the operands' low halves; a right shift's only
+   * when the high half is 0) and the high half as the constant. Null: the general form.
+   */
+  folded64(insn: Extract<Insn, { kind: 'alu' }>): ES.Statement[] | null {
+    const out = step(insn, this.state).regs[insn.dst]!;
+    if (out.hi === null) return null;
+    const lo = this.lo(insn.dst);
+    const constant = (v: ES.Expression): ES.Statement[] => [assign(lo, v), assign(this.hi(insn.dst), this.int(out.hi!))];
+    if (isExact(out)) return constant(this.int(out.min));
+    const src = insn.src;
+    const b: ES.Expression = 'reg' in src ? this.lo(src.reg) : this.int(src.imm);
+    const k = 'imm' in src ? src.imm & 63 : 0;
+    switch (insn.op) {
+      case 'mov': return constant(b);
+      case 'add': return constant(this.i(bin('+', lo, b)));
+      case 'sub': return constant(this.i(bin('-', lo, b)));
+      case 'and': return constant(bin('&', lo, b));
+      case 'or': return constant(bin('|', lo, b));
+      case 'xor': return constant(bin('^', lo, b));
+      case 'lsh': return k > 0 && k < 32 ? constant(bin('<<', lo, u32(k))) : null;
+      case 'rsh':
+      case 'arsh': return k > 0 && k < 32 && this.known(insn.dst).hi === 0 ? constant(this.i(bin('>>>', lo, u32(k)))) : null;
+      default: return null;
+    }
+  }
+
   /** Emits a 64-bit ALU operation on the pair. */
   alu64(op: AluOp, d: number, src: Operand): ES.Statement[] {
     const a = { lo: this.lo(d), hi: this.hi(d) };
@@ -283,23 +348,33 @@ export class Emitter {
     return [assign(t, swap32(lo)), assign(lo, swap32(hi)), assign(hi, t)];
   }
 
-  /** Builds a jump's condition over `width` bits. */
+  /**
+   * Builds a jump's condition over `width` bits. Where both high halves are known and equal, a
+   * 64-bit comparison is decided by the low halves read unsigned (signed ones too: equal high
+   * halves carry the sign); a `jset` with a high half known to be 0 tests the low halves only.
+   */
   condition(op: JmpOp, width: 32 | 64, d: number, src: Operand): ES.Expression {
     const a = { lo: this.lo(d), hi: this.hi(d) };
     const b = this.pair(src);
+    const ha = this.known(d).hi;
+    const hb = 'reg' in src ? this.known(src.reg).hi : src.imm < 0 ? -1 : 0;
+    if (width === 64 && op === 'jset' && (ha === 0 || hb === 0)) return bin('!==', bin('&', a.lo, b.lo), u32(0));
+    if (width === 64 && op !== 'jset' && ha !== null && ha === hb) {
+      if (op === 'jeq' || op === 'jne') return bin(REL[op], a.lo, b.lo);
+      return bin(REL[op], this.u(a.lo), this.u(b.lo));
+    }
     const isSigned = op === 'jsgt' || op === 'jsge' || op === 'jslt' || op === 'jsle';
-    const rel: Record<JmpOp, BinOp> = { jeq: '===', jne: '!==', jgt: '>', jge: '>=', jlt: '<', jle: '<=', jset: '!==', jsgt: '>', jsge: '>=', jslt: '<', jsle: '<=' };
     if (op === 'jset') {
       const low = bin('!==', bin('&', a.lo, b.lo), u32(0));
       return width === 32 ? low : logical('||', low, bin('!==', bin('&', a.hi, b.hi), u32(0)));
     }
     if (op === 'jeq' || op === 'jne') {
-      const low = bin(rel[op], a.lo, b.lo);
+      const low = bin(REL[op], a.lo, b.lo);
       if (width === 32) return low;
-      return logical(op === 'jeq' ? '&&' : '||', bin(rel[op], a.hi, b.hi), low);
+      return logical(op === 'jeq' ? '&&' : '||', bin(REL[op], a.hi, b.hi), low);
     }
-    const strict: BinOp = rel[op] === '>=' ? '>' : rel[op] === '<=' ? '<' : rel[op];
-    const lowCmp = isSigned && width === 32 ? bin(rel[op], a.lo, b.lo) : bin(rel[op], this.u(a.lo), this.u(b.lo));
+    const strict: BinOp = REL[op] === '>=' ? '>' : REL[op] === '<=' ? '<' : REL[op];
+    const lowCmp = isSigned && width === 32 ? bin(REL[op], a.lo, b.lo) : bin(REL[op], this.u(a.lo), this.u(b.lo));
     if (width === 32) return lowCmp;
     const hiCmp = isSigned ? bin(strict, a.hi, b.hi) : bin(strict, this.u(a.hi), this.u(b.hi));
     return logical('||', hiCmp, logical('&&', bin('===', a.hi, b.hi), lowCmp));

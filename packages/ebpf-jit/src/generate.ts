@@ -4,11 +4,12 @@
  * wraps it in a factory for `new Function`; toModule() (module.ts) in a standalone ES module.
  */
 import {
-  array, assign, bin, call, declare, exprStmt, fnDecl, ifElse, not, print, program as script, ret, u32,
+  array, assign, bin, call, declare, exprStmt, fnDecl, ifElse, logical, nullLiteral, print, program as script, ret, u32, undefinedValue,
 } from '@ea/codegen';
-import { type CheckedProgram, REGION_CTX, REGION_STACK, STACK_BYTES } from '@ea/ebpf';
+import { type CheckedProgram, type Insn, REGION_CTX, REGION_STACK, STACK_BYTES } from '@ea/ebpf';
 import type * as ES from 'estree';
 import { Emitter } from './emit.js';
+import { calleeState, entryState } from './known.js';
 import { member, newScope, PARAMS, REGISTERS } from './names.js';
 import { functionStatements } from './structure.js';
 
@@ -30,6 +31,29 @@ export function functionEntries(program: CheckedProgram): number[] {
 /** Returns whether some local call enters pc 0 (then `f0` exists beside the entry). */
 function callsZero(program: CheckedProgram): boolean {
   return program.insns.some((insn, pc) => insn?.kind === 'call_local' && pc + 1 + insn.off === 0);
+}
+
+/** Returns whether an instruction reads or writes register r (as dst, src or callx's register). */
+function mentions(insn: Insn, r: number): boolean {
+  if ('dst' in insn && insn.dst === r) return true;
+  if (insn.kind === 'callx') return insn.reg === r;
+  if (!('src' in insn)) return false;
+  return typeof insn.src === 'number' ? insn.src === r : 'reg' in insn.src && insn.src.reg === r;
+}
+
+/**
+ * Says what a run's setup must look at, from the instructions the program has: `memory`, whether it
+ * reads its input at all (a memory access, a call, a legacy packet load, or any use of r2, the
+ * length); `stack`, whether a run can leave the stack written (a store, an atomic, a helper);
+ * `stop`, whether it reads `T.stop` (a helper or a legacy packet load can end the program).
+ */
+export function setupNeeds(program: CheckedProgram): { memory: boolean; stack: boolean; stop: boolean } {
+  const has = (...kinds: Insn['kind'][]): boolean => program.insns.some((insn) => insn !== undefined && kinds.includes(insn.kind));
+  return {
+    memory: has('ldx', 'st', 'stx', 'atomic', 'ldabs', 'ldind', 'call', 'callx', 'call_local') || program.insns.some((insn) => insn !== undefined && mentions(insn, 2)),
+    stack: has('st', 'stx', 'atomic', 'call', 'callx'),
+    stop: has('call', 'callx', 'ldabs', 'ldind'),
+  };
 }
 
 /**
@@ -66,24 +90,40 @@ export function generateStatements(program: CheckedProgram, options: GenerateOpt
     [id('pc'), u32(0)],
   ];
   const functions = entries.map((pc) =>
-    fnDecl(id(`f${pc}`), PARAMS.map(id), [declare('let', frame(id('depth'))), ...functionStatements(emitter, scope, program.insns, pc)]),
+    fnDecl(id(`f${pc}`), PARAMS.map(id), [declare('let', frame(id('depth'))), ...functionStatements(emitter, scope, program.insns, pc, calleeState())]),
   );
   const registers = REGISTERS.map((name): [ES.Identifier, ES.Expression] => [id(name), name === 'r1h' ? u32(REGION_CTX) : name === 'r2l' ? id('cl') : u32(0)]);
   const entry = fnDecl(id('entry'), [id('cv'), id('cl')], [
     ...(options.budget === undefined ? [] : [assign(id('steps'), u32(0))]),
     declare('let', [...registers, [id('depth'), u32(0)], ...frame(u32(0))]),
-    ...functionStatements(emitter, scope, program.insns, 0),
+    ...functionStatements(emitter, scope, program.insns, 0, entryState()),
   ]);
-  // run32: the last run's input again at the same length, no regions and a clean stack (ready)
-  // needs no setup; anything else goes through prepare (checks the input and regions, points the
-  // core at them). S is the core's state: the context's view and length.
+  // run32: the input the last run was set up for (lastInput, with its view and length) again,
+  // without regions, needs no setup. Otherwise prepare checks the input and regions (a typed
+  // error, fail closed) and points the core at them. The reuse test asks only what the program
+  // can see: the input's length when it reads memory or r2 (a length-tracking array can change),
+  // the stack's state when a run can write it. A program that looks at neither (ret1) checks only
+  // that the input is the array it already accepted.
+  const needs = setupNeeds(program);
   const [S, input, regions, T] = [id('S'), id('input'), id('regions'), id('T')];
+  const [lastInput, ctxView, ctxLength] = [id('lastInput'), id('ctxView'), id('ctxLength')];
+  let reuse: ES.Expression = logical('||', bin('!==', input, lastInput), bin('!==', regions, undefinedValue()));
+  if (needs.memory) reuse = logical('||', reuse, bin('!==', member(input, 'length'), ctxLength));
+  if (needs.stack) reuse = logical('||', reuse, member(S, 'stackDirty'));
   const run32 = fnDecl(id('run32'), [input, regions], [
-    ifElse(not(call(id('ready'), [input, regions])), [exprStmt(call(id('prepare'), [input, regions]))]),
-    assign(member(T, 'stop'), u32(0)),
-    ret(bin('>>>', call(id('entry'), [member(S, 'ctx'), member(S, 'ctxLength')]), u32(0))),
+    ifElse(reuse, [
+      exprStmt(call(id('prepare'), [input, regions])),
+      ifElse(bin('===', regions, undefinedValue()), [assign(lastInput, input)], [assign(lastInput, S)]),
+      assign(ctxView, member(S, 'ctx')),
+      assign(ctxLength, member(S, 'ctxLength')),
+    ]),
+    ...(needs.stop ? [assign(member(T, 'stop'), u32(0))] : []),
+    ret(bin('>>>', call(id('entry'), [ctxView, ctxLength]), u32(0))),
   ]);
   const run = fnDecl(id('run'), [input, regions], [ret(call(id('join'), [call(id('run32'), [input, regions]), member(T, 'hi')]))]);
-  return { statements: [declare('let', [[id('steps'), u32(0)]]), ...functions, entry, run32, run], id };
+  // lastInput starts as (and returns to) S, an object no caller holds, so that no input, not even
+  // null, passes the reuse test before prepare has accepted it.
+  const state = declare('let', [[id('steps'), u32(0)], [lastInput, S], [ctxView, nullLiteral()], [ctxLength, u32(0)]]);
+  return { statements: [state, ...functions, entry, run32, run], id };
 }
 

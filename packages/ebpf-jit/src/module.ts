@@ -41,7 +41,7 @@ const ERROR_CLASS = `export class EbpfRunError extends Error {
 
 // The factory parameters of generated code (names.ts RUNTIME_NAMES), bound to the inlined core.
 const BINDINGS = `const core = createCore((reason, pc, detail) => new EbpfRunError(reason, pc, detail), () => {}, createPairArithmetic);
-const { T, mulhi, ld8, ld16, ld32, ld64, st8, st16, st32, st64, atomic, ldpkt, udiv64, umod64, sdiv64, smod64, shl64, shr64, sar64, region, ready, prepare, join } = core;
+const { T, mulhi, ld8, ld16, ld32, ld16be, ld32be, ld64, st8, st16, st32, st64, atomic, ldpkt, udiv64, umod64, sdiv64, smod64, shl64, shr64, sar64, region, prepare, join } = core;
 const S = core.state;
 const imul = Math.imul;
 const depth_error = core.depth;

@@ -7,9 +7,9 @@ import type * as ES from 'estree';
 
 /** Lists the runtime members the factory receives, in parameter order. */
 export const RUNTIME_NAMES = [
-  'T', 'imul', 'mulhi', 'ld8', 'ld16', 'ld32', 'ld64', 'st8', 'st16', 'st32', 'st64', 'atomic', 'ldpkt', 'helper',
+  'T', 'imul', 'mulhi', 'ld8', 'ld16', 'ld32', 'ld16be', 'ld32be', 'ld64', 'st8', 'st16', 'st32', 'st64', 'atomic', 'ldpkt', 'helper',
   'udiv64', 'umod64', 'sdiv64', 'smod64', 'shl64', 'shr64', 'sar64', 'depth_error', 'budget_error', 'region',
-  'S', 'ready', 'prepare', 'join',
+  'S', 'prepare', 'join',
 ] as const;
 /** Names one runtime member. */
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
@@ -27,12 +27,15 @@ export const PARAMS = [...REGISTERS, 'depth', 'cv', 'cl'];
 /** Returns a scope with every fixed name declared. */
 export function newScope(): Scope {
   const scope = new Scope();
-  for (const name of [...RUNTIME_NAMES, ...PARAMS, 'r10l', 'r10h', 't', 'c', 'pc', 'top', 'steps', 'entry', 'run32', 'run', 'input', 'regions']) scope.declare(name);
+  for (const name of [...RUNTIME_NAMES, ...PARAMS, 'r10l', 'r10h', 't', 'c', 'pc', 'top', 'steps', 'entry', 'run32', 'run', 'input', 'regions', 'lastInput', 'ctxView', 'ctxLength']) scope.declare(name);
   return scope;
 }
 
-/** Builds `T.hi`, `T.stop` and the core state's `S.ctx`, `S.ctxLength`: the only members generated code touches. */
-export const member: (object: ES.Expression, name: string) => ES.MemberExpression = memberBuilder(['hi', 'stop', 'ctx', 'ctxLength']);
+/**
+ * Builds `T.hi`, `T.stop`, the core state's `S.ctx`, `S.ctxLength`, `S.stackDirty` and the
+ * input's `length`: the only members generated code touches.
+ */
+export const member: (object: ES.Expression, name: string) => ES.MemberExpression = memberBuilder(['hi', 'stop', 'ctx', 'ctxLength', 'stackDirty', 'length']);
 
 /** Builds `cv.getUint8` and its kin: the context view's accessors the inline bounds-checked path calls. */
 export const view: (object: ES.Expression, name: string) => ES.MemberExpression = memberBuilder([

@@ -3,7 +3,7 @@
  * accessors that resolve a pointer pair (tag, offset) to a region and bounds-check every access
  * (the representation is @ea/ebpf's memory.ts: tag 1 the context, 2 the stack, 3 and up the
  * extra regions), 64-bit arithmetic that does not fit inline, the legacy packet load, the typed
- * errors, and the entry's setup (`ready`, `enter`, `prepare`).
+ * errors, and the entry's setup (`enter`, `prepare`).
  *
  * `createCore` refers to nothing outside itself but its parameters and JavaScript's globals, and
  * uses no syntax a TypeScript or esbuild transform rewrites into helper calls (no class fields, no
@@ -56,14 +56,6 @@ export function createCore(fail: Fail, changed: ViewChange, arithmetic: PairArit
     changed(index, view);
   };
   const badRegions = (): Error => fail('bad_input', -1, 'regions must be an array of Uint8Arrays of less than 2 GiB');
-
-  /**
-   * Says whether a run on `input` and `regions` may reuse the last run's state as it stands: the
-   * same object at the same length (so it passed `prepare` then), no extra regions, and a clean
-   * stack. Then `ctx` and `ctxLength` are its view and length, and nothing needs to be set up.
-   */
-  const ready = (input: unknown, extra: unknown): boolean =>
-    extra === undefined && input === lastInput && lastInput !== null && lastInput.length === state.ctxLength && views.length === 2 && !state.stackDirty;
 
   /**
    * Points the core at one run's input and extra regions (undefined: none). A view is made only
@@ -152,6 +144,16 @@ export function createCore(fail: Fail, changed: ViewChange, arithmetic: PairArit
     const off = resolve(hi, at, 4, pc, false);
     return cur.getInt32(off, true);
   };
+  // A load the program byte-swaps right away (`ldxh` then `be16`, `ldxw` then `be32`) reads
+  // big-endian in one step.
+  const ld16be = (hi: number, at: number, pc: number): number => {
+    const off = resolve(hi, at, 2, pc, false);
+    return cur.getUint16(off);
+  };
+  const ld32be = (hi: number, at: number, pc: number): number => {
+    const off = resolve(hi, at, 4, pc, false);
+    return cur.getInt32(off);
+  };
   const ld64 = (hi: number, at: number, pc: number): number => {
     const off = resolve(hi, at, 8, pc, false);
     T.hi = cur.getInt32(off + 4, true);
@@ -239,7 +241,7 @@ export function createCore(fail: Fail, changed: ViewChange, arithmetic: PairArit
   };
 
   return {
-    T, state, ready, enter, prepare, join, mulhi, ld8, ld16, ld32, ld64, st8, st16, st32, st64, atomic, ldpkt,
+    T, state, enter, prepare, join, mulhi, ld8, ld16, ld32, ld16be, ld32be, ld64, st8, st16, st32, st64, atomic, ldpkt,
     udiv64, umod64, sdiv64, smod64, shl64, shr64, sar64, region, depth, budget,
   };
 }

@@ -11,6 +11,7 @@ import { assign, brk, cont, labelled, lineComment, type Scope, switchOn, u32, wi
 import { formatInsn, type Insn } from '@ea/ebpf';
 import type * as ES from 'estree';
 import type { Emitter } from './emit.js';
+import { analyse, type KnownState } from './known.js';
 
 /** Returns the pcs of the function entered at `entry`, ascending, and whether it jumps backward. */
 export function functionBody(insns: readonly (Insn | undefined)[], entry: number): { pcs: number[]; targets: Set<number>; backward: boolean } {
@@ -35,10 +36,30 @@ export function functionBody(insns: readonly (Insn | undefined)[], entry: number
   return { pcs: [...seen].sort((a, b) => a - b), targets, backward };
 }
 
-/** Builds the statements of one function's code. */
-export function functionStatements(emitter: Emitter, scope: Scope, insns: readonly (Insn | undefined)[], entry: number): ES.Statement[] {
+/**
+ * Returns the loads whose value the next instruction byte-swaps in place: `ldxh` then `be16` (or
+ * `bswap16`), `ldxw` then `be32` (or `bswap32`), on the same register, the swap not a jump target
+ * (so it runs only after the load). The load then reads big-endian and the swap emits nothing.
+ */
+export function bigEndianLoads(insns: readonly (Insn | undefined)[], pcs: readonly number[], targets: ReadonlySet<number>): Set<number> {
+  const out = new Set<number>();
+  for (const pc of pcs) {
+    const load = insns[pc];
+    const swap = insns[pc + 1];
+    if (load?.kind !== 'ldx' || load.signed || (load.size !== 'h' && load.size !== 'w')) continue;
+    if (swap?.kind !== 'end' || swap.order === 'le' || swap.dst !== load.dst || targets.has(pc + 1)) continue;
+    if (swap.bits === (load.size === 'h' ? 16 : 32)) out.add(pc);
+  }
+  return out;
+}
+
+/** Builds the statements of one function's code; `initial` is what is known at its entry. */
+export function functionStatements(emitter: Emitter, scope: Scope, insns: readonly (Insn | undefined)[], entry: number, initial: KnownState): ES.Statement[] {
   const { pcs, targets, backward } = functionBody(insns, entry);
-  const comment = (pc: number): ES.Comment => lineComment(`${pc}: ${formatInsn(insns[pc]!)}`);
+  const bigEndian = bigEndianLoads(insns, pcs, targets);
+  emitter.begin({ before: analyse(insns, entry, pcs, targets, backward, initial), bigEndian });
+  const comment = (pc: number): ES.Comment =>
+    lineComment(`${pc}: ${formatInsn(insns[pc]!)}${bigEndian.has(pc - 1) ? ` (done by ${pc - 1}'s big-endian load)` : ''}`);
   const attach = (stmts: ES.Statement[], pending: ES.Comment[], out: ES.Statement[]): ES.Comment[] => {
     if (stmts.length === 0) return pending;
     out.push(withComments(stmts[0]!, pending), ...stmts.slice(1));

@@ -125,6 +125,48 @@ describe('inline context bounds', () => {
   });
 });
 
+describe('the reuse test of run32', () => {
+  it('refuses null, undefined and non-arrays before and after an accepted run, even for a program that never reads its input', () => {
+    for (const text of ['mov %r0, 1\nexit', 'mov %r0, %r2\nexit', 'ldxb %r0, [%r1]\nexit']) {
+      const jit = jitOf(text);
+      for (const bad of [null, undefined, 0, { length: 1 }]) {
+        expect(() => jit.run32(bad as unknown as Uint8Array)).toThrow(expect.objectContaining({ reason: 'bad_input' }));
+      }
+      const input = Uint8Array.of(7);
+      expect(jit.run32(input)).toBe(text.includes('ldxb') ? 7 : 1);
+      for (const bad of [null, undefined, 0, { length: 1 }]) {
+        expect(() => jit.run32(bad as unknown as Uint8Array)).toThrow(expect.objectContaining({ reason: 'bad_input' }));
+      }
+    }
+  });
+
+  it('sees a length-tracking input grow and shrink with its resizable buffer', () => {
+    const jit = jitOf('mov %r0, %r2\nexit');
+    const reads = jitOf('ldxb %r0, [%r1+3]\nexit');
+    // A resizable ArrayBuffer (ES2024; node 20 has it, this project's TypeScript lib does not).
+    const Resizable = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ArrayBuffer & { resize(length: number): void };
+    const buffer = new Resizable(2, { maxByteLength: 8 });
+    const input = new Uint8Array(buffer);
+    expect(jit.run32(input)).toBe(2);
+    expect(() => reads.run32(input)).toThrow(expect.objectContaining({ reason: 'out_of_bounds', pc: 0 }));
+    buffer.resize(6);
+    input[3] = 0x5a;
+    expect(jit.run32(input)).toBe(6);
+    expect(reads.run32(input)).toBe(0x5a);
+    buffer.resize(3);
+    expect(jit.run32(input)).toBe(3);
+    expect(() => reads.run32(input)).toThrow(expect.objectContaining({ reason: 'out_of_bounds', pc: 0 }));
+  });
+
+  it('does not keep a run\'s regions for the next run without them', () => {
+    const jit = jitOf('lddw %r3, map_value 0, 0\nldxb %r0, [%r3]\nexit');
+    const input = new Uint8Array(1);
+    expect(jit.run32(input, [Uint8Array.of(9)])).toBe(9);
+    expect(() => jit.run32(input)).toThrow(expect.objectContaining({ reason: 'out_of_bounds', pc: 0 }));
+    expect(jit.run32(input, [Uint8Array.of(4)])).toBe(4);
+  });
+});
+
 describe('a program that is not a checked one', () => {
   it('is a typed error at compile(), toModule() and the interpreter, not a TypeError mid-run', async () => {
     const { toModule } = await import('@ea/ebpf-jit');
