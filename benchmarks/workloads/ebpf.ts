@@ -13,6 +13,11 @@
  * engines get r2 = the length by convention) and its declared buffer is 128 bytes (the 64-byte
  * packet, then zeros that the accepted packet never reaches). uBPF's convention is ours (r1, r2 =
  * the length), so it runs the programs and the input as they are.
+ *
+ * Two more rows time the JavaScript call itself, the floor under ret1 (`r0 = 1; exit`): the same
+ * timing loop calling a function that takes the input and returns 1, and one that also checks
+ * that the input is the same Uint8Array as in the last call (what an entry that fails closed on a
+ * new input must do at least). They are not engines: they show what part of ret1 is the call.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +32,8 @@ import { alu50, PACKET, RET1, speedPacket as packet } from '@ea/testkit';
 /** One program's numbers (ns per run; null where the engine did not run, with the reason in notes). */
 export interface EbpfRow {
   readonly name: string;
+  /** A JS call floor row (only `jit32` is set: the floor's ns per call), not a program. */
+  readonly floor: boolean;
   readonly slots: number;
   /** r0 in hex, as the interpreter returns it. */
   readonly r0: string;
@@ -49,6 +56,25 @@ const PROGRAMS = [
 ];
 
 type Run = (input: Uint8Array) => unknown;
+
+/** The call floors: each made by `new Function` of its own text, so each has its own feedback. */
+const FLOORS: readonly { name: string; make: () => Run }[] = [
+  { name: 'JS call floor: `(input) => 1`', make: () => new Function('input', '// JS call floor: a constant\nreturn 1;') as Run },
+  {
+    name: 'JS call floor: `(input) => 1` checking the input is the last Uint8Array',
+    make: () =>
+      new Function(
+        'let last = null;\n' +
+          'return function floor(input) {\n' +
+          '  if (input !== last) {\n' +
+          "    if (!(input instanceof Uint8Array)) throw new TypeError('not a Uint8Array');\n" +
+          '    last = input;\n' +
+          '  }\n' +
+          '  return 1;\n' +
+          '};',
+      )() as Run,
+  },
+];
 const sumLoop = (): ((run: Run, input: Uint8Array, n: number) => number) =>
   ownLoop(['run', 'input', 'n'], 'let h = 0;\nfor (let i = 0; i < n; i++) h = (h + run(input)) | 0;\nreturn h;');
 const callLoop = (): ((run: Run, input: Uint8Array, n: number) => number) =>
@@ -77,7 +103,7 @@ export function runEbpfWorkload(dir: string, timing: TimingOptions, log: (line: 
   };
   const dpdk = build('DPDK', dpdkUnavailable(), buildDpdkHarness);
   const ubpf = build('uBPF', ubpfUnavailable(), buildUbpfHarness);
-  return PROGRAMS.map((p, i): EbpfRow => {
+  const programs = PROGRAMS.map((p, i): EbpfRow => {
     const program = load(encode(assemble(p.text)));
     // r0 from the BigInt reference; the interpreter row times the fast one's allocation-free run32.
     const want = interpretReference(program, p.input);
@@ -138,6 +164,7 @@ export function runEbpfWorkload(dir: string, timing: TimingOptions, log: (line: 
     if (mismatch !== null) log(`!!!!!!!! MISMATCH in ebpf "${p.name}": ${mismatch} !!!!!!!!`);
     return {
       name: p.name,
+      floor: false,
       slots: program.insns.length,
       r0: want.toString(16),
       jit32,
@@ -151,6 +178,16 @@ export function runEbpfWorkload(dir: string, timing: TimingOptions, log: (line: 
       mismatch,
     };
   });
+  log('ebpf: the JS call floors');
+  const input = new Uint8Array(0);
+  const floors = FLOORS.map(({ name, make }): EbpfRow => {
+    const run = make();
+    const loop = sumLoop();
+    const ns = timePass(`ebpf ${name}`, () => loop(run, input, perPass), perPass, timing);
+    const none = { jitBigint: null, interpreter: null, dpdkJit: null, dpdkInterpreter: null, ubpfJit: null, ubpfInterpreter: null };
+    return { name, floor: true, slots: 0, r0: '1', jit32: ns, ...none, note: null, mismatch: null };
+  });
+  return [...programs, ...floors];
 }
 
 const ns = (v: number | null): string => (v === null ? '—' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
@@ -171,10 +208,24 @@ export function renderEbpf(rows: readonly EbpfRow[] | string): string[] {
     '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const r of rows) {
+    if (r.floor) {
+      out.push(`| ${r.name} | — | 0x1 | ${ns(r.jit32)} | — | — | — | — | — | — | — | — | — | — | — |`);
+      continue;
+    }
     out.push(
       `| ${r.name}${r.mismatch === null ? '' : ' **MISMATCH**'} | ${r.slots} | 0x${r.r0} | ${ns(r.jit32)} | ${ns(r.jitBigint)} | ${ns(r.interpreter)} | ` +
         `${ns(r.ubpfJit)} | ${ns(r.ubpfInterpreter)} | ${ns(r.dpdkJit)} | ${ns(r.dpdkInterpreter)} | ${ratio(r.jit32, r.ubpfJit)} | ${ratio(r.jit32, r.dpdkJit)} | ` +
         `${ratio(r.ubpfInterpreter, r.jit32)} | ${ratio(r.dpdkInterpreter, r.jit32)} | ${ratio(r.interpreter, r.jit32)} |`,
+    );
+  }
+  const ret1 = rows.find((r) => r.name === 'ret1' && !r.floor);
+  const floors = rows.filter((r) => r.floor);
+  if (floors.length > 0) {
+    out.push(
+      '',
+      'The JS call floor rows are not engines: the same timing loop as `run32` calls a function that takes the input and returns 1, ' +
+        'and one that also checks the input is the same Uint8Array as in the last call (what an entry that fails closed on a new ' +
+        `input must do at least). ret1's \`run32\` / each floor: ${floors.map((f) => ratio(ret1?.jit32 ?? null, f.jit32)).join(', ')}.`,
     );
   }
   const notes = rows.filter((r) => r.note !== null || r.mismatch !== null);
