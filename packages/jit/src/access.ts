@@ -12,7 +12,7 @@ export const member = memberBuilder(['getUint8', 'getUint16', 'getUint32', 'byte
 /** Typed arrays runBatch may index (by its loop counter only): checked by its caller to be typed. */
 const INDEXED = new Set(['offsets', 'lengths', 'wires', 'out']);
 /** Dispatch tables (Uint8Arrays or Uint16Arrays we made; `t<filter>_<n>` in a chain), indexed by A below their length. */
-export const TABLE_NAME = /^(?:[tuw]|t[0-9]+_)[0-9]+$/;
+export const TABLE_NAME = /^(?:[tuwc]|t[0-9]+_)[0-9]+$/;
 
 /** Creates `array[index]`: one of runBatch's typed arrays by `i`, or a dispatch table by `A`. */
 export const computed = indexBuilder((array, index) => (INDEXED.has(array) && index === 'i') || (TABLE_NAME.test(array) && index === 'A'));

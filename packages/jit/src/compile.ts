@@ -13,7 +13,8 @@ import { type EngineOptions, type Interpreter, type PacketContext, prepare } fro
 import { runsOnPackets, type VerifiedProgram } from '@ea/verifier';
 import { TABLE_NAME } from './access.js';
 import { HELPERS } from './emit.js';
-import { type Generated, generateBatch, generateRun, type GenerateOptions } from './generate.js';
+import { generateBatch } from './batch.js';
+import { type Generated, generateRun, type GenerateOptions } from './generate.js';
 import * as runtime from './runtime.js';
 import type { RunBatch } from './runtime.js';
 
@@ -31,8 +32,11 @@ export interface CompileOptions extends EngineOptions {
   /** Fewest tests on A (jeq/jgt/jge regions, regions.ts) turned into one dispatch (default 4). */
   readonly minSwitch?: number;
   /**
-   * runBatch: evaluate small socket programs without branches (if-conversion, ifconvert.ts), which
-   * random traffic would mispredict. Default true.
+   * Socket programs: run a branch-free form of small programs (if-conversion, ifconvert.ts) ahead
+   * of the ordinary code, for traffic where their branches mispredict. Default false: on the
+   * benchmark's traffic most packets leave after a test or two, and the branch-free form, which
+   * evaluates every load and test, made runBatch 1.5x and `run` 1.1x slower (geometric means
+   * over ten filters; benchmarks/README.md).
    */
   readonly ifConvert?: boolean;
 }
@@ -74,7 +78,7 @@ export function dataViewIsPristine(): boolean {
 export function generateOptions(options: CompileOptions): GenerateOptions {
   const minSwitch = options.minSwitch ?? 4;
   if (!Number.isInteger(minSwitch) || minSwitch < 2) throw new RangeError('minSwitch must be an integer >= 2');
-  return { little: (options.endian ?? 'le') === 'le', minSwitch, ifConvert: options.ifConvert ?? true };
+  return { little: (options.endian ?? 'le') === 'le', minSwitch, ifConvert: options.ifConvert ?? false };
 }
 
 const PROFILES: ReadonlySet<string> = new Set(['socket', 'seccomp', 'ea', 'libpcap']);

@@ -123,17 +123,30 @@ export function lowerDispatch(
 /**
  * The constant a branch ends the program with when it is nothing but that exit: `return
  * <number>`, or in a chain or runBatch `R = <number>; break <label>` (emit.ts exit()); else
- * undefined.
+ * undefined. runBatch's counting loop ends a packet with `break packet` alone (value 0) or
+ * `matched = matched + 1 | 0; break packet` (any other value, given as 1): the same code
+ * wherever it appears, so sharing a slot by these values is exact.
  */
 function constantReturn(body: readonly ES.Statement[]): number | undefined {
   const literal = (e: ES.Expression | null | undefined): number | undefined =>
     e?.type === 'Literal' && typeof e.value === 'number' ? e.value : undefined;
   const [first, second] = body;
   if (body.length === 1 && first?.type === 'ReturnStatement') return literal(first.argument);
+  if (body.length === 1 && first?.type === 'BreakStatement' && first.label?.name === 'packet') return 0;
+  if (body.length === 2 && second?.type === 'BreakStatement' && second.label?.name === 'packet' && countsMatch(first)) return 1;
   if (body.length !== 2 || first?.type !== 'ExpressionStatement' || second?.type !== 'BreakStatement') return undefined;
   const e = first.expression;
   if (e.type !== 'AssignmentExpression' || e.operator !== '=' || e.left.type !== 'Identifier' || e.left.name !== 'R') return undefined;
   return literal(e.right);
+}
+
+/** Whether `s` is the counting loop's `matched = matched + 1 | 0`. */
+function countsMatch(s: ES.Statement | undefined): boolean {
+  if (s?.type !== 'ExpressionStatement' || s.expression.type !== 'AssignmentExpression') return false;
+  const { left, right } = s.expression;
+  if (left.type !== 'Identifier' || left.name !== 'matched' || right.type !== 'BinaryExpression' || right.operator !== '|') return false;
+  const sum = right.left;
+  return sum.type === 'BinaryExpression' && sum.operator === '+' && sum.right.type === 'Literal' && sum.right.value === 1;
 }
 
 /**

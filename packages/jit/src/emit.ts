@@ -38,6 +38,11 @@ export interface LoadPlan {
    */
   readonly batch: boolean;
   /**
+   * runBatch's loop for a call without results: an exit adds one to `matched` when its value is
+   * not zero (`break packet` alone when it is 0) instead of storing it in R for `out[i]`.
+   */
+  readonly counting?: boolean;
+  /**
    * seccomp/EA: the body is one filter's block inside a compiled chain (chain.ts): an exit stores
    * the result in R and leaves the block labelled `filter`.
    */
@@ -46,7 +51,7 @@ export interface LoadPlan {
    * Prefix of this function's dispatch tables (t0, t1, ...): functions of one module differ, and
    * so do the filters of one chain (`t0_0`, `t1_0`, ...).
    */
-  readonly tablePrefix: 't' | 'u' | 'w' | `t${number}_`;
+  readonly tablePrefix: 't' | 'u' | 'w' | 'c' | `t${number}_`;
 }
 
 /** Returns whether a socket instruction can end the program with A (ifindex/hatype, no device). */
@@ -103,13 +108,19 @@ export class InsnEmitter implements BlockEmitter {
   }
 
   /**
-   * Ends the program returning `value`: `return value;`, in runBatch `{ R = value; break packet; }`,
-   * in a chain `{ R = value; break filter; }`.
+   * Ends the program returning `value`: `return value;`, in runBatch `{ R = value; break packet; }`
+   * (counting: `{ matched = matched + 1 | 0; break packet; }`, or the break alone for 0), in a
+   * chain `{ R = value; break filter; }`.
    */
   exit(value: ES.Expression): ES.Statement[] {
     if (this.plan.chained === true) return [assign(this.id('R'), value), brk(this.id('filter'))];
     if (!this.plan.batch) return [ret(value)];
-    return [assign(this.id('R'), value), brk(this.id('packet'))];
+    const done = brk(this.id('packet'));
+    if (this.plan.counting !== true) return [assign(this.id('R'), value), done];
+    const matched = this.id('matched');
+    if (value.type === 'Literal') return value.value === 0 ? [done] : [assign(matched, bin('|', bin('+', matched, u32(1)), u32(0))), done];
+    // A computed value (`ret a`, the branch-free form's result): counted without a branch.
+    return [assign(matched, bin('|', bin('+', matched, bin('!==', value, u32(0))), u32(0))), done];
   }
 
   /** runBatch: before a helper reads the context, point it at the current packet. */

@@ -7,14 +7,14 @@ import type * as ES from 'estree';
 import type { KnownInsn } from '@ea/bpf';
 import { runsOnPackets, type VerifiedProgram } from '@ea/verifier';
 import { analyse } from './flow.js';
-import { BATCH_LOCALS, InsnEmitter, HELPERS, LOCALS, type LoadPlan, mayExitNonZero } from './emit.js';
+import { InsnEmitter, HELPERS, LOCALS, type LoadPlan, mayExitNonZero } from './emit.js';
 import { isPlainPacketLoad, plainLoadEnd } from './lower.js';
 import {
-  Scope, assign, assignExpr, bin, block, call, countedLoop, declare, exprStmt, fnDecl, forLoop, ifElse, labelled, lineComment, logical,
-  not, nullLiteral, optional, ret, throwStmt, toU32, tryCatch, u32, withComments,
+  Scope, assign, bin, call, declare, exprStmt, fnDecl, ifElse, lineComment, logical,
+  not, optional, ret, toU32, tryCatch, u32, withComments,
 } from '@ea/codegen';
 import { imageSize } from '@ea/interpreter';
-import { computed, member } from './access.js';
+import { member } from './access.js';
 import type { Slots } from './dispatch.js';
 import { ifConvert, ifConvertMinLength } from './ifconvert.js';
 import { structure } from './structure.js';
@@ -24,7 +24,7 @@ export interface GenerateOptions {
   readonly little: boolean;
   /** Fewest chained `jeq` tests that become a decision tree. */
   readonly minSwitch: number;
-  /** runBatch: if-convert small programs (ifconvert.ts). */
+  /** Socket programs: run the branch-free form of small programs first (ifconvert.ts). */
   readonly ifConvert: boolean;
 }
 
@@ -60,7 +60,7 @@ export function programBody(program: VerifiedProgram, opts: GenerateOptions, sco
  * code: `if (len >= minLength) { ...; <exit with the result> }` (the exit guarded by `esc === 0`
  * when a negative indirect offset can escape), or null when the program does not qualify.
  */
-function branchFree(program: VerifiedProgram, scope: Scope, emit: InsnEmitter, wire: () => ES.Identifier): ES.Statement | null {
+export function branchFree(program: VerifiedProgram, scope: Scope, emit: InsnEmitter, wire: () => ES.Identifier): ES.Statement | null {
   const insns = program.insns as readonly KnownInsn[];
   // ifconvert.ts has the kernel's shift counts; libpcap's differ (emit.ts).
   const libpcap = program.profile === 'libpcap';
@@ -179,82 +179,4 @@ export function generateRun(
   head.push(...registerLocals(emit, scope, []));
   const helpers = HELPERS.filter((h) => emit.used.has(h));
   return { fn: fnDecl(scope.id(name), [scope.id(param)], [...head, ...main]), helpers, tables: emit.tables };
-}
-
-/**
- * Generates `function runBatch(view, offsets, lengths, wires, count, out, input, batch)`: the
- * program's body inside a loop over the packets of a PacketBatch (checked by the caller: typed
- * arrays at least `count` long, `out` a Uint32Array or null). Each packet's range is checked
- * against the view before anything reads it; its result goes to `out[i]`; the return value is
- * how many results were non-zero. One call per capture instead of one per packet, so the loop,
- * the loads and the tests are optimised together.
- */
-export function generateBatch(program: VerifiedProgram, opts: GenerateOptions, name: 'runBatch' | 'batchLoop' = 'runBatch'): Generated {
-  if (!runsOnPackets(program.profile)) throw new Error('runBatch is for socket and libpcap programs');
-  const scope = new Scope();
-  for (const n of [...LOCALS, ...BATCH_LOCALS, ...HELPERS, name, 'next']) scope.declare(n);
-  const plan: LoadPlan = { profile: program.profile, little: opts.little, guarded: true, batch: true, tablePrefix: 'w' };
-  const { emit, body } = programBody(program, opts, scope, plan);
-  // The exit that ends the block needs no break.
-  const last = body[body.length - 1];
-  if (last?.type === 'BreakStatement' && last.label?.name === 'packet') body.pop();
-  const id = (n: string): ES.Identifier => scope.id(n);
-  // Short packets and the rare ones the branch-free form cannot decide take the ordinary code.
-  const first = opts.ifConvert ? branchFree(program, scope, emit, () => emit.id('wire')) : null;
-  if (first !== null) body.unshift(first);
-  const i = id('i');
-  const index = (array: string): ES.Expression => computed(id(array), i);
-  const inView = logical(
-    '&&',
-    logical('&&', bin('>=', id('base'), u32(0)), bin('>=', id('len'), u32(0))),
-    bin('<=', bin('+', id('base'), id('len')), id('total')),
-  );
-  const perPacket: ES.Statement[] = [
-    declare('const', [[id('base'), index('offsets')], [id('len'), index('lengths')]]),
-    // Before any load: the packet must lie inside the view (else a typed error naming it).
-    ifElse(not(inView), [
-      throwStmt(call(id('badPacket'), [id('batch'), i])),
-    ]),
-  ];
-  emit.used.add('R');
-  if (emit.used.has('wire')) perPacket.push(declare('const', [[id('wire'), toU32(index('wires'))]]));
-  perPacket.push(
-    ...registerLocals(emit, scope, ['R']),
-    labelled(id('packet'), body),
-    ifElse(bin('!==', id('out'), nullLiteral()), [assign(computed(id('out'), i), id('R'))]),
-    // Counted without a branch: whether a packet matches is what random traffic makes unpredictable.
-    assign(id('matched'), bin('|', bin('+', id('matched'), bin('!==', id('R'), u32(0))), u32(0))),
-  );
-  emit.used.add('badPacket');
-  const loop = program.insns.length <= UNROLL_LIMIT ? pairedLoop(id, perPacket) : [countedLoop(i, id('count'), perPacket)];
-  const fn = fnDecl(
-    id(name),
-    ['view', 'offsets', 'lengths', 'wires', 'count', 'out', 'input', 'batch'].map(id),
-    [
-      declare('const', [[id('total'), member(id('view'), 'byteLength')]]),
-      declare('let', [[id('matched'), u32(0)]]),
-      ...loop,
-      ret(id('matched')),
-    ],
-  );
-  return { fn, helpers: HELPERS.filter((h) => emit.used.has(h)), tables: emit.tables };
-}
-
-/** Programs up to this many instructions get two packets per loop iteration. */
-const UNROLL_LIMIT = 64;
-
-/**
- * The loop of a small program, two packets per iteration (the same statements twice, each in a
- * block with its own `const i`), then the odd one out: a packet's work is then a few
- * instructions, and the loop's own compare, jump and counter were a good share of it
- * (5-15% faster on `ip`, `greater 200`, `tcp port 80` here).
- */
-function pairedLoop(id: (n: string) => ES.Identifier, perPacket: ES.Statement[]): ES.Statement[] {
-  const next = id('next');
-  const packet = (index: ES.Expression): ES.BlockStatement => block([declare('const', [[id('i'), index]]), ...perPacket]);
-  const pairs = forLoop(null, bin('<', bin('+', next, u32(1)), id('count')), assignExpr(next, bin('+', next, u32(2))), [
-    packet(next),
-    packet(bin('+', next, u32(1))),
-  ]);
-  return [declare('let', [[next, u32(0)]]), pairs, ifElse(bin('<', next, id('count')), [packet(next)])];
 }

@@ -85,7 +85,7 @@ export function ancillary(ctx: PacketContext, n: number, a: number, x: number, l
   }
 }
 
-/** The generated batch loop (generate.ts, generateBatch): called only with a checked batch. */
+/** The generated batch loop (batch.ts, generateBatch): called only with a checked batch. */
 export type BatchLoop = (
   view: DataView,
   offsets: PacketBatch['offsets'],

@@ -78,10 +78,12 @@ describe('runBatch == interpreter run per packet', () => {
           if (n++ % 8 === 7) laid = layOut(r, [...EDGES.slice(0, 6), r.u32(), r.int(100)]);
           const insns = genProgram(r, 'socket', maxLen, EDGES);
           const program = verified(insns, 'socket');
-          const compiled = compile(program, { minSwitch: 2 + r.int(3) });
+          // The seed's low bit picks the branch-free form (off by default), so both forms are tested.
+          const compiled = compile(program, { minSwitch: 2 + r.int(3), ifConvert: (seed & 1) === 1 });
           const interp = prepare(program);
-          // Odd and even counts: small programs run two packets per loop iteration plus a last one.
-          const count = PACKETS - r.int(3);
+          // Counts that are not a multiple of four: small programs run four (or two) packets per loop
+          // iteration, then the rest one at a time.
+          const count = PACKETS - r.int(4);
           const batch = { ...laid.batch, count };
           const results = new Uint32Array(PACKETS).fill(0xdead);
           const matched = compiled.runBatch(batch, results);

@@ -50,7 +50,8 @@ function runProgram(seed: number, profile: Profile, maxLen: number, corpus: Corp
   const insns: SockFilter[] = genProgram(r, profile, maxLen, corpus.pool);
   const program = verified(insns, profile);
   const endian = corpus.little ? 'le' : 'be';
-  const compiled = compile(program, { endian, minSwitch: 2 + r.int(3) });
+  // The seed's low bit picks the socket programs' branch-free form (off by default), so both forms are tested.
+  const compiled = compile(program, { endian, minSwitch: 2 + r.int(3), ifConvert: (seed & 1) === 1 });
   if (!compiled.accelerated) throw new Error(`not accelerated: ${compiled.reason ?? '?'}`);
   const interp = prepare(program, { endian });
   const first = r.int(INPUTS);

@@ -30,7 +30,7 @@ const NODES = new Set([
   'ChainExpression',
 ]);
 /** Dispatch tables: factory parameters (Uint8Arrays or Uint16Arrays compile.ts made), indexed only by A. */
-const TABLE = /^(?:[tuw]|t[0-9]+_)[0-9]+$/;
+const TABLE = /^(?:[tuwc]|t[0-9]+_)[0-9]+$/;
 
 type AnyNode = acorn.Node & Record<string, unknown>;
 
@@ -101,21 +101,25 @@ function checkFactory(body: string, params: readonly string[]): void {
         break;
       }
       case 'ForStatement': {
-        // Only runBatch's loops, which always end: `for (let i = 0; i < count; i++)`, or two
-        // packets at a time `for (; next + 1 < count; next = next + 2)`.
+        // Only runBatch's loops, which always end: `for (let i = 0; i < count; i++)`, k packets at
+        // a time `for (; next + (k - 1) < count; next = next + k)`, and the rest one at a time
+        // `for (; next < count; next = next + 1)`.
         const test = n['test'] as AnyNode | null;
         const update = n['update'] as AnyNode | null;
         const left = test?.['left'] as AnyNode | undefined;
         const counted =
           test?.type === 'BinaryExpression' && test['operator'] === '<' && left?.['name'] === 'i' &&
           (test['right'] as AnyNode)['name'] === 'count' && update?.type === 'UpdateExpression';
-        const paired =
+        const step = update?.type === 'AssignmentExpression' ? (update['right'] as AnyNode) : undefined;
+        const k = step?.type === 'BinaryExpression' && step['operator'] === '+' && (step['left'] as AnyNode)['name'] === 'next' ? (step['right'] as AnyNode)['value'] : undefined;
+        const ahead =
+          left?.type === 'Identifier' ? (left['name'] === 'next' ? 0 : undefined)
+          : left?.type === 'BinaryExpression' && left['operator'] === '+' && (left['left'] as AnyNode)['name'] === 'next' ? (left['right'] as AnyNode)['value'] : undefined;
+        const grouped =
           n['init'] === null && test?.type === 'BinaryExpression' && test['operator'] === '<' &&
-          (test['right'] as AnyNode)['name'] === 'count' && left?.type === 'BinaryExpression' &&
-          (left['left'] as AnyNode)['name'] === 'next' && (left['right'] as AnyNode)['value'] === 1 &&
-          update?.type === 'AssignmentExpression' && (update['right'] as AnyNode)['type'] === 'BinaryExpression' &&
-          ((update['right'] as AnyNode)['left'] as AnyNode)['name'] === 'next' && ((update['right'] as AnyNode)['right'] as AnyNode)['value'] === 2;
-        must(counted || paired, 'loop other than i < count; i++ or next + 1 < count; next = next + 2');
+          (test['right'] as AnyNode)['name'] === 'count' && (update?.['left'] as AnyNode | undefined)?.['name'] === 'next' &&
+          typeof k === 'number' && k >= 1 && ahead === k - 1;
+        must(counted || grouped, 'loop other than i < count; i++ or next + (k - 1) < count; next = next + k');
         break;
       }
       case 'UpdateExpression': {
