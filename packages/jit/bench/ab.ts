@@ -1,46 +1,97 @@
 /**
- * A/B of the if-conversion (predicate.ts) in runBatch: each tcpdump expression compiled with
- * `ifConvert` on and off, both run over the same 100,000 generated packets, alternating passes
- * (median ns/packet of 31 passes each, after 30 warm-up passes). Needs tcpdump.
+ * A/B of the branch-free form (ifconvert.ts) in runBatch: each tcpdump expression compiled with
+ * `ifConvert` true, false and the default (by size), over three shapes of the same generated
+ * traffic, alternating the forms (median ns/packet of 15 timed runs each, after warm-up):
+ * - `capture`: one pass over all 100,000 packets (not cache-resident);
+ * - `replay`: the first 2,000 packets x 50 passes in the same order (the resident workload:
+ *   cache-resident, and the branch predictor can learn each packet's outcome over the passes);
+ * - `shuffled`: the same 2,000 packets x 50 passes, each pass in its own fixed random order
+ *   (cache-resident, but the outcomes stay as unpredictable as the traffic).
+ * Needs tcpdump.
  *
  *   npx tsx packages/jit/bench/ab.ts ['tcp port 80' ...]
  */
 import { execFileSync } from 'node:child_process';
 import { readProgram } from '@ea/bpf';
+import type { PacketBatch } from '@ea/interpreter';
 import { captureBatch, generateCapture } from '@ea/pcap';
+import { Rng } from '@ea/testkit';
 import { verify } from '@ea/verifier';
 import { compile } from '../src/index.js';
 
-const DEFAULT = ['arp', 'ip', 'tcp port 80', 'udp port 53', 'host 10.0.0.1', 'vlan and tcp port 80'];
-const batch = captureBatch(generateCapture({ count: 100_000, seed: 1 }));
+const DEFAULT = ['arp', 'ip', 'icmp', 'ether broadcast', 'host 10.0.0.1', 'tcp port 80', 'udp port 53', 'vlan and tcp port 80'];
+const HEAD = 2000;
+const PASSES = 50;
+const full = captureBatch(generateCapture({ count: 100_000, seed: 1 }));
 
-/** Returns ns per packet of one call. */
-function time(run: () => number): number {
-  const t0 = process.hrtime.bigint();
-  run();
-  return Number(process.hrtime.bigint() - t0) / batch.count;
+/** The first HEAD packets of the capture, in the order `order` gives (same bytes, same view). */
+function headBatch(order: readonly number[]): PacketBatch {
+  const offsets = new Int32Array(HEAD);
+  const lengths = new Int32Array(HEAD);
+  const wireLengths = new Uint32Array(HEAD);
+  order.forEach((k, i) => {
+    offsets[i] = full.offsets[k] as number;
+    lengths[i] = full.lengths[k] as number;
+    wireLengths[i] = full.wireLengths[k] as number;
+  });
+  return { data: full.data, offsets, lengths, wireLengths };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
+const identity = Array.from({ length: HEAD }, (_, i) => i);
+const replay = headBatch(identity);
+const rng = new Rng(7);
+const shuffled = Array.from({ length: PASSES }, () => {
+  const order = identity.slice();
+  for (let i = HEAD - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [order[i], order[j]] = [order[j] as number, order[i] as number];
+  }
+  return headBatch(order);
+});
 
+type Run = (batch: PacketBatch) => number;
+const shapes: Record<string, { readonly packets: number; readonly pass: (run: Run) => number }> = {
+  capture: { packets: full.count, pass: (run) => run(full) },
+  replay: {
+    packets: HEAD * PASSES,
+    pass: (run) => {
+      let m = 0;
+      for (let p = 0; p < PASSES; p++) m += run(replay);
+      return m;
+    },
+  },
+  shuffled: {
+    packets: HEAD * PASSES,
+    pass: (run) => {
+      let m = 0;
+      for (const b of shuffled) m += run(b);
+      return m;
+    },
+  },
+};
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
+const FORMS = { 'branch-free': true, branches: false, default: undefined } as const;
+
+process.stdout.write(`${'expression'.padEnd(28)}${'insns'.padStart(6)}  ${Object.keys(shapes).map((s) => `${s}: ${Object.keys(FORMS).join(' / ')}`).join('   ')} (ns/packet)\n`);
 for (const expression of process.argv.length > 2 ? process.argv.slice(2) : DEFAULT) {
   const text = execFileSync('tcpdump', ['-ddd', '-y', 'EN10MB', expression]);
   const program = verify(readProgram(text, { format: 'ddd' }).insns, { profile: 'socket', skipSocketLimits: true });
-  const on = compile(program);
-  const off = compile(program, { ifConvert: false });
-  const a = (): number => on.runBatch(batch);
-  const b = (): number => off.runBatch(batch);
-  if (a() !== b()) throw new Error(`${expression}: the two forms disagree`);
-  for (let i = 0; i < 30; i++) {
-    a();
-    b();
+  const runs = Object.values(FORMS).map((ifConvert): Run => compile(program, { ifConvert }).runBatch);
+  const cells: string[] = [];
+  for (const shape of Object.values(shapes)) {
+    const counts = runs.map((run) => shape.pass(run));
+    if (counts.some((c) => c !== counts[0])) throw new Error(`${expression}: the forms disagree`);
+    for (let w = 0; w < 10; w++) for (const run of runs) shape.pass(run);
+    const ns = runs.map((): number[] => []);
+    for (let k = 0; k < 15; k++) {
+      runs.forEach((run, f) => {
+        const t0 = process.hrtime.bigint();
+        shape.pass(run);
+        ns[f]?.push(Number(process.hrtime.bigint() - t0) / shape.packets);
+      });
+    }
+    cells.push(ns.map((xs) => median(xs).toFixed(2)).join(' / '));
   }
-  const ta: number[] = [];
-  const tb: number[] = [];
-  for (let i = 0; i < 31; i++) {
-    ta.push(time(a));
-    tb.push(time(b));
-  }
-  const converted = on.batchSource.includes('const v0') ? '' : ' (not if-converted)';
-  process.stdout.write(`${expression.padEnd(40)} if-converted ${median(ta).toFixed(2)}  branching ${median(tb).toFixed(2)} ns/packet${converted}\n`);
+  process.stdout.write(`${expression.padEnd(28)}${String(program.insns.length).padStart(6)}  ${cells.join('   ')}\n`);
 }

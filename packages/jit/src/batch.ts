@@ -84,7 +84,7 @@ function packetLoop(
   if (last?.type === 'BreakStatement' && last.label?.name === 'packet' && !('comments' in last)) body.pop();
   const id = (n: string): ES.Identifier => scope.id(n);
   // Short packets and the rare ones the branch-free form cannot decide take the ordinary code.
-  const first = opts.ifConvert ? branchFree(program, scope, emit, () => emit.id('wire')) : null;
+  const first = branchFree(program, opts, scope, emit, () => emit.id('wire'));
   if (first !== null) body.unshift(first);
   const i = id('i');
   const index = (array: string): ES.Expression => computed(id(array), i);

@@ -24,8 +24,11 @@ export interface GenerateOptions {
   readonly little: boolean;
   /** Fewest chained `jeq` tests that become a decision tree. */
   readonly minSwitch: number;
-  /** Socket programs: run the branch-free form of small programs first (ifconvert.ts). */
-  readonly ifConvert: boolean;
+  /**
+   * Socket programs: run the branch-free form first (ifconvert.ts): always (true), never (false),
+   * or undefined for programs of up to IF_CONVERT_DEFAULT instructions.
+   */
+  readonly ifConvert: boolean | undefined;
 }
 
 /** A generated function and what it needs from outside. */
@@ -56,12 +59,32 @@ export function programBody(program: VerifiedProgram, opts: GenerateOptions, sco
 }
 
 /**
+ * The size up to which socket programs get the branch-free form by default. Measured on the
+ * ten-filter resident set (benchmarks/README.md): when every pass replays the same packets,
+ * the branch predictor learns each packet's outcome and branches win everywhere (runBatch
+ * geomean 3.7 vs 6.2 ns/packet over 27 filters); when each pass runs the same packets in a new
+ * order, the branch-free form wins (7.6 vs 9.0), by 2x on filters of 4-6 instructions and by
+ * 0-20% (or losing) above 8. Up to 8 it costs ~15% on replayed traffic and halves the cost on
+ * unpredictable traffic; above, branches cost at most ~20% on unpredictable traffic and save
+ * 2-3x on replayed (or bursty) traffic.
+ */
+const IF_CONVERT_DEFAULT = 8;
+
+/**
  * The branch-free form of a small socket program (ifconvert.ts), to run ahead of the ordinary
  * code: `if (len >= minLength) { ...; <exit with the result> }` (the exit guarded by `esc === 0`
- * when a negative indirect offset can escape), or null when the program does not qualify.
+ * when a negative indirect offset can escape), or null when the program does not qualify or
+ * `opts.ifConvert` (by default: its size) says no.
  */
-export function branchFree(program: VerifiedProgram, scope: Scope, emit: InsnEmitter, wire: () => ES.Identifier): ES.Statement | null {
+export function branchFree(
+  program: VerifiedProgram,
+  opts: GenerateOptions,
+  scope: Scope,
+  emit: InsnEmitter,
+  wire: () => ES.Identifier,
+): ES.Statement | null {
   const insns = program.insns as readonly KnownInsn[];
+  if (!(opts.ifConvert ?? insns.length <= IF_CONVERT_DEFAULT)) return null;
   // ifconvert.ts has the kernel's shift counts; libpcap's differ (emit.ts).
   const libpcap = program.profile === 'libpcap';
   if (libpcap && insns.some((i) => i.kind === 'alu' && i.src === 'x' && (i.op === 'lsh' || i.op === 'rsh'))) return null;
@@ -99,9 +122,9 @@ export function generateRun(
 
   // Socket `run`: the branch-free form first when the packet holds every absolute load, as in runBatch.
   let usesWire = false;
-  if (socket && name === 'run' && opts.ifConvert) {
+  if (socket && name === 'run') {
     scope.declare('wire');
-    const first = branchFree(program, scope, emit, () => {
+    const first = branchFree(program, opts, scope, emit, () => {
       usesWire = true;
       return scope.id('wire');
     });

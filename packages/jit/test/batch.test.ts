@@ -13,6 +13,8 @@ import { EDGES, Rng, genPacket, genProgram } from '@ea/testkit';
 import { verified } from './support/verified.js';
 
 const SCALE = process.env['EA_FUZZ'] ? 20 : 1;
+/** compile()'s ifConvert: the default (by size), always, never. */
+const IF_CONVERT = [undefined, true, false] as const;
 const PACKETS = 256;
 
 interface Laid {
@@ -78,8 +80,8 @@ describe('runBatch == interpreter run per packet', () => {
           if (n++ % 8 === 7) laid = layOut(r, [...EDGES.slice(0, 6), r.u32(), r.int(100)]);
           const insns = genProgram(r, 'socket', maxLen, EDGES);
           const program = verified(insns, 'socket');
-          // The seed's low bit picks the branch-free form (off by default), so both forms are tested.
-          const compiled = compile(program, { minSwitch: 2 + r.int(3), ifConvert: (seed & 1) === 1 });
+          // The seed picks the branch-free form (by default: up to 8 instructions), always or never.
+          const compiled = compile(program, { minSwitch: 2 + r.int(3), ifConvert: IF_CONVERT[seed % 3] });
           const interp = prepare(program);
           // Counts that are not a multiple of four: small programs run four (or two) packets per loop
           // iteration, then the rest one at a time.

@@ -17,6 +17,8 @@ import { outcome } from './support/outcome.js';
 import { verified } from './support/verified.js';
 
 const SCALE = process.env['EA_FUZZ'] ? 20 : 1;
+/** compile()'s ifConvert: the default (by size), always, never. */
+const IF_CONVERT = [undefined, true, false] as const;
 const INPUTS = 256;
 
 interface Tally {
@@ -50,8 +52,8 @@ function runProgram(seed: number, profile: Profile, maxLen: number, corpus: Corp
   const insns: SockFilter[] = genProgram(r, profile, maxLen, corpus.pool);
   const program = verified(insns, profile);
   const endian = corpus.little ? 'le' : 'be';
-  // The seed's low bit picks the socket programs' branch-free form (off by default), so both forms are tested.
-  const compiled = compile(program, { endian, minSwitch: 2 + r.int(3), ifConvert: (seed & 1) === 1 });
+  // The seed picks the socket programs' branch-free form (by default: up to 8 instructions), always or never.
+  const compiled = compile(program, { endian, minSwitch: 2 + r.int(3), ifConvert: IF_CONVERT[seed % 3] });
   if (!compiled.accelerated) throw new Error(`not accelerated: ${compiled.reason ?? '?'}`);
   const interp = prepare(program, { endian });
   const first = r.int(INPUTS);
