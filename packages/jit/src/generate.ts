@@ -71,7 +71,7 @@ export function programBody(program: VerifiedProgram, opts: GenerateOptions, sco
 const IF_CONVERT_DEFAULT = 8;
 
 /**
- * The branch-free form of a small socket program (ifconvert.ts), to run ahead of the ordinary
+ * Returns the branch-free form of a small socket program (ifconvert.ts), to run ahead of the ordinary
  * code: `if (len >= minLength) { ...; <exit with the result> }` (the exit guarded by `esc === 0`
  * when a negative indirect offset can escape), or null when the program does not qualify or
  * `opts.ifConvert` (by default: its size) says no.
