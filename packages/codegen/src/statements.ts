@@ -13,8 +13,8 @@ export function assign(target: ES.Identifier | ES.MemberExpression, value: ES.Ex
   return exprStmt(assignExpr(target, value));
 }
 
-/** Creates `let a = e1, b = e2;` or the `const` form. */
-export function declare(kind: 'let' | 'const', pairs: readonly (readonly [ES.Identifier, ES.Expression])[]): ES.VariableDeclaration {
+/** Creates `let a = e1, b = e2;` or the `const` or `var` form. */
+export function declare(kind: 'let' | 'const' | 'var', pairs: readonly (readonly [ES.Identifier, ES.Expression])[]): ES.VariableDeclaration {
   return {
     type: 'VariableDeclaration',
     kind,

@@ -122,8 +122,10 @@ export function generateStatements(program: CheckedProgram, options: GenerateOpt
   ]);
   const run = fnDecl(id('run'), [input, regions], [ret(call(id('join'), [call(id('run32'), [input, regions]), member(T, 'hi')]))]);
   // lastInput starts as (and returns to) S, an object no caller holds, so that no input, not even
-  // null, passes the reuse test before prepare has accepted it.
-  const state = declare('let', [[id('steps'), u32(0)], [lastInput, S], [ctxView, nullLiteral()], [ctxLength, u32(0)]]);
+  // null, passes the reuse test before prepare has accepted it. `var`, not `let`: V8 checks a
+  // closure's read of an outer `let` for its temporal dead zone on every read, and run32 reads
+  // these on every run (ret1: 2.8 -> 2.3 ns per run, measured here).
+  const state = declare('var', [[id('steps'), u32(0)], [lastInput, S], [ctxView, nullLiteral()], [ctxLength, u32(0)]]);
   return { statements: [state, ...functions, entry, run32, run], id };
 }
 
