@@ -39,7 +39,7 @@ describe('ea-bpf jit', () => {
     const r = await cli(['jit', TCP, '--profile', 'socket', '--batch']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('function runBatch(view, offsets, lengths, wires, count, out, input, batch)');
-    expect(r.stdout).toContain('for (; next + 3 < count; next = next + 4)');
+    expect(r.stdout).toContain('for (; next + 7 < count; next = next + 8)');
     const m = await cli(['jit', TCP, '--profile', 'socket', '--standalone']);
     expect(m.stdout).toContain('export const runBatch = batchEntry(batchLoop, false);');
     expect((await cli(['jit', SECCOMP, '--profile', 'seccomp', '--batch'])).code).toBe(2);

@@ -83,9 +83,9 @@ describe('runBatch == interpreter run per packet', () => {
           // The seed picks the branch-free form (by default: up to 8 instructions), always or never.
           const compiled = compile(program, { minSwitch: 2 + r.int(3), ifConvert: IF_CONVERT[seed % 3] });
           const interp = prepare(program);
-          // Counts that are not a multiple of four: small programs run four (or two) packets per loop
-          // iteration, then the rest one at a time.
-          const count = PACKETS - r.int(4);
+          // Counts that are not a multiple of eight: small programs run eight, four or two packets per
+          // loop iteration, then the rest one at a time.
+          const count = PACKETS - r.int(8);
           const batch = { ...laid.batch, count };
           const results = new Uint32Array(PACKETS).fill(0xdead);
           const matched = compiled.runBatch(batch, results);
