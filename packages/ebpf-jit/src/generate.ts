@@ -33,6 +33,32 @@ function callsZero(program: CheckedProgram): boolean {
   return program.insns.some((insn, pc) => insn?.kind === 'call_local' && pc + 1 + insn.off === 0);
 }
 
+/** Collects every identifier name in generated statements (read, written or called). */
+function namesIn(nodes: readonly ES.Node[]): Set<string> {
+  const names = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const v of value) visit(v);
+    } else if (value !== null && typeof value === 'object') {
+      const node = value as { type?: string; name?: string };
+      if (node.type === 'Identifier' && node.name !== undefined) names.add(node.name);
+      for (const v of Object.values(value)) visit(v);
+    }
+  };
+  visit(nodes);
+  return names;
+}
+
+/**
+ * Declares, with their initial values, only the locals a function's body mentions (a register or
+ * scratch local the program never touches is left out, for readable code); no statement when none.
+ */
+function declareUsed(locals: readonly [ES.Identifier, ES.Expression][], body: readonly ES.Statement[]): ES.Statement[] {
+  const used = namesIn(body);
+  const kept = locals.filter(([name]) => used.has(name.name));
+  return kept.length === 0 ? [] : [declare('let', kept)];
+}
+
 /** Returns whether an instruction reads or writes register r (as dst, src or callx's register). */
 function mentions(insn: Insn, r: number): boolean {
   if ('dst' in insn && insn.dst === r) return true;
@@ -89,14 +115,16 @@ export function generateStatements(program: CheckedProgram, options: GenerateOpt
     [id('c'), u32(0)],
     [id('pc'), u32(0)],
   ];
-  const functions = entries.map((pc) =>
-    fnDecl(id(`f${pc}`), PARAMS.map(id), [declare('let', frame(id('depth'))), ...functionStatements(emitter, scope, program.insns, pc, calleeState())]),
-  );
+  const functions = entries.map((pc) => {
+    const body = functionStatements(emitter, scope, program.insns, pc, calleeState());
+    return fnDecl(id(`f${pc}`), PARAMS.map(id), [...declareUsed(frame(id('depth')), body), ...body]);
+  });
   const registers = REGISTERS.map((name): [ES.Identifier, ES.Expression] => [id(name), name === 'r1h' ? u32(REGION_CTX) : name === 'r2l' ? id('cl') : u32(0)]);
+  const entryBody = functionStatements(emitter, scope, program.insns, 0, entryState());
   const entry = fnDecl(id('entry'), [id('cv'), id('cl')], [
     ...(options.budget === undefined ? [] : [assign(id('steps'), u32(0))]),
-    declare('let', [...registers, [id('depth'), u32(0)], ...frame(u32(0))]),
-    ...functionStatements(emitter, scope, program.insns, 0, entryState()),
+    ...declareUsed([...registers, [id('depth'), u32(0)], ...frame(u32(0))], entryBody),
+    ...entryBody,
   ]);
   // run32: the input the last run was set up for (lastInput, with its view and length) again,
   // without regions, needs no setup. Otherwise prepare checks the input and regions (a typed
