@@ -256,15 +256,22 @@ export function decode(program: VerifiedProgram): DecodedProgram {
  * superinstructions), k as int32, and its true and false targets, each times four so that a
  * jump sets the loop's index straight into the array. One array read at one place per
  * instruction, where four separate arrays cost four bounds checks at four places.
+ * With `foldReturns`, a jump to a `ret #k` holds `~target` instead (negative): the loop ends
+ * the run with that k at once, without dispatching the RET. Tracing and budgets run the
+ * layout without it, so that their hook still sees every instruction executed.
  */
-export function layOut(decoded: DecodedProgram, op: Uint8Array): Int32Array {
+export function layOut(decoded: DecodedProgram, op: Uint8Array, foldReturns: boolean): Int32Array {
   const n = op.length;
   const code = new Int32Array(n * 4);
+  const target = (pc: number, to: number): number => {
+    const jumps = decoded.op[pc]! >= OPS.JA && decoded.op[pc]! <= OPS.JSET_X;
+    return foldReturns && jumps && decoded.op[to] === OPS.RET_K ? ~(to * 4) : to * 4;
+  };
   for (let pc = 0; pc < n; pc++) {
     code[pc * 4] = op[pc]!;
     code[pc * 4 + 1] = decoded.k[pc]! | 0;
-    code[pc * 4 + 2] = decoded.jt[pc]! * 4;
-    code[pc * 4 + 3] = decoded.jf[pc]! * 4;
+    code[pc * 4 + 2] = target(pc, decoded.jt[pc]!);
+    code[pc * 4 + 3] = target(pc, decoded.jf[pc]!);
   }
   return code;
 }

@@ -30,7 +30,8 @@ export class Interpreter {
    * The program as the run loop reads it (decode.ts, layOut; k as int32: A and X live as int32
    * in the loop, V8's cheapest representation, which also keeps values of 2^31 and above from
    * being boxed as heap numbers on every operation): `code` with superinstructions (fuse.ts), what
-   * `run` executes; `plain` without, one instruction at a time, what `trace` and budgets run.
+   * `run` executes, with jumps to `ret #k` folded; `plain` without either, one instruction at a
+   * time, what `trace` and budgets run.
    */
   readonly code: Int32Array;
   private readonly plain: Int32Array;
@@ -62,8 +63,8 @@ export class Interpreter {
     this.backward = backward?.includes(1) ? backward : null;
     this.pcapBudget = this.backward === null ? null : new PcapBudget(budget, this.backward);
     const fused = fuse(this.decoded);
-    this.code = D.layOut(this.decoded, fused);
-    this.plain = fused === this.decoded.op ? this.code : D.layOut(this.decoded, this.decoded.op);
+    this.code = D.layOut(this.decoded, fused, true);
+    this.plain = D.layOut(this.decoded, this.decoded.op, false);
     this.readsContext = D.readsContext(fused);
     this.need = imageSize(program);
   }
@@ -195,6 +196,12 @@ export class Interpreter {
       pc = 0;
       ret = -1;
       run: for (;;) {
+        if (pc < 0) {
+          // A jump straight to a `ret #k` (decode.ts, layOut's foldReturns).
+          ret = ~pc;
+          r = code[ret + 1]!;
+          break;
+        }
         if (hook !== null) hook(pc >> 2, a >>> 0, x >>> 0);
         // The cases are decode.ts's dense indices written as literals, named in comments: V8 turns
         // a switch over literal integers into a jump table, but not one over imported constants
