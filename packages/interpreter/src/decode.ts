@@ -251,27 +251,24 @@ export function decode(program: VerifiedProgram): DecodedProgram {
 }
 
 /**
- * Lays a decoded program out as the run loop reads it: one Int32Array holding, for each
+ * Lays a decoded program out as the run loop reads it: one array holding, for each
  * instruction, its operation (taken from `op`: decoded.op, or fuse.ts's copy with
  * superinstructions), k as int32, and its true and false targets, each times four so that a
  * jump sets the loop's index straight into the array. One array read at one place per
- * instruction, where four separate arrays cost four bounds checks at four places.
+ * instruction, where four separate arrays cost four bounds checks at four places. A plain
+ * array of small integers (V8's packed-Smi elements), not an Int32Array: reading a typed array
+ * also checks that its buffer was not detached, and the loop measured 10-20% faster this way.
  * With `foldReturns`, a jump to a `ret #k` holds `~target` instead (negative): the loop ends
  * the run with that k at once, without dispatching the RET. Tracing and budgets run the
  * layout without it, so that their hook still sees every instruction executed.
  */
-export function layOut(decoded: DecodedProgram, op: Uint8Array, foldReturns: boolean): Int32Array {
+export function layOut(decoded: DecodedProgram, op: Uint8Array, foldReturns: boolean): number[] {
   const n = op.length;
-  const code = new Int32Array(n * 4);
+  const code: number[] = [];
   const target = (pc: number, to: number): number => {
     const jumps = decoded.op[pc]! >= OPS.JA && decoded.op[pc]! <= OPS.JSET_X;
     return foldReturns && jumps && decoded.op[to] === OPS.RET_K ? ~(to * 4) : to * 4;
   };
-  for (let pc = 0; pc < n; pc++) {
-    code[pc * 4] = op[pc]!;
-    code[pc * 4 + 1] = decoded.k[pc]! | 0;
-    code[pc * 4 + 2] = target(pc, decoded.jt[pc]!);
-    code[pc * 4 + 3] = target(pc, decoded.jf[pc]!);
-  }
+  for (let pc = 0; pc < n; pc++) code.push(op[pc]!, decoded.k[pc]! | 0, target(pc, decoded.jt[pc]!), target(pc, decoded.jf[pc]!));
   return code;
 }

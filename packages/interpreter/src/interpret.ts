@@ -33,8 +33,8 @@ export class Interpreter {
    * `run` executes, with jumps to `ret #k` folded; `plain` without either, one instruction at a
    * time, what `trace` and budgets run.
    */
-  readonly code: Int32Array;
-  private readonly plain: Int32Array;
+  readonly code: number[];
+  private readonly plain: number[];
   /** Seccomp/EA: the fewest bytes a view must hold (input.ts, imageSize), checked at every entry. */
   private readonly need: number;
   /** libpcap profile: the instruction budget of one run (EngineOptions.budget), counted by a step hook. */
@@ -156,7 +156,7 @@ export class Interpreter {
    * many results were non-zero (each written to `results` when given).
    */
   private exec(
-    code: Int32Array,
+    code: readonly number[],
     view: DataView,
     count: number,
     batch: PacketBatch | null,
