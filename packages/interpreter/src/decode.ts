@@ -95,34 +95,33 @@ export const OPS = Object.freeze({
   IMG_TAILZERO: 70,
   // Superinstructions: never produced by decodeOp, only by fuse.ts, which rewrites the first
   // instruction of a pair and leaves the second in place (a jump may still land on it).
-  // A constant-offset packet load followed by `jeq #k` / `jset #k`.
-  PKT_W_ABS_JEQ: 71,
-  PKT_H_ABS_JEQ: 72,
-  PKT_B_ABS_JEQ: 73,
-  PKT_W_ABS_JSET: 74,
-  PKT_H_ABS_JSET: 75,
-  PKT_B_ABS_JSET: 76,
-  // An indirect packet load followed by `jeq #k`.
-  PKT_W_IND_JEQ: 77,
-  PKT_H_IND_JEQ: 78,
-  PKT_B_IND_JEQ: 79,
+  // A constant-offset packet load followed by a conditional jump on k (jeq, jgt, jge, jset).
+  PKT_W_ABS_JMP: 71,
+  PKT_H_ABS_JMP: 72,
+  PKT_B_ABS_JMP: 73,
+  // An indirect packet load followed by a conditional jump on k.
+  PKT_W_IND_JMP: 74,
+  PKT_H_IND_JMP: 75,
+  PKT_B_IND_JMP: 76,
   // `ldxb 4*([k]&0xf)` followed by an indirect load (an IPv4 header length, then a field after it).
-  PKT_MSH_W_IND: 80,
-  PKT_MSH_H_IND: 81,
-  PKT_MSH_B_IND: 82,
+  PKT_MSH_W_IND: 77,
+  PKT_MSH_H_IND: 78,
+  PKT_MSH_B_IND: 79,
+  // `ld #len` followed by a conditional jump on k (tcpdump's `greater`, `less`, `len`).
+  LD_LEN_JMP: 80,
   // The libpcap profile's own operations (libpcap.ts): a constant offset of 2^31 or more (always
   // past the captured length there, where the kernel reads a negative-offset region), indirect
   // loads at X + k without the 32-bit wrap, and shifts by X >= 32 giving 0.
-  PCAP_LOAD_FAIL: 83,
-  PCAP_W_IND: 84,
-  PCAP_H_IND: 85,
-  PCAP_B_IND: 86,
-  PCAP_LSH_X: 87,
-  PCAP_RSH_X: 88,
+  PCAP_LOAD_FAIL: 81,
+  PCAP_W_IND: 82,
+  PCAP_H_IND: 83,
+  PCAP_B_IND: 84,
+  PCAP_LSH_X: 85,
+  PCAP_RSH_X: 86,
 });
 
 /** One past the largest operation index. */
-export const OP_COUNT = 89;
+export const OP_COUNT = 87;
 
 const ALU_BASE: Readonly<Record<AluOp, number>> = {
   add: OPS.ADD_K, sub: OPS.SUB_K, mul: OPS.MUL_K, div: OPS.DIV_K, or: OPS.OR_K,
@@ -152,7 +151,7 @@ export interface DecodedProgram {
 export function readsContext(op: Uint8Array): boolean {
   for (const o of op) {
     if (o >= OPS.PKT_W_NEG && o <= OPS.ANC_VLAN_TPID) return true;
-    if (o >= OPS.PKT_W_IND_JEQ && o <= OPS.PKT_MSH_B_IND) return true;
+    if (o >= OPS.PKT_W_IND_JMP && o <= OPS.PKT_MSH_B_IND) return true;
   }
   return false;
 }

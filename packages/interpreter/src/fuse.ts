@@ -10,12 +10,10 @@ import { type DecodedProgram, OPS } from './decode.js';
 
 /** Returns the superinstruction for the pair (first, second), or -1 when there is none. */
 function fusedOp(first: number, second: number): number {
-  if (second === OPS.JEQ_K) {
-    if (first >= OPS.PKT_W_ABS && first <= OPS.PKT_B_ABS) return OPS.PKT_W_ABS_JEQ + (first - OPS.PKT_W_ABS);
-    if (first >= OPS.PKT_W_IND && first <= OPS.PKT_B_IND) return OPS.PKT_W_IND_JEQ + (first - OPS.PKT_W_IND);
-  }
-  if (second === OPS.JSET_K && first >= OPS.PKT_W_ABS && first <= OPS.PKT_B_ABS) {
-    return OPS.PKT_W_ABS_JSET + (first - OPS.PKT_W_ABS);
+  if (second >= OPS.JEQ_K && second <= OPS.JSET_K) {
+    if (first >= OPS.PKT_W_ABS && first <= OPS.PKT_B_ABS) return OPS.PKT_W_ABS_JMP + (first - OPS.PKT_W_ABS);
+    if (first >= OPS.PKT_W_IND && first <= OPS.PKT_B_IND) return OPS.PKT_W_IND_JMP + (first - OPS.PKT_W_IND);
+    if (first === OPS.LD_LEN) return OPS.LD_LEN_JMP;
   }
   if (first === OPS.PKT_MSH && second >= OPS.PKT_W_IND && second <= OPS.PKT_B_IND) {
     return OPS.PKT_MSH_W_IND + (second - OPS.PKT_W_IND);

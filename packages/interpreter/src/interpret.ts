@@ -239,11 +239,15 @@ export class Interpreter {
           case 9 /* TXA */:
             a = x;
             break;
+          case 80 /* LD_LEN_JMP */:
           case 10 /* LD_LEN */:
-            // Only socket programs have LD_LEN (decode makes seccomp's `ld #len` an LD_IMM), so ctx is set;
-            // read here, not at entry, so that programs without it pay nothing.
+            // Only socket programs have LD_LEN (decode makes seccomp's `ld #len` an LD_IMM): a
+            // batch's wire lengths, or the single run's context, read here, not at entry, so
+            // that programs without it pay nothing. Shared with its superinstruction (fuse.ts).
             a = (wires !== null ? wires[i]! : (ctx!.wireLength ?? size)) | 0;
-            break;
+            if (o === 10) break;
+            pc = jumpIf(code[pc + 4]!, a, code[pc + 5]!) ? code[pc + 6]! : code[pc + 7]!;
+            continue;
           case 11 /* LDX_LEN */:
             x = (wires !== null ? wires[i]! : (ctx!.wireLength ?? size)) | 0;
             break;
@@ -324,36 +328,23 @@ export class Interpreter {
           case 33 /* JA */:
             pc = code[pc + 2]!;
             continue;
-          // Unsigned compares on int32: flipping the sign bit of both sides makes a signed compare
-          // order them as unsigned numbers.
+          // The conditional jumps: one copy of their compares (jumpIf), shared with the
+          // superinstructions that end with one.
           case 34 /* JEQ_K */:
-            pc = a === code[pc + 1] ? code[pc + 2]! : code[pc + 3]!;
-            continue;
           case 35 /* JGT_K */:
-            pc = (a ^ SIGN) > (code[pc + 1]! ^ SIGN) ? code[pc + 2]! : code[pc + 3]!;
-            continue;
           case 36 /* JGE_K */:
-            pc = (a ^ SIGN) >= (code[pc + 1]! ^ SIGN) ? code[pc + 2]! : code[pc + 3]!;
-            continue;
           case 37 /* JSET_K */:
-            pc = (a & code[pc + 1]!) !== 0 ? code[pc + 2]! : code[pc + 3]!;
+            pc = jumpIf(o, a, code[pc + 1]!) ? code[pc + 2]! : code[pc + 3]!;
             continue;
           case 38 /* JEQ_X */:
-            pc = a === x ? code[pc + 2]! : code[pc + 3]!;
-            continue;
           case 39 /* JGT_X */:
-            pc = (a ^ SIGN) > (x ^ SIGN) ? code[pc + 2]! : code[pc + 3]!;
-            continue;
           case 40 /* JGE_X */:
-            pc = (a ^ SIGN) >= (x ^ SIGN) ? code[pc + 2]! : code[pc + 3]!;
-            continue;
           case 41 /* JSET_X */:
-            pc = (a & x) !== 0 ? code[pc + 2]! : code[pc + 3]!;
+            pc = jumpIf(o - 4, a, x) ? code[pc + 2]! : code[pc + 3]!;
             continue;
           // Absolute loads share their code with their superinstructions (fuse.ts), which end
-          // with the jump of pc + 1 (jeq, or jset).
-          case 71 /* PKT_W_ABS_JEQ */:
-          case 74 /* PKT_W_ABS_JSET */:
+          // with the conditional jump of pc + 1 (its operation at pc + 4 in the layout).
+          case 71 /* PKT_W_ABS_JMP */:
           case 42 /* PKT_W_ABS */:
             v = code[pc + 1]!;
             if (v + 4 > size) {
@@ -362,10 +353,9 @@ export class Interpreter {
             }
             a = view.getInt32(base + v);
             if (o === 42) break;
-            pc = (o === 71 ? a === code[pc + 5] : (a & code[pc + 5]!) !== 0) ? code[pc + 6]! : code[pc + 7]!;
+            pc = jumpIf(code[pc + 4]!, a, code[pc + 5]!) ? code[pc + 6]! : code[pc + 7]!;
             continue;
-          case 72 /* PKT_H_ABS_JEQ */:
-          case 75 /* PKT_H_ABS_JSET */:
+          case 72 /* PKT_H_ABS_JMP */:
           case 43 /* PKT_H_ABS */:
             v = code[pc + 1]!;
             if (v + 2 > size) {
@@ -374,10 +364,9 @@ export class Interpreter {
             }
             a = view.getUint16(base + v);
             if (o === 43) break;
-            pc = (o === 72 ? a === code[pc + 5] : (a & code[pc + 5]!) !== 0) ? code[pc + 6]! : code[pc + 7]!;
+            pc = jumpIf(code[pc + 4]!, a, code[pc + 5]!) ? code[pc + 6]! : code[pc + 7]!;
             continue;
-          case 73 /* PKT_B_ABS_JEQ */:
-          case 76 /* PKT_B_ABS_JSET */:
+          case 73 /* PKT_B_ABS_JMP */:
           case 44 /* PKT_B_ABS */:
             v = code[pc + 1]!;
             if (v >= size) {
@@ -386,7 +375,7 @@ export class Interpreter {
             }
             a = view.getUint8(base + v);
             if (o === 44) break;
-            pc = (o === 73 ? a === code[pc + 5] : (a & code[pc + 5]!) !== 0) ? code[pc + 6]! : code[pc + 7]!;
+            pc = jumpIf(code[pc + 4]!, a, code[pc + 5]!) ? code[pc + 6]! : code[pc + 7]!;
             continue;
           case 45 /* PKT_W_NEG */:
             v = loadPacket(contextAt(ctx, batch, i, base, size), code[pc + 1]!, 4);
@@ -414,13 +403,13 @@ export class Interpreter {
           // (negative offsets, failures) goes through loadPacket, the one place that knows them.
           // The offset wraps at 32 bits and is then read as a signed int (bpf_skb_load_helper).
           // Each shares its code with its superinstructions (fuse.ts): `ldxb 4*([k]&0xf)` then this
-          // load (which first runs the ldxb and moves pc to the load), and this load then `jeq`
-          // (which ends with the jump of pc + 1). After the ldxb the load runs as its own operation
-          // at pc + 1, so it is fused with a `jeq` after it when that pair was fused.
-          case 80 /* PKT_MSH_W_IND */:
-          case 77 /* PKT_W_IND_JEQ */:
+          // load (which first runs the ldxb and moves pc to the load), and this load then a conditional jump
+          // (which ends with the conditional jump of pc + 1). After the ldxb the load runs as its own operation
+          // at pc + 1, so it is fused with a jump after it when that pair was fused.
+          case 77 /* PKT_MSH_W_IND */:
+          case 74 /* PKT_W_IND_JMP */:
           case 48 /* PKT_W_IND */:
-            if (o === 80) {
+            if (o === 77) {
               x = nibbleAt(view, base, size, ctx, batch, i, code[pc + 1]!);
               pc += 4;
               if (x < 0) {
@@ -438,13 +427,13 @@ export class Interpreter {
               }
               a = v | 0;
             }
-            if (code[pc] !== 77) break;
-            pc = a === code[pc + 5] ? code[pc + 6]! : code[pc + 7]!;
+            if (code[pc] !== 74) break;
+            pc = jumpIf(code[pc + 4]!, a, code[pc + 5]!) ? code[pc + 6]! : code[pc + 7]!;
             continue;
-          case 81 /* PKT_MSH_H_IND */:
-          case 78 /* PKT_H_IND_JEQ */:
+          case 78 /* PKT_MSH_H_IND */:
+          case 75 /* PKT_H_IND_JMP */:
           case 49 /* PKT_H_IND */:
-            if (o === 81) {
+            if (o === 78) {
               x = nibbleAt(view, base, size, ctx, batch, i, code[pc + 1]!);
               pc += 4;
               if (x < 0) {
@@ -458,13 +447,13 @@ export class Interpreter {
               r = 0;
               break run;
             }
-            if (code[pc] !== 78) break;
-            pc = a === code[pc + 5] ? code[pc + 6]! : code[pc + 7]!;
+            if (code[pc] !== 75) break;
+            pc = jumpIf(code[pc + 4]!, a, code[pc + 5]!) ? code[pc + 6]! : code[pc + 7]!;
             continue;
-          case 82 /* PKT_MSH_B_IND */:
-          case 79 /* PKT_B_IND_JEQ */:
+          case 79 /* PKT_MSH_B_IND */:
+          case 76 /* PKT_B_IND_JMP */:
           case 50 /* PKT_B_IND */:
-            if (o === 82) {
+            if (o === 79) {
               x = nibbleAt(view, base, size, ctx, batch, i, code[pc + 1]!);
               pc += 4;
               if (x < 0) {
@@ -478,8 +467,8 @@ export class Interpreter {
               r = 0;
               break run;
             }
-            if (code[pc] !== 79) break;
-            pc = a === code[pc + 5] ? code[pc + 6]! : code[pc + 7]!;
+            if (code[pc] !== 76) break;
+            pc = jumpIf(code[pc + 4]!, a, code[pc + 5]!) ? code[pc + 6]! : code[pc + 7]!;
             continue;
           case 51 /* PKT_MSH */:
             // X = 4 * (P[k] & 0xf); A is untouched.
@@ -562,10 +551,10 @@ export class Interpreter {
             a = tailZero(view, code[pc + 1]! >>> 0, little);
             break;
           // The libpcap profile (libpcap.ts): offsets are plain u32 packet offsets, X + k unwrapped.
-          case 83 /* PCAP_LOAD_FAIL */:
+          case 81 /* PCAP_LOAD_FAIL */:
             r = 0;
             break run;
-          case 84 /* PCAP_W_IND */:
+          case 82 /* PCAP_W_IND */:
             v = (x >>> 0) + (code[pc + 1]! >>> 0);
             if (v + 4 > size) {
               r = 0;
@@ -573,7 +562,7 @@ export class Interpreter {
             }
             a = view.getInt32(base + v);
             break;
-          case 85 /* PCAP_H_IND */:
+          case 83 /* PCAP_H_IND */:
             v = (x >>> 0) + (code[pc + 1]! >>> 0);
             if (v + 2 > size) {
               r = 0;
@@ -581,7 +570,7 @@ export class Interpreter {
             }
             a = view.getUint16(base + v);
             break;
-          case 86 /* PCAP_B_IND */:
+          case 84 /* PCAP_B_IND */:
             v = (x >>> 0) + (code[pc + 1]! >>> 0);
             if (v >= size) {
               r = 0;
@@ -589,11 +578,11 @@ export class Interpreter {
             }
             a = view.getUint8(base + v);
             break;
-          case 87 /* PCAP_LSH_X */:
+          case 85 /* PCAP_LSH_X */:
             // pcap_filter: `if (X < 32) A <<= X; else A = 0;`
             a = x >>> 0 < 32 ? a << x : 0;
             break;
-          case 88 /* PCAP_RSH_X */:
+          case 86 /* PCAP_RSH_X */:
             a = x >>> 0 < 32 ? (a >>> x) | 0 : 0;
             break;
           default:
@@ -616,6 +605,19 @@ const NO_PACKETS = new Int32Array(0);
 
 /** The sign bit as an int32, for unsigned compares of int32 values. */
 const SIGN = -0x80000000;
+
+/**
+ * Returns whether the conditional jump `op` (JEQ_K, JGT_K, JGE_K or JSET_K: decode.ts's
+ * literals) is taken for A = `a` and operand `b` (k, or X for the X forms, as int32). Unsigned
+ * compares on int32: flipping the sign bit of both sides makes a signed compare order them as
+ * unsigned numbers. The loop's one copy of the compares (V8 inlines it).
+ */
+function jumpIf(op: number, a: number, b: number): boolean {
+  if (op === 34 /* JEQ_K */) return a === b;
+  if (op === 37 /* JSET_K */) return (a & b) !== 0;
+  if (op === 35 /* JGT_K */) return (a ^ SIGN) > (b ^ SIGN);
+  return (a ^ SIGN) >= (b ^ SIGN); // 36 JGE_K
+}
 
 function wrongProfile(method: string, profile: string): InterpreterError {
   const want = method === 'runPacket' ? 'a PacketContext' : method === 'runBatch' ? 'a PacketBatch' : 'a DataView';

@@ -1,14 +1,15 @@
 /**
  * Superinstructions (src/fuse.ts) against the plain run loop: `run` executes the fused operations,
  * `trace` the unfused ones, one instruction at a time. Random programs are built from the pairs
- * that fuse (loads followed by `jeq`/`jset`, `ldxb 4*([k]&0xf)` followed by an indirect load),
+ * that fuse (packet loads and `ld #len` followed by `jeq`/`jgt`/`jge`/`jset #k`, `ldxb 4*([k]&0xf)`
+ * followed by an indirect load),
  * mixed with instructions that change A and X, with random forward jumps (some land on the second
  * half of a pair), over random packets short enough that loads fail at their edges. Every RET
  * returns A or 1000 + its own pc, so a one-bit difference in a loaded value or a path shows.
  */
 import {
-  BPF_A, BPF_ABS, BPF_ADD, BPF_ALU, BPF_B, BPF_H, BPF_IMM, BPF_IND, BPF_JEQ, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_LDX,
-  BPF_MSH, BPF_RET, BPF_W, type Insn, insn, SKF_LL_OFF, SKF_NET_OFF,
+  BPF_A, BPF_ABS, BPF_ADD, BPF_ALU, BPF_B, BPF_H, BPF_IMM, BPF_IND, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_K, BPF_LD,
+  BPF_LDX, BPF_LEN, BPF_MSH, BPF_RET, BPF_W, type Insn, insn, SKF_LL_OFF, SKF_NET_OFF,
 } from '@ea/bpf';
 import { verify } from '@ea/verifier';
 import fc from 'fast-check';
@@ -30,6 +31,8 @@ const value = fc.oneof(
   fc.nat(31).map((bit) => 2 ** bit), // single bits, for `jset`
 );
 const size = fc.constantFrom(...SIZES);
+/** The conditional jumps on k, each of which ends a superinstruction. */
+const jumpK = fc.constantFrom(BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET);
 
 /** Makes one instruction, given how many follow it (the final RET included) and its pc. */
 type Part = (remaining: number, pc: number) => Insn;
@@ -46,17 +49,20 @@ const cond = (op: number, k: number, jt: number, jf: number): Part => (remaining
 const one = (i: Insn): Part => () => i;
 
 const part: fc.Arbitrary<Part[]> = fc.oneof(
-  fc.tuple(size, absOffset, fc.constantFrom(BPF_JEQ, BPF_JSET), value, fc.nat(), fc.nat()).map(([s, k, op, v, jt, jf]) => [
+  fc.tuple(size, absOffset, jumpK, value, fc.nat(), fc.nat()).map(([s, k, op, v, jt, jf]) => [
     one(insn(BPF_LD | s | BPF_ABS, 0, 0, k)), cond(op, v, jt, jf),
   ]),
-  fc.tuple(size, offset, value, fc.nat(), fc.nat()).map(([s, k, v, jt, jf]) => [
-    one(insn(BPF_LD | s | BPF_IND, 0, 0, k)), cond(BPF_JEQ, v, jt, jf),
+  fc.tuple(size, offset, jumpK, value, fc.nat(), fc.nat()).map(([s, k, op, v, jt, jf]) => [
+    one(insn(BPF_LD | s | BPF_IND, 0, 0, k)), cond(op, v, jt, jf),
+  ]),
+  fc.tuple(jumpK, fc.oneof(fc.nat(110), value), fc.nat(), fc.nat()).map(([op, v, jt, jf]) => [
+    one(insn(BPF_LD | BPF_W | BPF_LEN, 0, 0, 0)), cond(op, v, jt, jf),
   ]),
   fc.tuple(absOffset, size, offset).map(([k, s, k2]) => [one(insn(BPF_LDX | BPF_B | BPF_MSH, 0, 0, k)), one(insn(BPF_LD | s | BPF_IND, 0, 0, k2))]),
-  fc.tuple(absOffset, size, offset, value, fc.nat(), fc.nat()).map(([k, s, k2, v, jt, jf]) => [
-    one(insn(BPF_LDX | BPF_B | BPF_MSH, 0, 0, k)), one(insn(BPF_LD | s | BPF_IND, 0, 0, k2)), cond(BPF_JEQ, v, jt, jf),
+  fc.tuple(absOffset, size, offset, jumpK, value, fc.nat(), fc.nat()).map(([k, s, k2, op, v, jt, jf]) => [
+    one(insn(BPF_LDX | BPF_B | BPF_MSH, 0, 0, k)), one(insn(BPF_LD | s | BPF_IND, 0, 0, k2)), cond(op, v, jt, jf),
   ]),
-  fc.tuple(fc.constantFrom(BPF_JEQ, BPF_JSET), value, fc.nat(), fc.nat()).map(([op, v, jt, jf]) => [cond(op, v, jt, jf)]),
+  fc.tuple(jumpK, value, fc.nat(), fc.nat()).map(([op, v, jt, jf]) => [cond(op, v, jt, jf)]),
   fc.tuple(size, absOffset).map(([s, k]) => [one(insn(BPF_LD | s | BPF_ABS, 0, 0, k))]),
   fc.constantFrom(0, 1, 4, 0xfffffffc, 0xfff00000).map((k) => [one(insn(BPF_LDX | BPF_W | BPF_IMM, 0, 0, k))]),
   value.map((k) => [one(insn(BPF_ALU | BPF_ADD | BPF_K, 0, 0, k))]),
@@ -82,7 +88,7 @@ describe('superinstructions', () => {
   it('rewrite the first instruction of a pair and keep the second', () => {
     const p = program('socket', 'ldh [12]\njeq #0x800, ok, drop\nok: ret #1\ndrop: ret #0');
     const fused = fuse(decode(p));
-    expect([...fused]).toEqual([OPS.PKT_H_ABS_JEQ, OPS.JEQ_K, OPS.RET_K, OPS.RET_K]);
+    expect([...fused]).toEqual([OPS.PKT_H_ABS_JMP, OPS.JEQ_K, OPS.RET_K, OPS.RET_K]);
     expect([...decode(p).op]).toEqual([OPS.PKT_H_ABS, OPS.JEQ_K, OPS.RET_K, OPS.RET_K]);
   });
 
@@ -94,7 +100,7 @@ describe('superinstructions', () => {
         size,
         fc.nat(40),
         fc.constantFrom('abs', 'ind', 'msh'),
-        fc.constantFrom(BPF_JEQ, BPF_JSET),
+        jumpK,
         fc.nat(31),
         fc.constantFrom('same', 'flip', 'bit'),
         (bytes, s, at, mode, op, bit, how) => {
@@ -104,7 +110,7 @@ describe('superinstructions', () => {
           // X for the indirect forms: a constant, or what `ldxb 4*([0]&0xf)` gives.
           const x = mode === 'msh' ? (bytes[0]! & 0xf) << 2 : 3;
           const k = mode === 'abs' ? off : off - x;
-          if (k < 0 || (mode === 'msh' && op === BPF_JSET)) return;
+          if (k < 0) return;
           const loaded = width === 4 ? view.getUint32(off) : width === 2 ? view.getUint16(off) : view.getUint8(off);
           const mask = 2 ** (bit % (8 * width));
           const v = how === 'same' ? loaded : how === 'flip' ? (loaded ^ mask) >>> 0 : mask;
@@ -116,7 +122,7 @@ describe('superinstructions', () => {
                 : [insn(BPF_LDX | BPF_B | BPF_MSH, 0, 0, 0), insn(BPF_LD | s | BPF_IND, 0, 0, k)];
           const insns = [...load, insn(BPF_JMP | op | BPF_K, 0, 1, v), insn(BPF_RET | BPF_K, 0, 0, 1), insn(BPF_RET | BPF_A, 0, 0, 0)];
           const it = prepare(verify(insns, { profile: 'socket' }));
-          const taken = op === BPF_JEQ ? loaded === v : (loaded & v) !== 0;
+          const taken = op === BPF_JEQ ? loaded === v : op === BPF_JGT ? loaded > v : op === BPF_JGE ? loaded >= v : (loaded & v) !== 0;
           const ctx = packetContext(bytes);
           expect(it.runPacket(ctx)).toBe(taken ? 1 : loaded);
           expect(it.trace(ctx, () => {})).toBe(taken ? 1 : loaded);
