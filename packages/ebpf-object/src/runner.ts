@@ -4,7 +4,7 @@
  * packet to the next, as in the kernel). Regions: 0 the packet, then the global data sections,
  * then the maps' values (mapRegions: a region per value, or per map for a big map).
  */
-import { assertNever, type CheckedProgram, EbpfRunError, load, prepare } from '@ea/ebpf';
+import { assertNever, type CheckedProgram, EbpfRunError, interpretReference, load, prepare } from '@ea/ebpf';
 import { compile } from '@ea/ebpf-jit';
 import { type HelperEnvironment, objectHelpers } from './helpers.js';
 import { rewriteLegacyLoads } from './ldabs.js';
@@ -26,7 +26,12 @@ export type ContextKind = 'xdp' | 'socket' | 'tc' | 'raw';
 
 /** Options of a runner. */
 export interface RunnerOptions extends HelperEnvironment {
-  readonly engine?: 'jit' | 'interp';
+  /**
+   * `jit` (default) or `interp` (the int32-pair interpreter); both call the helpers' pair forms.
+   * `reference` is @ea/ebpf's BigInt interpreter calling the helpers' BigInt forms: slow, the
+   * oracle the other two are tested against.
+   */
+  readonly engine?: 'jit' | 'interp' | 'reference';
   /** Default: from the section name (`xdp*` xdp, `socket*` socket, `tc*`/`classifier*`/`tcx*` tc, anything else raw), as libbpf names program types. */
   readonly context?: ContextKind;
   /** Instructions one run may execute (default 1,000,000, the kernel's verifier limit). */
@@ -114,7 +119,15 @@ export class ObjectRunner {
     this.#options = options;
     const budget = options.budget ?? 1_000_000;
     this.#regions = [EMPTY, ...object.globals.map((g) => g.bytes), ...mapRegions(object.maps).regions];
-    if (options.engine === 'interp') {
+    if (options.engine === 'reference') {
+      const program = this.program;
+      let last = 0n;
+      this.#run32 = (ctx, regions) => {
+        last = interpretReference(program, ctx, { regions, helpers, budget });
+        return Number(last & 0xffffffffn);
+      };
+      this.#high = () => Number(last >> 32n);
+    } else if (options.engine === 'interp') {
       const prepared = prepare(this.program, { helpers, budget });
       this.#run32 = prepared.run32;
       this.#high = prepared.high;

@@ -60,7 +60,7 @@ function parserModel(p: Uint8Array, st: { seen: number; hops: number[]; prints: 
 }
 
 describe.skipIf(noClang !== null)('clang-built programs through loadObject', () => {
-  for (const engine of ['interp', 'jit'] as const) {
+  for (const engine of ['interp', 'jit', 'reference'] as const) {
     it(`counter.c (BTF hash map) on the ${engine}: return values and the map equal the model`, () => {
       const object = loadObject(compileC('counter').bytes);
       const runner = new ObjectRunner(object, object.programs[0]!, { engine });

@@ -45,18 +45,26 @@ function freshStack(): DataView {
   return stack;
 }
 
+const bytesOf = (v: DataView): Uint8Array => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+
 /** Is the set of regions of one run. */
 export class Memory {
-  /** Views indexed by tag - 1. */
+  /** Views indexed by tag - 1 (an engine may replace a region's view between runs). */
   readonly views: DataView[];
   /** `stack`: an existing stack to share (a JIT's, for its helpers) instead of a fresh zeroed one. */
-  constructor(
-    readonly ctx: Uint8Array,
-    readonly extra: readonly Uint8Array[] = [],
-    stack?: DataView,
-  ) {
+  constructor(ctx: Uint8Array, extra: readonly Uint8Array[] = [], stack?: DataView) {
     const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
     this.views = [view(ctx), stack ?? freshStack(), ...extra.map(view)];
+  }
+
+  /** The context's bytes, as the views stand now. */
+  get ctx(): Uint8Array {
+    return bytesOf(this.views[REGION_CTX - 1]!);
+  }
+
+  /** The extra regions' bytes, as the views stand now. */
+  get extra(): Uint8Array[] {
+    return this.views.slice(REGION_EXTRA - 1).map(bytesOf);
   }
 
   /** Returns the stack to the pool for the next run (after which this Memory must not be used). */

@@ -63,11 +63,30 @@ function wr32(m: Uint8Array, o: number, v: number): void {
 
 const big = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 
-/** Calls helper `lo:hi` with r1-r5 (as bigints: off the hot path); returns whether it ended the program. */
+/**
+ * Calls helper `lo:hi` with r1-r5; returns whether it ended the program. A helper's pair form
+ * (`pairs`) is called as the JIT calls it, with no BigInt made; otherwise r1-r5 become BigInts for
+ * its reference form. The BigInt reference (reference.ts) always calls the reference form, so
+ * comparing this engine with it compares the two forms.
+ */
 function callHelper(s: State, helpers: HelperRegistry | undefined, lo: number, hi: number, pc: number): boolean {
   const fn = hi === 0 ? helpers?.get(lo >>> 0) : undefined;
   if (fn === undefined) throw new EbpfRunError('unknown_helper', pc, `no helper ${big(lo, hi)}`);
   const { L, H } = s;
+  const pairs = fn.pairs;
+  if (pairs !== undefined) {
+    const a = s.args;
+    for (let r = 1; r <= 5; r++) {
+      a[r * 2 - 2] = L[r]!;
+      a[r * 2 - 1] = H[r]!;
+    }
+    const out = s.out;
+    out.hi = 0;
+    out.stop = 0;
+    L[0] = pairs(a, s.facade(), pc, out) | 0;
+    H[0] = out.hi | 0;
+    return out.stop !== 0;
+  }
   const arg = (r: number): bigint => big(L[r]!, H[r]!);
   const result: HelperResult = fn([arg(1), arg(2), arg(3), arg(4), arg(5)], s.facade(), pc);
   const v = typeof result === 'bigint' ? result : result.exit;

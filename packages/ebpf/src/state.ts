@@ -6,6 +6,7 @@
  * the last run wrote, not wholesale: most programs touch a few bytes of its 4 KiB.
  */
 import { EbpfRunError } from './errors.js';
+import type { PairOut } from './helpers.js';
 import { Memory, REGION_CTX, REGION_EXTRA, REGION_STACK, STACK_BYTES } from './memory.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES } from './opcodes.js';
 
@@ -32,8 +33,22 @@ export class State {
   count = REGION_EXTRA;
   /** The run's extra regions (for the helpers' memory facade). */
   extra: readonly Uint8Array[] = [];
-  /** The helpers' view of this run's memory, built on the first helper call. */
+  /**
+   * The helpers' view of memory: built at the first helper call, then kept from run to run, and
+   * brought up to date at a run's first helper call, where only a region that is not the same
+   * array as before gets a new view. A program that calls a helper per packet spent most of its
+   * time building a Memory of one view per region (one per map value) for every run.
+   */
   memory: Memory | null = null;
+  /** Whether `memory` shows this run's regions. */
+  #synced = false;
+  /** The array each of memory's views was made over, and its length then (a length-tracking array can change it), by tag. */
+  #viewed: Uint8Array[] = [];
+  #viewedLength: number[] = [];
+  /** r1-r5 as pairs for a helper's pair form, reused by every call (the helper only reads them). */
+  readonly args: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  /** A pair helper's out-parameters, reused by every call. */
+  readonly out: PairOut = { hi: 0, stop: 0 };
   /** Whether a run is using this state (a helper may re-enter the same program). */
   busy = false;
 
@@ -54,27 +69,55 @@ export class State {
     }
     this.mems[REGION_CTX] = input;
     this.lens[REGION_CTX] = input.length;
-    if (regions.length > 0 || this.count !== REGION_EXTRA) {
-      this.mems.length = REGION_EXTRA;
-      this.lens.length = REGION_EXTRA;
-      for (const r of regions) {
-        if (!(r instanceof Uint8Array)) throw new EbpfRunError('bad_input', -1, 'every extra region must be a Uint8Array');
-        this.mems.push(r);
-        this.lens.push(r.length);
+    // Only a region that is not the same array at the same length as in the last run is taken
+    // anew: a caller passing its maps' values run after run pays a comparison per region.
+    if (!Array.isArray(regions)) throw new EbpfRunError('bad_input', -1, 'the extra regions must be an array of Uint8Arrays');
+    const n = regions.length;
+    const count = REGION_EXTRA + n;
+    const { mems, lens } = this;
+    if (count !== this.count) {
+      mems.length = REGION_EXTRA;
+      lens.length = REGION_EXTRA;
+      for (let i = 0; i < n; i++) {
+        mems.push(EMPTY);
+        lens.push(-1);
       }
-      this.count = REGION_EXTRA + regions.length;
+      this.count = count;
+    }
+    for (let i = 0; i < n; i++) {
+      const r = regions[i];
+      if (r !== mems[REGION_EXTRA + i] || (r as Uint8Array).length !== lens[REGION_EXTRA + i]) {
+        if (!(r instanceof Uint8Array)) throw new EbpfRunError('bad_input', -1, 'every extra region must be a Uint8Array');
+        mems[REGION_EXTRA + i] = r;
+        lens[REGION_EXTRA + i] = r.length;
+      }
     }
     this.extra = regions;
-    this.memory = null;
+    this.#synced = false;
   }
 
   /** Returns the helpers' memory facade over this run's regions (sharing this stack). */
   facade(): Memory {
-    if (this.memory === null) {
-      this.memory = new Memory(this.mems[REGION_CTX]!, this.extra, new DataView(this.stack.buffer));
-      this.stackLow = 0; // a helper may write anywhere in the stack
+    this.stackLow = 0; // a helper may write anywhere in the stack
+    let memory = this.memory;
+    if (memory === null || memory.views.length !== this.count - 1) {
+      memory = new Memory(this.mems[REGION_CTX]!, this.extra, new DataView(this.stack.buffer));
+      this.memory = memory;
+      this.#viewed = this.mems.slice();
+      this.#viewedLength = this.lens.slice();
+    } else if (!this.#synced) {
+      const { mems } = this;
+      for (let t = REGION_CTX; t < this.count; t++) {
+        const m = mems[t]!;
+        if (t !== REGION_STACK && (m !== this.#viewed[t] || this.lens[t] !== this.#viewedLength[t])) {
+          memory.views[t - 1] = new DataView(m.buffer, m.byteOffset, this.lens[t]);
+          this.#viewed[t] = m;
+          this.#viewedLength[t] = this.lens[t]!;
+        }
+      }
     }
-    return this.memory;
+    this.#synced = true;
+    return memory;
   }
 }
 
