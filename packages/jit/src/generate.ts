@@ -92,7 +92,7 @@ export function branchFree(
   if (minLength === null) return null;
   const names = { view: scope.id('view'), base: emit.id('base'), len: scope.id('len'), wire, imul: () => emit.id('imul'), libpcap };
   const p = ifConvert(insns, scope, names);
-  const done = emit.exit(p.result);
+  const done = emit.exit(p.result, p.nonZero ?? undefined);
   withComments(done[0] as ES.Statement, p.comments);
   const tail = p.escape === null ? done : [ifElse(bin('===', p.escape, u32(0)), done)];
   return ifElse(bin('>=', scope.id('len'), u32(minLength, 'offset')), [...p.stmts, ...tail]);

@@ -136,6 +136,11 @@ export interface IfConverted {
   readonly stmts: ES.Statement[];
   /** The u32 the program returns (when `escape` is 0). */
   readonly result: ES.Expression;
+  /**
+   * 0/1: whether `result` is non-zero, as the OR of the predicates of the `ret #k` with k != 0
+   * (exactly one `ret` predicate is 1); null when a `ret a` makes it depend on a value.
+   */
+  readonly nonZero: ES.Expression | null;
   /** 0/1: the packet needs the ordinary code (a negative indirect offset); null when it never does. */
   readonly escape: ES.Expression | null;
   /** Comments of the last instructions, which emitted no statement (the `ret`s). */
@@ -164,6 +169,8 @@ export function ifConvert(insns: readonly KnownInsn[], scope: Scope, names: IfCo
   const incoming: Edge[][] = insns.map(() => []);
   incoming[0]?.push({ pred: ONE, state: { A: ZERO, X: ZERO, M: cells.map(() => ZERO) } });
   const terms: ES.Expression[] = [];
+  /** The predicates of the `ret #k` with k != 0; null once a `ret a` is reached. */
+  let matches: ES.Expression[] | null = [];
   const escapes: ES.Expression[] = [];
   const live = liveIn(insns);
 
@@ -262,10 +269,14 @@ export function ifConvert(insns: readonly KnownInsn[], scope: Scope, names: IfCo
         break;
       }
       case 'ret_k':
-        if (ins.k !== 0) terms.push(pred === ONE ? u32(ins.k, 'imm') : bin('*', pred, u32(ins.k, 'imm')));
+        if (ins.k !== 0) {
+          terms.push(pred === ONE ? u32(ins.k, 'imm') : bin('*', pred, u32(ins.k, 'imm')));
+          matches?.push(pred);
+        }
         continue;
       case 'ret_a':
         terms.push(pred === ONE ? A : bin('*', pred, A));
+        matches = null;
         continue;
       case 'ja':
         to(pc + 1 + ins.k, pred);
@@ -292,7 +303,8 @@ export function ifConvert(insns: readonly KnownInsn[], scope: Scope, names: IfCo
   const result = terms.length === 0 ? ZERO : terms.reduce((a, b) => bin('+', a, b));
   const esc = escapes.length === 0 ? null : escapes.reduce((a, b) => bin('|', a, b));
   const kept = withoutUnused(stmts, esc === null ? [result] : [result, esc], pending);
-  return { stmts: kept.stmts, result, escape: esc, comments: kept.comments };
+  const nonZero = matches === null ? null : matches.length === 0 ? ZERO : matches.reduce((a, b) => bin('|', a, b));
+  return { stmts: kept.stmts, result, nonZero, escape: esc, comments: kept.comments };
 }
 
 /** Adds the names of the identifiers an expression reads (not property names) to `into`. */
