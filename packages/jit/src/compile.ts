@@ -38,7 +38,7 @@ export interface CompileOptions extends EngineOptions {
    * instructions. Measured over 27 filters (benchmarks/README.md): on unpredictable traffic the
    * branch-free form halves the cost of 4-6 instruction filters and gains 0-20% above 8; on
    * traffic the predictor learns (the resident workload replays the same 2,000 packets) plain
-   * branches win everywhere, by 15% below 8 instructions and 2-3x above.
+   * branches win everywhere, by ~10% below 8 instructions and 2-3x above.
    */
   readonly ifConvert?: boolean | undefined;
 }

@@ -64,7 +64,7 @@ export function programBody(program: VerifiedProgram, opts: GenerateOptions, sco
  * the branch predictor learns each packet's outcome and branches win everywhere (runBatch
  * geomean 3.7 vs 6.2 ns/packet over 27 filters); when each pass runs the same packets in a new
  * order, the branch-free form wins (7.6 vs 9.0), by 2x on filters of 4-6 instructions and by
- * 0-20% (or losing) above 8. Up to 8 it costs ~15% on replayed traffic and halves the cost on
+ * 0-20% (or losing) above 8. Up to 8 it costs ~10% on replayed traffic and halves the cost on
  * unpredictable traffic; above, branches cost at most ~20% on unpredictable traffic and save
  * 2-3x on replayed (or bursty) traffic.
  */
