@@ -280,13 +280,15 @@ export class Emitter {
       }
       case 'sub': return this.sub64(d, a, b);
       case 'mul': {
+        // hi = mulhi(a.lo, b.lo) + a.lo * b.hi + a.hi * b.lo (mod 2^32); a cross term whose high
+        // half is known to be 0 is left out.
         const c = this.id('c');
         const imul = this.id('imul');
-        return [
-          assign(c, this.i(bin('+', bin('+', call(this.id('mulhi'), [this.u(a.lo), this.u(b.lo)]), call(imul, [a.lo, b.hi])), call(imul, [a.hi, b.lo])))),
-          assign(a.lo, call(imul, [a.lo, b.lo])),
-          assign(a.hi, c),
-        ];
+        const hb = 'reg' in src ? this.known(src.reg).hi : src.imm < 0 ? -1 : 0;
+        let high: ES.Expression = call(this.id('mulhi'), [this.u(a.lo), this.u(b.lo)]);
+        if (hb !== 0) high = bin('+', high, call(imul, [a.lo, b.hi]));
+        if (this.known(d).hi !== 0) high = bin('+', high, call(imul, [a.hi, b.lo]));
+        return [assign(c, this.i(high)), assign(a.lo, call(imul, [a.lo, b.lo])), assign(a.hi, c)];
       }
       case 'div':
       case 'mod':

@@ -96,6 +96,14 @@ describe('folded code agrees with the interpreter at the edges', () => {
     agree('ldxb %r3, [%r1]\nlsh %r3, 24\nlsh %r3, 1\nmov %r0, %r3\nrsh %r0, 32\nexit', 4);
   });
 
+  it('a product leaves out only the cross terms whose high half is known to be 0', () => {
+    agree('ldxdw %r3, [%r1]\nldxb %r4, [%r1+8]\nmul %r3, %r4\nmov %r0, %r3\nrsh %r0, 32\nexit', 10, 4);
+    agree('ldxdw %r3, [%r1]\nldxb %r4, [%r1+8]\nmul %r4, %r3\nmov %r0, %r4\nrsh %r0, 32\nexit', 10, 4);
+    agree('lddw %r4, 0x100000003\nldxb %r5, [%r1]\nmul %r4, %r5\nmov %r0, %r4\nrsh %r0, 32\nexit', 2, 4);
+    agree('ldxb %r4, [%r1]\nmul %r4, -3\nmov %r0, %r4\nrsh %r0, 32\nexit', 2, 4);
+    agree('ldxw %r4, [%r1]\nldxw %r5, [%r1+4]\nmul %r4, %r5\nmov %r0, %r4\nrsh %r0, 32\nexit', 8, 4);
+  });
+
   it('a pointer moved across its tag by a borrow reads through the runtime', () => {
     const seen = agree('mov %r3, %r1\nadd %r3, -1\nldxb %r0, [%r3+1]\nexit', 4);
     expect(seen.has('out_of_bounds@2')).toBe(true);
