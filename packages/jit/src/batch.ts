@@ -2,8 +2,9 @@
  * Builds runBatch: the program's body inside a loop over the packets of a PacketBatch. What the
  * loop looks like was settled by measuring it on the cache-resident workload (benchmarks/README.md),
  * where each packet costs a few nanoseconds and the loop's own work is a large share of it:
- * - a call without results runs its own loop, whose exits count matches directly (emit.ts
- *   exit(), `counting`): no R, no `out` test, no `R !== 0` per packet;
+ * - exits count matches where they return (emit.ts exit()), so a `ret #k` adds a known 1 or
+ *   nothing instead of a per-packet `R !== 0`, and a call without results runs a loop of its
+ *   own (`counting`) with no R and no `out`;
  * - small programs handle eight, four or two packets per iteration: V8 checks the maps and re-reads
  *   the lengths and data pointers of the typed arrays and the DataView it was passed once per
  *   iteration (it does not hoist them out of the loop), so unrolling shares them between packets;
@@ -113,11 +114,7 @@ function packetLoop(
   perPacket.push(...registerLocals(emit, scope, counting ? [] : ['R']), labelled(id('packet'), body));
   if (!counting) {
     const store = assign(computed(id('out'), i), id('R'));
-    perPacket.push(
-      results === 'store' ? store : ifElse(bin('!==', id('out'), nullLiteral()), [store]),
-      // Counted without a branch: whether a packet matches is what random traffic makes unpredictable.
-      assign(id('matched'), bin('|', bin('+', id('matched'), bin('!==', id('R'), u32(0))), u32(0))),
-    );
+    perPacket.push(results === 'store' ? store : ifElse(bin('!==', id('out'), nullLiteral()), [store]));
   }
   return { emit, loop: unroll > 1 ? unrolledLoop(id, perPacket, unroll) : [countedLoop(i, id('count'), perPacket)] };
 }

@@ -125,7 +125,8 @@ export function lowerDispatch(
  * <number>`, or in a chain or runBatch `R = <number>; break <label>` (emit.ts exit()); else
  * undefined. runBatch's counting loop ends a packet with `break packet` alone (value 0) or
  * `matched = matched + 1 | 0; break packet` (any other value, given as 1): the same code
- * wherever it appears, so sharing a slot by these values is exact.
+ * wherever it appears, so sharing a slot by these values is exact; its loop storing results
+ * with `R = <number>; matched = matched + 1 | 0; break packet` for a number other than 0.
  */
 function constantReturn(body: readonly ES.Statement[]): number | undefined {
   const literal = (e: ES.Expression | null | undefined): number | undefined =>
@@ -134,6 +135,8 @@ function constantReturn(body: readonly ES.Statement[]): number | undefined {
   if (body.length === 1 && first?.type === 'ReturnStatement') return literal(first.argument);
   if (body.length === 1 && first?.type === 'BreakStatement' && first.label?.name === 'packet') return 0;
   if (body.length === 2 && second?.type === 'BreakStatement' && second.label?.name === 'packet' && countsMatch(first)) return 1;
+  // runBatch's loop storing results: `R = <number>; matched = matched + 1 | 0; break packet`.
+  if (body.length === 3 && body[2]?.type === 'BreakStatement' && countsMatch(second)) return constantReturn([first as ES.Statement, body[2]]);
   if (body.length !== 2 || first?.type !== 'ExpressionStatement' || second?.type !== 'BreakStatement') return undefined;
   const e = first.expression;
   if (e.type !== 'AssignmentExpression' || e.operator !== '=' || e.left.type !== 'Identifier' || e.left.name !== 'R') return undefined;

@@ -38,8 +38,8 @@ export interface LoadPlan {
    */
   readonly batch: boolean;
   /**
-   * runBatch's loop for a call without results: an exit adds one to `matched` when its value is
-   * not zero (`break packet` alone when it is 0) instead of storing it in R for `out[i]`.
+   * runBatch's loop for a call without results: an exit only adds one to `matched` when its
+   * value is not zero (`break packet` alone when it is 0), without storing it in R for `out[i]`.
    */
   readonly counting?: boolean;
   /**
@@ -108,22 +108,23 @@ export class InsnEmitter implements BlockEmitter {
   }
 
   /**
-   * Ends the program returning `value`: `return value;`, in runBatch `{ R = value; break packet; }`
-   * (counting: `{ matched = matched + 1 | 0; break packet; }`, or the break alone for 0), in a
-   * chain `{ R = value; break filter; }`. `nonZero`, when given, is a 0/1 number that is 1
+   * Ends the program returning `value`: `return value;`, in runBatch `{ R = value; matched =
+   * matched + 1 | 0; break packet; }` (no count for 0; counting: no R), in a chain
+   * `{ R = value; break filter; }`. `nonZero`, when given, is a 0/1 number that is 1
    * exactly when `value` is not 0 (the branch-free form's OR of predicates), for counting.
    */
   exit(value: ES.Expression, nonZero?: ES.Expression): ES.Statement[] {
     if (this.plan.chained === true) return [assign(this.id('R'), value), brk(this.id('filter'))];
     if (!this.plan.batch) return [ret(value)];
     const done = brk(this.id('packet'));
-    if (this.plan.counting !== true) return [assign(this.id('R'), value), done];
     const matched = this.id('matched');
-    if (value.type === 'Literal') return value.value === 0 ? [done] : [assign(matched, bin('|', bin('+', matched, u32(1)), u32(0))), done];
+    // The loop storing results keeps R for `out[i]`; both count here, where a constant's count is known.
+    const store = this.plan.counting === true ? [] : [assign(this.id('R'), value)];
+    if (value.type === 'Literal') return value.value === 0 ? [...store, done] : [...store, assign(matched, bin('|', bin('+', matched, u32(1)), u32(0))), done];
     // A computed value (`ret a`, the branch-free form's result): counted without a branch. A
     // boolean added to a number costs V8 a conversion; the predicates are numbers already
     // ('ip': 3.08 -> 2.72 ns/packet).
-    return [assign(matched, bin('|', bin('+', matched, nonZero ?? bin('!==', value, u32(0))), u32(0))), done];
+    return [...store, assign(matched, bin('|', bin('+', matched, nonZero ?? bin('!==', value, u32(0))), u32(0))), done];
   }
 
   /** runBatch: before a helper reads the context, point it at the current packet. */
