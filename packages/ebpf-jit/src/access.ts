@@ -21,21 +21,25 @@ type Size = 'b' | 'h' | 'w' | 'dw';
 const BYTES: Record<Size, number> = { b: 1, h: 2, w: 4, dw: 8 };
 
 /**
- * `c = at`, then the test for the inline path: `tag === ctx && c <= cl - size` (and `c >= 0` for a
- * negative offset), less what is known; `true`: always inside the context; `false`: never the
- * context's tag.
+ * The access's offset and the test for the inline path: `tag === ctx && c <= cl - size` (and
+ * `c >= 0` for a negative offset), less what is known; `true`: always inside the context; `false`:
+ * never the context's tag. The offset is computed into `c` once when the code uses it more than
+ * once (a test, or the two halves of a dw access), and written in place otherwise.
  */
-function inContext(e: Emitter, reg: number, off: number, size: Size): { setup: ES.Statement; test: ES.Expression | boolean } {
+function inContext(e: Emitter, reg: number, off: number, size: Size): { setup: ES.Statement[]; c: ES.Expression; test: ES.Expression | boolean } {
   const c = e.id('c');
-  const setup = assign(c, e.at(reg, off));
+  const at = e.at(reg, off);
+  const setup = [assign(c, at)];
   const k = e.known(reg);
-  if (k.hi !== null && k.hi !== REGION_CTX) return { setup, test: false };
+  if (k.hi !== null && k.hi !== REGION_CTX) return { setup: [], c: at, test: false };
   const first = k.min + off;
-  if (k.hi === REGION_CTX && first >= 0 && k.max + off + BYTES[size] <= e.state.clMin) return { setup, test: true };
+  if (k.hi === REGION_CTX && first >= 0 && k.max + off + BYTES[size] <= e.state.clMin) {
+    return size === 'dw' ? { setup, c, test: true } : { setup: [], c: at, test: true };
+  }
   let test: ES.Expression = bin('<=', c, bin('-', e.id('cl'), u32(BYTES[size])));
   if (k.hi === null) test = logical('&&', bin('===', e.hi(reg), u32(REGION_CTX)), test);
   if (first < 0) test = logical('&&', test, bin('>=', c, u32(0)));
-  return { setup, test };
+  return { setup, c, test };
 }
 
 /** `if (test) fast else slow`, or the one branch the test always takes. */
@@ -59,12 +63,11 @@ function onView(e: Emitter, method: string, args: ES.Expression[], big = false):
  */
 export function emitLoad(e: Emitter, insn: Extract<Insn, { kind: 'ldx' }>, pc: number): ES.Statement[] {
   const d = insn.dst;
-  const c = e.id('c');
-  const { setup, test } = inContext(e, insn.src, insn.off, insn.size);
+  const { setup, c, test } = inContext(e, insn.src, insn.off, insn.size);
   const slowArgs = [e.hi(insn.src), c, u32(pc)];
   if (insn.size === 'dw') {
     return [
-      setup,
+      ...setup,
       ...choose(
         test,
         [assign(e.lo(d), onView(e, 'getInt32', [c])), assign(e.hi(d), onView(e, 'getInt32', [bin('+', c, u32(4))]))],
@@ -81,20 +84,19 @@ export function emitLoad(e: Emitter, insn: Extract<Insn, { kind: 'ldx' }>, pc: n
   const fast = onView(e, LOAD[insn.size], [c], big || insn.size === 'b');
   const slow = e.rt(insn.size === 'b' ? 'ld8' : insn.size === 'h' ? (big ? 'ld16be' : 'ld16') : big ? 'ld32be' : 'ld32', slowArgs);
   return [
-    setup,
+    ...setup,
     ...choose(test, [assign(e.lo(d), extend(fast))], [assign(e.lo(d), extend(slow))]),
-    assign(e.hi(d), insn.signed ? bin('>>', e.lo(d), u32(31)) : u32(0)),
+    ...(insn.signed ? [assign(e.hi(d), bin('>>', e.lo(d), u32(31)))] : e.setHi(d, 0)),
   ];
 }
 
 /** Emits a store of an immediate (st) or a register (stx). */
 export function emitStore(e: Emitter, insn: Extract<Insn, { kind: 'st' | 'stx' }>, pc: number): ES.Statement[] {
   const v = insn.kind === 'st' ? { lo: e.int(insn.imm), hi: e.int(insn.imm < 0 ? -1 : 0) } : { lo: e.lo(insn.src), hi: e.hi(insn.src) };
-  const c = e.id('c');
-  const { setup, test } = inContext(e, insn.dst, insn.off, insn.size);
+  const { setup, c, test } = inContext(e, insn.dst, insn.off, insn.size);
   if (insn.size === 'dw') {
     return [
-      setup,
+      ...setup,
       ...choose(
         test,
         [exprStmt(onView(e, 'setInt32', [c, v.lo])), exprStmt(onView(e, 'setInt32', [bin('+', c, u32(4)), v.hi]))],
@@ -105,5 +107,5 @@ export function emitStore(e: Emitter, insn: Extract<Insn, { kind: 'st' | 'stx' }
   // DataView's setUint8/setUint16 take the value modulo 2^8/2^16, as the runtime's `v & mask` does.
   const fast = onView(e, STORE[insn.size], [c, v.lo], insn.size === 'b');
   const slow = e.rt(insn.size === 'b' ? 'st8' : insn.size === 'h' ? 'st16' : 'st32', [e.hi(insn.dst), c, v.lo, u32(pc)]);
-  return [setup, ...choose(test, [exprStmt(fast)], [exprStmt(slow)])];
+  return [...setup, ...choose(test, [exprStmt(fast)], [exprStmt(slow)])];
 }

@@ -51,6 +51,23 @@ export class Emitter {
   known(r: number): Known {
     return this.state.regs[r] ?? TOP;
   }
+  /**
+   * Sets register r's high half to `value`, or nothing when the analysis knows it already holds
+   * it (the variable `r<r>h` is the register's high half at all times, so the store would be a
+   * no-op; fewer bytecodes keep small functions under V8's inlining budget).
+   */
+  setHi(r: number, value: number): ES.Statement[] {
+    return this.known(r).hi === value ? [] : [assign(this.hi(r), this.int(value))];
+  }
+  /** Returns whether register r's low half, read as int32, is known to be non-negative (then `>>> 0` changes nothing). */
+  nonNegative(r: number): boolean {
+    return this.known(r).max <= 0x7fffffff;
+  }
+  /** Returns `e >>> 0` for register r's low half, or the bare half when it is known to be non-negative. */
+  ulo(r: number): ES.Expression {
+    return this.nonNegative(r) ? this.lo(r) : this.u(this.lo(r));
+  }
+
   /** Returns whether the load at pc reads big-endian (its byte swap folded in). */
   bigEndian(pc: number): boolean {
     return this.facts.bigEndian.has(pc);
@@ -97,7 +114,9 @@ export class Emitter {
   }
   /** Builds a memory access's offset: the pointer's low half (unsigned) plus the instruction's offset. */
   at(reg: number, off: number): ES.Expression {
-    return off === 0 ? this.u(this.lo(reg)) : bin('+', this.u(this.lo(reg)), this.int(off));
+    const k = this.known(reg);
+    if (k.min === k.max && k.min + off >= 0 && k.min + off <= 0xffffffff) return u32(k.min + off);
+    return off === 0 ? this.ulo(reg) : bin('+', this.ulo(reg), this.int(off));
   }
 
   /** Emits one instruction (plus the budget count when a budget is set). */
@@ -119,13 +138,13 @@ export class Emitter {
       case 'alu':
         return insn.width === 32 ? this.alu32(insn.op, insn.dst, insn.src) : (this.folded64(insn) ?? this.alu64(insn.op, insn.dst, insn.src));
       case 'neg':
-        if (insn.width === 32) return [assign(this.lo(insn.dst), this.i(unary('-', this.lo(insn.dst)))), assign(this.hi(insn.dst), u32(0))];
+        if (insn.width === 32) return [assign(this.lo(insn.dst), this.i(unary('-', this.lo(insn.dst)))), ...this.setHi(insn.dst, 0)];
         return this.sub64(insn.dst, { lo: u32(0), hi: u32(0) }, { lo: this.lo(insn.dst), hi: this.hi(insn.dst) });
       case 'movsx': {
         const d = insn.dst;
         const s = this.lo(insn.src);
         const value = insn.bits === 32 ? s : bin('>>', bin('<<', s, u32(32 - insn.bits)), u32(32 - insn.bits));
-        return [assign(this.lo(d), value), assign(this.hi(d), insn.width === 32 ? u32(0) : bin('>>', this.lo(d), u32(31)))];
+        return [assign(this.lo(d), value), ...(insn.width === 32 ? this.setHi(d, 0) : [assign(this.hi(d), bin('>>', this.lo(d), u32(31)))])];
       }
       case 'end':
         // Done by the previous instruction's big-endian load.
@@ -144,11 +163,11 @@ export class Emitter {
           assign(t, this.rt('atomic', [u32(ops[insn.op]), u32(wide ? 1 : 0), this.hi(insn.dst), this.at(insn.dst, insn.off), this.lo(insn.src), this.hi(insn.src), this.lo(0), this.hi(0), u32(pc)])),
         ];
         const into = insn.op === 'cmpxchg' ? 0 : insn.fetch ? insn.src : null;
-        if (into !== null) out.push(assign(this.lo(into), t), assign(this.hi(into), wide ? this.T_hi : u32(0)));
+        if (into !== null) out.push(assign(this.lo(into), t), ...(wide ? [assign(this.hi(into), this.T_hi)] : this.setHi(into, 0)));
         return out;
       }
       case 'lddw':
-        if (insn.pseudo === 0) return [assign(this.lo(insn.dst), this.int(insn.lo)), assign(this.hi(insn.dst), this.int(insn.hi))];
+        if (insn.pseudo === 0) return [assign(this.lo(insn.dst), this.int(insn.lo)), ...this.setHi(insn.dst, insn.hi | 0)];
         return [
           exprStmt(this.rt('region', [u32(insn.lo >>> 0), u32(pc)])),
           assign(this.lo(insn.dst), this.int(insn.hi)),
@@ -163,7 +182,7 @@ export class Emitter {
           assign(t, this.rt('ldpkt', [off, u32(bytes)])),
           ifElse(bin('<', t, u32(0)), [assign(this.T_hi, u32(0)), assign(this.T_stop, u32(1)), ret(u32(0))]),
           assign(this.lo(0), this.i(t)),
-          assign(this.hi(0), u32(0)),
+          ...this.setHi(0, 0),
         ];
       }
       case 'ja':
@@ -202,7 +221,7 @@ export class Emitter {
   alu32(op: AluOp, d: number, src: Operand): ES.Statement[] {
     const a = this.lo(d);
     const b: ES.Expression = 'reg' in src ? this.lo(src.reg) : this.int(src.imm);
-    const set = (v: ES.Expression): ES.Statement[] => [assign(a, v), assign(this.hi(d), u32(0))];
+    const set = (v: ES.Expression): ES.Statement[] => [assign(a, v), ...this.setHi(d, 0)];
     const simple: Partial<Record<AluOp, BinOp>> = { or: '|', and: '&', xor: '^', lsh: '<<', arsh: '>>' };
     const bop = simple[op];
     if (bop !== undefined) return set(bin(bop, a, b));
@@ -223,8 +242,8 @@ export class Emitter {
         const y = signed ? b : this.u(b);
         const result = this.i(bin(op === 'div' || op === 'sdiv' ? '/' : '%', x, y));
         const zero = op === 'div' || op === 'sdiv' ? [assign(a, u32(0))] : [];
-        if ('imm' in src) return [...(src.imm === 0 ? zero : [assign(a, result)]), assign(this.hi(d), u32(0))];
-        return [ifElse(bin('===', b, u32(0)), zero, [assign(a, result)]), assign(this.hi(d), u32(0))];
+        if ('imm' in src) return [...(src.imm === 0 ? zero : [assign(a, result)]), ...this.setHi(d, 0)];
+        return [ifElse(bin('===', b, u32(0)), zero, [assign(a, result)]), ...this.setHi(d, 0)];
       }
       default:
         return assertNever(op as never);
@@ -241,21 +260,23 @@ export class Emitter {
     const out = step(insn, this.state).regs[insn.dst]!;
     if (out.hi === null) return null;
     const lo = this.lo(insn.dst);
-    const constant = (v: ES.Expression): ES.Statement[] => [assign(lo, v), assign(this.hi(insn.dst), this.int(out.hi!))];
+    const constant = (v: ES.Expression): ES.Statement[] => [assign(lo, v), ...this.setHi(insn.dst, out.hi!)];
     if (isExact(out)) return constant(this.int(out.min));
     const src = insn.src;
     const b: ES.Expression = 'reg' in src ? this.lo(src.reg) : this.int(src.imm);
     const k = 'imm' in src ? src.imm & 63 : 0;
     switch (insn.op) {
       case 'mov': return constant(b);
-      case 'add': return constant(this.i(bin('+', lo, b)));
+      // Two non-negative int32 halves whose sum stays below 2^31 need no `| 0`.
+      case 'add': return constant(out.max <= 0x7fffffff && this.nonNegative(insn.dst) && ('imm' in src ? src.imm >= 0 : this.nonNegative(src.reg)) ? bin('+', lo, b) : this.i(bin('+', lo, b)));
       case 'sub': return constant(this.i(bin('-', lo, b)));
       case 'and': return constant(bin('&', lo, b));
       case 'or': return constant(bin('|', lo, b));
       case 'xor': return constant(bin('^', lo, b));
       case 'lsh': return k > 0 && k < 32 ? constant(bin('<<', lo, u32(k))) : null;
       case 'rsh':
-      case 'arsh': return k > 0 && k < 32 && this.known(insn.dst).hi === 0 ? constant(this.i(bin('>>>', lo, u32(k)))) : null;
+      // `x >>> k` with k >= 1 is below 2^31: already an int32, no `| 0`.
+      case 'arsh': return k > 0 && k < 32 && this.known(insn.dst).hi === 0 ? constant(bin('>>>', lo, u32(k))) : null;
       default: return null;
     }
   }
@@ -340,12 +361,12 @@ export class Emitter {
     const hi = this.hi(d);
     if (order === 'le') {
       if (bits === 64) return [];
-      return bits === 16 ? [assign(lo, bin('&', lo, u32(0xffff))), assign(hi, u32(0))] : [assign(hi, u32(0))];
+      return bits === 16 ? [assign(lo, bin('&', lo, u32(0xffff))), ...this.setHi(d, 0)] : this.setHi(d, 0);
     }
     const swap32 = (x: ES.Expression): ES.Expression =>
       bin('|', bin('|', bin('|', bin('<<', x, u32(24)), bin('<<', bin('&', x, u32(0xff00)), u32(8))), bin('&', bin('>>>', x, u32(8)), u32(0xff00))), bin('>>>', x, u32(24)));
-    if (bits === 16) return [assign(lo, bin('|', bin('<<', bin('&', lo, u32(0xff)), u32(8)), bin('&', bin('>>>', lo, u32(8)), u32(0xff)))), assign(hi, u32(0))];
-    if (bits === 32) return [assign(lo, swap32(lo)), assign(hi, u32(0))];
+    if (bits === 16) return [assign(lo, bin('|', bin('<<', bin('&', lo, u32(0xff)), u32(8)), bin('&', bin('>>>', lo, u32(8)), u32(0xff)))), ...this.setHi(d, 0)];
+    if (bits === 32) return [assign(lo, swap32(lo)), ...this.setHi(d, 0)];
     const t = this.id('t');
     return [assign(t, swap32(lo)), assign(lo, swap32(hi)), assign(hi, t)];
   }
@@ -363,7 +384,7 @@ export class Emitter {
     if (width === 64 && op === 'jset' && (ha === 0 || hb === 0)) return bin('!==', bin('&', a.lo, b.lo), u32(0));
     if (width === 64 && op !== 'jset' && ha !== null && ha === hb) {
       if (op === 'jeq' || op === 'jne') return bin(REL[op], a.lo, b.lo);
-      return bin(REL[op], this.u(a.lo), this.u(b.lo));
+      return bin(REL[op], this.ulo(d), 'reg' in src ? this.ulo(src.reg) : this.u(b.lo));
     }
     const isSigned = op === 'jsgt' || op === 'jsge' || op === 'jslt' || op === 'jsle';
     if (op === 'jset') {
@@ -376,7 +397,7 @@ export class Emitter {
       return logical(op === 'jeq' ? '&&' : '||', bin(REL[op], a.hi, b.hi), low);
     }
     const strict: BinOp = REL[op] === '>=' ? '>' : REL[op] === '<=' ? '<' : REL[op];
-    const lowCmp = isSigned && width === 32 ? bin(REL[op], a.lo, b.lo) : bin(REL[op], this.u(a.lo), this.u(b.lo));
+    const lowCmp = isSigned && width === 32 ? bin(REL[op], a.lo, b.lo) : bin(REL[op], this.ulo(d), 'reg' in src ? this.ulo(src.reg) : this.u(b.lo));
     if (width === 32) return lowCmp;
     const hiCmp = isSigned ? bin(strict, a.hi, b.hi) : bin(strict, this.u(a.hi), this.u(b.hi));
     return logical('||', hiCmp, logical('&&', bin('===', a.hi, b.hi), lowCmp));

@@ -92,6 +92,9 @@ describe('folded code agrees with the interpreter at the edges', () => {
   it('a sum whose bounds allow a carry keeps the carry', () => {
     agree('ldxw %r3, [%r1]\nadd %r3, 0x7fffffff\nadd %r3, %r3\nmov %r0, %r3\nrsh %r0, 32\nexit', 8);
     agree('ldxw %r3, [%r1]\nadd %r3, 1\nmov %r0, %r3\nrsh %r0, 32\nexit', 6);
+    // Past 2^31 the low half must wrap to an int32: a 32-bit comparison with -2 sees it.
+    const wrap = 'ldxw %r3, [%r1]\nand %r3, 0x7fffffff\nadd %r3, 0x7fffffff\njeq32 %r3, -2, +2\nmov %r0, 1\nexit\nmov %r0, 2\nexit';
+    expect(agree(wrap, 6).has('0x2')).toBe(true);
     agree('ldxb %r3, [%r1]\nsub %r3, 1\nmov %r0, %r3\nrsh %r0, 32\nexit', 4);
     agree('ldxb %r3, [%r1]\nlsh %r3, 24\nlsh %r3, 1\nmov %r0, %r3\nrsh %r0, 32\nexit', 4);
   });
