@@ -169,9 +169,9 @@ export class Interpreter {
     const retK = this.retK;
     const mem = this.mem;
     const little = this.little;
-    const total = view.byteLength;
-    const offsets = batch === null ? NO_PACKETS : batch.offsets;
-    const lengths = batch === null ? NO_PACKETS : batch.lengths;
+    const total = batch === null ? 0 : view.byteLength;
+    const offsets = batch === null ? null : batch.offsets;
+    const lengths = batch === null ? null : batch.lengths;
     // `ld #len`: a batch's wire lengths (default its captured ones); a single run's context.
     const wires = batch === null ? null : (batch.wireLengths ?? batch.lengths);
     // The one context the rare paths read (ancillary fields, negative offsets), moved to a batch
@@ -185,10 +185,13 @@ export class Interpreter {
     let x = 0;
     let pc = 0;
     let v = 0;
+    // A conditional jump's kind (JEQ_K..JSET_K) and right-hand side (k, or X), set in the switch.
+    let kind = 0;
+    let b = 0;
     for (let i = 0; i < count; i++) {
       if (batch !== null) {
-        base = offsets[i]!;
-        size = lengths[i]!;
+        base = offsets![i]!;
+        size = lengths![i]!;
         if (!(base >= 0 && size >= 0 && base + size <= total)) throw badPacket(batch, i);
       }
       a = 0;
@@ -246,8 +249,10 @@ export class Interpreter {
             // that programs without it pay nothing. Shared with its superinstruction (fuse.ts).
             a = (wires !== null ? wires[i]! : (ctx!.wireLength ?? size)) | 0;
             if (o === 10) break;
-            pc = jumpIf(code[pc + 4]!, a, code[pc + 5]!) ? code[pc + 6]! : code[pc + 7]!;
-            continue;
+            pc += 4;
+            kind = code[pc]!;
+            b = code[pc + 1]!;
+            break;
           case 11 /* LDX_LEN */:
             x = (wires !== null ? wires[i]! : (ctx!.wireLength ?? size)) | 0;
             break;
@@ -328,20 +333,22 @@ export class Interpreter {
           case 33 /* JA */:
             pc = code[pc + 2]!;
             continue;
-          // The conditional jumps: one copy of their compares (jumpIf), shared with the
-          // superinstructions that end with one.
+          // The conditional jumps, and the superinstructions that end with one, go to the one copy
+          // of the compares at the top of the loop, with kind (JEQ_K..JSET_K) and b (k, or X).
           case 34 /* JEQ_K */:
           case 35 /* JGT_K */:
           case 36 /* JGE_K */:
           case 37 /* JSET_K */:
-            pc = jumpIf(o, a, code[pc + 1]!) ? code[pc + 2]! : code[pc + 3]!;
-            continue;
+            kind = o;
+            b = code[pc + 1]!;
+            break;
           case 38 /* JEQ_X */:
           case 39 /* JGT_X */:
           case 40 /* JGE_X */:
           case 41 /* JSET_X */:
-            pc = jumpIf(o - 4, a, x) ? code[pc + 2]! : code[pc + 3]!;
-            continue;
+            kind = o - 4;
+            b = x;
+            break;
           // Absolute loads share their code with their superinstructions (fuse.ts), which end
           // with the conditional jump of pc + 1 (its operation at pc + 4 in the layout).
           case 71 /* PKT_W_ABS_JMP */:
@@ -353,8 +360,10 @@ export class Interpreter {
             }
             a = view.getInt32(base + v);
             if (o === 42) break;
-            pc = jumpIf(code[pc + 4]!, a, code[pc + 5]!) ? code[pc + 6]! : code[pc + 7]!;
-            continue;
+            pc += 4;
+            kind = code[pc]!;
+            b = code[pc + 1]!;
+            break;
           case 72 /* PKT_H_ABS_JMP */:
           case 43 /* PKT_H_ABS */:
             v = code[pc + 1]!;
@@ -364,8 +373,10 @@ export class Interpreter {
             }
             a = view.getUint16(base + v);
             if (o === 43) break;
-            pc = jumpIf(code[pc + 4]!, a, code[pc + 5]!) ? code[pc + 6]! : code[pc + 7]!;
-            continue;
+            pc += 4;
+            kind = code[pc]!;
+            b = code[pc + 1]!;
+            break;
           case 73 /* PKT_B_ABS_JMP */:
           case 44 /* PKT_B_ABS */:
             v = code[pc + 1]!;
@@ -375,8 +386,10 @@ export class Interpreter {
             }
             a = view.getUint8(base + v);
             if (o === 44) break;
-            pc = jumpIf(code[pc + 4]!, a, code[pc + 5]!) ? code[pc + 6]! : code[pc + 7]!;
-            continue;
+            pc += 4;
+            kind = code[pc]!;
+            b = code[pc + 1]!;
+            break;
           case 45 /* PKT_W_NEG */:
             v = loadPacket(contextAt(ctx, batch, i, base, size), code[pc + 1]!, 4);
             if (v < 0) {
@@ -428,8 +441,10 @@ export class Interpreter {
               a = v | 0;
             }
             if (code[pc] !== 74) break;
-            pc = jumpIf(code[pc + 4]!, a, code[pc + 5]!) ? code[pc + 6]! : code[pc + 7]!;
-            continue;
+            pc += 4;
+            kind = code[pc]!;
+            b = code[pc + 1]!;
+            break;
           case 78 /* PKT_MSH_H_IND */:
           case 75 /* PKT_H_IND_JMP */:
           case 49 /* PKT_H_IND */:
@@ -448,8 +463,10 @@ export class Interpreter {
               break run;
             }
             if (code[pc] !== 75) break;
-            pc = jumpIf(code[pc + 4]!, a, code[pc + 5]!) ? code[pc + 6]! : code[pc + 7]!;
-            continue;
+            pc += 4;
+            kind = code[pc]!;
+            b = code[pc + 1]!;
+            break;
           case 79 /* PKT_MSH_B_IND */:
           case 76 /* PKT_B_IND_JMP */:
           case 50 /* PKT_B_IND */:
@@ -468,8 +485,10 @@ export class Interpreter {
               break run;
             }
             if (code[pc] !== 76) break;
-            pc = jumpIf(code[pc + 4]!, a, code[pc + 5]!) ? code[pc + 6]! : code[pc + 7]!;
-            continue;
+            pc += 4;
+            kind = code[pc]!;
+            b = code[pc + 1]!;
+            break;
           case 51 /* PKT_MSH */:
             // X = 4 * (P[k] & 0xf); A is untouched.
             x = nibbleAt(view, base, size, ctx, batch, i, code[pc + 1]!);
@@ -589,7 +608,24 @@ export class Interpreter {
             // Unreachable for a decoded program: every op index above is produced by decodeOp.
             throw new InterpreterError('BAD_INPUT', `no operation ${code[pc]} at pc ${pc >> 2}`);
         }
-        pc += 4;
+        if (kind !== 0) {
+          // The conditional jump at pc, which the switch reached (kind: JEQ_K..JSET_K, b: its k or
+          // X), itself or as the end of a superinstruction: the loop's one copy of the compares.
+          // Unsigned compares on int32: flipping the sign bit of both sides makes a signed
+          // compare order them as unsigned numbers.
+          pc = (
+            kind === 34 /* JEQ_K */
+              ? a === b
+              : kind === 37 /* JSET_K */
+                ? (a & b) !== 0
+                : kind === 35 /* JGT_K */
+                  ? (a ^ SIGN) > (b ^ SIGN)
+                  : (a ^ SIGN) >= (b ^ SIGN) /* JGE_K */
+          )
+            ? code[pc + 2]!
+            : code[pc + 3]!;
+          kind = 0;
+        } else pc += 4;
       }
       if (results !== null) results[i] = r;
       if (r !== 0) matched++;
@@ -600,24 +636,8 @@ export class Interpreter {
   }
 }
 
-/** The offsets and lengths of a single run, which has no batch: never read. */
-const NO_PACKETS = new Int32Array(0);
-
 /** The sign bit as an int32, for unsigned compares of int32 values. */
 const SIGN = -0x80000000;
-
-/**
- * Returns whether the conditional jump `op` (JEQ_K, JGT_K, JGE_K or JSET_K: decode.ts's
- * literals) is taken for A = `a` and operand `b` (k, or X for the X forms, as int32). Unsigned
- * compares on int32: flipping the sign bit of both sides makes a signed compare order them as
- * unsigned numbers. The loop's one copy of the compares (V8 inlines it).
- */
-function jumpIf(op: number, a: number, b: number): boolean {
-  if (op === 34 /* JEQ_K */) return a === b;
-  if (op === 37 /* JSET_K */) return (a & b) !== 0;
-  if (op === 35 /* JGT_K */) return (a ^ SIGN) > (b ^ SIGN);
-  return (a ^ SIGN) >= (b ^ SIGN); // 36 JGE_K
-}
 
 function wrongProfile(method: string, profile: string): InterpreterError {
   const want = method === 'runPacket' ? 'a PacketContext' : method === 'runBatch' ? 'a PacketBatch' : 'a DataView';
