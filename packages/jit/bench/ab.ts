@@ -1,13 +1,14 @@
 /**
  * A/B of the branch-free form (ifconvert.ts) in runBatch: each tcpdump expression compiled with
- * `ifConvert` true, false and the default (by size), over three shapes of the same generated
- * traffic, alternating the forms (median ns/packet of 15 timed runs each, after warm-up):
+ * `ifConvert` true and false, over three shapes of the same generated traffic, alternating the
+ * forms (median ns/packet of 15 timed runs each, after warm-up); the default is the form the
+ * program's size picks (compiling it a third time would time a copy of one of the two):
  * - `capture`: one pass over all 100,000 packets (not cache-resident);
  * - `replay`: the first 2,000 packets x 50 passes in the same order (the resident workload:
  *   cache-resident, and the branch predictor can learn each packet's outcome over the passes);
  * - `shuffled`: the same 2,000 packets x 50 passes, each pass in its own fixed random order
  *   (cache-resident, but the outcomes stay as unpredictable as the traffic).
- * Needs tcpdump.
+ * First the JS floor (each packet's EtherType read and nothing else) on each shape. Needs tcpdump.
  *
  *   npx tsx packages/jit/bench/ab.ts ['tcp port 80' ...]
  */
@@ -71,15 +72,42 @@ const shapes: Record<string, { readonly packets: number; readonly pass: (run: Ru
 };
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
-const FORMS = { 'branch-free': true, branches: false, default: undefined } as const;
+const FORMS = { 'branch-free': true, branches: false } as const;
+/** compile()'s default: the branch-free form up to this many instructions (generate.ts). */
+const IF_CONVERT_DEFAULT = 8;
+const logs: Record<string, number[]> = {};
 
-process.stdout.write(`${'expression'.padEnd(28)}${'insns'.padStart(6)}  ${Object.keys(shapes).map((s) => `${s}: ${Object.keys(FORMS).join(' / ')}`).join('   ')} (ns/packet)\n`);
+/** The resident workload's JS floor (each packet's EtherType read, nothing else), given the batch. */
+function floor(batch: PacketBatch): number {
+  const { data, offsets, lengths } = batch;
+  let matched = 0;
+  for (let i = 0; i < offsets.length; i++) if ((lengths[i] as number) >= 14 && data.getUint16((offsets[i] as number) + 12) === 0x0800) matched++;
+  return matched;
+}
+
+{
+  const cells: string[] = [];
+  for (const shape of Object.values(shapes)) {
+    for (let w = 0; w < 10; w++) shape.pass(floor);
+    const ns: number[] = [];
+    for (let k = 0; k < 15; k++) {
+      const t0 = process.hrtime.bigint();
+      shape.pass(floor);
+      ns.push(Number(process.hrtime.bigint() - t0) / shape.packets);
+    }
+    cells.push(median(ns).toFixed(2));
+  }
+  process.stdout.write(`JS floor (the read alone) ns/packet: ${Object.keys(shapes).map((s, i) => `${s} ${cells[i]}`).join(', ')}\n`);
+}
+
+process.stdout.write(`${'expression'.padEnd(28)}${'insns'.padStart(6)}  ${Object.keys(shapes).map((s) => `${s}: ${Object.keys(FORMS).join(' / ')} (default)`).join('   ')}, ns/packet\n`);
 for (const expression of process.argv.length > 2 ? process.argv.slice(2) : DEFAULT) {
   const text = execFileSync('tcpdump', ['-ddd', '-y', 'EN10MB', expression]);
   const program = verify(readProgram(text, { format: 'ddd' }).insns, { profile: 'socket', skipSocketLimits: true });
   const runs = Object.values(FORMS).map((ifConvert): Run => compile(program, { ifConvert }).runBatch);
+  const byDefault = program.insns.length <= IF_CONVERT_DEFAULT ? 0 : 1;
   const cells: string[] = [];
-  for (const shape of Object.values(shapes)) {
+  for (const [name, shape] of Object.entries(shapes)) {
     const counts = runs.map((run) => shape.pass(run));
     if (counts.some((c) => c !== counts[0])) throw new Error(`${expression}: the forms disagree`);
     for (let w = 0; w < 10; w++) for (const run of runs) shape.pass(run);
@@ -91,7 +119,20 @@ for (const expression of process.argv.length > 2 ? process.argv.slice(2) : DEFAU
         ns[f]?.push(Number(process.hrtime.bigint() - t0) / shape.packets);
       });
     }
-    cells.push(ns.map((xs) => median(xs).toFixed(2)).join(' / '));
+    const medians = ns.map(median);
+    const add = (key: string, m: number): void => {
+      logs[key] = [...(logs[key] ?? []), Math.log(m)];
+    };
+    for (const [f, m] of medians.entries()) add(`${name} ${f}`, m);
+    add(`${name} default`, medians[byDefault] as number);
+    cells.push(`${medians.map((m) => m.toFixed(2)).join(' / ')} (${Object.keys(FORMS)[byDefault]})`);
   }
   process.stdout.write(`${expression.padEnd(28)}${String(program.insns.length).padStart(6)}  ${cells.join('   ')}\n`);
 }
+const mean = (key: string): string => {
+  const xs = logs[key] ?? [];
+  return Math.exp(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2);
+};
+process.stdout.write(
+  `geometric mean: ${Object.keys(shapes).map((s) => `${s} ${mean(`${s} 0`)} / ${mean(`${s} 1`)} (default ${mean(`${s} default`)})`).join('   ')}\n`,
+);
