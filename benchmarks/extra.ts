@@ -55,8 +55,8 @@ function residencyTable(title: string, res: ResidencyResults, how: string): stri
   );
   out.push(
     '',
-    'The first floor captures the batch in its closure, and V8 compiles that closure for those very objects: the arrays\' ' +
-      'addresses and lengths and the view\'s length become constants in its machine code. A runBatch is given the batch as ' +
+    'The first floor captures the batch in its closure, and V8 compiles that closure for those very objects: in its machine code ' +
+      'the offsets array is read at a constant address without a map or bounds check and the view\'s length is a constant. A runBatch is given the batch as ' +
       'arguments, whose maps, lengths and data pointers V8 loads and checks on every iteration (it does not hoist them out of ' +
       'the loop); the second floor is that loop, the third adds the range check runBatch must make before any read.',
   );

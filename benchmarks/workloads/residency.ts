@@ -68,10 +68,10 @@ function floorPass(batch: PacketBatch, count: number, passes: number): () => num
 /**
  * The floor's loop as a function that is given the batch, the way every runBatch is: one call
  * per pass with the view and arrays as arguments. The floor above captures one batch in its
- * closure, and V8 compiles that closure for those very objects: the arrays' addresses and
- * lengths and the view's length become constants in its machine code, and their map and bounds
- * checks disappear. Here they are loaded and checked on every iteration (V8 does not hoist them
- * out of the loop), which is what any filter over a caller's batch pays.
+ * closure, and V8 compiles that closure for those very objects: in its machine code the offsets
+ * array is read at a constant address without a map or bounds check, and the view's length is a
+ * constant. Here the maps, lengths and data pointers are loaded and checked on every iteration
+ * (V8 does not hoist them out of the loop), which is what any filter over a caller's batch pays.
  */
 function argumentFloor(view: DataView, offsets: PacketIndex, lengths: PacketIndex, count: number): number {
   let matched = 0;
