@@ -7,7 +7,8 @@
  * Values cross as int32 pairs: a function returns the low half and leaves the high half in
  * `T.hi`; `T.stop` is set when a helper or a legacy packet load ends the whole program.
  */
-import { createPairArithmetic, EbpfRunError, type HelperRegistry, MAX_BPF_STACK, Memory, REGION_CTX, REGION_EXTRA, REGION_STACK, STACK_BYTES } from '@ea/ebpf';
+import { createPairArithmetic, EbpfRunError, type HelperRegistry, MAX_BPF_STACK, type Memory, REGION_CTX, REGION_EXTRA, REGION_STACK, STACK_BYTES } from '@ea/ebpf';
+import { CoreMemory } from './facade.js';
 import { type Core, createCore } from './portable.js';
 
 /** The shared out-parameters of runtime and generated functions. */
@@ -23,14 +24,14 @@ export const failRun = (reason: string, pc: number, message: string): Error => n
 
 /** Is the per-program runtime: generated code receives the core's members and `helper` as factory parameters. */
 export class Runtime {
-  /** The helpers' Memory over the same views, made at the first helper call and kept in step with the core's views. */
-  #memory: Memory | null = null;
+  /** The helpers' Memory over the core's regions, made at the first helper call and told of every region the core replaces. */
+  #memory: CoreMemory | null = null;
   readonly core: Core = createCore(
     failRun,
-    (index, view) => {
+    (index) => {
       if (this.#memory === null) return;
-      if (index < 0 || view === null) this.#memory = null;
-      else this.#memory.views[index] = view;
+      if (index < 0) this.#memory = null;
+      else this.#memory.invalidate(index);
     },
     createPairArithmetic,
   );
@@ -61,17 +62,13 @@ export class Runtime {
     return Number(BigInt.asUintN(32, value)) | 0;
   };
 
-  /** Builds the helpers' Memory over this run's views (they see the same bytes); enter keeps it in step. */
+  /**
+   * Builds the helpers' Memory over this run's regions (the same bytes), sharing the run's own
+   * stack, not a fresh 4 KiB one per run: a program that calls a helper per packet spent most of
+   * its time allocating and collecting stacks.
+   */
   #memoryFacade(): Memory {
-    const views = this.core.state.views;
-    const bytes = (v: DataView): Uint8Array => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-    // The run's own stack, not a fresh 4 KiB one per run: a program that calls a helper per packet
-    // spent most of its time allocating and collecting stacks.
-    const memory = new Memory(bytes(views[0]!), views.slice(2).map(bytes), views[REGION_STACK - 1]!);
-    // Memory makes its own views of the same bytes; share ours, so enter's updates reach it.
-    views.forEach((view, i) => {
-      memory.views[i] = view;
-    });
+    const memory = new CoreMemory(this.core.state);
     this.#memory = memory;
     return memory;
   }

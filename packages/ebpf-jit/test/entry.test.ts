@@ -4,6 +4,7 @@
  */
 import { assemble, encode, interpret, load } from '@ea/ebpf';
 import { compile } from '@ea/ebpf-jit';
+import { Rng } from '@ea/testkit';
 import { describe, expect, it } from 'vitest';
 
 const jitOf = (text: string) => compile(load(encode(assemble(text))));
@@ -67,6 +68,33 @@ describe('run32 and high', () => {
     regions.pop();
     expect(() => jit.run32(input, regions)).toThrow(expect.objectContaining({ reason: 'out_of_bounds', pc: 0 }));
     expect(() => jit.run32(input)).toThrow(expect.objectContaining({ reason: 'out_of_bounds', pc: 0 }));
+  });
+
+  it('sees exactly its window when regions are windows of one buffer, run after run', () => {
+    // r0 = region 0's byte k (k = input byte 0), then that byte becomes 0xee. The core keeps one
+    // DataView per buffer and a base per region: a base or length off by one reads or writes a
+    // neighbour's byte, or lets an access past the window through.
+    const jit = jitOf('ldxb %r3, [%r1+0]\nlddw %r2, map_value 0, 0\nadd %r2, %r3\nldxb %r0, [%r2+0]\nmov %r4, 0xee\nstxb [%r2+0], %r4\nexit');
+    const rng = new Rng(11);
+    const buffer = new Uint8Array(96);
+    const outer = buffer.subarray(16);
+    for (let i = 0; i < 500; i++) {
+      buffer.forEach((_, j) => {
+        buffer[j] = j;
+      });
+      const offset = rng.int(40);
+      const length = rng.int(24);
+      const k = rng.int(26);
+      const regions = [rng.int(2) === 0 ? buffer.subarray(offset, offset + length) : outer.subarray(offset, offset + length)];
+      const base = regions[0]!.byteOffset;
+      if (k < length) {
+        expect(jit.run32(Uint8Array.of(k), regions), `run ${i}`).toBe(base + k);
+        expect(buffer.findIndex((b, j) => b !== (j === base + k ? 0xee : j))).toBe(-1);
+      } else {
+        expect(() => jit.run32(Uint8Array.of(k), regions), `run ${i}`).toThrow(expect.objectContaining({ reason: 'out_of_bounds', pc: 4 }));
+        expect(buffer.findIndex((b, j) => b !== j)).toBe(-1);
+      }
+    }
   });
 
   it('keeps apart programs compiled side by side (each has its own generated entries)', () => {

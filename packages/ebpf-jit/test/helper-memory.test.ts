@@ -63,6 +63,35 @@ describe('helpers see the regions of the run they are called in', () => {
     }
   });
 
+  it('interpreter and JIT equal the reference when the context and regions are windows of one buffer', () => {
+    // The JIT's core keeps one DataView per buffer and a base per region; its helpers' Memory
+    // must still see exactly each window (a window too short for the helper is out_of_bounds).
+    const program = load(encode(assemble(PROGRAM)));
+    const helpers = new Map([[1, readU32]]);
+    const interp = prepare(program, { helpers });
+    const jit = compile(program, { helpers });
+    const rng = new Rng(9);
+    const buffer = Uint8Array.from({ length: 128 }, () => rng.int(256));
+    const window = (min: number): Uint8Array => {
+      const at = rng.int(100);
+      return buffer.subarray(at, at + min - 1 + rng.int(3));
+    };
+    const outcome = (f: () => bigint): unknown => {
+      try {
+        return f();
+      } catch (error) {
+        return { reason: (error as { reason?: string }).reason, pc: (error as { pc?: number }).pc };
+      }
+    };
+    for (let i = 0; i < 2000; i++) {
+      const ctx = window(4);
+      const regions = [window(4), window(8)];
+      const want = outcome(() => interpretReference(program, ctx, { regions, helpers }));
+      expect(outcome(() => interp.run(ctx, regions)), `run ${i}`).toEqual(want);
+      expect(outcome(() => jit.run(ctx, regions)), `run ${i}`).toEqual(want);
+    }
+  });
+
   it('refuse a region too short for the helper, after runs where it fit', () => {
     const program = load(encode(assemble(PROGRAM)));
     const helpers = new Map([[1, readU32]]);
