@@ -48,7 +48,8 @@ function bad(message: string): InterpreterError {
 /**
  * Checks a batch's shape and returns its packet count: `data` a DataView, the per-packet arrays
  * typed (so indexing them runs no user code) and long enough, `results` (if given) a Uint32Array
- * with room for every result. Throws InterpreterError 'BAD_INPUT' naming the field.
+ * with room for every result. Throws InterpreterError 'BAD_INPUT' naming the field. Runs at
+ * every runBatch call, so it allocates nothing (no closures; messages are built only to throw).
  */
 export function batchCount(batch: PacketBatch, results?: Uint32Array): number {
   if (typeof batch !== 'object' || batch === null) throw bad('not an object');
@@ -58,20 +59,41 @@ export function batchCount(batch: PacketBatch, results?: Uint32Array): number {
   if (!Number.isInteger(count) || count < 0 || count > batch.offsets.length) {
     throw bad(`count ${String(count)} is not an integer in [0, ${batch.offsets.length}]`);
   }
-  const need = (name: string, a: unknown, ok: (a: unknown) => boolean, kind: string): void => {
-    if (!ok(a)) throw bad(`${name} must be ${kind}`);
-    if ((a as PacketIndex).length < count) throw bad(`${name} has ${(a as PacketIndex).length} entries, fewer than count ${count}`);
-  };
-  need('lengths', batch.lengths, isIndex, 'an Int32Array or Uint32Array');
-  const optional = (name: string, a: unknown, ok: (a: unknown) => boolean, kind: string): void => {
-    if (a !== undefined) need(name, a, ok, kind);
-  };
-  optional('wireLengths', batch.wireLengths, isIndex, 'an Int32Array or Uint32Array');
-  optional('networkOffsets', batch.networkOffsets, (a) => a instanceof Int32Array, 'an Int32Array');
-  optional('linkOffsets', batch.linkOffsets, (a) => a instanceof Int32Array, 'an Int32Array');
-  optional('protocols', batch.protocols, (a) => isIndex(a) || a instanceof Uint16Array, 'a Uint16Array, Int32Array or Uint32Array');
-  if (results !== undefined) need('results', results, (a) => a instanceof Uint32Array, 'a Uint32Array');
+  if (!isIndex(batch.lengths)) throw badKind('lengths', INDEX);
+  checkLength('lengths', batch.lengths, count);
+  const { wireLengths, networkOffsets, linkOffsets, protocols } = batch;
+  if (wireLengths !== undefined) {
+    if (!isIndex(wireLengths)) throw badKind('wireLengths', INDEX);
+    checkLength('wireLengths', wireLengths, count);
+  }
+  if (networkOffsets !== undefined) {
+    if (!(networkOffsets instanceof Int32Array)) throw badKind('networkOffsets', 'an Int32Array');
+    checkLength('networkOffsets', networkOffsets, count);
+  }
+  if (linkOffsets !== undefined) {
+    if (!(linkOffsets instanceof Int32Array)) throw badKind('linkOffsets', 'an Int32Array');
+    checkLength('linkOffsets', linkOffsets, count);
+  }
+  if (protocols !== undefined) {
+    if (!(isIndex(protocols) || protocols instanceof Uint16Array)) throw badKind('protocols', 'a Uint16Array, Int32Array or Uint32Array');
+    checkLength('protocols', protocols, count);
+  }
+  if (results !== undefined) {
+    if (!(results instanceof Uint32Array)) throw badKind('results', 'a Uint32Array');
+    checkLength('results', results, count);
+  }
   return count;
+}
+
+const INDEX = 'an Int32Array or Uint32Array';
+
+function badKind(name: string, kind: string): InterpreterError {
+  return bad(`${name} must be ${kind}`);
+}
+
+/** Throws unless the typed array `a` (field `name`) has at least `count` entries. */
+function checkLength(name: string, a: PacketIndex | Uint16Array, count: number): void {
+  if (a.length < count) throw bad(`${name} has ${a.length} entries, fewer than count ${count}`);
 }
 
 /** Returns the one context a batch run moves from packet to packet (it allocates nothing after). */
@@ -87,6 +109,62 @@ export function batchContext(batch: PacketBatch): PacketContext {
     linkOffset: batch.context?.linkOffset,
     protocol: batch.context?.protocol ?? 0,
   };
+}
+
+/**
+ * An engine's one reusable batch context, so that a batch call allocates no context of its own.
+ * `take` resets every field for the new batch (the fields batchContext gives, in the same
+ * shape); while the context is in use (a batch's `random` that runs the same engine again), it
+ * returns a fresh one instead, so a nested run never moves an outer run's context.
+ */
+export class BatchContexts {
+  private ctx: PacketContext | null = null;
+  private busy = false;
+
+  /** Returns a context for a run over `batch`; hand it back with `release` (also on a throw). */
+  take(batch: PacketBatch): PacketContext {
+    if (this.busy) return batchContext(batch);
+    this.busy = true;
+    if (this.ctx === null) this.ctx = batchContext(batch);
+    else resetContext(this.ctx, batch);
+    return this.ctx;
+  }
+
+  /** Ends the run that took `ctx`. */
+  release(ctx: PacketContext): void {
+    if (ctx === this.ctx) this.busy = false;
+  }
+}
+
+/** The PacketContext fields, all writable (exactOptionalPropertyTypes: absent is undefined). */
+type Fields = { -readonly [K in keyof PacketContext]-?: PacketContext[K] | undefined };
+
+/**
+ * Makes `ctx` what batchContext(batch) would return, without allocating: every field written
+ * by name (a loop over names read them by key, which allocated on every call).
+ */
+function resetContext(ctx: PacketContext, batch: PacketBatch): void {
+  const shared = batch.context;
+  const fields = ctx as Fields;
+  fields.pktType = shared?.pktType;
+  fields.ifindex = shared?.ifindex;
+  fields.hatype = shared?.hatype;
+  fields.mark = shared?.mark;
+  fields.queue = shared?.queue;
+  fields.rxhash = shared?.rxhash;
+  fields.cpu = shared?.cpu;
+  fields.vlanTci = shared?.vlanTci;
+  fields.vlanPresent = shared?.vlanPresent;
+  fields.vlanTpid = shared?.vlanTpid;
+  fields.payOffset = shared?.payOffset;
+  fields.random = shared?.random;
+  ctx.data = batch.data;
+  ctx.offset = 0;
+  ctx.length = 0;
+  ctx.wireLength = 0;
+  ctx.networkOffset = shared?.networkOffset ?? 0;
+  ctx.linkOffset = shared?.linkOffset;
+  ctx.protocol = shared?.protocol ?? 0;
 }
 
 /** Returns the InterpreterError for packet `index` not lying inside the batch's view. */

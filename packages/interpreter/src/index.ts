@@ -3,7 +3,7 @@
  *
  * @module @ea/interpreter
  */
-export { badPacket, batchContext, batchCount, moveContext, type PacketBatch, type PacketIndex, runBatchWith } from './batch.js';
+export { BatchContexts, badPacket, batchContext, batchCount, moveContext, type PacketBatch, type PacketIndex, runBatchWith } from './batch.js';
 export { defaultRandom, packetContext, type Endian, type EngineOptions, type PacketContext, type StepHook } from './context.js';
 export { decode, decodeOp, type DecodedProgram } from './decode.js';
 export { InterpreterError, type InterpreterErrorCode } from './errors.js';

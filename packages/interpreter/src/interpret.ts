@@ -5,7 +5,7 @@
  */
 import { runsOnPackets, type VerifiedProgram } from '@ea/verifier';
 import { defaultRandom, type EngineOptions, type PacketContext, type StepHook } from './context.js';
-import { badPacket, batchContext, batchCount, contextAt, type PacketBatch, runBatchWith } from './batch.js';
+import { BatchContexts, badPacket, batchCount, contextAt, type PacketBatch, runBatchWith } from './batch.js';
 import * as D from './decode.js';
 import { InterpreterError } from './errors.js';
 import { fuse } from './fuse.js';
@@ -43,6 +43,7 @@ export class Interpreter {
   private readonly backward: Uint8Array | null;
   /** Whether a batch run needs a context for its rare paths (decode.ts, readsContext). */
   private readonly readsContext: boolean;
+  private readonly contexts = new BatchContexts();
 
   constructor(program: VerifiedProgram, options: EngineOptions = {}) {
     this.program = program;
@@ -94,8 +95,25 @@ export class Interpreter {
     if (!runsOnPackets(this.decoded.profile)) throw wrongProfile('runBatch', this.decoded.profile);
     const count = batchCount(batch, results);
     // A libpcap program with a backward jump counts its budget per packet (execPcap).
-    if (this.pcapBudget !== null) return runBatchWith((ctx) => this.execPcap(ctx, ctx.length as number, null), batch, count, results);
-    return this.exec(this.code, batch.data, count, batch, 0, 0, null, null, results ?? null);
+    if (this.pcapBudget !== null) return this.runBatchPcap(batch, count, results);
+    if (!this.readsContext) return this.exec(this.code, batch.data, count, batch, 0, 0, null, null, results ?? null);
+    // The one context the rare paths read (ancillary fields, negative offsets), moved to a
+    // packet only when one of them runs (contextAt): this interpreter's own, reused call after call.
+    const ctx = this.contexts.take(batch);
+    try {
+      return this.exec(this.code, batch.data, count, batch, 0, 0, ctx, null, results ?? null);
+    } finally {
+      this.contexts.release(ctx);
+    }
+  }
+
+  /**
+   * Runs a libpcap program with a backward jump over a checked batch, one budgeted run per
+   * packet. Kept out of runBatch: a closure there would make every runBatch call allocate its
+   * scope (the captured `this`), taken or not.
+   */
+  private runBatchPcap(batch: PacketBatch, count: number, results: Uint32Array | undefined): number {
+    return runBatchWith((ctx) => this.execPcap(ctx, ctx.length as number, null), batch, count, results);
   }
 
   /**
@@ -174,9 +192,8 @@ export class Interpreter {
     const lengths = batch === null ? null : batch.lengths;
     // `ld #len`: a batch's wire lengths (default its captured ones); a single run's context.
     const wires = batch === null ? null : (batch.wireLengths ?? batch.lengths);
-    // The one context the rare paths read (ancillary fields, negative offsets), moved to a batch
-    // packet only when one of them runs (contextAt); made once per call, and only if needed.
-    const ctx = batch === null ? input : this.readsContext ? batchContext(batch) : null;
+    // A single run's context, or the one a batch's rare paths move from packet to packet.
+    const ctx = input;
     let matched = 0;
     // The result as int32 (its u32 bits), and where a RET #k ended the run (-1 for any other end).
     let r = 0;

@@ -41,6 +41,23 @@ describe('runBatch', () => {
     expect([...out]).toEqual([0x800, 0x86dd, 0]);
   });
 
+  it('resets its reused context per call, and a nested call gets its own', () => {
+    // No device: `ld ifidx` ends the run returning the current A (9).
+    const run = program('ld #9\nld ifidx\nret a');
+    const out = new Uint32Array(3);
+    run.runBatch({ ...batch, context: { ifindex: 3 } }, out);
+    expect([...out]).toEqual([3, 3, 3]);
+    run.runBatch(batch, out);
+    expect([...out]).toEqual([9, 9, 9]);
+    // A `random` that runs the same interpreter over another batch must not move this run's context.
+    const nested = program('ld rand\nld ifidx\nret a');
+    const inner = new Uint32Array(3);
+    const random = (): number => nested.runBatch({ ...batch, context: { ifindex: 7 } }, inner);
+    nested.runBatch({ ...batch, context: { ifindex: 5, random } }, out);
+    expect([...out]).toEqual([5, 5, 5]);
+    expect([...inner]).toEqual([7, 7, 7]);
+  });
+
   it('moves one context: linkOffset < 0 means no MAC header', () => {
     const ctx = batchContext(batch);
     moveContext(ctx, batch, 1, 7, 3);

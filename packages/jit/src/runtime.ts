@@ -11,7 +11,7 @@ import {
   SKF_AD_VLAN_TAG, SKF_AD_VLAN_TAG_PRESENT, SKF_AD_VLAN_TPID, SECCOMP_DATA_SIZE,
 } from '@ea/bpf';
 import {
-  batchContext, batchCount, checkImage, defaultRandom, nlattr, nlattrNest, type PacketBatch, type PacketContext,
+  BatchContexts, batchCount, checkImage, defaultRandom, nlattr, nlattrNest, type PacketBatch, type PacketContext,
 } from '@ea/interpreter';
 
 export { badPacket, loadImageIndirect, loadImageWord, loadPacket, moveContext, packetLength, tailZero } from '@ea/interpreter';
@@ -107,12 +107,19 @@ export type RunBatch = (batch: PacketBatch, results?: Uint32Array) => number;
  * Returns runBatch for a generated loop: checks the batch first (typed arrays at least `count`
  * long, `results` a Uint32Array), so the loop only ever indexes what it may. `needsContext`:
  * the loop has rare paths that read a context (ancillary loads, negative offsets), so it gets
- * one, made per call and moved to each packet that needs it.
+ * one, this entry's own (BatchContexts), reset per call and moved to each packet that needs it.
  */
 export function batchEntry(loop: BatchLoop, needsContext: boolean): RunBatch {
+  // One context, reused call after call (BatchContexts: a fresh one only for a nested call).
+  const contexts = needsContext ? new BatchContexts() : null;
   return (batch, results) => {
     const count = batchCount(batch, results);
-    const input = needsContext ? batchContext(batch) : null;
-    return loop(batch.data, batch.offsets, batch.lengths, batch.wireLengths ?? batch.lengths, count, results ?? null, input, batch);
+    if (contexts === null) return loop(batch.data, batch.offsets, batch.lengths, batch.wireLengths ?? batch.lengths, count, results ?? null, null, batch);
+    const input = contexts.take(batch);
+    try {
+      return loop(batch.data, batch.offsets, batch.lengths, batch.wireLengths ?? batch.lengths, count, results ?? null, input, batch);
+    } finally {
+      contexts.release(input);
+    }
   };
 }
