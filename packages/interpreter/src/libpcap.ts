@@ -1,7 +1,7 @@
 /**
  * The libpcap profile: classic BPF as libpcap's pcap_filter (bpf_filter.c) runs it in userland
  * for `tcpdump -r`, which differs from the kernel's converted program. It runs in the one run
- * loop (interpret.ts); what differs is settled at decode time (decode.ts) and here:
+ * loop (loop.ts); what differs is settled at decode time (decode.ts) and here:
  * - `ja` adds k as a signed offset (decode.ts resolves it), so a run may loop; runs are bounded
  *   by an instruction budget, checked when a backward jump is taken (only those can make a run
  *   longer than the program), and exhausting it is InterpreterError 'BUDGET_EXHAUSTED'. The

@@ -5,7 +5,8 @@
  * which calls it for the rare paths (negative offsets, netlink attributes).
  */
 import { SKF_LL_OFF, SKF_NET_OFF } from '@ea/bpf';
-import { contextAt, type PacketBatch } from './batch.js';
+import type { PacketBatch } from './batch.js';
+import { contextAt } from './batch-context.js';
 import type { PacketContext } from './context.js';
 import { InterpreterError } from './errors.js';
 import { checkPacket } from './input.js';

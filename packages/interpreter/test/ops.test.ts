@@ -10,7 +10,7 @@ import * as D from '../src/decode.js';
 
 describe('run-loop cases', () => {
   it('match decode.ts one to one', () => {
-    const source = readFileSync(join(import.meta.dirname, '..', 'src', 'interpret.ts'), 'utf8');
+    const source = readFileSync(join(import.meta.dirname, '..', 'src', 'loop.ts'), 'utf8');
     const cases = [...source.matchAll(/case (\d+) \/\* ([A-Z_0-9]+) \*\/:/g)].map((m) => [m[2]!, Number(m[1])] as const);
     const named = D.OPS as Record<string, number>;
     for (const [name, value] of cases) expect(named[name], name).toBe(value);
