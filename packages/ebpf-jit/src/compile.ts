@@ -6,7 +6,7 @@
  * interpreter and `accelerated` says so.
  */
 import { CodegenError } from '@ea/codegen';
-import { assertCheckedProgram, type CheckedProgram, type HelperRegistry, interpret } from '@ea/ebpf';
+import { assertCheckedProgram, type BoundEbpf, bindRegions, type CheckedProgram, type HelperRegistry, interpret, windowLength } from '@ea/ebpf';
 import { generate, type GenerateOptions } from './generate.js';
 import { RUNTIME_NAMES } from './names.js';
 import { Runtime } from './runtime.js';
@@ -40,6 +40,8 @@ export interface CompiledEbpf {
   readonly high: () => number;
   /** The generated factory body (empty when the interpreter runs). */
   readonly source: string;
+  /** Binds regions 1.. (@ea/ebpf's bound.ts) for runs that give only the input and region 0; `high` above also gives their r0's high half. */
+  readonly bind: (rest: readonly Uint8Array[]) => BoundEbpf;
   /** Whether `run` is generated code. */
   readonly accelerated: boolean;
   /** Why `run` is the interpreter, when it is. */
@@ -55,10 +57,22 @@ export function compile(program: CheckedProgram, options: CompileOptions = {}): 
       last = interpret(program, input, { regions, ...(options.helpers && { helpers: options.helpers }), ...(options.budget !== undefined && { budget: options.budget }) });
       return last;
     };
+    const run32: RunEbpf32 = (input, regions) => Number(BigInt.asUintN(32, run(input, regions)));
     return {
       run,
-      run32: (input, regions) => Number(BigInt.asUintN(32, run(input, regions))),
+      run32,
       high: () => Number(BigInt.asUintN(64, last) >> 32n),
+      bind: (rest) => {
+        const list = bindRegions(rest).list.slice();
+        return {
+          run32: (input, data, offset = 0, length) => {
+            const n = windowLength(data, offset, length);
+            list[0] = data.subarray(offset, offset + n);
+            return run32(input, list);
+          },
+          high: () => Number(BigInt.asUintN(64, last) >> 32n),
+        };
+      },
       source: '',
       accelerated: false,
       reason,
@@ -86,5 +100,16 @@ export function compile(program: CheckedProgram, options: CompileOptions = {}): 
   const [run32, run] = entries;
   const T = rt.T;
   const high = (): number => T.hi >>> 0;
-  return { run, run32, high, source, accelerated: true };
+  const bind = (rest: readonly Uint8Array[]): BoundEbpf => {
+    const binding = bindRegions(rest);
+    const regions = binding as unknown as Uint8Array[]; // the core's enter() recognises the binding select() prepared
+    return {
+      run32: (input, data, offset = 0, length) => {
+        c.select(binding, data, offset, windowLength(data, offset, length));
+        return run32(input, regions);
+      },
+      high,
+    };
+  };
+  return { run, run32, high, bind, source, accelerated: true };
 }

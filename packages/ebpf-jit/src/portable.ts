@@ -81,27 +81,21 @@ export function createCore(fail: Fail, changed: ViewChange, arithmetic: PairArit
   };
   const badRegions = (): Error => fail('bad_input', -1, 'regions must be an array of Uint8Arrays of less than 2 GiB');
 
-  /**
-   * Points the core at one run's input and extra regions (undefined: none). A view is made only
-   * for an input or region that is not the same array (with the same length) as in the last run,
-   * so a caller passing the same regions run after run (an object's maps and globals) pays a
-   * comparison per region, not an allocation.
-   */
-  const enter = (input: Uint8Array, extra: unknown): void => {
-    T.hi = 0;
-    T.stop = 0;
-    const length = input.length;
-    if (input !== lastInput || length !== state.ctxLength) {
-      lastInput = input;
-      state.ctxLength = length;
-      setContext(input, length);
-      state.ctx = views[0]!;
-    }
-    if (state.stackDirty) {
-      new Uint8Array(stack.buffer).fill(0);
-      state.stackDirty = false;
-    }
-    const list = extra === undefined ? NO_REGIONS : extra;
+  // A binding (@ea/ebpf's bindRegions: regions 1.. bound once) whose regions the core holds now,
+  // and the window a bound run takes as region 0 (`select`). `regions[0]` holds the binding's
+  // placeholder meanwhile, so a plain run after a bound one takes its own region 0 anew.
+  const NO_WINDOW = new Uint8Array(0);
+  let bound: { readonly list: readonly Uint8Array[]; readonly buffers: readonly ArrayBufferLike[]; readonly sizes: readonly number[] } | null = null;
+  let windowData: Uint8Array = NO_WINDOW;
+  let windowOffset = 0;
+  let windowLength = 0;
+  // windowData's buffer and byte offset, read once per array (the getters are not inlined).
+  let dataSeen: Uint8Array | null = null;
+  let dataBuffer: ArrayBufferLike = stack.buffer;
+  let dataBase = 0;
+
+  /** Takes a run's regions: only one that is not the same array at the same length as in the last run gets a new view. */
+  const takeRegions = (list: unknown): void => {
     if (!Array.isArray(list)) throw badRegions();
     const n = list.length;
     if (n !== regions.length) {
@@ -120,6 +114,69 @@ export function createCore(fail: Fail, changed: ViewChange, arithmetic: PairArit
         regions[i] = region;
         setRegion(i + 2, region, region.length);
       }
+    }
+  };
+
+  /**
+   * Prepares a bound run (the caller has checked the window against `data`): checks that no bound
+   * region's buffer was detached, takes the binding's regions unless the core holds them already,
+   * and records the window.
+   */
+  const select = (binding: NonNullable<typeof bound>, data: Uint8Array, offset: number, length: number): void => {
+    const { buffers: held, sizes } = binding;
+    for (let i = 0; i < held.length; i++) {
+      if (held[i]!.byteLength !== sizes[i]) throw fail('bad_input', -1, "a bound region's buffer was detached since bind()");
+    }
+    if (bound !== binding) {
+      bound = null;
+      takeRegions(binding.list);
+      bound = binding;
+    }
+    windowData = data;
+    windowOffset = offset;
+    windowLength = length;
+  };
+
+  /** Points region 0 at the window select() recorded. */
+  const enterBound = (): void => {
+    const data = windowData;
+    if (data !== dataSeen) {
+      dataSeen = data;
+      dataBuffer = data.buffer;
+      dataBase = data.byteOffset;
+    }
+    if (dataBuffer !== buffers[2]) {
+      views[2] = new DataView(dataBuffer);
+      buffers[2] = dataBuffer;
+    }
+    bases[2] = dataBase + windowOffset;
+    lengths[2] = windowLength;
+    changed(2);
+  };
+
+  /**
+   * Points the core at one run's input and extra regions (undefined: none; the binding select()
+   * prepared: its regions with the window as region 0). A view is made only for an input that is
+   * not the same array (with the same length) as in the last run, or a region in another buffer.
+   */
+  const enter = (input: Uint8Array, extra: unknown): void => {
+    T.hi = 0;
+    T.stop = 0;
+    const length = input.length;
+    if (input !== lastInput || length !== state.ctxLength) {
+      lastInput = input;
+      state.ctxLength = length;
+      setContext(input, length);
+      state.ctx = views[0]!;
+    }
+    if (state.stackDirty) {
+      new Uint8Array(stack.buffer).fill(0);
+      state.stackDirty = false;
+    }
+    if (bound !== null && extra === bound) enterBound();
+    else {
+      bound = null;
+      takeRegions(extra === undefined ? NO_REGIONS : extra);
     }
   };
 
@@ -268,7 +325,7 @@ export function createCore(fail: Fail, changed: ViewChange, arithmetic: PairArit
   };
 
   return {
-    T, state, enter, prepare, join, mulhi, ld8, ld16, ld32, ld16be, ld32be, ld64, st8, st16, st32, st64, atomic, ldpkt,
+    T, state, enter, prepare, select, join, mulhi, ld8, ld16, ld32, ld16be, ld32be, ld64, st8, st16, st32, st64, atomic, ldpkt,
     udiv64, umod64, sdiv64, smod64, shl64, shr64, sar64, region, depth, budget,
   };
 }

@@ -91,9 +91,14 @@ export interface PacketList {
 export class ObjectRunner {
   readonly context: ContextKind;
   readonly program: CheckedProgram;
-  /** r0's low 32 bits, unsigned; #high then gives the high half. */
-  readonly #run32: (ctx: Uint8Array, regions: readonly Uint8Array[]) => number;
+  /**
+   * Runs on a context with region 0 the window `length` bytes at `offset` of `data` and the
+   * persistent regions bound once (@ea/ebpf's bound.ts: a run compares none of them); returns r0's
+   * low 32 bits, unsigned; #high then gives the high half.
+   */
+  readonly #run32: (ctx: Uint8Array, data: Uint8Array, offset: number, length: number) => number;
   readonly #high: () => number;
+  /** The persistent regions (region 1 on: global data, then map values). */
   readonly #regions: Uint8Array[];
   readonly #ctx: Uint8Array;
   readonly #ctxView: DataView;
@@ -105,7 +110,10 @@ export class ObjectRunner {
   /** Runners of the programs this one tail-calls, by program index, made on first use. */
   readonly #tails = new Map<number, ObjectRunner>();
   #depth = 0;
-  #input: Uint8Array = new Uint8Array(0);
+  /** Region 0 of the current run: `#windowLength` bytes at `#windowOffset` of `#window`. */
+  #window: Uint8Array = EMPTY;
+  #windowOffset = 0;
+  #windowLength = 0;
 
   constructor(readonly object: BpfObject, source: ObjectProgram, options: RunnerOptions = {}) {
     this.context = options.context ?? contextOf(source.section);
@@ -118,23 +126,22 @@ export class ObjectRunner {
     if (this.context === 'socket' || this.context === 'tc') for (const [id, helper] of skbHelpers(this.#packet)) helpers.set(id, helper);
     this.#options = options;
     const budget = options.budget ?? 1_000_000;
-    this.#regions = [EMPTY, ...object.globals.map((g) => g.bytes), ...mapRegions(object.maps).regions];
+    this.#regions = [...object.globals.map((g) => g.bytes), ...mapRegions(object.maps).regions];
     if (options.engine === 'reference') {
       const program = this.program;
+      const regions = [EMPTY, ...this.#regions];
       let last = 0n;
-      this.#run32 = (ctx, regions) => {
+      this.#run32 = (ctx, data, offset, length) => {
+        regions[0] = data.subarray(offset, offset + length);
         last = interpretReference(program, ctx, { regions, helpers, budget });
         return Number(last & 0xffffffffn);
       };
       this.#high = () => Number(last >> 32n);
-    } else if (options.engine === 'interp') {
-      const prepared = prepare(this.program, { helpers, budget });
-      this.#run32 = prepared.run32;
-      this.#high = prepared.high;
     } else {
-      const compiled = compile(this.program, { helpers, budget });
-      this.#run32 = compiled.run32;
-      this.#high = compiled.high;
+      const engine = options.engine === 'interp' ? prepare(this.program, { helpers, budget }) : compile(this.program, { helpers, budget });
+      const bound = engine.bind(this.#regions);
+      this.#run32 = bound.run32;
+      this.#high = bound.high;
     }
   }
 
@@ -156,11 +163,12 @@ export class ObjectRunner {
     }
     // The callee runs on this run's context and packet as they are now (a tail call keeps the
     // context: what the caller wrote in cb[] or mark, the callee reads).
-    runner.#input = this.#input;
     runner.#packet.frame = this.#packet.frame;
     runner.#packet.data = this.#packet.data;
-    runner.#regions[0] = this.#regions[0]!;
-    const lo = runner.#run32(this.#ctx, runner.#regions);
+    runner.#window = this.#window;
+    runner.#windowOffset = this.#windowOffset;
+    runner.#windowLength = this.#windowLength;
+    const lo = runner.#run32(this.#ctx, this.#window, this.#windowOffset, this.#windowLength);
     return (BigInt(runner.#high()) << 32n) | BigInt(lo);
   }
 
@@ -175,10 +183,16 @@ export class ObjectRunner {
    * bpf_prog_run returns (a u32), and BPF_PROG_TEST_RUN's retval. No BigInt is made.
    */
   run32(packet: Uint8Array): number {
-    if (this.#rings.length === 0) return this.#enter(packet);
+    if (!(packet instanceof Uint8Array)) throw new EbpfRunError('bad_input', -1, 'the packet must be a Uint8Array');
+    return this.#runAt(packet, 0, packet.length);
+  }
+
+  /** Runs on the packet `length` bytes at `offset` of `data` (checked by the caller). */
+  #runAt(data: Uint8Array, offset: number, length: number): number {
+    if (this.#rings.length === 0) return this.#enter(data, offset, length);
     let r0: number;
     try {
-      r0 = this.#enter(packet);
+      r0 = this.#enter(data, offset, length);
     } catch (error) {
       for (const ring of this.#rings) ring.abandon();
       throw error;
@@ -192,17 +206,22 @@ export class ObjectRunner {
     return r0;
   }
 
-  #enter(packet: Uint8Array): number {
-    if (!(packet instanceof Uint8Array)) throw new EbpfRunError('bad_input', -1, 'the packet must be a Uint8Array');
-    this.#input = packet;
+  #enter(data: Uint8Array, offset: number, length: number): number {
+    if (this.context === 'xdp') {
+      // The packet is region 0 as a window of data: no subarray (a capture's packets share one buffer).
+      this.#window = data;
+      this.#windowOffset = offset;
+      this.#windowLength = length;
+      writeXdpContext(this.#ctxView, length, 0);
+      return this.#run32(this.#ctx, data, offset, length);
+    }
+    const packet = offset === 0 && length === data.length ? data : data.subarray(offset, offset + length);
     switch (this.context) {
       case 'raw':
-        this.#regions[0] = EMPTY;
-        return this.#run32(packet, this.#regions);
-      case 'xdp':
-        this.#regions[0] = packet;
-        writeXdpContext(this.#ctxView, packet.length, 0);
-        return this.#run32(this.#ctx, this.#regions);
+        this.#window = EMPTY;
+        this.#windowOffset = 0;
+        this.#windowLength = 0;
+        return this.#run32(packet, EMPTY, 0, 0);
       case 'socket':
       case 'tc': {
         const refusal = skbRefusal(packet);
@@ -212,9 +231,11 @@ export class ObjectRunner {
         this.#packet.data = tc ? 0 : ETH_HLEN;
         // A socket filter has no direct packet access (the kernel's verifier refuses data/data_end):
         // it reads the packet through LD_ABS/LD_IND and helpers only.
-        this.#regions[0] = tc ? packet : EMPTY;
+        this.#window = tc ? packet : EMPTY;
+        this.#windowOffset = 0;
+        this.#windowLength = tc ? packet.length : 0;
         writeSkbContext(this.#ctxView, packet, tc, 0);
-        return this.#run32(this.#ctx, this.#regions);
+        return this.#run32(this.#ctx, this.#window, 0, this.#windowLength);
       }
       default:
         return assertNever(this.context);
@@ -235,7 +256,7 @@ export class ObjectRunner {
       const base = offsets[i]!;
       const length = capLengths[i]!;
       if (!(base >= 0 && length >= 0 && base + length <= data.length)) throw new EbpfRunError('bad_input', -1, `packet ${i}: ${length} bytes at ${base} are outside the capture's ${data.length}`);
-      results[i] = this.run32(data.subarray(base, base + length));
+      results[i] = this.#runAt(data, base, length);
     }
     return results;
   }

@@ -21,4 +21,5 @@ export * from './alu.js';
 export * from './pair.js';
 export * from './reference.js';
 export * from './interpret.js';
+export * from './bound.js';
 export * from './cbpf.js';

@@ -7,6 +7,7 @@
  * at the pc). Results, errors and their pcs equal the BigInt reference's (reference.ts), which
  * runs traced runs (`onStep`) and is the oracle of this engine's differential test.
  */
+import { type BoundEbpf, bindRegions, type RegionBinding, windowLength } from './bound.js';
 import type { CheckedProgram } from './check.js';
 import { EbpfRunError } from './errors.js';
 import type { HelperRegistry } from './helpers.js';
@@ -17,6 +18,7 @@ import { State } from './state.js';
 
 
 const NO_REGIONS: readonly Uint8Array[] = [];
+const EMPTY = new Uint8Array(0);
 
 /** A program prepared for repeated runs (the interpreter's counterpart of the JIT's compile()). */
 export interface PreparedEbpf {
@@ -26,6 +28,8 @@ export interface PreparedEbpf {
   readonly run32: (input: Uint8Array, regions?: readonly Uint8Array[]) => number;
   /** r0's high 32 bits, unsigned, of the last run. */
   readonly high: () => number;
+  /** Binds regions 1.. (bound.ts) for runs that give only the input and region 0; high() above also gives their r0's high half. */
+  readonly bind: (rest: readonly Uint8Array[]) => BoundEbpf;
 }
 
 /** Options of prepare(): those of a run, less the per-run regions and tracing. */
@@ -41,13 +45,15 @@ export function prepare(program: CheckedProgram, options: PrepareOptions = {}): 
   const ubpf = (options.convention ?? 'ubpf') === 'ubpf';
   let state: State | null = null;
   let hi = 0;
-  const run32 = (input: Uint8Array, regions: readonly Uint8Array[] = NO_REGIONS): number => {
+  // binding: a bound run's regions (then `first` is region 0), or null for a plain run.
+  const start = (input: Uint8Array, regions: readonly Uint8Array[], binding: RegionBinding | null, first: Uint8Array): number => {
     // `length`, not `byteLength`: the same for a Uint8Array, and V8 inlines only the former.
     if (!(input instanceof Uint8Array) || input.length > 0x7fffffff) throw new EbpfRunError('bad_input', -1, 'the input must be a Uint8Array of less than 2 GiB');
     // A helper may run this same program again (re-entry): that run gets a state of its own.
     const s = state === null || state.busy ? new State() : state;
     state = s;
-    s.enter(input, regions, ubpf);
+    if (binding === null) s.enter(input, regions, ubpf);
+    else s.enterBound(input, binding, first, ubpf);
     s.busy = true;
     try {
       const lo = execute(code, s, helpers, budget);
@@ -57,8 +63,20 @@ export function prepare(program: CheckedProgram, options: PrepareOptions = {}): 
       s.busy = false;
     }
   };
+  const run32 = (input: Uint8Array, regions: readonly Uint8Array[] = NO_REGIONS): number => start(input, regions, null, EMPTY);
   return {
     run32,
+    bind: (rest) => {
+      const binding = bindRegions(rest);
+      return {
+        run32: (input, data, offset = 0, length) => {
+          const n = windowLength(data, offset, length);
+          // The interpreter reads regions as Uint8Arrays: a window that is not all of data is a subarray.
+          return start(input, NO_REGIONS, binding, offset === 0 && n === data.length ? data : data.subarray(offset, offset + n));
+        },
+        high: () => hi >>> 0,
+      };
+    },
     run: (input, regions) => {
       const lo = run32(input, regions);
       return (BigInt(hi >>> 0) << 32n) | BigInt(lo);

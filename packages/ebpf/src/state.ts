@@ -5,6 +5,7 @@
  * 2 the stack, 3 and up the caller's extra regions). The stack is cleared from the lowest offset
  * the last run wrote, not wholesale: most programs touch a few bytes of its 4 KiB.
  */
+import { checkBinding, type RegionBinding } from './bound.js';
 import { EbpfRunError } from './errors.js';
 import type { PairOut } from './helpers.js';
 import { Memory, REGION_CTX, REGION_EXTRA, REGION_STACK, STACK_BYTES } from './memory.js';
@@ -52,23 +53,31 @@ export class State {
   /** Whether a run is using this state (a helper may re-enter the same program). */
   busy = false;
 
+  /** The binding whose regions 1.. the state holds as they were bound (null: a plain run's regions). */
+  bound: RegionBinding | null = null;
+
+  /**
+   * Points the state at a run on a binding's regions with `first` as region 0: the bound regions
+   * are taken once (a plain enter), then only checked for a detached buffer.
+   */
+  enterBound(input: Uint8Array, binding: RegionBinding, first: Uint8Array, ubpf: boolean): void {
+    if (this.bound !== binding) {
+      this.enter(input, binding.list, ubpf);
+      this.bound = binding;
+    } else {
+      checkBinding(binding);
+      this.#reset(input, ubpf);
+      this.#synced = false;
+    }
+    this.mems[REGION_EXTRA] = first;
+    this.lens[REGION_EXTRA] = first.length;
+    (binding.list as Uint8Array[])[0] = first; // what the helpers' Memory is built from
+  }
+
   /** Points the state at a run's input and regions and resets registers and stack. */
   enter(input: Uint8Array, regions: readonly Uint8Array[], ubpf: boolean): void {
-    const { L, H } = this;
-    for (let r = 0; r < 10; r++) {
-      L[r] = 0;
-      H[r] = 0;
-    }
-    H[1] = REGION_CTX; // r1: the context at offset 0
-    if (ubpf) L[2] = input.length;
-    L[10] = STACK_BYTES; // r10: the top of the entry frame
-    H[10] = REGION_STACK;
-    if (this.stackLow < STACK_BYTES) {
-      this.stack.fill(0, this.stackLow);
-      this.stackLow = STACK_BYTES;
-    }
-    this.mems[REGION_CTX] = input;
-    this.lens[REGION_CTX] = input.length;
+    this.bound = null;
+    this.#reset(input, ubpf);
     // Only a region that is not the same array at the same length as in the last run is taken
     // anew: a caller passing its maps' values run after run pays a comparison per region.
     if (!Array.isArray(regions)) throw new EbpfRunError('bad_input', -1, 'the extra regions must be an array of Uint8Arrays');
@@ -94,6 +103,25 @@ export class State {
     }
     this.extra = regions;
     this.#synced = false;
+  }
+
+  /** Resets registers and stack and points the context at `input`. */
+  #reset(input: Uint8Array, ubpf: boolean): void {
+    const { L, H } = this;
+    for (let r = 0; r < 10; r++) {
+      L[r] = 0;
+      H[r] = 0;
+    }
+    H[1] = REGION_CTX; // r1: the context at offset 0
+    if (ubpf) L[2] = input.length;
+    L[10] = STACK_BYTES; // r10: the top of the entry frame
+    H[10] = REGION_STACK;
+    if (this.stackLow < STACK_BYTES) {
+      this.stack.fill(0, this.stackLow);
+      this.stackLow = STACK_BYTES;
+    }
+    this.mems[REGION_CTX] = input;
+    this.lens[REGION_CTX] = input.length;
   }
 
   /** Returns the helpers' memory facade over this run's regions (sharing this stack). */
