@@ -106,10 +106,16 @@ export function contextAt(ctx: PacketContext | null, batch: PacketBatch | null, 
 
 /**
  * Runs `run` over every packet of a checked batch, writing each result to `results` when given;
- * returns how many results were non-zero (libpcap's match count).
+ * returns how many results were non-zero (libpcap's match count). `ctx` is the context to move
+ * from packet to packet (BatchContexts.take), else a fresh one.
  */
-export function runBatchWith(run: (ctx: PacketContext) => number, batch: PacketBatch, count: number, results?: Uint32Array): number {
-  const ctx = batchContext(batch);
+export function runBatchWith(
+  run: (ctx: PacketContext) => number,
+  batch: PacketBatch,
+  count: number,
+  results?: Uint32Array,
+  ctx: PacketContext = batchContext(batch),
+): number {
   const total = batch.data.byteLength;
   const { offsets, lengths } = batch;
   let matched = 0;

@@ -40,6 +40,8 @@ export class Interpreter {
   /** Whether a batch run needs a context for its rare paths (decode.ts, readsContext). */
   private readonly readsContext: boolean;
   private readonly contexts = new BatchContexts();
+  /** A budgeted libpcap run over a batch's moved context (runBatchPcap), made once. */
+  private readonly pcapRun = (ctx: PacketContext): number => this.execPcap(ctx, ctx.length as number, null);
 
   constructor(program: VerifiedProgram, options: EngineOptions = {}) {
     this.program = program;
@@ -104,11 +106,16 @@ export class Interpreter {
 
   /**
    * Runs a libpcap program with a backward jump over a checked batch, one budgeted run per
-   * packet. Kept out of runBatch: a closure there would make every runBatch call allocate its
-   * scope (the captured `this`), taken or not.
+   * packet, over this interpreter's one batch context. Kept out of runBatch (and its closure made
+   * once): a closure in runBatch would make every call allocate its scope (the captured `this`).
    */
   private runBatchPcap(batch: PacketBatch, count: number, results: Uint32Array | undefined): number {
-    return runBatchWith((ctx) => this.execPcap(ctx, ctx.length as number, null), batch, count, results);
+    const ctx = this.contexts.take(batch);
+    try {
+      return runBatchWith(this.pcapRun, batch, count, results, ctx);
+    } finally {
+      this.contexts.release(ctx);
+    }
   }
 
   /**

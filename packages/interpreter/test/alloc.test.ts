@@ -77,6 +77,16 @@ describe('runs allocate nothing per call', () => {
     expect(heapGrowth(() => run.runBatch(shared, results), CALLS)).toBeLessThan(BOUND);
   });
 
+  it('runBatch of a libpcap program with a backward jump (one budgeted run per packet)', () => {
+    // `ja` at 4 jumps back to 2 (pcap_filter adds k as a signed offset), then on to `ret #0`.
+    const insns = assemble('ldh [12]\nja l3\nret #-1\nl3: jeq #0x800, l4, l5\nl4: ja l5\nl5: ret #0');
+    insns[4] = { ...insns[4]!, k: (2 - 4 - 1) >>> 0 };
+    const run = prepare(verify(insns, { profile: 'libpcap' }));
+    expect(run.runBatch(batch, results)).toBe(2); // both frames are IPv4
+    expect([...results]).toEqual([0xffffffff, 0xffffffff]);
+    expect(heapGrowth(() => run.runBatch(batch, results), CALLS)).toBeLessThan(BOUND);
+  });
+
   it('runSeccomp returning a u32 >= 2^31', () => {
     const run = prepare(verify(assemble('ld [0]\njeq #2, allow, kill\nallow: ret #0x7fff0000\nkill: ret #0x80000000'), { profile: 'seccomp' }));
     const view = new DataView(new ArrayBuffer(64));
