@@ -70,7 +70,14 @@ export function generateProgram(next: () => number, memLength: number, bodyLengt
       const size = pick(SIZES);
       const signed = size !== 'dw' && chance(3);
       const onStack = chance(2);
-      body.push({ insn: { kind: 'ldx', size, signed, dst: scalar(), src: onStack ? 10 : 1, off: onStack ? stackSlot(size) : packetOff(size) } });
+      const dst = scalar();
+      body.push({ insn: { kind: 'ldx', size, signed, dst, src: onStack ? 10 : 1, off: onStack ? stackSlot(size) : packetOff(size) } });
+      // A parser's load then byte swap (ldxh + be16, ldxw + be32), which the JIT folds into one
+      // big-endian load: rare by chance alone (2 in 1,000 programs), so made on purpose.
+      if ((size === 'h' || size === 'w') && !signed && i + 1 < bodyLength && chance(3)) {
+        body.push({ insn: { kind: 'end', order: chance(4) ? 'swap' : 'be', bits: size === 'h' ? 16 : 32, dst } });
+        i += 1;
+      }
     } else if (roll < 67) {
       const size = pick(SIZES);
       const onStack = chance(2);
