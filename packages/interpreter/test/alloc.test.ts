@@ -4,11 +4,11 @@
  * call, whatever the batch's size), so each entry is called 10,000 times here and the heap may
  * grow by no more than the measurement's own few bytes per call.
  */
+import { heapGrowth } from '@ea/testkit';
 import { describe, expect, it } from 'vitest';
 import { assemble } from '@ea/bpf';
 import { type Profile, verify } from '@ea/verifier';
 import { type PacketBatch, packetContext, prepare } from '../src/index.js';
-import { heapGrowth } from './support/heap.js';
 
 const CALLS = 10_000;
 /** Far below one allocated object per call (a 16-byte heap number would give 160,000). */

@@ -4,11 +4,11 @@
  * no more than the measurement's own few bytes per call. It once allocated the batch check's
  * closures and a fresh context on every call.
  */
+import { heapGrowth } from '@ea/testkit';
 import { describe, expect, it } from 'vitest';
 import { assemble } from '@ea/bpf';
 import { verify } from '@ea/verifier';
 import { compile, type PacketBatch, type RunBatch } from '../src/index.js';
-import { heapGrowth } from './support/heap.js';
 
 const CALLS = 10_000;
 /** Far below one allocated object per call (a 16-byte heap number would give 160,000). */

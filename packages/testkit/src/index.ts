@@ -25,3 +25,4 @@ export { EDGES, type GenOptions, genEaInput, genPacket, genProgram, genSeccompIn
 export { CHROMIUM, CHROMIUM_ARGS, CHROMIUM_MISSING } from './chromium.js';
 export { BPF_C_DIR, clangUnavailable, compileBpfC, compileBpfProgram, ethernetFrame, seededFloats } from './bpf-c.js';
 export { alu50, PACKET, packet as speedPacket, RET1 } from './ebpf-speed-programs.js';
+export { heapGrowth } from './heap.js';

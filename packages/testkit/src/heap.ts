@@ -1,5 +1,5 @@
 /**
- * Heap growth of a call repeated many times, for the allocation-free checks. The collector is
+ * Heap growth of a call repeated many times, for the engines' allocation-free checks. The collector is
  * reached through V8's flag (vitest starts node without --expose-gc). Calls run in chunks small
  * enough that a per-call allocation of up to a few hundred bytes fills no young generation
  * (1 MB at least), so no scavenge runs inside a chunk to hide it: each chunk starts right after
@@ -9,8 +9,16 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+let collect: (() => void) | null = null;
+
+/** Returns V8's full collection, exposing it on first use (not at import: @ea/testkit is imported by every test). */
+function gcFunction(): () => void {
+  if (collect === null) {
+    setFlagsFromString('--expose-gc');
+    collect = runInNewContext('gc') as () => void;
+  }
+  return collect;
+}
 
 /**
  * Returns the heap growth, in bytes, of `calls` calls of `f`: the median chunk's growth times
@@ -18,6 +26,7 @@ const gc = runInNewContext('gc') as () => void;
  * first chunks) from counting; the measurement itself adds about 1 byte per call.
  */
 export function heapGrowth(f: () => unknown, calls = 10_000, chunk = 250): number {
+  const gc = gcFunction();
   for (let i = 0; i < calls; i++) f(); // let the JIT tiers settle (compiled code is heap too)
   const growth: number[] = [];
   for (let done = 0; done < calls; done += chunk) {
