@@ -112,6 +112,8 @@ export class ObjectRunner {
   #depth = 0;
   /** Region 0 of the current run: `#windowLength` bytes at `#windowOffset` of `#window`. */
   #window: Uint8Array = EMPTY;
+  /** What r1 points at in the current run: the context struct, or the packet itself for `raw` (a tail call keeps it). */
+  #input: Uint8Array = EMPTY;
   #windowOffset = 0;
   #windowLength = 0;
 
@@ -122,6 +124,7 @@ export class ObjectRunner {
     this.#ctx = new Uint8Array(this.context === 'xdp' ? XDP_CTX_BYTES : SKB_CTX_BYTES);
     this.#rings = object.maps.filter((m): m is RingBuffer => m instanceof RingBuffer);
     this.#ctxView = new DataView(this.#ctx.buffer);
+    this.#input = this.#ctx;
     const helpers = objectHelpers(object.maps, 1 + object.globals.length, options, (index, pc) => this.#tailCall(index, pc));
     if (this.context === 'socket' || this.context === 'tc') for (const [id, helper] of skbHelpers(this.#packet)) helpers.set(id, helper);
     this.#options = options;
@@ -168,7 +171,8 @@ export class ObjectRunner {
     runner.#window = this.#window;
     runner.#windowOffset = this.#windowOffset;
     runner.#windowLength = this.#windowLength;
-    const lo = runner.#run32(this.#ctx, this.#window, this.#windowOffset, this.#windowLength);
+    runner.#input = this.#input;
+    const lo = runner.#run32(this.#input, this.#window, this.#windowOffset, this.#windowLength);
     return (BigInt(runner.#high()) << 32n) | BigInt(lo);
   }
 
@@ -221,6 +225,7 @@ export class ObjectRunner {
         this.#window = EMPTY;
         this.#windowOffset = 0;
         this.#windowLength = 0;
+        this.#input = packet;
         return this.#run32(packet, EMPTY, 0, 0);
       case 'socket':
       case 'tc': {
