@@ -41,6 +41,8 @@ export function createCore(fail: Fail, changed: ViewChange, arithmetic: PairArit
   // 64-bit multiply-high, shifts, division and modulo: @ea/ebpf's pair.ts, the interpreter's own.
   const { mulhi, udiv64, umod64, sdiv64, smod64, shl64, shr64, sar64 } = arithmetic(T);
   const stack: DataView = new DataView(new ArrayBuffer(STACK_BYTES));
+  // The stack's bytes, for clearing it: made once, not per run (a run after a helper call clears it).
+  const stackBytes = new Uint8Array(stack.buffer);
   // Memory index i holds the region of tag i + 1: the context, the stack, then the extra regions.
   // Region i is lengths[i] bytes of views[i] from byte bases[i]. The context's view is exact (base
   // 0: generated code reads it inline); an extra region's view is one DataView over its whole
@@ -170,7 +172,7 @@ export function createCore(fail: Fail, changed: ViewChange, arithmetic: PairArit
       state.ctx = views[0]!;
     }
     if (state.stackDirty) {
-      new Uint8Array(stack.buffer).fill(0);
+      stackBytes.fill(0);
       state.stackDirty = false;
     }
     if (bound !== null && extra === bound) enterBound();
