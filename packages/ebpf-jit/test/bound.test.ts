@@ -5,16 +5,11 @@
  * between, must return what the BigInt reference returns on the same regions, and refuse what
  * cannot be bound or run with typed errors.
  */
-import { assemble, encode, type Helper, interpretReference, load, prepare, withPairs } from '@ea/ebpf';
+import { assemble, encode, interpretReference, load, prepare } from '@ea/ebpf';
 import { compile } from '@ea/ebpf-jit';
 import { Rng } from '@ea/testkit';
 import { describe, expect, it } from 'vitest';
-
-/** Helper 1: the u32 at pointer r1, in both forms. */
-const readU32: Helper = withPairs(
-  ([p], memory, pc) => BigInt(memory.resolve(p, 4, pc).getUint32(memory.at, true)),
-  (a, memory, pc) => memory.resolvePair(a[1]!, a[0]!, 4, pc).getInt32(memory.at, true),
-);
+import { readU32 } from './support/helpers.js';
 
 // r0 = region 0's byte k (k = input byte 0) + (u32 at region 1's byte 4 through the helper) << 8
 // + (u32 at region 0's byte 0 through the helper) << 40; region 0's byte k becomes 0xee.

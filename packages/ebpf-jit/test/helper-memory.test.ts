@@ -5,22 +5,11 @@
  * context and the regions replaced, resized, mutated in place or kept, must return what the
  * BigInt reference returns on that run alone.
  */
-import { assemble, encode, type Helper, interpretReference, load, prepare, withPairs } from '@ea/ebpf';
+import { assemble, encode, interpretReference, load, prepare } from '@ea/ebpf';
 import { compile } from '@ea/ebpf-jit';
 import { Rng } from '@ea/testkit';
 import { describe, expect, it } from 'vitest';
-
-/** Helper 1: the u32 at pointer r1 (bounds-checked by the memory facade), in both forms. */
-const readU32: Helper = withPairs(
-  ([p], memory, pc) => {
-    const view = memory.resolve(p, 4, pc);
-    return BigInt(view.getUint32(memory.at, true));
-  },
-  (a, memory, pc) => {
-    const view = memory.resolvePair(a[1]!, a[0]!, 4, pc);
-    return view.getInt32(memory.at, true);
-  },
-);
+import { readU32 } from './support/helpers.js';
 
 // r0 = u32 at ctx[0] + u32 at region 0's byte 0 * 2^32 + u32 at region 1's byte 4.
 const PROGRAM = `
